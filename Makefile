@@ -1,0 +1,46 @@
+# evtwin — every set-up step lives here, so a fresh machine needs only `make run` / `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.12 2>/dev/null || echo python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PIP_FLAGS := --disable-pip-version-check --quiet
+
+.PHONY: run test check lint typecheck bench validate clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 12), f"evtwin needs Python 3.12 (see .python-version), found {sys.version.split()[0]} at {sys.executable}"'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml requirements.lock
+	$(BIN)/pip install $(PIP_FLAGS) --upgrade pip==25.3
+	$(BIN)/pip install $(PIP_FLAGS) -c requirements.lock -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/evtwin range --all
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+check: lint typecheck test
+
+validate: $(STAMP)
+	$(BIN)/evtwin validate
+
+$(VENV)/.bench-installed: $(STAMP)
+	$(BIN)/pip install $(PIP_FLAGS) -c requirements.lock -e '.[dev,bench]'
+	@touch $@
+
+bench: $(VENV)/.bench-installed
+	RUST_LIB_BACKTRACE=0 $(BIN)/python benchmarks/bench_fastsim.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,5 @@
+import sys
+
+from evtwin.cli.main import main
+
+sys.exit(main())

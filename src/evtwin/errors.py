@@ -1,0 +1,95 @@
+"""One error tree for evtwin.
+
+Every error evtwin raises on purpose derives from :class:`EvtwinError`. Foreign errors
+(``tomllib.TOMLDecodeError``, ``OSError``, ``ValueError`` from numpy, ...) are wrapped once,
+at the boundary where they enter, with ``raise ... from e``. Messages name the offending
+value and its unit, so the CLI can print them as they are (exit code 2, no traceback).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ChargingError",
+    "ClimateError",
+    "CycleError",
+    "DataFileError",
+    "EvtwinError",
+    "InfeasibleTraceError",
+    "NavigationError",
+    "OtaError",
+    "OwnershipError",
+    "ScenarioError",
+    "SignalError",
+    "SimulationError",
+    "SpecError",
+    "UnknownCycleError",
+    "UnknownVehicleError",
+    "ValidationDataError",
+]
+
+
+class EvtwinError(Exception):
+    """Root of every error evtwin raises on purpose."""
+
+
+# -- input data -----------------------------------------------------------------------------
+class DataFileError(EvtwinError):
+    """A data file (TOML, CSV, JSON) cannot be read or parsed."""
+
+
+class SpecError(EvtwinError):
+    """A vehicle spec is malformed: missing key, wrong type, value out of physical bounds."""
+
+
+class UnknownVehicleError(SpecError):
+    """A vehicle id is not in the catalogue; the message lists close matches."""
+
+
+class CycleError(EvtwinError):
+    """A drive cycle or speed/grade profile is malformed."""
+
+
+class UnknownCycleError(CycleError):
+    """A cycle name is not one evtwin knows."""
+
+
+class ScenarioError(EvtwinError):
+    """Scenario conditions are malformed or physically impossible (e.g. negative payload)."""
+
+
+# -- simulation -------------------------------------------------------------------------------
+class SimulationError(EvtwinError):
+    """The simulation could not produce an answer."""
+
+
+class InfeasibleTraceError(SimulationError):
+    """A vehicle cannot follow the requested speed trace (power, traction or energy limit)."""
+
+
+class ValidationDataError(EvtwinError):
+    """External reference data for ``evtwin validate`` is missing or malformed."""
+
+
+# -- families for the features built on the energy core ---------------------------------------
+class ChargingError(EvtwinError):
+    """Charging request or schedule is impossible or malformed."""
+
+
+class ClimateError(EvtwinError):
+    """Climate request is malformed or impossible."""
+
+
+class SignalError(EvtwinError):
+    """Vehicle-signal request is malformed (unknown path, wrong type, out of range)."""
+
+
+class NavigationError(EvtwinError):
+    """Routing or charging-stop planning failed."""
+
+
+class OtaError(EvtwinError):
+    """Over-the-air update failure (metadata, download, install)."""
+
+
+class OwnershipError(EvtwinError):
+    """Price, grant, tax or running-cost evaluation failed."""
