@@ -44,6 +44,10 @@ def test_epa_report_is_cross_validated_by_car() -> None:
     assert rep.extra["cars"] < rep.extra["tests"]
     assert 0.80 <= rep.calibrated["ac_charging_efficiency"] <= 0.92
     assert np.isfinite(rep.errors_pct).all()
+    # rows below their own road-load work are impossible and left out, and only those
+    assert rep.extra["excluded"], "the mis-recorded CODA highway test should be excluded"
+    for row in rep.extra["excluded"]:
+        assert row["plug_wh_per_km"] < row["road_load_work_wh_per_km"]
 
 
 def test_report_statistics() -> None:

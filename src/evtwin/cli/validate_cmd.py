@@ -47,6 +47,12 @@ def run(args: argparse.Namespace) -> int:
     )
     _table(epa, per_car=not args.all_rows)
     _summary(epa)
+    for row in epa.extra.get("excluded", []):
+        console.print(
+            f"  excluded as physically impossible: {row['label']} {row['cycle']}: plug "
+            f"{row['plug_wh_per_km']} Wh/km is below its own road-load work "
+            f"{row['road_load_work_wh_per_km']} Wh/km"
+        )
     return 0
 
 

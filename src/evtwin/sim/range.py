@@ -67,6 +67,7 @@ class RangeEstimate:
     energy_wh_per_km: dict[str, float]
     assumptions: dict[str, str]
     official: dict[str, float] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
 
     @property
     def range_miles(self) -> float:
@@ -92,6 +93,7 @@ class RangeEstimate:
             "inputs": self.conditions,
             "energy_wh_per_km": {k: round(v, 2) for k, v in self.energy_wh_per_km.items()},
             "assumptions": self.assumptions,
+            "spec_sources": self.sources,
             "official": self.official,
         }
 
@@ -153,6 +155,7 @@ def _estimate(
         energy_wh_per_km=energy,
         assumptions=assumptions,
         official=official,
+        sources=dict(query.spec.sources),
     )
 
 
