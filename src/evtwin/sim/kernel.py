@@ -44,13 +44,13 @@ def _prefer_wide_vectors() -> None:
     (BENCHMARKS.md). Does nothing if the user chose CPU features (``NUMBA_CPU_FEATURES``) or
     the CPU lacks AVX-512; the results are identical either way.
     """
-    if numba.config.CPU_FEATURES is not None:
+    if getattr(numba.config, "CPU_FEATURES", None) is not None:
         return
     import llvmlite.binding as llvm
 
     features = llvm.get_host_cpu_features()
     if features.get("avx512f"):
-        numba.config.CPU_FEATURES = features.flatten() + ",-prefer-256-bit"
+        setattr(numba.config, "CPU_FEATURES", features.flatten() + ",-prefer-256-bit")  # noqa: B010
 
 
 _prefer_wide_vectors()
