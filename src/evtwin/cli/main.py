@@ -20,7 +20,9 @@ __all__ = ["build_parser", "main"]
 
 # Subcommand modules, in the order ``--help`` lists them. A feature adds one line here.
 _COMMAND_MODULES: tuple[str, ...] = (
-    # "evtwin.cli.vehicles_cmd", ...
+    "evtwin.cli.vehicles_cmd",
+    "evtwin.cli.range_cmd",
+    "evtwin.cli.validate_cmd",
     "evtwin.cli.up_cmd",
 )
 

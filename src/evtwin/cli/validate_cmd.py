@@ -1,0 +1,93 @@
+"""``evtwin validate``: model vs external data, leave-one-out cross-validated."""
+
+from __future__ import annotations
+
+import argparse
+from collections import defaultdict
+from typing import Any
+
+from rich.progress import Progress
+from rich.table import Table
+
+from evtwin.cli._output import console, print_json
+from evtwin.validation import LooReport, epa_report, wltp_report
+
+__all__ = ["register"]
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "validate",
+        help="model vs official WLTP and EPA dyno data (leave-one-out)",
+        description=(
+            "Predict each reference car with global constants fitted WITHOUT it "
+            "(leave-one-out) and compare with official WLTP ranges and EPA dyno energy."
+        ),
+    )
+    p.add_argument("--json", action="store_true", help="print both reports as JSON")
+    p.add_argument("--all-rows", action="store_true", help="list every EPA test, not per car")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    with Progress(console=console, transient=True, disable=args.json) as progress:
+        t1 = progress.add_task("EPA dyno grid", total=None)
+        epa = epa_report(progress=lambda i, n: progress.update(t1, completed=i, total=n))
+        t2 = progress.add_task("WLTP grid", total=None)
+        wltp = wltp_report(progress=lambda i, n: progress.update(t2, completed=i, total=n))
+    if args.json:
+        print_json({"wltp": wltp.to_json(), "epa": epa.to_json()})
+        return 0
+    _table(wltp, per_car=False)
+    _summary(wltp)
+    pc = wltp.extra["plug_consumption"]
+    console.print(
+        f"  plug consumption vs official WLTP (where published, {len(pc['rows'])} cars): "
+        f"LOO MAE {pc['loo_mae_pct']:.1f} %\n"
+    )
+    _table(epa, per_car=not args.all_rows)
+    _summary(epa)
+    return 0
+
+
+def _table(rep: LooReport, *, per_car: bool) -> None:
+    table = Table(title=rep.title, title_justify="left")
+    for col in ("reference", "detail", f"predicted {rep.unit}", f"reference {rep.unit}", "error %"):
+        table.add_column(col, justify="left" if col in ("reference", "detail") else "right")
+    if per_car:
+        groups: dict[str, list[float]] = defaultdict(list)
+        preds: dict[str, list[float]] = defaultdict(list)
+        refs: dict[str, list[float]] = defaultdict(list)
+        for r in rep.rows:
+            groups[r.key].append(r.error_pct)
+            preds[r.key].append(r.predicted)
+            refs[r.key].append(r.reference)
+        for key in groups:
+            n = len(groups[key])
+            table.add_row(
+                key,
+                f"{n} tests (mean)",
+                f"{sum(preds[key]) / n:.0f}",
+                f"{sum(refs[key]) / n:.0f}",
+                f"{sum(groups[key]) / n:+.1f}",
+            )
+    else:
+        for r in rep.rows:
+            table.add_row(
+                r.label, r.detail, f"{r.predicted:.0f}", f"{r.reference:g}", f"{r.error_pct:+.1f}"
+            )
+    console.print(table)
+
+
+def _summary(rep: LooReport) -> None:
+    goal = f"MAE <= {rep.goal_mae_pct:g} %"
+    if rep.goal_max_pct is not None:
+        goal += f", max <= {rep.goal_max_pct:g} %"
+    verdict = "[green]met[/]" if rep.goal_met else "[red]NOT met[/]"
+    console.print(
+        f"  {rep.quantity}: leave-one-out MAE {rep.mae_pct:.1f} %, max {rep.max_abs_pct:.1f} %, "
+        f"bias {rep.bias_pct:+.1f} % over {len(rep.rows)} rows (in-sample MAE "
+        f"{rep.in_sample_mae_pct:.1f} %). Goal {goal}: {verdict}.\n"
+        f"  method: {rep.method}\n"
+        f"  full-sample fit: {rep.calibrated}"
+    )

@@ -1,0 +1,74 @@
+"""``evtwin vehicles``: the catalogue as a table (or JSON)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from rich.table import Table
+
+from evtwin.cli._output import console, print_json
+from evtwin.vehicles import list_vehicles
+
+__all__ = ["register"]
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "vehicles",
+        help="list the vehicle catalogue",
+        description="List catalogue vehicles. ESTIMATE marks unreleased cars' estimated profiles.",
+    )
+    p.add_argument("--json", action="store_true", help="print a JSON array instead of a table")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    specs = list_vehicles()
+    if args.json:
+        print_json(
+            [
+                {
+                    "id": s.id,
+                    "name": s.name,
+                    "profile": s.profile,
+                    "drivetrain": s.drivetrain,
+                    "kerb_mass_kg": s.kerb_mass_kg,
+                    "usable_battery_kwh": s.usable_battery_kwh,
+                    "motor_power_kw": s.motor_power_kw,
+                    "battery_voltage_v": s.battery_voltage_v,
+                    "official_wltp_range_km": s.official.wltp_range_km,
+                }
+                for s in specs
+            ]
+        )
+        return 0
+    table = Table(title="evtwin vehicle catalogue", title_justify="left")
+    for col, just in [
+        ("id", "left"),
+        ("name", "left"),
+        ("profile", "left"),
+        ("drive", "left"),
+        ("kerb kg", "right"),
+        ("battery kWh", "right"),
+        ("power kW", "right"),
+        ("official WLTP km", "right"),
+    ]:
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    for s in specs:
+        table.add_row(
+            s.id,
+            s.name,
+            "[bold yellow]ESTIMATE[/]" if s.is_estimate else "published",
+            s.drivetrain,
+            f"{s.kerb_mass_kg:,.0f}",
+            f"{s.usable_battery_kwh:g}",
+            f"{s.motor_power_kw:g}",
+            f"{s.official.wltp_range_km:g}" if s.official.wltp_range_km else "-",
+        )
+    console.print(table)
+    console.print(
+        f"{len(specs)} vehicles. Published specs: ../shared ev_specs.csv sources, per file. "
+        "ESTIMATE: unreleased car, every number an assumption (see its [sources])."
+    )
+    return 0

@@ -1,0 +1,112 @@
+"""Global model constants: the one parameter set shared by every vehicle.
+
+Values live in ``evtwin/data/model/constants.toml`` with their sources. No constant is ever
+set per vehicle: accuracy comes from physics that generalises, checked by leave-one-out
+validation (``evtwin validate``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from evtwin.errors import DataFileError
+
+__all__ = ["ModelConstants", "default_constants"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ModelConstants:
+    """Global constants (units in names; dimensionless where unnamed)."""
+
+    rolling_resistance: float
+    rolling_resistance_speed_per_mps: float
+    frontal_area_factor: float
+    default_drag_coefficient: float
+    rotating_mass_fraction: float
+    reference_air_density_kg_per_m3: float
+    wltp_added_mass_kg: float
+    wltp_load_fraction: float
+    wltp_default_vehicle_load_kg: float
+    motor_copper: float
+    motor_inverter: float
+    motor_iron: float
+    motor_windage: float
+    motor_standby: float
+    motor_loss_scale: float
+    gear_efficiency: float
+    peak_force_over_weight: float
+    dry_friction: float
+    regen_max_decel_mps2: float
+    regen_full_speed_kph: float
+    regen_zero_speed_kph: float
+    awd_front_power_share: float
+    battery_default_voltage_v: float
+    battery_resistance_energy_h: float
+    battery_arrhenius_b_k: float
+    battery_discharge_power_over_motor: float
+    battery_charge_power_over_motor: float
+    battery_min_voltage_fraction: float
+    aux_base_load_w: float
+    ac_charging_efficiency: float
+
+    def replace(self, **changes: Any) -> ModelConstants:
+        return dataclasses.replace(self, **changes)
+
+
+_MAP: dict[str, tuple[str, str]] = {
+    "rolling_resistance": ("road", "rolling_resistance"),
+    "rolling_resistance_speed_per_mps": ("road", "rolling_resistance_speed_per_mps"),
+    "frontal_area_factor": ("road", "frontal_area_factor"),
+    "default_drag_coefficient": ("road", "default_drag_coefficient"),
+    "rotating_mass_fraction": ("road", "rotating_mass_fraction"),
+    "reference_air_density_kg_per_m3": ("road", "reference_air_density_kg_per_m3"),
+    "wltp_added_mass_kg": ("wltp", "added_mass_kg"),
+    "wltp_load_fraction": ("wltp", "load_fraction"),
+    "wltp_default_vehicle_load_kg": ("wltp", "default_vehicle_load_kg"),
+    "motor_copper": ("drivetrain", "copper"),
+    "motor_inverter": ("drivetrain", "inverter"),
+    "motor_iron": ("drivetrain", "iron"),
+    "motor_windage": ("drivetrain", "windage"),
+    "motor_standby": ("drivetrain", "standby"),
+    "motor_loss_scale": ("drivetrain", "loss_scale"),
+    "gear_efficiency": ("drivetrain", "gear_efficiency"),
+    "peak_force_over_weight": ("drivetrain", "peak_force_over_weight"),
+    "dry_friction": ("drivetrain", "dry_friction"),
+    "regen_max_decel_mps2": ("drivetrain", "regen_max_decel_mps2"),
+    "regen_full_speed_kph": ("drivetrain", "regen_full_speed_kph"),
+    "regen_zero_speed_kph": ("drivetrain", "regen_zero_speed_kph"),
+    "awd_front_power_share": ("drivetrain", "awd_front_power_share"),
+    "battery_default_voltage_v": ("battery", "default_voltage_v"),
+    "battery_resistance_energy_h": ("battery", "resistance_energy_h"),
+    "battery_arrhenius_b_k": ("battery", "arrhenius_b_k"),
+    "battery_discharge_power_over_motor": ("battery", "discharge_power_over_motor"),
+    "battery_charge_power_over_motor": ("battery", "charge_power_over_motor"),
+    "battery_min_voltage_fraction": ("battery", "min_voltage_fraction"),
+    "aux_base_load_w": ("auxiliary", "base_load_w"),
+    "ac_charging_efficiency": ("charging", "ac_efficiency"),
+}
+
+
+@cache
+def default_constants() -> ModelConstants:
+    """The bundled constants (``data/model/constants.toml``)."""
+    path = resources.files("evtwin") / "data" / "model" / "constants.toml"
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise DataFileError(f"cannot read model constants {path}: {e}") from e
+    values: dict[str, float] = {}
+    for field_name, (section, key) in _MAP.items():
+        try:
+            value = raw[section][key]
+        except KeyError:
+            raise DataFileError(f"{path}: missing [{section}] {key}") from None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise DataFileError(f"{path}: [{section}] {key} must be a number, got {value!r}")
+        values[field_name] = float(value)
+    return ModelConstants(**values)

@@ -1,0 +1,185 @@
+"""Range and consumption answers, including the WLTP procedure for pure EVs.
+
+WLTP (UN GTR No. 15, transposed by Regulation (EU) 2017/1151 Annex XXI; pure-EV procedure in
+Annex 8 of the GTR / Sub-Annex 8 of the Regulation):
+
+- the car is driven at its *test mass*: mass in running order + 25 kg + 15 % of the vehicle
+  load for M1 cars (see :func:`evtwin.vehicles.derive.derive_params`);
+- over the WLTC for its class: class 3b (v_max >= 120 km/h) for every car here;
+- in the test cell at 23 °C, HVAC off, with the car's normal 12 V loads;
+- the electric range is usable battery energy over DC consumption, ``EAER/PER = UBE /
+  EC_DC`` (the shortened test procedure's ratio form); DC energy is measured at the battery
+  terminals, so internal-resistance losses are inside UBE, not EC_DC;
+- consumption at the plug is ``EC_AC = E_AC / range``: the AC energy that recharges UBE,
+  modelled here as ``EC_DC / eta_AC`` with the global wall-to-battery efficiency.
+
+Every other question (another cycle, constant speed, cold, payload, trailer, wind, HVAC load)
+uses the same engine with the car at kerb mass plus the stated payload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from evtwin.physics.constants import ModelConstants, default_constants
+from evtwin.sim.conditions import Conditions
+from evtwin.sim.engine import Case, CaseResult, run_batch
+from evtwin.sim.traces import Trace, cycle
+from evtwin.units import J_PER_KWH, KM_PER_MILE
+from evtwin.vehicles.derive import VehicleParams, derive_params
+from evtwin.vehicles.spec import VehicleSpec
+
+__all__ = ["RangeEstimate", "RangeQuery", "estimate_ranges", "wltp_conditions", "wltp_range"]
+
+WLTP_AMBIENT_C = 23.0
+
+
+@dataclass(frozen=True, slots=True)
+class RangeQuery:
+    """One range question: a vehicle on a trace under conditions."""
+
+    spec: VehicleSpec
+    trace: Trace
+    conditions: Conditions
+    procedure: str = "custom"
+
+
+@dataclass(frozen=True, slots=True)
+class RangeEstimate:
+    """The answer to a :class:`RangeQuery` (units in names)."""
+
+    vehicle_id: str
+    name: str
+    is_estimate: bool
+    procedure: str
+    trace: str
+    range_km: float
+    consumption_wh_per_km: float
+    consumption_ac_wh_per_km: float
+    usable_battery_kwh: float
+    mass_driven_kg: float
+    followed_trace: bool
+    trace_miss_steps: int
+    max_speed_deficit_kph: float
+    conditions: dict[str, Any]
+    energy_wh_per_km: dict[str, float]
+    assumptions: dict[str, str]
+    official: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def range_miles(self) -> float:
+        return self.range_km / KM_PER_MILE
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented ``--json`` object (stable keys, units in names)."""
+        return {
+            "vehicle": self.vehicle_id,
+            "name": self.name,
+            "profile": "estimate" if self.is_estimate else "published",
+            "procedure": self.procedure,
+            "cycle": self.trace,
+            "range_km": round(self.range_km, 1),
+            "range_miles": round(self.range_miles, 1),
+            "consumption_wh_per_km": round(self.consumption_wh_per_km, 1),
+            "consumption_ac_wh_per_km": round(self.consumption_ac_wh_per_km, 1),
+            "usable_battery_kwh": self.usable_battery_kwh,
+            "mass_driven_kg": round(self.mass_driven_kg, 1),
+            "followed_trace": self.followed_trace,
+            "trace_miss_steps": self.trace_miss_steps,
+            "max_speed_deficit_kph": round(self.max_speed_deficit_kph, 2),
+            "inputs": self.conditions,
+            "energy_wh_per_km": {k: round(v, 2) for k, v in self.energy_wh_per_km.items()},
+            "assumptions": self.assumptions,
+            "official": self.official,
+        }
+
+
+def wltp_conditions(params: VehicleParams) -> Conditions:
+    """GTR 15 type-1 test conditions for a pure EV: 23 °C, test mass, HVAC off."""
+    return Conditions(
+        ambient_temp_c=WLTP_AMBIENT_C,
+        payload_kg=params.wltp_test_mass_kg - params.mass_kg,
+        initial_soc=1.0,
+    )
+
+
+def _estimate(
+    query: RangeQuery, params: VehicleParams, result: CaseResult, c: ModelConstants
+) -> RangeEstimate:
+    km = result.distance_m / 1000.0
+    dc = result.dc_wh_per_km
+    per_km = 1.0 / 3600.0 / km
+    energy = {
+        "traction_at_wheel": result.energy_traction_j * per_km,
+        "regenerated_at_wheel": result.energy_regen_wheel_j * per_km,
+        "friction_braking": result.energy_friction_brake_j * per_km,
+        "motor_inverter_loss": result.energy_motor_loss_j * per_km,
+        "gear_loss": result.energy_gear_loss_j * per_km,
+        "auxiliary": result.energy_aux_j * per_km,
+        "hvac": result.energy_hvac_j * per_km,
+        "rolling_resistance": result.energy_rolling_j * per_km,
+        "aerodynamic_drag": result.energy_aero_j * per_km,
+        "climbing": result.energy_grade_j * per_km,
+        "battery_internal_loss": result.energy_battery_loss_j * per_km,
+    }
+    cond = asdict(query.conditions)
+    cond["aux_w"] = c.aux_base_load_w if query.conditions.aux_w is None else cond["aux_w"]
+    official = {k: v for k, v in asdict(query.spec.official).items() if v is not None}
+    assumptions = dict(params.basis)
+    if query.procedure == "wltp":
+        assumptions["range"] = "WLTP: usable battery energy / DC consumption (GTR 15 Annex 8)"
+    else:
+        assumptions["range"] = "usable battery energy / DC consumption on this trace"
+    assumptions["consumption_ac"] = (
+        f"DC consumption / {c.ac_charging_efficiency:g} wall-to-battery efficiency (global)"
+    )
+    return RangeEstimate(
+        vehicle_id=query.spec.id,
+        name=query.spec.name,
+        is_estimate=query.spec.is_estimate,
+        procedure=query.procedure,
+        trace=query.trace.name,
+        range_km=query.spec.usable_battery_kwh * J_PER_KWH / 3600.0 / dc,
+        consumption_wh_per_km=dc,
+        consumption_ac_wh_per_km=dc / c.ac_charging_efficiency,
+        usable_battery_kwh=query.spec.usable_battery_kwh,
+        mass_driven_kg=params.mass_kg + query.conditions.payload_kg,
+        followed_trace=result.followed_trace,
+        trace_miss_steps=result.trace_miss_steps,
+        max_speed_deficit_kph=result.max_speed_deficit_mps * 3.6,
+        conditions=cond,
+        energy_wh_per_km=energy,
+        assumptions=assumptions,
+        official=official,
+    )
+
+
+def estimate_ranges(
+    queries: Sequence[RangeQuery], *, constants: ModelConstants | None = None
+) -> list[RangeEstimate]:
+    """Answer many range questions in one batched engine run."""
+    c = constants if constants is not None else default_constants()
+    params_by_id: dict[int, VehicleParams] = {}
+    cases: list[Case] = []
+    for q in queries:
+        key = id(q.spec)
+        if key not in params_by_id:
+            params_by_id[key] = derive_params(q.spec, c)
+        cases.append(Case(params_by_id[key], q.conditions, q.trace))
+    batch = run_batch(cases, constants=c)
+    return [_estimate(q, params_by_id[id(q.spec)], batch.case(i), c) for i, q in enumerate(queries)]
+
+
+def wltp_queries(specs: Sequence[VehicleSpec], constants: ModelConstants) -> list[RangeQuery]:
+    wltc = cycle("wltc")
+    return [
+        RangeQuery(s, wltc, wltp_conditions(derive_params(s, constants)), "wltp") for s in specs
+    ]
+
+
+def wltp_range(spec: VehicleSpec, *, constants: ModelConstants | None = None) -> RangeEstimate:
+    """WLTP range and consumption of one vehicle (see module docstring for the procedure)."""
+    c = constants if constants is not None else default_constants()
+    return estimate_ranges(wltp_queries([spec], c), constants=c)[0]

@@ -1,0 +1,18 @@
+"""Vehicles: spec schema, the bundled catalogue and derived physical parameters."""
+
+from evtwin.vehicles.catalogue import list_vehicles, load_vehicle, resolve_vehicle
+from evtwin.vehicles.derive import Derived, VehicleParams, derive_params
+from evtwin.vehicles.spec import OfficialFigures, VehicleSpec, load_spec_file, parse_spec
+
+__all__ = [
+    "Derived",
+    "OfficialFigures",
+    "VehicleParams",
+    "VehicleSpec",
+    "derive_params",
+    "list_vehicles",
+    "load_spec_file",
+    "load_vehicle",
+    "parse_spec",
+    "resolve_vehicle",
+]

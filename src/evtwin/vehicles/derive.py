@@ -1,0 +1,195 @@
+"""Derived physical parameters: from a spec (what the file says) to SI model inputs.
+
+Every parameter records where it came from: ``"spec"`` (the file states it) or the rule that
+estimated it. Nothing missing is ever silently zero. The rules and their sources live in
+``evtwin/data/model/constants.toml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TypeVar
+
+from evtwin.physics.constants import ModelConstants, default_constants
+from evtwin.units import G_M_PER_S2, J_PER_KWH, KPH_PER_MPS
+from evtwin.vehicles.spec import VehicleSpec
+
+__all__ = ["Derived", "VehicleParams", "derive_params"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Derived[T]:
+    """A value and how it was obtained."""
+
+    value: T
+    basis: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class VehicleParams:
+    """SI inputs of the energy model for one vehicle (no conditions, no state)."""
+
+    vehicle_id: str
+    name: str
+    is_estimate: bool
+    drivetrain: str
+    mass_kg: float
+    """Mass in running order (EU kerb mass, includes a 75 kg driver)."""
+    wltp_test_mass_kg: float
+    """GTR 15 test mass: the mass the WLTP procedure drives."""
+    road_load_mass_kg: float
+    """Mass at which ``f0``/``f1`` apply; rolling resistance scales with actual mass."""
+    rotating_mass_fraction: float
+    f0_n: float
+    f1_n_per_mps: float
+    f2_n_per_mps2: float
+    """Road load F = f0 + f1 v + f2 v^2 at ``mass_kg`` and reference air density."""
+    reference_air_density_kg_per_m3: float
+    motor_power_w: float
+    awd_front_share: float
+    awd_disconnect: bool
+    base_speed_mps: float
+    traction_force_max_n: float
+    battery_energy_j: float
+    battery_voltage_v: float
+    battery_resistance_ohm: float
+    battery_discharge_power_w: float
+    battery_charge_power_w: float
+    battery_min_voltage_v: float
+    usable_battery_kwh: float
+    basis: MappingProxyType[str, str]
+    """Parameter name → 'spec' or the rule that estimated it."""
+
+
+def derive_params(spec: VehicleSpec, constants: ModelConstants | None = None) -> VehicleParams:
+    """Turn a spec into model parameters, estimating what is missing by documented rules."""
+    c = constants if constants is not None else default_constants()
+    basis: dict[str, str] = {}
+
+    # -- mass: WLTP test mass (GTR 15 definition) unless stated -----------------------------
+    if spec.test_mass_kg is not None:
+        mass = Derived(spec.test_mass_kg, "spec")
+    else:
+        load = (
+            spec.max_laden_mass_kg - spec.kerb_mass_kg - c.wltp_added_mass_kg
+            if spec.max_laden_mass_kg is not None
+            else c.wltp_default_vehicle_load_kg
+        )
+        tm = spec.kerb_mass_kg + c.wltp_added_mass_kg + c.wltp_load_fraction * load
+        mass = Derived(
+            tm,
+            f"GTR 15 test mass: kerb {spec.kerb_mass_kg:g} kg + {c.wltp_added_mass_kg:g} kg + "
+            f"{c.wltp_load_fraction:.0%} of vehicle load {load:g} kg"
+            + ("" if spec.max_laden_mass_kg is not None else " (assumed)"),
+        )
+    basis["wltp_test_mass_kg"] = mass.basis
+
+    # -- road load ----------------------------------------------------------------------------
+    if (
+        spec.road_load_f0_n is not None
+        and spec.road_load_f1_n_per_kph is not None
+        and spec.road_load_f2_n_per_kph2 is not None
+    ):
+        f0 = spec.road_load_f0_n
+        f1 = spec.road_load_f1_n_per_kph * KPH_PER_MPS
+        f2 = spec.road_load_f2_n_per_kph2 * KPH_PER_MPS**2
+        for k in ("f0_n", "f1_n_per_mps", "f2_n_per_mps2"):
+            basis[k] = "spec (measured road-load coefficients)"
+        basis["drag_area_m2"] = "implied by measured f2"
+    else:
+        if spec.frontal_area_m2 is not None:
+            area = Derived(spec.frontal_area_m2, "spec")
+        else:
+            a = c.frontal_area_factor * spec.width_mm / 1000 * spec.height_mm / 1000
+            area = Derived(a, f"rule: {c.frontal_area_factor:g} x width x height")
+        if spec.drag_coefficient is not None:
+            cd = Derived(spec.drag_coefficient, "spec")
+        else:
+            cd = Derived(c.default_drag_coefficient, "rule: catalogue default Cd (assumption)")
+        crr = c.rolling_resistance
+        f0 = crr * mass.value * G_M_PER_S2
+        f1 = crr * c.rolling_resistance_speed_per_mps * mass.value * G_M_PER_S2
+        f2 = 0.5 * c.reference_air_density_kg_per_m3 * cd.value * area.value
+        basis["frontal_area_m2"] = area.basis
+        basis["drag_coefficient"] = cd.basis
+        basis["f0_n"] = f"rule: Crr {crr:g} x m g (global tyre constant)"
+        basis["f1_n_per_mps"] = "rule: speed growth of rolling resistance (global)"
+        basis["f2_n_per_mps2"] = "0.5 rho_ref Cd A"
+
+    # -- drivetrain ---------------------------------------------------------------------------
+    power = spec.motor_power_kw * 1000.0
+    if spec.drivetrain == "awd":
+        share = (
+            Derived(spec.awd_front_power_share, "spec")
+            if spec.awd_front_power_share is not None
+            else Derived(c.awd_front_power_share, "rule: default AWD front share (assumption)")
+        )
+        disconnect = (
+            Derived(spec.awd_disconnect, "spec")
+            if spec.awd_disconnect is not None
+            else Derived(True, "assumption: secondary axle disconnects at light load")
+        )
+        basis["awd_front_share"] = share.basis
+        basis["awd_disconnect"] = disconnect.basis
+        front_share, awd_disconnect = share.value, disconnect.value
+        driven_fraction = 1.0
+    else:
+        front_share, awd_disconnect = 0.0, False
+        driven_fraction = 0.6 if spec.drivetrain == "fwd" else 0.5
+    base_speed = power / (c.peak_force_over_weight * spec.kerb_mass_kg * G_M_PER_S2)
+    basis["base_speed_mps"] = f"rule: P / ({c.peak_force_over_weight:g} m g)"
+    traction = c.dry_friction * driven_fraction * spec.kerb_mass_kg * G_M_PER_S2
+    basis["traction_force_max_n"] = (
+        f"rule: mu {c.dry_friction:g} x {driven_fraction:.0%} of weight on driven axle(s)"
+    )
+
+    # -- battery ------------------------------------------------------------------------------
+    if spec.battery_voltage_v is not None:
+        volts = Derived(spec.battery_voltage_v, "spec")
+    else:
+        volts = Derived(c.battery_default_voltage_v, "rule: 400 V class unless stated")
+    basis["battery_voltage_v"] = volts.basis
+    energy_j = spec.usable_battery_kwh * J_PER_KWH
+    resistance = c.battery_resistance_energy_h * volts.value**2 / (spec.usable_battery_kwh * 1000)
+    basis["battery_resistance_ohm"] = (
+        f"rule: {c.battery_resistance_energy_h:g} h x V^2 / E (at 25 C)"
+    )
+    if spec.dc_peak_power_kw is not None:
+        charge_power = Derived(spec.dc_peak_power_kw * 1000.0, "spec: dc_peak_power_kw")
+    else:
+        charge_power = Derived(
+            c.battery_charge_power_over_motor * power,
+            f"rule: {c.battery_charge_power_over_motor:g} x motor power",
+        )
+    basis["battery_charge_power_w"] = charge_power.basis
+
+    return VehicleParams(
+        vehicle_id=spec.id,
+        name=spec.name,
+        is_estimate=spec.is_estimate,
+        drivetrain=spec.drivetrain,
+        mass_kg=spec.kerb_mass_kg,
+        wltp_test_mass_kg=mass.value,
+        road_load_mass_kg=mass.value,
+        rotating_mass_fraction=c.rotating_mass_fraction,
+        f0_n=f0,
+        f1_n_per_mps=f1,
+        f2_n_per_mps2=f2,
+        reference_air_density_kg_per_m3=c.reference_air_density_kg_per_m3,
+        motor_power_w=power,
+        awd_front_share=front_share,
+        awd_disconnect=awd_disconnect,
+        base_speed_mps=base_speed,
+        traction_force_max_n=traction,
+        battery_energy_j=energy_j,
+        battery_voltage_v=volts.value,
+        battery_resistance_ohm=resistance,
+        battery_discharge_power_w=c.battery_discharge_power_over_motor * power,
+        battery_charge_power_w=charge_power.value,
+        battery_min_voltage_v=c.battery_min_voltage_fraction * volts.value,
+        usable_battery_kwh=spec.usable_battery_kwh,
+        basis=MappingProxyType(basis),
+    )
