@@ -134,3 +134,15 @@ class SignalServerError(SignalError):
 
 class SignalPatternError(SignalError):
     """A VSS path pattern is malformed (empty segment, bad wildcard): INVALID_ARGUMENT."""
+
+
+# -- drive and terrain modes, surfaces (evtwin.modes) ------------------------------------------
+__all__ += ["ModeError", "UnknownModeError"]
+
+
+class ModeError(DataFileError):
+    """A drive/terrain mode or surface file is malformed (missing key, value out of bounds)."""
+
+
+class UnknownModeError(EvtwinError):
+    """A mode or surface name is not one evtwin knows; the message lists the known ones."""

@@ -283,8 +283,9 @@ class ValV2Servicer:
             out.put(_Abort(grpc_status(e), str(e)))
         except _Abort as e:
             out.put(e)
-        except grpc.RpcError:
-            pass  # the client went away; the response loop notices
+        except Exception:  # the client went away (or sent garbage): end this stream only
+            out.put(_Abort(grpc.StatusCode.CANCELLED, "provider stream closed"))
+            return
         if not subs:
             out.put(_END)
 

@@ -28,7 +28,11 @@ DEFAULT_PORT: Final = 55555
 
 
 class SignalServer:
-    """Serve ``broker`` over gRPC. ``port=0`` picks a free port (see :attr:`port`)."""
+    """Serve ``broker`` over gRPC. ``port=0`` picks a free port (see :attr:`port`).
+
+    Each open stream (a subscription, a provider) holds one of ``max_workers`` threads while
+    it lasts; size it above the number of concurrent subscribers you expect.
+    """
 
     def __init__(
         self,
@@ -36,7 +40,7 @@ class SignalServer:
         *,
         host: str = DEFAULT_HOST,
         port: int = DEFAULT_PORT,
-        max_workers: int = 32,
+        max_workers: int = 64,
     ) -> None:
         if not 0 <= port <= 65535:
             raise SignalServerError(f"port must be in 0..65535, got {port}")
