@@ -73,3 +73,16 @@ def test_up_reports_a_busy_port_as_an_error(capsys: pytest.CaptureFixture[str]) 
     with SignalServer(Broker(), port=0) as busy:
         assert main(["up", "--port", str(busy.port), "--duration-s", "0.01"]) == 2
     assert f"cannot listen on 127.0.0.1:{busy.port}" in capsys.readouterr().err
+
+
+def test_up_applies_a_requested_terrain_mode(twin: tuple[subprocess.Popen[str], int]) -> None:
+    from kuksa_client.grpc import Datapoint
+
+    _, port = twin
+    mode = "Vehicle.TerrainResponse.Mode"
+    with VSSClient("127.0.0.1", port) as client:
+        stream = client.subscribe_current_values([mode], timeout=30)
+        assert next(stream)[mode].value == "COMFORT"
+        client.set_target_values({mode: Datapoint("SAND")})
+        assert next(stream)[mode].value == "SAND"
+        stream.close()

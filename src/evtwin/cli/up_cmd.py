@@ -11,13 +11,26 @@ import signal
 import sys
 import threading
 from types import FrameType
-from typing import Any
+from typing import Any, Final
 
 from evtwin import __version__
-from evtwin.runtime import ScaledClock
+from evtwin.runtime import ActuatorEcho, ScaledClock, ServiceHost
 from evtwin.signals import DEFAULT_HOST, DEFAULT_PORT, Broker, SignalServer
 
-__all__ = ["register", "run"]
+__all__ = ["SETPOINT_ACTUATORS", "register", "run"]
+
+SETPOINT_ACTUATORS: Final = (
+    "Vehicle.TerrainResponse",
+    "Vehicle.Trailer.IsTowingModeEnabled",
+    "Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit",
+    "Vehicle.Powertrain.TractionBattery.Charging.Plan",
+    "Vehicle.Powertrain.TractionBattery.Charging.Timer",
+    "Vehicle.Cabin.HVAC.Station",
+    "Vehicle.Cabin.Infotainment.Navigation.DestinationSet",
+    "Vehicle.Software.Update",
+)
+"""Actuators whose requested value is simply the setting in effect (selectors, set points),
+until a service with physics takes one over."""
 
 
 def _positive_seconds(text: str) -> float:
@@ -74,9 +87,13 @@ def initial_state(broker: Broker) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    broker = Broker(clock=ScaledClock(1.0).now_s)
+    clock = ScaledClock(1.0)
+    broker = Broker(clock=clock.now_s)
     initial_state(broker)
+    echo = ActuatorEcho(broker, SETPOINT_ACTUATORS)
+    services = ServiceHost(clock, [echo], step_s=0.1)
     server = SignalServer(broker, host=args.host, port=args.port).start()
+    services.start()
     stop = threading.Event()
 
     def on_term(signum: int, frame: FrameType | None) -> None:
@@ -93,6 +110,8 @@ def run(args: argparse.Namespace) -> int:
         pass
     finally:
         server.stop()
+        services.stop()
+        echo.close()
         signal.signal(signal.SIGTERM, previous)
     print("evtwin up: stopped", file=sys.stderr)
     return 0
