@@ -208,3 +208,31 @@ def test_concurrent_publishers_leave_consistent_values(broker: Broker) -> None:
         batch = sub.next_batch(timeout_s=0)
     assert {u.path for u in batch} == set(paths)
     assert all(u.datapoint is not None and u.datapoint.value == 199 % 30 for u in batch)
+
+
+def test_asyncio_consumer_receives_batches_without_blocking_its_loop(broker: Broker) -> None:
+    import asyncio
+
+    async def consume() -> list[object]:
+        seen: list[object] = []
+        sub = broker.subscribe(SPEED, initial=False)
+        publisher = threading.Thread(
+            target=lambda: [broker.set_current(SPEED, float(v)) for v in (1, 2, 3)]
+        )
+
+        async def reader() -> None:
+            async for batch in sub.batches():
+                seen.extend(u.datapoint.value for u in batch if u.datapoint is not None)
+                if seen and seen[-1] == 3.0:
+                    sub.close()
+
+        task = asyncio.create_task(reader())
+        await asyncio.sleep(0)  # the reader is now waiting on the loop, not on a thread
+        publisher.start()
+        await asyncio.wait_for(task, timeout=10)
+        publisher.join()
+        return seen
+
+    seen = asyncio.run(consume())
+    assert seen[-1] == 3.0
+    assert seen == [v for v in (1.0, 2.0, 3.0) if v in seen]

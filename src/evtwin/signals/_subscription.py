@@ -9,9 +9,11 @@ signal it follows, possibly skipping intermediate ones, and the publisher never 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from types import TracebackType
@@ -58,6 +60,7 @@ class Subscription:
         self._closed = False
         self._dropped = 0
         self._on_close = on_close
+        self._wakers: list[Callable[[], None]] = []
 
     @property
     def closed(self) -> bool:
@@ -81,6 +84,9 @@ class Subscription:
                 self._pending.popitem(last=False)
                 self._dropped += 1
             self._cond.notify_all()
+            wakers = list(self._wakers)
+        for wake in wakers:
+            wake()
 
     def next_batch(self, timeout_s: float | None = None) -> list[SignalUpdate]:
         """Wait until updates are pending, then take them all (oldest first).
@@ -101,6 +107,9 @@ class Subscription:
                 return
             self._closed = True
             self._cond.notify_all()
+            wakers = list(self._wakers)
+        for wake in wakers:
+            wake()
         if self._on_close is not None:
             self._on_close(self)
 
@@ -112,6 +121,32 @@ class Subscription:
                 yield batch
             elif self._closed:
                 return
+
+    async def batches(self) -> AsyncIterator[list[SignalUpdate]]:
+        """Async iteration for asyncio consumers (the central screen): yields non-empty
+        batches until the subscription is closed, without blocking the event loop."""
+        loop = asyncio.get_running_loop()
+        ready = asyncio.Event()
+
+        def wake() -> None:
+            with contextlib.suppress(RuntimeError):  # the consumer's loop may be gone
+                loop.call_soon_threadsafe(ready.set)
+
+        with self._cond:
+            self._wakers.append(wake)
+        try:
+            while True:
+                ready.clear()
+                batch = self.next_batch(timeout_s=0)
+                if batch:
+                    yield batch
+                elif self._closed:
+                    return
+                else:
+                    await ready.wait()
+        finally:
+            with self._cond:
+                self._wakers.remove(wake)
 
     def __enter__(self) -> Subscription:
         return self
