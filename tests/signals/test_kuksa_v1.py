@@ -159,3 +159,28 @@ def test_subscribe_to_unknown_path_is_not_found(client: VSSClient) -> None:
     with pytest.raises(VSSClientError) as exc:
         next(stream)
     assert exc.value.error["reason"] == "not found"
+
+
+def test_set_without_a_path_is_invalid_argument(v1: val_grpc_v1.VALStub) -> None:
+    update = val_v1.EntryUpdate(fields=[types_v1.FIELD_VALUE])
+    with pytest.raises(grpc.RpcError) as exc:
+        v1.Set(val_v1.SetRequest(updates=[update]))
+    assert exc.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_streamed_update_reports_errors_per_request(
+    v1: val_grpc_v1.VALStub, broker: Broker
+) -> None:
+    good = types_v1.DataEntry(path=SPEED, value=types_v1.Datapoint(float=20.0))
+    bad = types_v1.DataEntry(path="Vehicle.Warp", value=types_v1.Datapoint(float=1.0))
+    requests = [
+        val_v1.StreamedUpdateRequest(
+            updates=[val_v1.EntryUpdate(entry=e, fields=[types_v1.FIELD_VALUE])]
+        )
+        for e in (good, bad)
+    ]
+    first, second = v1.StreamedUpdate(iter(requests), timeout=STREAM_TIMEOUT_S)
+    assert list(first.errors) == []
+    assert [(e.path, e.error.code) for e in second.errors] == [("Vehicle.Warp", 404)]
+    current = broker.get(SPEED)
+    assert current is not None and current.value == 20.0

@@ -258,3 +258,29 @@ def test_kuksa_client_follows_target_values_as_a_provider(
             pytest.fail("kuksa-client never received the actuation request")
     stream.close()
     assert updates[CABIN_TEMP].value == 20.5
+
+
+@pytest.mark.parametrize(
+    "bad_call",
+    [
+        lambda v2: v2.Actuate(val_v2.ActuateRequest()),  # no signal
+        lambda v2: v2.Actuate(val_v2.ActuateRequest(signal_id=path(CABIN_TEMP))),  # no value
+        lambda v2: v2.GetValue(val_v2.GetValueRequest(signal_id=types_v2.SignalID())),
+        lambda v2: v2.GetValue(val_v2.GetValueRequest(signal_id=path("x" * 1001))),
+        lambda v2: next(v2.Subscribe(val_v2.SubscribeRequest(), timeout=STREAM_TIMEOUT_S)),
+        lambda v2: v2.PublishValue(val_v2.PublishValueRequest(signal_id=path(SPEED))),
+    ],
+    ids=["no-signal", "no-value", "empty-id", "path-too-long", "empty-subscribe", "no-datapoint"],
+)
+def test_malformed_requests_are_invalid_argument_and_the_car_keeps_running(
+    v2: val_grpc_v2.VALStub, broker: Broker, bad_call: object
+) -> None:
+    assert callable(bad_call)
+    assert code_of(lambda: bad_call(v2)) == grpc.StatusCode.INVALID_ARGUMENT
+    broker.set_current(SPEED, 1.0)
+    assert v2.GetValue(val_v2.GetValueRequest(signal_id=path(SPEED))).data_point.value.float == 1.0
+
+
+def test_unknown_id_is_not_found(v2: val_grpc_v2.VALStub) -> None:
+    request = val_v2.GetValueRequest(signal_id=types_v2.SignalID(id=99_999))
+    assert code_of(lambda: v2.GetValue(request)) == grpc.StatusCode.NOT_FOUND
