@@ -284,3 +284,18 @@ def test_malformed_requests_are_invalid_argument_and_the_car_keeps_running(
 def test_unknown_id_is_not_found(v2: val_grpc_v2.VALStub) -> None:
     request = val_v2.GetValueRequest(signal_id=types_v2.SignalID(id=99_999))
     assert code_of(lambda: v2.GetValue(request)) == grpc.StatusCode.NOT_FOUND
+
+
+def test_a_second_provider_for_the_same_actuator_is_already_exists(
+    v2: val_grpc_v2.VALStub,
+) -> None:
+    inbox: queue.Queue[val_v2.OpenProviderStreamRequest | None] = queue.Queue()
+    first = v2.OpenProviderStream(_requests(inbox), timeout=STREAM_TIMEOUT_S)
+    claim = val_v2.ProvideActuationRequest(actuator_identifiers=[path(CABIN_TEMP)])
+    inbox.put(val_v2.OpenProviderStreamRequest(provide_actuation_request=claim))
+    assert next(first).HasField("provide_actuation_response")
+    again = iter([val_v2.OpenProviderStreamRequest(provide_actuation_request=claim)])
+    second = v2.OpenProviderStream(again, timeout=STREAM_TIMEOUT_S)
+    assert code_of(lambda: next(second)) == grpc.StatusCode.ALREADY_EXISTS
+    inbox.put(None)
+    first.cancel()
