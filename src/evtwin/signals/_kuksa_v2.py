@@ -242,6 +242,8 @@ class ValV2Servicer:
                             value=value_to_v2(meta, u.datapoint.value),
                         )
                     )
+                if not requests:
+                    continue
                 batch_request = val_v2.BatchActuateStreamRequest(actuate_requests=requests)
                 out.put(
                     val_v2.OpenProviderStreamResponse(batch_actuate_stream_request=batch_request)
