@@ -17,6 +17,7 @@ from evtwin.ownership import (
     Usage,
     blended_price,
     compare_costs,
+    cost_report_json,
     default_rivals,
     load_tariffs,
     request_from_mapping,
@@ -195,3 +196,15 @@ def test_bad_input_is_a_clear_ownership_error(params: dict[str, str], message: s
 def test_an_unknown_vehicle_is_refused_with_suggestions() -> None:
     with pytest.raises(UnknownVehicleError, match="defender-sport"):
         compare_costs(request_from_mapping({"vehicle": "defender-sprot"}))
+
+
+def test_an_off_peak_ev_tariff_costs_less_than_the_price_cap(report: dict[str, Any]) -> None:
+    for v in report["vehicles"]:
+        by_tariff = v["energy_total_by_home_tariff_gbp"]
+        assert by_tariff["intelligent-octopus-go"] < by_tariff["price-cap"]
+        assert by_tariff["price-cap"] == pytest.approx(v["energy_total_gbp"], abs=0.05)
+
+
+def test_the_http_facing_function_takes_query_strings() -> None:
+    with pytest.raises(OwnershipError, match="years"):
+        cost_report_json({"vehicle": "defender-sport", "years": "0"})

@@ -35,6 +35,7 @@ from evtwin.ownership.tco import (
     ScenarioCost,
     VehicleCost,
     compare_costs,
+    cost_report_json,
     request_from_mapping,
 )
 from evtwin.ownership.ved import (
@@ -76,6 +77,7 @@ __all__ = [
     "bik_schedule",
     "blended_price",
     "compare_costs",
+    "cost_report_json",
     "default_rivals",
     "evaluate_grant",
     "eved_schedule",

@@ -289,7 +289,7 @@ def evaluate_grant(rules: GrantRules, inp: GrantInput) -> GrantResult:
         summary="unknown: band not known ("
         + " / ".join(_gbp(x.grant_gbp) for x in scen)
         + ")"
-        + (f"; needs {price_condition}" if price_ok is None else ""),
+        + (f"; only if {price_condition}" if price_ok is None else ""),
     )
 
 

@@ -56,6 +56,7 @@ __all__ = [
     "ScenarioCost",
     "VehicleCost",
     "compare_costs",
+    "cost_report_json",
     "request_from_mapping",
 ]
 
@@ -152,6 +153,7 @@ class VehicleCost:
     bik: tuple[BikYear, ...]
     energy: EnergyUse
     energy_gbp: tuple[float, ...]
+    energy_by_home_tariff_gbp: dict[str, float]
     tariffs: tuple[tuple[float, TariffPrice, TariffPrice], ...]
     other_gbp: dict[str, float]
     residual_gbp: float | None
@@ -209,6 +211,9 @@ class VehicleCost:
             },
             "energy_gbp": [round(x, 2) for x in self.energy_gbp],
             "energy_total_gbp": round(sum(self.energy_gbp), 2),
+            "energy_total_by_home_tariff_gbp": {
+                k: round(x, 2) for k, x in self.energy_by_home_tariff_gbp.items()
+            },
             "energy_kwh_per_year": round(self.energy.kwh_per_year, 1),
             "plug_wh_per_km": round(self.energy.wh_per_km, 1),
             "miles_per_kwh": round(self.energy.miles_per_kwh, 2),
@@ -315,6 +320,15 @@ def _evaluate(
     starts = [anniversary(req.registered, k) for k in range(req.years)]
     prices = tuple(blended_price(req.usage, d, tariffs) for d in starts)
     energy_gbp = tuple(energy.kwh_per_year * p / 100.0 for p, _, _ in prices)
+    by_tariff = {
+        tid: sum(
+            energy.kwh_per_year * blended_price(replace(req.usage, home_tariff=tid), d, tariffs)[0]
+            for d in starts
+        )
+        / 100.0
+        for tid, t in tariffs.items()
+        if t.kind == "home"
+    }
     other: dict[str, float] = {}
     if req.insurance_gbp_per_year is not None:
         other["insurance"] = req.insurance_gbp_per_year * req.years
@@ -363,6 +377,7 @@ def _evaluate(
         ),
         energy=energy,
         energy_gbp=energy_gbp,
+        energy_by_home_tariff_gbp=by_tariff,
         tariffs=prices,
         other_gbp=other,
         residual_gbp=residual,
@@ -506,3 +521,12 @@ def request_from_mapping(params: Mapping[str, Any]) -> CostRequest:
         if key in p:
             kw[key] = _parse_float(p[key], key.replace("_", " "), unit)
     return CostRequest(**kw)
+
+
+def cost_report_json(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The documented ``evtwin cost --json`` object for string/number ``params``.
+
+    The function behind the (future) HTTP endpoint: query parameters in, JSON object out;
+    bad input raises :class:`~evtwin.errors.EvtwinError` (map it to HTTP 400/404).
+    """
+    return compare_costs(request_from_mapping(params)).to_json()
