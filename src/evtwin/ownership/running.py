@@ -243,6 +243,13 @@ def simulate_year(
                     else "HVAC left out (--no-hvac): winter energy is understated"
                 ),
                 "energy_at_plug": r_other.assumptions.get("consumption_ac", ""),
+                "heat_pump": (
+                    "yes (spec file)"
+                    if spec.heat_pump
+                    else "no (spec file)"
+                    if spec.heat_pump is False
+                    else "unknown in the spec file: treated as none (resistive heating)"
+                ),
             },
         )
     return out, wltp

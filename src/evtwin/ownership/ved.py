@@ -156,16 +156,19 @@ def licence_ved(
         threshold, _ = pick(rules.ecs_threshold, licence_from)
         assert amount is not None and threshold is not None
         possible = amount.value
-        over = f"list price over £{threshold.value:,.0f} ({threshold.label()})"
+        over = f"over £{threshold.value:,.0f} ({threshold.label()})"
         if list_price_gbp is None:
             ecs = None
             notes.append(
-                f"Expensive Car Supplement £{amount.value:g} if {over}: price unknown, so "
+                f"Expensive Car Supplement £{amount.value:g} if the list price is {over}: price "
+                "unknown, so "
                 "this year's VED is a range"
             )
         elif list_price_gbp > threshold.value:
             ecs = amount.value
-            notes.append(_held(amount, a_held, f"Expensive Car Supplement ({over})", licence_from))
+            notes.append(
+                _held(amount, a_held, f"Expensive Car Supplement (list price {over})", licence_from)
+            )
         else:
             ecs = 0.0
             notes.append(
