@@ -180,10 +180,15 @@ def _print(report: CostReport) -> None:
             console.print(st)
     for v in report.vehicles:
         console.print(f"[bold]{v.spec.id}[/] grant {v.grant.summary}")
-    t0 = report.vehicles[0].tariffs[0]
+    blended, home, public = report.vehicles[0].tariffs[0]
+    parts = []
+    for t in (home, public):
+        flags = [x for x in (t.held, t.period.note and f"CONFLICT: {t.period.note}") if x]
+        extra = f" [{'; '.join(flags)}]" if flags else ""
+        parts.append(f"{t.tariff.name} {t.pence_per_kwh:g}p/kWh{extra}")
     console.print(
-        f"energy: {t0[1].tariff.name} {t0[1].pence_per_kwh:g}p/kWh, {t0[2].tariff.name} "
-        f"{t0[2].pence_per_kwh:g}p/kWh (blended {t0[0]:.1f}p); " + (t0[1].held or "")
+        f"energy (year 1): {parts[0]}; {parts[1]}; blended {blended:.1f}p/kWh at "
+        f"{r.usage.home_share:.0%} home charging"
     )
     for n in report.notes:
         console.print(f"note: {n}")

@@ -136,6 +136,11 @@ def tariff_price(tariff: Tariff, on: dt.date) -> TariffPrice:
         note = f"{on.isoformat()} is before the first known price: earliest known held"
     elif held:
         note = f"no price known for {on.isoformat()}: newest known held flat (no forecast)"
+    elif d.valid_to is None and on > d.valid_from:
+        note = (
+            f"price as seen from {d.valid_from.isoformat()}; later changes unknown: held flat "
+            "(no forecast)"
+        )
     return TariffPrice(tariff=tariff, pence_per_kwh=d.value, period=d, held=note)
 
 

@@ -86,6 +86,7 @@ class CostRequest:
     residual_percent: float | None = None
     insurance_gbp_per_year: float | None = None
     servicing_gbp_per_year: float | None = None
+    miles_per_year_defaulted: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.years, bool) or not isinstance(self.years, int):
@@ -303,7 +304,7 @@ def _rules_notes(req: CostRequest) -> tuple[str, ...]:
         "The sale date for the grant is taken as the registration date (assumption).",
         "Prices marked estimate are not published; unknown prices are left unknown.",
     ]
-    if req.usage.miles_per_year == DEFAULT_MILES_PER_YEAR:
+    if req.miles_per_year_defaulted:
         notes.append(f"miles per year: {_DEFAULT_MILES_BASIS}")
     return tuple(notes)
 
@@ -461,7 +462,8 @@ def request_from_mapping(params: Mapping[str, Any]) -> CostRequest:
     Keys: ``vehicle`` (required), ``rivals`` (list or comma-separated), ``registered``,
     ``years``, ``miles_per_year``, ``home_share``, ``motorway_share``, ``home_tariff``,
     ``public_tariff``, ``hvac`` (bool), ``price_gbp``, ``residual_percent``,
-    ``insurance_gbp_per_year``, ``servicing_gbp_per_year``. Missing/None = default.
+    ``insurance_gbp_per_year``, ``servicing_gbp_per_year``. Missing/None = default (a
+    defaulted mileage is named as an assumption in the report's notes).
     """
     known = {
         "vehicle",
@@ -507,6 +509,7 @@ def request_from_mapping(params: Mapping[str, Any]) -> CostRequest:
         "vehicle": vehicle.strip(),
         "rivals": tuple(str(r).strip() for r in rivals),
         "usage": Usage(**usage_kw),
+        "miles_per_year_defaulted": "miles_per_year" not in p,
     }
     if "registered" in p:
         kw["registered"] = _parse_date(p["registered"], "registration date")
