@@ -61,3 +61,34 @@ def test_the_table_marks_the_estimate_and_unknown_prices(
     assert "ESTIMATE" in out
     assert "unknown" in out
     assert "PROPOSAL" in out
+
+
+def _json(argv: list[str], capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    assert main(argv) == 0
+    out: dict[str, object] = json.loads(capsys.readouterr().out)
+    return out
+
+
+@pytest.mark.parametrize("registered", ["2026-03-31", "2026-04-01"])
+def test_a_45k_car_registered_either_side_of_1_apr_2026_pays_no_supplement(
+    registered: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = _json(
+        ["cost", "defender-sport", "--price-gbp", "45000", "--registered", registered, "--json"],
+        capsys,
+    )
+    vehicles = out["vehicles"]
+    assert isinstance(vehicles, list)
+    assert vehicles[0]["ved_gbp"] == [10, 200, 200, 200]
+
+
+def test_the_defender_sport_at_37000_meets_the_cap_and_at_37001_needs_a_cheaper_sibling(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    at = _json(["cost", "defender-sport", "--price-gbp", "37000", "--json"], capsys)
+    over = _json(["cost", "defender-sport", "--price-gbp", "37001", "--json"], capsys)
+    g_at = at["vehicles"][0]["grant"]  # type: ignore[index]
+    g_over = over["vehicles"][0]["grant"]  # type: ignore[index]
+    assert any("<= £37,000 cap" in r for r in g_at["reasons"])
+    assert any("eligible only if" in r for r in g_over["reasons"])
+    assert g_at["status"] == g_over["status"] == "unknown"  # the band is unknown either way

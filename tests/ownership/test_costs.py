@@ -208,3 +208,18 @@ def test_an_off_peak_ev_tariff_costs_less_than_the_price_cap(report: dict[str, A
 def test_the_http_facing_function_takes_query_strings() -> None:
     with pytest.raises(OwnershipError, match="years"):
         cost_report_json({"vehicle": "defender-sport", "years": "0"})
+
+
+def test_a_defaulted_mileage_is_named_as_an_assumption_and_a_given_one_is_not() -> None:
+    defaulted = cost_report_json({"vehicle": "mg4-long-range-64"})
+    given = cost_report_json({"vehicle": "mg4-long-range-64", "miles_per_year": "9000"})
+    assert any("assumption: 9,000" in n for n in defaulted["notes"])
+    assert not any("assumption: 9,000" in n for n in given["notes"])
+    assert defaulted["vehicles"][0]["tco_gbp"] == given["vehicles"][0]["tco_gbp"]
+
+
+def test_an_ev_over_the_range_minimum_and_under_37k_with_unknown_band_shows_every_band() -> None:
+    mg4 = cost_report_json({"vehicle": "mg4-long-range-64", "registered": "2026-06-01"})
+    grant = mg4["vehicles"][0]["grant"]
+    assert grant["status"] == "unknown"
+    assert sorted(s["grant_gbp"] for s in grant["scenarios"]) == [0, 1500, 3750]
