@@ -63,7 +63,7 @@ def test_band_2_pays_1500() -> None:
 def test_a_41000_variant_of_an_eligible_family_qualifies_before_29_aug_2025() -> None:
     g = grant_for(41_000, on=BEFORE_CAP_CHANGE, family_entry=36_000)
     assert (g.status, g.grant_gbp) == ("eligible", 3750)
-    assert any("no upper limit" in r for r in g.reasons)
+    assert any("no upper price limit" in r for r in g.reasons)
 
 
 def test_a_41000_variant_of_an_eligible_family_qualifies_after_29_aug_2025_under_the_42k_cap() -> (

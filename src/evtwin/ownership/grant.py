@@ -25,6 +25,7 @@ from evtwin.ownership._data import Dated, as_date, as_float, as_str, dated_list,
 
 __all__ = [
     "EcgListing",
+    "FamilyCap",
     "GrantInput",
     "GrantResult",
     "GrantRules",
@@ -39,6 +40,16 @@ GrantStatus = Literal["eligible", "not_eligible", "unknown"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class FamilyCap:
+    """The price limit for dearer variants of an eligible family (None = no upper limit)."""
+
+    valid_from: dt.date
+    valid_to: dt.date
+    max_price_gbp: float | None
+    source: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class GrantRules:
     """The ECG rules as dated data (see ``uk_ecg.toml`` for every source)."""
 
@@ -48,7 +59,7 @@ class GrantRules:
     scheme_caveat: str
     bands: dict[str, tuple[Dated, ...]]
     entry_cap: tuple[Dated, ...]
-    family_caps: tuple[tuple[dt.date, dt.date, float | None, str], ...]
+    family_caps: tuple[FamilyCap, ...]
     price_basis_text: str
     near_cap_margin_gbp: float
     min_range_miles: float
@@ -155,17 +166,18 @@ def _price_test(
     entry, _ = pick(rules.entry_cap, on)
     assert entry is not None  # the scheme window check ran first
     entry_cap = entry.value
-    fam = next((c for c in rules.family_caps if c[0] <= on <= c[1]), None)
-    fam_cap = fam[2] if fam else None
+    fam = next((c for c in rules.family_caps if c.valid_from <= on <= c.valid_to), None)
+    fam_cap = fam.max_price_gbp if fam else None
     fam_text = (
-        f"a dearer variant of a family whose cheapest version is <= {_gbp(entry_cap)} "
-        + (f"qualifies up to {_gbp(fam_cap)}" if fam_cap is not None else "had no upper limit")
-        + f" on {on.isoformat()} ({fam[3] if fam else 'no family rule'})"
+        f"on {on.isoformat()} a dearer variant of a family whose cheapest version is <= "
+        f"{_gbp(entry_cap)} qualifies "
+        + (f"up to {_gbp(fam_cap)}" if fam_cap is not None else "with no upper price limit")
+        + f" ({fam.source if fam else 'no family rule'})"
     )
     price = inp.price_gbp
     margin = rules.near_cap_margin_gbp
     if price is None:
-        reasons.append("price unknown: the £37k/£42k price caps cannot be checked")
+        reasons.append("price unknown: the price caps cannot be checked")
         return None, f"its price is <= {_gbp(entry_cap)} (or it is a qualifying family variant)"
     for cap in (entry_cap, fam_cap):
         if cap is not None and abs(price - cap) <= margin:
@@ -186,13 +198,14 @@ def _price_test(
     if fam_cap is not None and price > fam_cap:
         reasons.append(
             f"price {_gbp(price)} > {_gbp(entry_cap)} entry cap and > {_gbp(fam_cap)} "
-            f"family-variant cap from 29 Aug 2025 ({fam[3] if fam else ''})"
+            f"family-variant cap (from {fam.valid_from.isoformat() if fam else '?'}; "
+            f"{fam.source if fam else ''})"
         )
         return False, ""
     if family_entry is None:
         reasons.append(
-            f"price {_gbp(price)} > {_gbp(entry_cap)}: eligible only if {fam_text}; "
-            "the family's entry price is unknown"
+            f"price {_gbp(price)} > {_gbp(entry_cap)}: eligible only if its family has a "
+            f"version priced <= {_gbp(entry_cap)}, which is unknown; {fam_text}"
         )
         return None, f"a version of its family is priced <= {_gbp(entry_cap)}"
     if family_entry <= entry_cap:
@@ -303,12 +316,17 @@ def load_grant_rules() -> GrantRules:
     for row in d["band"]:
         bands.setdefault(as_str(row, "id", where), []).append(row)
     entry_rows = [r for r in d["price_cap"] if r.get("kind") == "entry"]
-    family: list[tuple[dt.date, dt.date, float | None, str]] = []
+    family: list[FamilyCap] = []
     for r in d["price_cap"]:
         if r.get("kind") == "family":
             cap = as_float(r, "max_price_gbp", where) if "max_price_gbp" in r else None
             family.append(
-                (as_date(r, "valid_from", where), as_date(r, "valid_to", where), cap, r["source"])
+                FamilyCap(
+                    valid_from=as_date(r, "valid_from", where),
+                    valid_to=as_date(r, "valid_to", where),
+                    max_price_gbp=cap,
+                    source=as_str(r, "source", where),
+                )
             )
     cond = d["conditions"]
     return GrantRules(
@@ -318,7 +336,7 @@ def load_grant_rules() -> GrantRules:
         scheme_caveat=as_str(scheme, "caveat", where),
         bands={k: dated_list(v, "grant_gbp", f"{where} band {k}") for k, v in bands.items()},
         entry_cap=dated_list(entry_rows, "max_price_gbp", f"{where} entry cap"),
-        family_caps=tuple(sorted(family)),
+        family_caps=tuple(sorted(family, key=lambda c: c.valid_from)),
         price_basis_text=as_str(d["price_basis"], "text", where),
         near_cap_margin_gbp=as_float(d["price_basis"], "near_cap_margin_gbp", where),
         min_range_miles=as_float(cond, "min_wltp_range_miles", where),
