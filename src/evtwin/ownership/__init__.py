@@ -16,6 +16,12 @@ from evtwin.ownership.grant import (
     load_grant_rules,
 )
 from evtwin.ownership.prices import PriceInfo, PriceScenario, default_rivals, price_info
+from evtwin.ownership.request import (
+    DEFAULT_MILES_PER_YEAR,
+    DEFAULT_REGISTERED,
+    CostRequest,
+    request_from_mapping,
+)
 from evtwin.ownership.running import (
     EnergyUse,
     Tariff,
@@ -28,15 +34,11 @@ from evtwin.ownership.running import (
     simulate_year,
 )
 from evtwin.ownership.tco import (
-    DEFAULT_MILES_PER_YEAR,
-    DEFAULT_REGISTERED,
     CostReport,
-    CostRequest,
     ScenarioCost,
     VehicleCost,
     compare_costs,
     cost_report_json,
-    request_from_mapping,
 )
 from evtwin.ownership.ved import (
     EvedRules,
