@@ -261,3 +261,13 @@ def test_a_climb_beyond_traction_is_not_followed() -> None:
     trace = Trace("wall", t, np.full(n, 5.0), np.full(n, 0.55))
     r = simulate(BASE, trace, Conditions(friction=0.3, rolling_factor=1.0))
     assert not r.followed_trace
+
+
+def test_regeneration_level_is_a_condition_and_zero_means_coasting() -> None:
+    off = simulate(BASE, cycle("wltc"), Conditions(regen_max_decel_mps2=0.0))
+    strong = simulate(BASE, cycle("wltc"), Conditions(regen_max_decel_mps2=2.5))
+    default = simulate(BASE, cycle("wltc"), Conditions())
+    assert off.energy_regen_wheel_j == 0.0
+    assert off.energy_friction_brake_j == pytest.approx(off.energy_braking_j)
+    assert strong.energy_regen_wheel_j > default.energy_regen_wheel_j
+    assert strong.dc_wh_per_km < default.dc_wh_per_km < off.dc_wh_per_km

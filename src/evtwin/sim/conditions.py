@@ -21,6 +21,8 @@ class Conditions:
     against the direction of travel (negative = tailwind). A trailer adds mass, drag area
     (``trailer_cda_m2``) and rolling resistance (``trailer_crr``). ``rolling_factor`` and
     ``friction`` describe the surface (1.0 and 0.9 for dry asphalt).
+    ``regen_max_decel_mps2`` None means the global regeneration threshold; a drive mode's
+    regen level sets it (0 = coasting, no regeneration).
     """
 
     ambient_temp_c: float = 23.0
@@ -36,6 +38,7 @@ class Conditions:
     battery_temp_c: float | None = None
     rolling_factor: float = 1.0
     friction: float = 0.9
+    regen_max_decel_mps2: float | None = None
 
     def __post_init__(self) -> None:
         checks: list[tuple[str, float, float, float, str]] = [
@@ -53,6 +56,8 @@ class Conditions:
         ]
         if self.aux_w is not None:
             checks.append(("aux_w", self.aux_w, 0.0, 10000.0, "W"))
+        if self.regen_max_decel_mps2 is not None:
+            checks.append(("regen_max_decel_mps2", self.regen_max_decel_mps2, 0.0, 10.0, "m/s²"))
         if self.battery_temp_c is not None:
             checks.append(("battery_temp_c", self.battery_temp_c, -40.0, 70.0, "°C"))
         for name, value, lo, hi, unit in checks:

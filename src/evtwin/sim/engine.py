@@ -208,6 +208,11 @@ def pack_conditions(conditions: Sequence[Conditions], constants: ModelConstants)
         row[L.C_BATT_TEMP_C] = c.ambient_temp_c if c.battery_temp_c is None else c.battery_temp_c
         row[L.C_ROLL_FACTOR] = c.rolling_factor
         row[L.C_FRICTION] = c.friction
+        row[L.C_REGEN_DECEL] = (
+            constants.regen_max_decel_mps2
+            if c.regen_max_decel_mps2 is None
+            else c.regen_max_decel_mps2
+        )
     return C
 
 
@@ -220,7 +225,6 @@ def pack_constants(c: ModelConstants) -> FloatArray:
     G[L.G_WIND] = c.motor_windage * s
     G[L.G_STANDBY] = c.motor_standby * s
     G[L.G_GEAR] = c.gear_efficiency
-    G[L.G_REGEN_DECEL] = c.regen_max_decel_mps2
     G[L.G_REGEN_FULL] = c.regen_full_speed_kph
     G[L.G_REGEN_ZERO] = c.regen_zero_speed_kph
     G[L.G_ARRHENIUS] = c.battery_arrhenius_b_k

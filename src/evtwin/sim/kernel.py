@@ -239,7 +239,7 @@ def run_kernel(
             q = P[b, L.P_BATT_J] / v_nom
             W[W_Q * B + j] = q
             W[W_INV_Q * B + j] = 1.0 / q
-            W[W_REGEN_FORCE * B + j] = m_eff * Gc[L.G_REGEN_DECEL]
+            W[W_REGEN_FORCE * B + j] = m_eff * C[b, L.C_REGEN_DECEL]
             v0 = VT[tr, 0]
             soc0 = C[b, L.C_SOC0]
             W[W_V * B + j] = v0

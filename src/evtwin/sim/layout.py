@@ -43,7 +43,8 @@ C_SOC0: Final = 9
 C_BATT_TEMP_C: Final = 10
 C_ROLL_FACTOR: Final = 11
 C_FRICTION: Final = 12
-N_C: Final = 13
+C_REGEN_DECEL: Final = 13
+N_C: Final = 14
 
 # -- global constants (G) --------------------------------------------------------------------
 G_CU: Final = 0
@@ -52,12 +53,11 @@ G_FE: Final = 2
 G_WIND: Final = 3
 G_STANDBY: Final = 4
 G_GEAR: Final = 5
-G_REGEN_DECEL: Final = 6
-G_REGEN_FULL: Final = 7
-G_REGEN_ZERO: Final = 8
-G_ARRHENIUS: Final = 9
-G_DRY_MU: Final = 10
-N_G: Final = 11
+G_REGEN_FULL: Final = 6
+G_REGEN_ZERO: Final = 7
+G_ARRHENIUS: Final = 8
+G_DRY_MU: Final = 9
+N_G: Final = 10
 
 # -- outputs (O), energies in J, per batch element ------------------------------------------
 O_DIST_M: Final = 0
