@@ -1,0 +1,148 @@
+"""Charging: sessions started and stopped by ``StartStopCharging``, the charge limit, the
+charge power (interim rule, :mod:`evtwin.runtime._interim`) and the session's signals.
+
+- A session starts on ``StartStopCharging = START`` only with a cable connected; a START
+  without a cable is refused (recorded in :attr:`ChargingService.refusals`, the current value
+  stays ``STOP``). With ``Charging.Plan.Mode = IMMEDIATE`` (the default) plugging in starts a
+  session by itself, as cars do; READY_BY/CHEAPEST wait for the smart-charging planner
+  (not in the runtime yet) or an explicit START.
+- ``STOP`` or unplugging ends it.
+- The pack never goes above ``ChargeLimit``: the energy of a step is capped at what reaches
+  the limit. Loads running meanwhile (preconditioning) draw from the pack and the session
+  tops it up again, so while plugged in they are paid by the grid.
+- The charger's offer is read from the cable's signals: ``MaximumChargingCurrent.DC`` × the
+  pack's nominal voltage, or the AC phase currents × 230 V.
+
+Publishes ``IsCharging``, ``StartStopCharging`` (current), ``AveragePower``/``MaxPower``
+(kW, of the session), ``ChargeCurrent.DC`` (A), ``ChargeRate`` (km of range per hour),
+``TimeToComplete`` (s) and updates ``StateOfCharge.Current``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from evtwin.runtime import _paths as P
+from evtwin.runtime._interim import ChargePowerModel
+from evtwin.runtime._signalio import read_bool, read_float, read_str
+from evtwin.runtime._world import AC_PHASE_VOLTAGE_V
+from evtwin.signals import Broker, Change, Field, Subscription
+
+__all__ = ["ChargingRefusal", "ChargingService"]
+
+TIME_ESTIMATE_STEP: Final = 0.01
+"""SOC step of the time-to-complete estimate (1 %)."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ChargingRefusal:
+    time_s: float
+    reason: str
+
+
+class ChargingService:
+    name = "charging"
+
+    def __init__(self, broker: Broker, *, usable_kwh: float, model: ChargePowerModel) -> None:
+        self._broker = broker
+        self.usable_j = usable_kwh * 3.6e6
+        self.model = model
+        self.active = False
+        self.refusals: list[ChargingRefusal] = []
+        self._sub: Subscription = broker.subscribe(
+            P.CHARGE_START_STOP, fields=[Field.TARGET], initial=False
+        )
+        self._was_connected = False
+        self._session_j = 0.0
+        self._session_s = 0.0
+        self._session_max_w = 0.0
+
+    def close(self) -> None:
+        self._sub.close()
+
+    def _charger(self) -> tuple[float, bool]:
+        b = self._broker
+        dc_a = read_float(b, P.CHARGER_MAX_CURRENT_DC_A, 0.0)
+        if dc_a > 0:
+            return dc_a * read_float(b, P.NOMINAL_VOLTAGE_V, 400.0), True
+        phases = (
+            P.CHARGER_MAX_CURRENT_PHASE1_A,
+            P.CHARGER_MAX_CURRENT_PHASE2_A,
+            P.CHARGER_MAX_CURRENT_PHASE3_A,
+        )
+        amps = sum(read_float(b, p, 0.0) for p in phases)
+        return amps * AC_PHASE_VOLTAGE_V, False
+
+    def _start(self, now_s: float) -> None:
+        if not self.active:
+            self.active = True
+            self._session_j = self._session_s = self._session_max_w = 0.0
+
+    def _requests(self, now_s: float, connected: bool) -> None:
+        for update in self._sub.next_batch(timeout_s=0):
+            if update.datapoint is None:
+                continue
+            if update.datapoint.value == "START":
+                if connected:
+                    self._start(now_s)
+                else:
+                    self.refusals.append(
+                        ChargingRefusal(time_s=now_s, reason="no charging cable connected")
+                    )
+            else:
+                self.active = False
+
+    def time_to_limit_s(self, soc: float, limit: float, charger_w: float, dc: bool) -> float:
+        """Seconds to reach ``limit`` from ``soc`` at this charger (1 % steps)."""
+        total = 0.0
+        s = soc
+        while s < limit - 1e-9:
+            ds = min(TIME_ESTIMATE_STEP, limit - s)
+            p = self.model.pack_power_w(soc=s + ds / 2, charger_w=charger_w, dc=dc)
+            if p <= 0:
+                return 0.0
+            total += ds * self.usable_j / p
+            s += ds
+        return total
+
+    def step(self, now_s: float, dt_s: float) -> None:
+        b = self._broker
+        connected = read_bool(b, P.CHARGING_CABLE_CONNECTED)
+        if connected and not self._was_connected and read_str(b, P.PLAN_MODE) == "IMMEDIATE":
+            self._start(now_s)
+        self._was_connected = connected
+        self._requests(now_s, connected)
+        if not connected:
+            self.active = False
+        soc = read_float(b, P.SOC_CURRENT_PCT, 0.0) / 100.0
+        limit = read_float(b, P.CHARGE_LIMIT_PCT, 100.0) / 100.0
+        power_w = 0.0
+        changes: list[Change] = []
+        charger_w, dc = self._charger() if connected else (0.0, False)
+        if self.active and dt_s > 0 and soc < limit:
+            power_w = self.model.pack_power_w(soc=soc, charger_w=charger_w, dc=dc)
+            power_w = min(power_w, (limit - soc) * self.usable_j / dt_s)
+            soc += power_w * dt_s / self.usable_j
+            changes.append((P.SOC_CURRENT_PCT, Field.VALUE, min(soc, limit) * 100.0))
+            self._session_j += power_w * dt_s
+            self._session_s += dt_s
+            self._session_max_w = max(self._session_max_w, power_w)
+        charging = power_w > 0.0
+        range_m = read_float(b, P.RANGE_M, 0.0)
+        km_per_j = range_m / 1000.0 / (soc * self.usable_j) if soc > 0 else 0.0
+        remaining = self.time_to_limit_s(soc, limit, charger_w, dc) if self.active else 0.0
+        volts = read_float(b, P.NOMINAL_VOLTAGE_V, 400.0)
+        changes += [
+            (P.IS_CHARGING, Field.VALUE, charging),
+            (P.CHARGE_START_STOP, Field.VALUE, "START" if self.active else "STOP"),
+            (P.CHARGE_CURRENT_DC_A, Field.VALUE, power_w / volts if dc else 0.0),
+            (P.CHARGE_RATE_KPH, Field.VALUE, power_w * 3600.0 * km_per_j),
+            (P.CHARGE_TIME_TO_COMPLETE_S, Field.VALUE, round(remaining)),
+        ]
+        if self._session_s > 0:
+            changes += [
+                (P.CHARGE_AVG_POWER_KW, Field.VALUE, self._session_j / self._session_s / 1000.0),
+                (P.CHARGE_MAX_POWER_KW, Field.VALUE, self._session_max_w / 1000.0),
+            ]
+        b.update(changes)
