@@ -146,3 +146,11 @@ class ModeError(DataFileError):
 
 class UnknownModeError(EvtwinError):
     """A mode or surface name is not one evtwin knows; the message lists the known ones."""
+
+
+# -- scenarios (evtwin.scenarios) ---------------------------------------------------------------
+__all__ += ["UnknownScenarioError"]
+
+
+class UnknownScenarioError(ScenarioError):
+    """A scenario name is neither a bundled scenario nor a file; the message lists the known."""

@@ -25,6 +25,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "evtwin.cli.validate_cmd",
     "evtwin.cli.cost_cmd",
     "evtwin.cli.up_cmd",
+    "evtwin.cli.drive_cmd",
     "evtwin.cli.signals_cmd",
 )
 
