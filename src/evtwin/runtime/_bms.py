@@ -9,7 +9,8 @@ another; the BMS runs last and reports what happened over the step:
 - ``StateOfCharge.Displayed``: the current SOC rounded to a whole percent, as a screen shows;
 - ``CurrentEnergy`` (kWh), ``Temperature.Average`` (°C), ``Range`` (m).
 
-While the car is off it draws a standby load (:data:`STANDBY_W`). The pack's temperature
+While the car is off it draws a standby load (:data:`STANDBY_W`) from the pack, unless a
+charging session is active (the charger feeds it). The pack's temperature
 relaxes to the outside air with time constant :data:`PACK_THERMAL_TAU_S` (interim lumped
 model; no self-heating or battery heater yet). Range = energy left / expected consumption,
 where the expected consumption starts at the car's WLTP DC consumption (from the engine) and
@@ -67,7 +68,8 @@ class BatteryService:
     def step(self, now_s: float, dt_s: float) -> None:
         b = self._broker
         soc = read_float(b, P.SOC_CURRENT_PCT, 0.0) / 100.0
-        if read_str(b, P.POWER_STATE, "OFF") != "ON" and dt_s > 0:
+        on_grid = read_str(b, P.CHARGE_START_STOP) == "START"  # a session feeds standby
+        if read_str(b, P.POWER_STATE, "OFF") != "ON" and not on_grid and dt_s > 0:
             soc = max(0.0, soc - STANDBY_W * dt_s / self.usable_j)
         energy = soc * self.usable_j
         odometer = read_float(b, P.TRAVELED_DISTANCE_M, 0.0)

@@ -33,6 +33,9 @@ __all__ = ["ChargingRefusal", "ChargingService"]
 
 TIME_ESTIMATE_STEP: Final = 0.01
 """SOC step of the time-to-complete estimate (1 %)."""
+MAINTAIN_W: Final = 200.0
+"""At the limit a session only tops up what standby loads take; ``IsCharging`` reports
+true only above this power (assumption: what a car's screen calls 'charging complete')."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -128,7 +131,7 @@ class ChargingService:
             self._session_j += power_w * dt_s
             self._session_s += dt_s
             self._session_max_w = max(self._session_max_w, power_w)
-        charging = power_w > 0.0
+        charging = power_w > MAINTAIN_W
         range_m = read_float(b, P.RANGE_M, 0.0)
         km_per_j = range_m / 1000.0 / (soc * self.usable_j) if soc > 0 else 0.0
         remaining = self.time_to_limit_s(soc, limit, charger_w, dc) if self.active else 0.0

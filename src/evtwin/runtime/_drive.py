@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Final
 
+import numba
 import numpy as np
 
 from evtwin.modes import DriveMode, load_mode, load_surface
@@ -79,6 +80,20 @@ def regen_decel_mps2(mode: DriveMode, constants: ModelConstants) -> float:
     default mode (Comfort), and a mode scales it by its ``regen_fraction`` relative to
     Comfort's (0 = coasting)."""
     return constants.regen_max_decel_mps2 * mode.regen_fraction / _reference_regen_fraction()
+
+
+def _simulate_one_thread(
+    params: VehicleParams, trace: Trace, conditions: Conditions, constants: ModelConstants
+) -> CaseResult:
+    """A batch of one on the calling thread only: the engine's parallel launch costs
+    milliseconds per call (thread-pool wake-up), the few steps of a runtime chunk ~0.1 ms.
+    Numba's thread count is thread-local, so other callers are unaffected."""
+    previous = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        return simulate(params, trace, conditions, constants=constants, record=True)
+    finally:
+        numba.set_num_threads(previous)
 
 
 @dataclass(kw_only=True, slots=True)
@@ -190,12 +205,8 @@ class DriveService:
             return
         mode = load_mode(read_str(b, P.TERRAIN_MODE, "COMFORT"))
         trace = self._command(mode, now_s - dt_s, dt_s)
-        result = simulate(
-            self.params,
-            trace,
-            self._conditions(mode, min(soc, 1.0)),
-            constants=self.constants,
-            record=True,
+        result = _simulate_one_thread(
+            self.params, trace, self._conditions(mode, min(soc, 1.0)), self.constants
         )
         self.last_result = result
         hist = result.history

@@ -21,7 +21,7 @@ from evtwin.runtime import _paths as P
 from evtwin.runtime._bms import BatteryService
 from evtwin.runtime._charging import ChargingService
 from evtwin.runtime._climate import DEFAULT_SETPOINT_C, ClimateService
-from evtwin.runtime._clock import Clock
+from evtwin.runtime._clock import Clock, ManualClock
 from evtwin.runtime._drive import DriveService
 from evtwin.runtime._interim import CabinModel, ChargePowerModel, InterimCabin, InterimChargePower
 from evtwin.runtime._services import ActuatorEcho, ServiceHost
@@ -78,6 +78,20 @@ class Twin:
     bms: BatteryService
     terrain: TerrainService
     constants: ModelConstants = field(default_factory=default_constants)
+
+    def advance(self, seconds: float, step_s: float | None = None) -> None:
+        """Headless runs: move a :class:`ManualClock` on by ``seconds`` of twin time in
+        steps of ``step_s`` (default the host's), stepping every service after each."""
+        clock = self.clock
+        if not isinstance(clock, ManualClock):
+            raise ScenarioError("only a twin on a ManualClock can be advanced by hand")
+        step = self.host.step_s if step_s is None else step_s
+        if not step > 0:
+            raise ScenarioError(f"step must be positive, got {step} s")
+        end = clock.now_s() + seconds
+        while clock.now_s() < end - 1e-9:
+            clock.advance(min(step, end - clock.now_s()))
+            self.host.step()
 
     def close(self) -> None:
         if self.host.running:

@@ -1,0 +1,127 @@
+"""Charging through the broker: cable, StartStopCharging, charge limit, charge rate."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import MakeTwin
+
+from evtwin.errors import ChargingError, SignalRangeError
+from evtwin.runtime import Charger, InterimChargePower, World
+from evtwin.runtime import _paths as P
+
+SOC = P.SOC_CURRENT_PCT
+
+
+def soc(twin: object) -> float:
+    return float(twin.broker.get(SOC).value)  # type: ignore[attr-defined]
+
+
+def test_start_without_a_cable_is_refused_and_nothing_charges(make_twin: MakeTwin) -> None:
+    twin = make_twin(soc_percent=50.0)
+    twin.broker.set_target(P.CHARGE_START_STOP, "START")
+    twin.advance(600, step_s=60)
+    assert twin.broker.get(P.CHARGE_START_STOP).value == "STOP"
+    assert twin.broker.get(P.IS_CHARGING).value is False
+    assert [r.reason for r in twin.charging.refusals] == ["no charging cable connected"]
+    assert soc(twin) < 50.0  # standby drain only
+
+
+def test_plugging_in_starts_an_immediate_session_and_raises_soc(make_twin: MakeTwin) -> None:
+    twin = make_twin(soc_percent=50.0)
+    twin.world.charger = Charger(power_kw=7.4)
+    twin.advance(3600, step_s=60)
+    b = twin.broker
+    assert b.get(P.CHARGING_CABLE_CONNECTED).value is True
+    assert b.get(P.CHARGE_START_STOP).value == "START"
+    assert b.get(P.IS_CHARGING).value is True
+    # 7.4 kW AC x the wall-to-pack efficiency for an hour on a 75 kWh pack: ~8.7 %
+    assert 7.0 < soc(twin) - 50.0 < 9.5
+    assert b.get(P.CHARGE_RATE_KPH).value > 20.0
+    assert b.get(P.CHARGE_TIME_TO_COMPLETE_S).value > 3600
+
+
+def test_stop_ends_the_session_and_start_resumes_it_with_a_cable(make_twin: MakeTwin) -> None:
+    twin = make_twin(soc_percent=50.0)
+    twin.world.charger = Charger(power_kw=11.0)
+    twin.advance(60)
+    twin.broker.set_target(P.CHARGE_START_STOP, "STOP")
+    twin.advance(60)
+    stopped_at = soc(twin)
+    twin.advance(600, step_s=60)
+    assert twin.broker.get(P.IS_CHARGING).value is False
+    assert soc(twin) <= stopped_at
+    twin.broker.set_target(P.CHARGE_START_STOP, "START")
+    twin.advance(600, step_s=60)
+    assert twin.broker.get(P.IS_CHARGING).value is True
+    assert soc(twin) > stopped_at + 1.0
+
+
+def test_the_charge_limit_is_honoured(make_twin: MakeTwin) -> None:
+    twin = make_twin(soc_percent=75.0)
+    twin.broker.set_target(P.CHARGE_LIMIT_PCT, 80)
+    twin.world.charger = Charger(power_kw=150.0, dc=True)
+    highest = 0.0
+    for _ in range(180):
+        twin.advance(60, step_s=60)
+        highest = max(highest, soc(twin))
+    assert highest == pytest.approx(80.0, abs=1e-9)  # reached, never passed
+    assert soc(twin) == pytest.approx(80.0, abs=1e-9)  # held there while plugged in
+    assert twin.broker.get(P.IS_CHARGING).value is False  # complete: only maintaining
+    assert twin.broker.get(P.CHARGE_TIME_TO_COMPLETE_S).value == 0
+
+
+def test_a_charge_limit_above_100_percent_is_rejected_by_the_broker(make_twin: MakeTwin) -> None:
+    twin = make_twin()
+    with pytest.raises(SignalRangeError, match="above the maximum 100 percent"):
+        twin.broker.set_target(P.CHARGE_LIMIT_PCT, 120)
+
+
+def test_unplugging_ends_the_session(make_twin: MakeTwin) -> None:
+    twin = make_twin(soc_percent=40.0)
+    twin.world.charger = Charger(power_kw=50.0, dc=True)
+    twin.advance(120)
+    twin.world.charger = None
+    twin.advance(5)
+    b = twin.broker
+    assert b.get(P.CHARGING_CABLE_CONNECTED).value is False
+    assert b.get(P.IS_CHARGING).value is False
+    assert b.get(P.CHARGE_START_STOP).value == "STOP"
+
+
+def test_dc_power_is_limited_by_the_car_and_tapers_above_80_percent(make_twin: MakeTwin) -> None:
+    twin = make_twin(soc_percent=20.0)
+    twin.world.charger = Charger(power_kw=350.0, dc=True)
+    twin.advance(60)
+    peak_kw = twin.broker.get(P.PACK_POWER_W).value / 1000.0
+    assert peak_kw == pytest.approx(twin.params.battery_charge_power_w / 1000 * 0.95, rel=0.02)
+    model = twin.charging.model
+    assert isinstance(model, InterimChargePower)
+    high = model.pack_power_w(soc=0.95, charger_w=350e3, dc=True)
+    low = model.pack_power_w(soc=0.5, charger_w=350e3, dc=True)
+    assert high < 0.5 * low
+
+
+def test_an_ac_charger_is_limited_by_the_onboard_charger(make_twin: MakeTwin) -> None:
+    twin = make_twin(soc_percent=20.0)
+    twin.world.charger = Charger(power_kw=22.0)  # Defender Sport: 11 kW onboard (estimate)
+    twin.advance(60)
+    assert twin.broker.get(P.PACK_POWER_W).value == pytest.approx(
+        11_000 * twin.constants.ac_charging_efficiency, rel=0.01
+    )
+
+
+def test_impossible_chargers_are_rejected() -> None:
+    with pytest.raises(ChargingError, match="outside 1..43 kW"):
+        Charger(power_kw=100.0)
+    with pytest.raises(ChargingError, match="DC charger power 0.5 kW"):
+        Charger(power_kw=0.5, dc=True)
+
+
+def test_the_car_will_not_drive_away_while_plugged_in(make_twin: MakeTwin) -> None:
+    from evtwin.runtime import DriveLeg
+    from evtwin.sim.traces import constant_speed
+
+    twin = make_twin(World(charger=Charger(power_kw=7.4)))
+    twin.world.leg = DriveLeg(trace=constant_speed(30, 60), start_s=twin.clock.now_s())
+    twin.advance(30)
+    assert twin.broker.get(P.SPEED_KPH).value == 0.0
