@@ -194,8 +194,8 @@ class _Runner:
                 duration = d.duration_s
             else:
                 assert d.distance_km is not None
-                # time to cover the distance at the asked speed, plus room to fall behind
-                duration = 3.0 * d.distance_km * 1000.0 / (d.speed_kph / KPH_PER_MPS) + 60.0
+                # ten times the time at the asked speed: room for caps (HDC, modes) and grip loss
+                duration = 10.0 * d.distance_km * 1000.0 / (d.speed_kph / KPH_PER_MPS) + 60.0
             base = constant_speed(d.speed_kph, duration, d.grade_percent / 100.0)
             # start from rest: the driver pulls away
             speed = base.speed_mps.copy()
