@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import MakeTwin
 
+from conftest import MakeTwin
 from evtwin.errors import ChargingError, SignalRangeError
 from evtwin.runtime import Charger, InterimChargePower, World
 from evtwin.runtime import _paths as P

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import MakeTwin
 
+from conftest import MakeTwin
 from evtwin.runtime import InterimCabin, World
 from evtwin.runtime import _paths as P
 

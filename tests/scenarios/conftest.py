@@ -14,7 +14,9 @@ RunSteps = Callable[..., ScenarioResult]
 def run_steps() -> RunSteps:
     """Run an inline scenario: the Defender Sport at 80 %, 20 °C on asphalt unless told."""
 
-    def go(steps: list[dict[str, Any]], drive_step_s: float = 2.0, **initial: Any) -> ScenarioResult:
+    def go(
+        steps: list[dict[str, Any]], drive_step_s: float = 2.0, **initial: Any
+    ) -> ScenarioResult:
         raw = {
             "name": "inline",
             "initial": {"soc_percent": 80, "ambient_temp_c": 20, **initial},

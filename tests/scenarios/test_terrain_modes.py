@@ -4,8 +4,8 @@ do and what it costs, measurably."""
 from __future__ import annotations
 
 import pytest
-from conftest import RunSteps
 
+from conftest import RunSteps
 from evtwin.errors import ScenarioError
 from evtwin.runtime import _paths as P
 
@@ -103,8 +103,9 @@ def test_towing_mode_caps_speed_and_the_trailer_costs_energy(run_steps: RunSteps
 
 
 def test_a_trailer_above_the_towing_capacity_is_refused(run_steps: RunSteps) -> None:
-    with pytest.raises(ScenarioError, match="2500 kg exceeds the towing capacity of "
-                       "defender-sport, 1800 kg"):
+    with pytest.raises(
+        ScenarioError, match="2500 kg exceeds the towing capacity of defender-sport, 1800 kg"
+    ):
         run_steps([{"do": "hitch", "trailer_kg": 2500}])
 
 

@@ -46,6 +46,7 @@ from evtwin.errors import ScenarioError
 from evtwin.modes import load_mode, load_surface
 from evtwin.runtime._climate import SETPOINT_MAX_C, SETPOINT_MIN_C
 from evtwin.runtime._paths import CABIN_SETPOINT_C
+from evtwin.runtime._world import Charger
 from evtwin.signals import check_value, load_catalogue
 
 __all__ = [
@@ -308,6 +309,7 @@ def _step(index: int, raw: object) -> Step:
         if not isinstance(dc, bool):
             raise ScenarioError(f"{where}: dc must be true or false")
         kw["dc"] = dc
+        Charger(power_kw=kw["charger_kw"], dc=dc)  # ChargingError for an impossible charger
     elif action == "hitch":
         kw["trailer_kg"] = _number(raw, "trailer_kg", where, 1.0, 5000.0, "kg")
         if kw["trailer_kg"] is None:

@@ -1,0 +1,149 @@
+"""Scenario files: bundled ones load, bad ones are rejected with a message naming the problem,
+and runs are deterministic under the seed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import RunSteps
+from evtwin.errors import (
+    ChargingError,
+    ClimateError,
+    NotAnActuatorError,
+    ScenarioError,
+    SignalRangeError,
+    UnknownCycleError,
+    UnknownModeError,
+    UnknownScenarioError,
+    UnknownSignalError,
+    UnknownVehicleError,
+)
+from evtwin.scenarios import bundled_scenarios, load_scenario, parse_scenario, run
+
+
+def scenario(*steps: dict[str, Any], **top: Any) -> dict[str, Any]:
+    return {"name": "t", **top, "step": list(steps)}
+
+
+def test_every_bundled_scenario_loads() -> None:
+    names = bundled_scenarios()
+    assert "winter_commute" in names
+    for name in names:
+        assert load_scenario(name).steps
+
+
+def test_an_unknown_scenario_lists_the_bundled_ones() -> None:
+    with pytest.raises(UnknownScenarioError, match="did you mean winter_commute"):
+        load_scenario("winter_comute")
+
+
+def test_a_missing_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(UnknownScenarioError, match="not found"):
+        load_scenario(tmp_path / "nope.toml")
+
+
+def test_malformed_toml_is_reported(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("name = 'x'\n[[step]\ndo = 'park'\n")
+    with pytest.raises(ScenarioError, match="not valid TOML"):
+        load_scenario(bad)
+
+
+@pytest.mark.parametrize(
+    ("raw", "error", "message"),
+    [
+        (scenario(), ScenarioError, "at least one"),
+        (scenario({"do": "fly"}), ScenarioError, "do = 'fly' is not one of"),
+        (scenario({"do": "park", "hours": 1, "hour": 2}), ScenarioError, "unknown key 'hour'"),
+        (scenario({"do": "park", "hours": -1}), ScenarioError, "hours = -1"),
+        (scenario({"do": "park"}), ScenarioError, "exactly one of hours"),
+        (scenario({"do": "drive", "cycle": "wltc", "speed_kph": 50}), ScenarioError, "exactly one"),
+        (scenario({"do": "drive", "cycle": "nedc"}), UnknownCycleError, "nedc"),
+        (scenario({"do": "drive", "speed_kph": 500, "duration_s": 1}), ScenarioError, "500 km/h"),
+        (scenario({"do": "drive", "speed_kph": 50}), ScenarioError, "duration_s, distance_km"),
+        (
+            scenario({"do": "drive", "speed_kph": 5, "duration_s": 9, "surface": "lava"}),
+            UnknownModeError,
+            "unknown surface 'lava'",
+        ),
+        (scenario({"do": "drive", "cycle": "udds", "mode": "TURBO"}), UnknownModeError, "TURBO"),
+        (
+            scenario({"do": "set", "signals": {"Vehicle.Speed": 50.0}}),
+            NotAnActuatorError,
+            "can only request actuators",
+        ),
+        (scenario({"do": "set", "signals": {"Vehicle.Warp": 1}}), UnknownSignalError, "Warp"),
+        (
+            scenario(
+                {
+                    "do": "set",
+                    "signals": {"Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit": 150},
+                }
+            ),
+            SignalRangeError,
+            "150 percent",
+        ),
+        (
+            scenario(
+                {
+                    "do": "set",
+                    "signals": {"Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature": 45.0},
+                }
+            ),
+            ClimateError,
+            "45 °C is outside",
+        ),
+        (scenario({"do": "plug_in"}), ScenarioError, "charger_kw is required"),
+        (
+            scenario({"do": "park", "hours": 1}, initial={"soc_percent": 0}),
+            ScenarioError,
+            "soc_percent = 0",
+        ),
+        (scenario({"do": "park", "hours": 1}, start_utc="yesterday"), ScenarioError, "ISO 8601"),
+        (scenario({"do": "park", "hours": 1}, seed=-1), ScenarioError, "seed"),
+    ],
+)
+def test_bad_scenarios_are_rejected_with_a_clear_message(
+    raw: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        parse_scenario(raw, source="test")
+
+
+def test_an_unknown_vehicle_is_reported_when_run() -> None:
+    s = parse_scenario(scenario({"do": "park", "hours": 1}, vehicle="tardis"), source="t")
+    with pytest.raises(UnknownVehicleError):
+        run(s)
+
+
+def test_an_impossible_charger_is_rejected() -> None:
+    with pytest.raises(ChargingError, match="AC charger power 100 kW"):
+        parse_scenario(scenario({"do": "plug_in", "charger_kw": 100.0}), source="t")
+
+
+def test_driver_speed_noise_follows_the_seed(run_steps: RunSteps) -> None:
+    def trace(seed: int) -> list[float]:
+        raw = scenario(
+            {"do": "drive", "speed_kph": 50, "duration_s": 30, "speed_noise_kph": 3.0}, seed=seed
+        )
+        return [r.speed_kph for r in run(parse_scenario(raw, source="t")).rows]
+
+    assert trace(7) == trace(7)
+    assert trace(7) != trace(8)
+
+
+def test_a_profile_csv_is_read_beside_the_scenario_file(tmp_path: Path) -> None:
+    (tmp_path / "lane.csv").write_text(
+        "time_s,speed_kph,grade_percent\n0,0,0\n10,20,5\n40,20,5\n50,0,0\n"
+    )
+    (tmp_path / "lane.toml").write_text(
+        'name = "lane"\n[[step]]\ndo = "drive"\nprofile = "lane.csv"\n'
+    )
+    result = run(load_scenario(tmp_path / "lane.toml"))
+    leg = result.steps[0].leg
+    assert leg is not None and leg.completed
+    assert leg.distance_km == pytest.approx((5 * 20 + 30 * 20 + 5 * 20) / 3.6 / 1000, rel=0.02)
+    assert max(r.grade_percent for r in result.rows) == pytest.approx(5.0)
