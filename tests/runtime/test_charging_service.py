@@ -111,9 +111,9 @@ def test_an_ac_charger_is_limited_by_the_onboard_charger(make_twin: MakeTwin) ->
 
 
 def test_impossible_chargers_are_rejected() -> None:
-    with pytest.raises(ChargingError, match="outside 1..43 kW"):
+    with pytest.raises(ChargingError, match=r"outside 1\.\.43 kW"):
         Charger(power_kw=100.0)
-    with pytest.raises(ChargingError, match="DC charger power 0.5 kW"):
+    with pytest.raises(ChargingError, match=r"DC charger power 0\.5 kW"):
         Charger(power_kw=0.5, dc=True)
 
 
