@@ -86,3 +86,89 @@ def test_up_applies_a_requested_terrain_mode(twin: tuple[subprocess.Popen[str], 
         client.set_target_values({mode: Datapoint("SAND")})
         assert next(stream)[mode].value == "SAND"
         stream.close()
+
+
+@pytest.fixture
+def fast_twin() -> Iterator[int]:
+    """A plugged-in car at 50 % on a 600x clock, -5 °C outside."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "evtwin",
+            "up",
+            "--port",
+            "0",
+            "--duration-s",
+            "120",
+            "--speedup",
+            "600",
+            "--soc",
+            "50",
+            "--ambient-c",
+            "-5",
+            "--charger-kw",
+            "7.4",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None
+    banner = proc.stdout.readline()
+    match = re.search(r"grpc://127\.0\.0\.1:(\d+)", banner)
+    try:
+        assert match, f"no address in {banner!r}"
+        yield int(match.group(1))
+    finally:
+        proc.kill()
+        proc.communicate(timeout=30)
+
+
+def _until(client: VSSClient, path: str, predicate: object) -> object:
+    """Follow ``path`` until ``predicate(value)`` holds; the subscription's timeout bounds it."""
+    stream = client.subscribe_current_values([path], timeout=60)
+    try:
+        for update in stream:
+            dp = update.get(path)
+            if dp is not None and dp.value is not None and predicate(dp.value):  # type: ignore[operator]
+                return dp.value
+    finally:
+        stream.close()
+    raise AssertionError(f"{path} never satisfied the condition")
+
+
+def test_up_runs_the_car_charging_while_plugged_in(fast_twin: int) -> None:
+    soc = "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current"
+    with VSSClient("127.0.0.1", fast_twin) as client:
+        values = client.get_current_values(
+            [
+                "Vehicle.Powertrain.TractionBattery.Charging.ChargingPort.AnyPosition."
+                "IsChargingCableConnected",
+                soc,
+            ]
+        )
+        assert all(v is not None for v in values.values())
+        assert _until(client, soc, lambda v: v > 51.0)
+        charging = client.get_current_values(
+            ["Vehicle.Powertrain.TractionBattery.Charging.IsCharging"]
+        )
+        assert charging["Vehicle.Powertrain.TractionBattery.Charging.IsCharging"].value is True
+
+
+def test_up_heats_the_cabin_when_preconditioning_is_requested(fast_twin: int) -> None:
+    from kuksa_client.grpc import Datapoint
+
+    cabin = "Vehicle.Cabin.HVAC.AmbientAirTemperature"
+    with VSSClient("127.0.0.1", fast_twin) as client:
+        precondition = "Vehicle.Powertrain.TractionBattery.Charging.Plan.IsPreconditioningRequested"
+        client.set_target_values(
+            {
+                "Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature": Datapoint(22.0),
+                precondition: Datapoint(True),
+            }
+        )
+        assert _until(client, cabin, lambda v: v > 15.0)
+        setpoint = client.get_current_values(["Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature"])
+        assert setpoint["Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature"].value == 22.0

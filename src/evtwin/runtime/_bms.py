@@ -15,7 +15,8 @@ relaxes to the outside air with time constant :data:`PACK_THERMAL_TAU_S` (interi
 model; no self-heating or battery heater yet). Range = energy left / expected consumption,
 where the expected consumption starts at the car's WLTP DC consumption (from the engine) and
 follows what the car actually used while driving (exponential average over
-:data:`RANGE_WINDOW_KM`), heating and towing included.
+:data:`RANGE_WINDOW_KM`), heating and towing included. The range stays unpublished until the
+reference is known (``evtwin up`` computes it in the background).
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class BatteryService:
         broker: Broker,
         *,
         usable_kwh: float,
-        reference_wh_per_km: Callable[[], float],
+        reference_wh_per_km: Callable[[], float | None],
         battery_temp_c: float,
     ) -> None:
         self._broker = broker
@@ -81,9 +82,9 @@ class BatteryService:
         else:
             self.charged_j += delta_j
         if self.expected_wh_per_km is None:
-            self.expected_wh_per_km = self._reference()
+            self.expected_wh_per_km = self._reference()  # None: not known yet
         driven_km = (odometer - last_odo) / 1000.0
-        if driven_km > 0 and delta_j < 0:
+        if self.expected_wh_per_km is not None and driven_km > 0 and delta_j < 0:
             used = -delta_j / 3600.0 / driven_km
             w = 1.0 - math.exp(-driven_km / RANGE_WINDOW_KM)
             self.expected_wh_per_km += w * (used - self.expected_wh_per_km)
@@ -92,8 +93,6 @@ class BatteryService:
         if dt_s > 0:
             k = math.exp(-dt_s / PACK_THERMAL_TAU_S)
             self.battery_temp_c = ambient + (self.battery_temp_c - ambient) * k
-        expected = max(self.expected_wh_per_km, MIN_CONSUMPTION_WH_PER_KM)
-        range_m = round(energy / 3600.0 / expected * 1000.0)
         changes: list[Change] = [
             (P.SOC_CURRENT_PCT, Field.VALUE, soc * 100.0),
             (P.SOC_DISPLAYED_PCT, Field.VALUE, float(round(soc * 100.0))),
@@ -102,7 +101,12 @@ class BatteryService:
             (P.CONSUMED_ENERGY_KWH, Field.VALUE, self.consumed_j / 3.6e6),
             (P.CHARGED_ENERGY_KWH, Field.VALUE, self.charged_j / 3.6e6),
             (P.BATTERY_TEMP_C, Field.VALUE, self.battery_temp_c),
-            (P.RANGE_M, Field.VALUE, range_m),
-            (P.BATTERY_RANGE_M, Field.VALUE, range_m),
         ]
+        if self.expected_wh_per_km is not None:
+            expected = max(self.expected_wh_per_km, MIN_CONSUMPTION_WH_PER_KM)
+            range_m = round(energy / 3600.0 / expected * 1000.0)
+            changes += [
+                (P.RANGE_M, Field.VALUE, range_m),
+                (P.BATTERY_RANGE_M, Field.VALUE, range_m),
+            ]
         b.update(changes)

@@ -9,6 +9,7 @@ The host steps the services in a fixed order every step, which makes a run on a
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
@@ -100,13 +101,27 @@ class Twin:
         self.charging.close()
 
 
-def _reference_consumption(spec: VehicleSpec, constants: ModelConstants) -> Callable[[], float]:
+def _reference_consumption(
+    spec: VehicleSpec, constants: ModelConstants, *, background: bool
+) -> Callable[[], float | None]:
+    """The car's WLTP DC consumption from the engine, the range estimate's starting point.
+    With ``background`` it is computed in a thread (the engine may need compiling on a fresh
+    clone) and the callable answers None until it is ready."""
+
     def compute() -> float:
-        from evtwin.sim.range import wltp_range  # the engine: compiled on first use
+        from evtwin.sim.range import wltp_range
 
         return wltp_range(spec, constants=constants).consumption_wh_per_km
 
-    return compute
+    if not background:
+        return compute
+    box: list[float] = []
+
+    def work() -> None:
+        box.append(compute())
+
+    threading.Thread(target=work, name="evtwin-range-reference", daemon=True).start()
+    return lambda: box[0] if box else None
 
 
 def build_twin(
@@ -121,7 +136,8 @@ def build_twin(
     step_s: float = 1.0,
     charge_model: ChargePowerModel | None = None,
     cabin_model: CabinModel | None = None,
-    reference_wh_per_km: Callable[[], float] | None = None,
+    reference_wh_per_km: Callable[[], float | None] | None = None,
+    background_reference: bool = False,
     constants: ModelConstants | None = None,
 ) -> Twin:
     """A parked car, at ``soc_percent``, cold-soaked to the world's temperature unless
@@ -181,7 +197,8 @@ def build_twin(
     bms = BatteryService(
         broker,
         usable_kwh=spec.usable_battery_kwh,
-        reference_wh_per_km=reference_wh_per_km or _reference_consumption(spec, c),
+        reference_wh_per_km=reference_wh_per_km
+        or _reference_consumption(spec, c, background=background_reference),
         battery_temp_c=ambient if battery_temp_c is None else battery_temp_c,
     )
     host = ServiceHost(
