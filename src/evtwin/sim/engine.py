@@ -15,7 +15,7 @@ from evtwin.errors import SimulationError
 from evtwin.physics.constants import ModelConstants, default_constants
 from evtwin.sim import layout as L
 from evtwin.sim.conditions import Conditions
-from evtwin.sim.kernel import BLOCK, OCV_POLY, run_kernel
+from evtwin.sim.kernel import BLOCK, OCV_POLY, run_kernel, run_kernel_serial
 from evtwin.sim.traces import Trace
 from evtwin.vehicles.derive import VehicleParams
 
@@ -303,7 +303,8 @@ def run_arrays(
     hist = np.zeros((n_rec, L.N_H, T.shape[1] if n_rec else 1))
     hist_row = np.full(n, -1, dtype=np.int64)
     hist_row[:n_rec] = np.arange(n_rec)
-    run_kernel(P, C, G, OCV_POLY, blocks, order, T, V, COS, SIN, lengths, out, hist, hist_row)
+    kernel = run_kernel if len(blocks) > 1 else run_kernel_serial
+    kernel(P, C, G, OCV_POLY, blocks, order, T, V, COS, SIN, lengths, out, hist, hist_row)
     return BatchResult(out=out, hist=hist, traces=tuple(traces), trace_of=trace_of)
 
 
