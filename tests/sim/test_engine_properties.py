@@ -271,3 +271,27 @@ def test_regeneration_level_is_a_condition_and_zero_means_coasting() -> None:
     assert off.energy_friction_brake_j == pytest.approx(off.energy_braking_j)
     assert strong.energy_regen_wheel_j > default.energy_regen_wheel_j
     assert strong.dc_wh_per_km < default.dc_wh_per_km < off.dc_wh_per_km
+
+
+def test_a_large_mixed_batch_matches_single_runs_element_by_element() -> None:
+    # more than one block per trace (parallel path, full and partial vector blocks)
+    rng = np.random.default_rng(7)
+    traces = [cycle("wltc"), cycle("us06"), constant_speed(110)]
+    cases = [
+        Case(
+            BASE,
+            Conditions(
+                payload_kg=float(rng.uniform(0, 400)), ambient_temp_c=float(rng.uniform(-20, 35))
+            ),
+            traces[i % 3],
+        )
+        for i in range(150)
+    ]
+    batch = run_batch(cases, record=2)
+    for i in (0, 1, 2, 64, 65, 100, 149):
+        c = cases[i]
+        single = simulate(c.params, c.trace, c.conditions)
+        assert batch.case(i).energy_terminal_j == pytest.approx(single.energy_terminal_j, rel=1e-12)
+        assert batch.case(i).soc_end == pytest.approx(single.soc_end, rel=1e-12)
+    hist = batch.case(1).history
+    assert hist is not None and len(hist.time_s) == len(cycle("us06"))
