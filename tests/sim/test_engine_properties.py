@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from evtwin.physics.constants import default_constants
 from evtwin.sim.conditions import Conditions
 from evtwin.sim.engine import Case, CaseResult, run_batch, simulate
 from evtwin.sim.kernel import ocv_relative
@@ -130,13 +131,19 @@ def test_constant_speed_wheel_energy_matches_the_road_load_formula() -> None:
     )
     v = 100 / 3.6
     trace = constant_speed(100.0, duration_s=300)
-    cond = Conditions(ambient_temp_c=20.0, altitude_m=110.0)  # reference air density
-    r = simulate(params, trace, cond)
     rho = 101325.0 * (1 - 2.25577e-5 * 110) ** 5.25588 / (287.05 * 293.15)
-    force = (params.f0_n + params.f1_n_per_mps * v) * params.mass_kg / params.road_load_mass_kg
-    force += params.f2_n_per_mps2 * rho / params.reference_air_density_kg_per_m3 * v * v
-    assert r.energy_traction_j == pytest.approx(force * v * 300, rel=1e-9)
-    assert r.distance_m == pytest.approx(v * 300, rel=1e-12)
+    roll = (params.f0_n + params.f1_n_per_mps * v) * params.mass_kg / params.road_load_mass_kg
+    aero = params.f2_n_per_mps2 * rho / params.reference_air_density_kg_per_m3 * v * v
+    c = default_constants()
+    for road, k_roll, k_drag in [
+        ("test", 1.0, 1.0),
+        ("real", c.real_road_rolling_factor, c.real_road_drag_factor),
+    ]:
+        cond = Conditions(ambient_temp_c=20.0, altitude_m=110.0, road=road)  # type: ignore[arg-type]
+        r = simulate(params, trace, cond)
+        force = roll * k_roll + aero * k_drag
+        assert r.energy_traction_j == pytest.approx(force * v * 300, rel=1e-9), road
+        assert r.distance_m == pytest.approx(v * 300, rel=1e-12)
 
 
 def test_a_batch_gives_the_same_answers_as_one_car_at_a_time() -> None:

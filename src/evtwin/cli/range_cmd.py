@@ -55,6 +55,12 @@ def register(sub: Any) -> None:
     p.add_argument("--hvac-w", type=float, metavar="N", help="constant HVAC electric load, W")
     p.add_argument("--headwind-kph", type=float, metavar="N", help="headwind, km/h (<0 tailwind)")
     p.add_argument("--altitude-m", type=float, metavar="N", help="altitude, m")
+    p.add_argument(
+        "--road",
+        choices=("real", "test"),
+        default=None,
+        help="real: public-road rolling/drag factors (default); test: type-approval road load",
+    )
     p.add_argument("--json", action="store_true", help="print the documented JSON object")
     p.add_argument(
         "--plot", metavar="FILE.png", help="also plot range vs speed at several temperatures"
@@ -63,6 +69,7 @@ def register(sub: Any) -> None:
 
 
 _CONDITION_ARGS = (
+    "road",
     "temp_c",
     "payload_kg",
     "trailer_kg",
@@ -74,7 +81,7 @@ _CONDITION_ARGS = (
 
 
 def _conditions(args: argparse.Namespace) -> Conditions:
-    kw: dict[str, float] = {"initial_soc": 1.0}
+    kw: dict[str, Any] = {"initial_soc": 1.0, "road": args.road or "real"}
     if args.temp_c is not None:
         kw["ambient_temp_c"] = args.temp_c
     if args.payload_kg is not None:

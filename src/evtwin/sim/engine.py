@@ -206,7 +206,11 @@ def pack_conditions(conditions: Sequence[Conditions], constants: ModelConstants)
         row[L.C_AUX_W] = constants.aux_base_load_w if c.aux_w is None else c.aux_w
         row[L.C_SOC0] = c.initial_soc
         row[L.C_BATT_TEMP_C] = c.ambient_temp_c if c.battery_temp_c is None else c.battery_temp_c
-        row[L.C_ROLL_FACTOR] = c.rolling_factor
+        real = c.road == "real"
+        row[L.C_ROLL_FACTOR] = c.rolling_factor * (
+            constants.real_road_rolling_factor if real else 1.0
+        )
+        row[L.C_DRAG_FACTOR] = constants.real_road_drag_factor if real else 1.0
         row[L.C_FRICTION] = c.friction
         row[L.C_REGEN_DECEL] = (
             constants.regen_max_decel_mps2

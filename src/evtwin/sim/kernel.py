@@ -41,6 +41,7 @@ __all__ = [
     "C_AMBIENT_C",
     "C_AUX_W",
     "C_BATT_TEMP_C",
+    "C_DRAG_FACTOR",
     "C_FRICTION",
     "C_HVAC_W",
     "C_PAYLOAD_KG",
@@ -228,7 +229,8 @@ C_BATT_TEMP_C: Final = 10
 C_ROLL_FACTOR: Final = 11
 C_FRICTION: Final = 12
 C_REGEN_DECEL: Final = 13
-N_C: Final = 14
+C_DRAG_FACTOR: Final = 14
+N_C: Final = 15
 
 # -- global constants (G) --------------------------------------------------------------------
 G_CU: Final = 0
@@ -452,7 +454,10 @@ def _run_blocks(
             roll_k = (m_veh / P[b, P_RL_MASS]) * C[b, C_ROLL_FACTOR]
             W[W_F0 * B + j] = P[b, P_F0] * roll_k
             W[W_F1 * B + j] = P[b, P_F1] * roll_k
-            W[W_F2 * B + j] = P[b, P_F2] * rho / P[b, P_RHO_REF] + 0.5 * rho * C[b, C_TRAILER_CDA]
+            W[W_F2 * B + j] = (
+                P[b, P_F2] * C[b, C_DRAG_FACTOR] * rho / P[b, P_RHO_REF]
+                + 0.5 * rho * C[b, C_TRAILER_CDA]
+            )
             W[W_F_TRAILER * B + j] = C[b, C_TRAILER_CRR] * trailer * G
             W[W_TRACTION * B + j] = (
                 P[b, P_TRACTION_N] * (m_veh / mass) * C[b, C_FRICTION] / Gc[G_DRY_MU]

@@ -27,7 +27,7 @@ ETW_ADDED_KG = 300 * KG_PER_LB
 ASSUMED_BATTERY_KWH = 50.0
 # Dyno tests reproduce the target coefficients as measured: run at the coefficients'
 # reference air density (20 °C at ~110 m gives 1.189 kg/m^3, the GTR 15 reference).
-EPA_CONDITIONS = Conditions(ambient_temp_c=20.0, altitude_m=110.0, initial_soc=1.0)
+EPA_CONDITIONS = Conditions(ambient_temp_c=20.0, altitude_m=110.0, initial_soc=1.0, road="test")
 _DRIVES = {
     "2-Wheel Drive, Front": "fwd",
     "2-Wheel Drive, Rear": "rwd",
