@@ -170,12 +170,31 @@ def _print_table(results: list[RangeEstimate]) -> None:
             f"{off:g}" if off else "-",
         )
     console.print(table)
+    if len(results) == 1:
+        e = r0.energy_wh_per_km
+        parts = [
+            ("aero", e["aerodynamic_drag"]),
+            ("rolling", e["rolling_resistance"]),
+            ("climbing", e["climbing"]),
+            ("motor+inverter", e["motor_inverter_loss"]),
+            ("gear", e["gear_loss"]),
+            ("battery", e["battery_internal_loss"]),
+            ("friction brakes", e["friction_braking"]),
+            ("12 V", e["auxiliary"]),
+            ("HVAC", e["hvac"]),
+        ]
+        console.print(
+            "where the energy goes (Wh/km): "
+            + ", ".join(f"{name} {value:.0f}" for name, value in parts if abs(value) >= 0.5)
+            + f"; regenerated at the wheel {e['regenerated_at_wheel']:.0f}"
+        )
     if r0.procedure != "wltp":
         c = r0.conditions
         console.print(
             f"conditions: {c['ambient_temp_c']:g} °C, payload {c['payload_kg']:g} kg, trailer "
             f"{c['trailer_kg']:g} kg, HVAC {c['hvac_w']:g} W, headwind "
-            f"{c['headwind_mps'] * 3.6:g} km/h, altitude {c['altitude_m']:g} m"
+            f"{c['headwind_mps'] * 3.6:g} km/h, altitude {c['altitude_m']:g} m, "
+            f"{'public road' if c['road'] == 'real' else 'test road load'}"
         )
     for r in results:
         if not r.followed_trace:
