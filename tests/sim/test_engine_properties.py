@@ -260,3 +260,11 @@ def test_a_large_mixed_batch_matches_single_runs_element_by_element() -> None:
         assert batch.case(i).soc_end == pytest.approx(single.soc_end, rel=1e-12)
     hist = batch.case(1).history
     assert hist is not None and len(hist.time_s) == len(cycle("us06"))
+
+
+def test_battery_losses_grow_at_low_soc_beyond_the_lower_voltage_alone() -> None:
+    trace = constant_speed(100.0, duration_s=300)
+    low = simulate(BASE, trace, Conditions(initial_soc=0.08))
+    mid = simulate(BASE, trace, Conditions(initial_soc=0.6))
+    # lower OCV alone raises I^2R by ~(OCV_mid/OCV_low)^2 ~ 1.3; the resistance rise adds more
+    assert low.energy_battery_loss_j / mid.energy_battery_loss_j > 1.6
