@@ -46,6 +46,7 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 CHARGE_CURVE_KEY = "charge_curve"
+_REFERENCE_PEAK_C = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,7 @@ class CarChargeParams:
     dc_peak_power_w: float
     measured_curve: MeasuredCurve | None
     envelope_c_at_10: float
+    """Charge-current envelope knots (C) for this car: global knots x its peak-C scale."""
     envelope_c_at_80: float
     envelope_min_c: float
     obc_power_w: float
@@ -119,6 +121,12 @@ def car_charge_params(
             "rule: global charge-current envelope capped by dc_peak_power_kw (estimate)"
         )
         peak = vp.battery_charge_power_w
+    peak_c = vp.battery_charge_power_w / (vp.battery_energy_j / 3600.0)
+    scale = (peak_c / _REFERENCE_PEAK_C) ** c.peak_c_rate_exponent
+    basis["charge_envelope"] = (
+        f"rule: global envelope x (peak {peak_c:.2f} C / {_REFERENCE_PEAK_C:g} C)^"
+        f"{c.peak_c_rate_exponent:g}"
+    )
     pack = PackParams(
         energy_j=vp.battery_energy_j,
         nominal_voltage_v=vp.battery_voltage_v,
@@ -134,8 +142,8 @@ def car_charge_params(
         pack=pack,
         dc_peak_power_w=peak,
         measured_curve=measured_curve,
-        envelope_c_at_10=c.c_rate_at_10,
-        envelope_c_at_80=c.c_rate_at_80,
+        envelope_c_at_10=c.c_rate_at_10 * scale,
+        envelope_c_at_80=c.c_rate_at_80 * scale,
         envelope_min_c=c.min_c_rate,
         obc_power_w=obc_w,
         boost_power_w=boost_w,
