@@ -30,6 +30,7 @@ class ChargingConstants:
     c_rate_at_80: float
     min_c_rate: float
     peak_c_rate_exponent: float
+    plating_arrhenius_b_k: float
     reference_temp_c: float
     derate_start_c: float
     derate_end_c: float
@@ -78,6 +79,7 @@ _MAP: dict[str, tuple[str, str]] = {
     "c_rate_at_80": ("envelope", "c_rate_at_80"),
     "min_c_rate": ("envelope", "min_c_rate"),
     "peak_c_rate_exponent": ("envelope", "peak_c_rate_exponent"),
+    "plating_arrhenius_b_k": ("envelope", "plating_arrhenius_b_k"),
     "reference_temp_c": ("envelope", "reference_temp_c"),
     "derate_start_c": ("envelope", "derate_start_c"),
     "derate_end_c": ("envelope", "derate_end_c"),

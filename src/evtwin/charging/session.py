@@ -177,7 +177,7 @@ class SessionResult:
             "peak_kw": round(self.peak_kw, 2),
             "mean_kw": round(self.mean_kw, 2),
             "cost_gbp": round(self.cost_gbp, 2),
-            "price_gbp_per_kwh": self.price_gbp_per_kwh,
+            "price_gbp_per_kwh": round(self.price_gbp_per_kwh, 4),
             "battery_temp_start_c": round(self.start_temp_c, 2),
             "battery_temp_end_c": round(self.end_temp_c, 2),
             "battery_temp_max_c": round(self.max_temp_c, 2),
@@ -332,7 +332,9 @@ def simulate_sessions(
         r = resistance_ohm(r25, b_k, temp)
         t_k = temp + ZERO_C_IN_K
         f_cold = np.where(
-            temp < c.reference_temp_c, np.exp(-b_k * (1.0 / t_k - 1.0 / t_ref_k)), 1.0
+            temp < c.reference_temp_c,
+            np.exp(-c.plating_arrhenius_b_k * (1.0 / t_k - 1.0 / t_ref_k)),
+            1.0,
         )
         f_hot = np.clip((c.derate_end_c - temp) / (c.derate_end_c - c.derate_start_c), 0.0, 1.0)
         f_t = f_cold * f_hot
