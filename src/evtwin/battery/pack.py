@@ -39,8 +39,9 @@ _SOC_KNOTS = np.linspace(0.0, 1.0, OCV_REL.size)
 class PackParams:
     """One traction pack as the charging model sees it (SI units).
 
-    ``max_voltage_rel`` is the BMS's charge voltage ceiling relative to nominal (cells at
-    4.2 V over a 3.7 V nominal NMC cell: 1.135; assumption shared by every vehicle).
+    ``max_voltage_rel`` is the BMS's charge voltage ceiling relative to nominal (the
+    constant-voltage phase of CC-CV charging); the charging model puts it just above the
+    open-circuit voltage at displayed 100 %.
     """
 
     energy_j: float
@@ -74,7 +75,9 @@ def ocv_rel(soc: ArrayLike) -> FloatArray:
 
     Linear interpolation of the kernel table ``OCV_REL`` (11 knots, 0 %..100 %).
     """
-    return np.interp(np.asarray(soc, dtype=np.float64), _SOC_KNOTS, OCV_REL)
+    return np.asarray(
+        np.interp(np.asarray(soc, dtype=np.float64), _SOC_KNOTS, OCV_REL), dtype=np.float64
+    )
 
 
 def ocv_v(nominal_voltage_v: ArrayLike, soc: ArrayLike) -> FloatArray:

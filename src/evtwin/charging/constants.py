@@ -24,7 +24,7 @@ __all__ = ["ChargingConstants", "default_charging_constants"]
 class ChargingConstants:
     """Charging-model constants (units in names; dimensionless where unnamed)."""
 
-    max_voltage_rel: float
+    cv_headroom_rel: float
     heat_capacity_j_per_k_per_kwh: float
     c_rate_at_10: float
     c_rate_at_80: float
@@ -73,7 +73,7 @@ class ChargingConstants:
 
 
 _MAP: dict[str, tuple[str, str]] = {
-    "max_voltage_rel": ("pack", "max_voltage_rel"),
+    "cv_headroom_rel": ("pack", "cv_headroom_rel"),
     "heat_capacity_j_per_k_per_kwh": ("pack", "heat_capacity_j_per_k_per_kwh"),
     "c_rate_at_10": ("envelope", "c_rate_at_10"),
     "c_rate_at_80": ("envelope", "c_rate_at_80"),

@@ -252,10 +252,12 @@ def simulate_sessions(
     # -- a DC charger whose ceiling is below the pack's top voltage needs the car's boost ----
     needs_boost = is_dc & (v_ch_max < v_max)
     p_boost = _col([car.boost_power_w for car in cars])
-    for k in np.flatnonzero(needs_boost & (p_boost <= 0.0)):
+    no_boost = np.flatnonzero(needs_boost & (p_boost <= 0.0))
+    if no_boost.size:
+        kb = int(no_boost[0])
         raise ChargingError(
-            f"{cars[k].vehicle_id}: the charger's ceiling of {v_ch_max[k]:g} V is below the "
-            f"pack's charge voltage of {v_max[k]:.0f} V and the car has no boost converter"
+            f"{cars[kb].vehicle_id}: the charger's ceiling of {v_ch_max[kb]:g} V is below the "
+            f"pack's charge voltage of {v_max[kb]:.0f} V and the car has no boost converter"
         )
     eta_conv = np.where(is_dc, np.where(needs_boost, c.boost_efficiency, 1.0), c.obc_efficiency)
     p_in_cap_fixed = np.where(
@@ -358,7 +360,7 @@ def simulate_sessions(
         cands = np.stack([i_p, i_env, i_cv, i_cap_fixed], axis=1)
         code = np.argmin(cands, axis=1)
         current = cands[np.arange(n), code]
-        stuck = active & (current <= 1e-6) & (heater <= 0.0)
+        stuck = active & (current <= 1e-6) & (heater <= 0.0) & (chiller <= 0.0)
         if stuck.any():
             k = int(np.flatnonzero(stuck)[0])
             raise ChargingError(
