@@ -15,7 +15,7 @@ from evtwin.errors import SimulationError
 from evtwin.physics.constants import ModelConstants, default_constants
 from evtwin.sim import layout as L
 from evtwin.sim.conditions import Conditions
-from evtwin.sim.kernel import OCV_REL, run_kernel
+from evtwin.sim.kernel import BLOCK, OCV_POLY, run_kernel
 from evtwin.sim.traces import Trace
 from evtwin.vehicles.derive import VehicleParams
 
@@ -230,19 +230,43 @@ def pack_constants(c: ModelConstants) -> FloatArray:
 
 def pack_traces(
     traces: Sequence[Trace],
-) -> tuple[FloatArray, FloatArray, FloatArray, npt.NDArray[np.int64]]:
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, npt.NDArray[np.int64]]:
+    """Time, speed, cos and sin of the road angle, padded to the longest trace."""
     n_max = max(len(t) for t in traces)
     T = np.zeros((len(traces), n_max))
     V = np.zeros((len(traces), n_max))
-    GR = np.zeros((len(traces), n_max))
+    COS = np.ones((len(traces), n_max))
+    SIN = np.zeros((len(traces), n_max))
     lengths = np.empty(len(traces), dtype=np.int64)
     for i, tr in enumerate(traces):
         n = len(tr)
         T[i, :n] = tr.time_s
         V[i, :n] = tr.speed_mps
-        GR[i, :n] = tr.grade
+        hyp = np.sqrt(1.0 + tr.grade * tr.grade)
+        COS[i, :n] = 1.0 / hyp
+        SIN[i, :n] = tr.grade / hyp
         lengths[i] = n
-    return T, V, GR, lengths
+    return T, V, COS, SIN, lengths
+
+
+BLOCK_SIZE = BLOCK
+"""Vehicles stepped together (vectorised) on one trace; blocks run in parallel."""
+
+
+def make_blocks(
+    trace_of: npt.NDArray[np.int64], block_size: int = BLOCK_SIZE
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Group batch elements by trace into blocks: (blocks[start, length, trace], order)."""
+    order = np.argsort(trace_of, kind="stable").astype(np.int64)
+    sorted_tr = trace_of[order]
+    rows: list[tuple[int, int, int]] = []
+    bounds = np.flatnonzero(np.diff(sorted_tr)) + 1
+    starts = np.concatenate(([0], bounds))
+    ends = np.concatenate((bounds, [len(order)]))
+    for s, e in zip(starts, ends, strict=True):
+        for b in range(int(s), int(e), block_size):
+            rows.append((b, min(block_size, int(e) - b), int(sorted_tr[s])))
+    return np.array(rows, dtype=np.int64).reshape(-1, 3), order
 
 
 def run_arrays(
@@ -255,6 +279,9 @@ def run_arrays(
     record: int = 0,
 ) -> BatchResult:
     """Run pre-packed arrays (the fast path for large batches)."""
+    n = P.shape[0]
+    if n == 0:
+        raise SimulationError("empty batch: give at least one case")
     if P.shape[0] != C.shape[0] or P.shape[0] != trace_of.shape[0]:
         raise SimulationError(
             f"batch arrays disagree: {P.shape[0]} vehicles, {C.shape[0]} conditions, "
@@ -262,12 +289,17 @@ def run_arrays(
         )
     if not traces:
         raise SimulationError("a batch needs at least one trace")
+    if trace_of.min() < 0 or trace_of.max() >= len(traces):
+        raise SimulationError(f"trace index out of range 0..{len(traces) - 1}")
     G = pack_constants(constants if constants is not None else default_constants())
-    T, V, GR, lengths = pack_traces(traces)
-    out = np.zeros((P.shape[0], L.N_O))
-    n_rec = min(record, P.shape[0])
+    T, V, COS, SIN, lengths = pack_traces(traces)
+    blocks, order = make_blocks(trace_of)
+    out = np.zeros((n, L.N_O))
+    n_rec = min(record, n)
     hist = np.zeros((n_rec, L.N_H, T.shape[1] if n_rec else 1))
-    run_kernel(P, C, G, OCV_REL, trace_of, T, V, GR, lengths, out, hist)
+    hist_row = np.full(n, -1, dtype=np.int64)
+    hist_row[:n_rec] = np.arange(n_rec)
+    run_kernel(P, C, G, OCV_POLY, blocks, order, T, V, COS, SIN, lengths, out, hist, hist_row)
     return BatchResult(out=out, hist=hist, traces=tuple(traces), trace_of=trace_of)
 
 

@@ -97,16 +97,26 @@ def _read_fastsim_csv(text: str, name: str) -> Trace:
     return Trace(name, t, v, g)
 
 
-@cache
 def cycle(name: str) -> Trace:
-    """A bundled regulatory cycle by name (``wltc``, ``udds``, ``hwfet``, ``us06``, ...)."""
+    """A bundled regulatory cycle by name (``wltc``, ``udds``, ``hwfet``, ``us06``, ...).
+
+    The same (read-only) object is returned for a name and its aliases.
+    """
     key = _ALIASES.get(name.lower(), name.lower())
     if key not in CYCLES:
         known = ", ".join(sorted(CYCLES))
         raise UnknownCycleError(f"unknown cycle {name!r}; known cycles: {known}")
+    return _bundled(key)
+
+
+@cache
+def _bundled(key: str) -> Trace:
     file, _ = CYCLES[key]
     text = (resources.files("evtwin") / "data" / "cycles" / file).read_text(encoding="utf-8")
-    return _read_fastsim_csv(text, key)
+    trace = _read_fastsim_csv(text, key)
+    for arr in (trace.time_s, trace.speed_mps, trace.grade):
+        arr.setflags(write=False)
+    return trace
 
 
 def constant_speed(speed_kph: float, duration_s: float = 600.0, grade: float = 0.0) -> Trace:

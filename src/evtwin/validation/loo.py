@@ -29,6 +29,7 @@ from evtwin.sim.traces import cycle
 from evtwin.validation.epa import EPA_CONDITIONS, load_epa_tests
 from evtwin.vehicles.catalogue import list_vehicles
 from evtwin.vehicles.derive import derive_params
+from evtwin.vehicles.spec import VehicleSpec
 
 __all__ = ["LooReport", "LooRow", "epa_report", "wltp_report"]
 
@@ -202,10 +203,15 @@ def epa_report(
 def wltp_report(
     constants: ModelConstants | None = None,
     progress: Callable[[int, int], None] | None = None,
+    specs: Sequence[VehicleSpec] | None = None,
 ) -> LooReport:
-    """Predicted vs official WLTP range of catalogue cars, leave-one-out on rolling resistance."""
+    """Predicted vs official WLTP range, leave-one-out on rolling resistance.
+
+    ``specs`` defaults to every catalogue car with an official WLTP range.
+    """
     c0 = constants if constants is not None else default_constants()
-    specs = [s for s in list_vehicles() if s.official.wltp_range_km is not None]
+    pool = list_vehicles() if specs is None else list(specs)
+    specs = [s for s in pool if s.official.wltp_range_km is not None]
     obs = np.array([s.official.wltp_range_km or 0.0 for s in specs])
     pred = np.empty((len(WLTP_CRR), len(specs)))
     ac = np.empty((len(WLTP_CRR), len(specs)))

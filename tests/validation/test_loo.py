@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from evtwin.validation import epa_report, load_epa_tests, wltp_report
+from evtwin.validation.loo import LooReport, LooRow
+from evtwin.vehicles import OfficialFigures, list_vehicles
+
+
+def test_epa_set_holds_battery_evs_only_with_both_cycles() -> None:
+    tests = load_epa_tests()
+    assert len(tests) > 100
+    assert {t.cycle for t in tests} == {"udds", "hwfet"}
+    assert not any("XC90 T8" in t.label for t in tests)
+    assert all(40 < t.plug_wh_per_km < 400 for t in tests)
+
+
+def test_leave_one_out_predictions_never_use_the_held_out_car() -> None:
+    # Corrupt one car's official figure: its own prediction must not move (the fit that
+    # predicts it never sees it), while the fits for the other cars may.
+    specs = [s for s in list_vehicles() if s.official.wltp_range_km]
+    base = {r.key: r.predicted for r in wltp_report(specs=specs).rows}
+    victim = specs[0]
+    bogus = victim.replace(
+        official=OfficialFigures(wltp_range_km=3 * victim.official.wltp_range_km)
+    )
+    rep = wltp_report(specs=[bogus, *specs[1:]])
+    moved = {r.key: r.predicted for r in rep.rows}
+    assert moved[victim.id] == pytest.approx(base[victim.id], rel=1e-12)
+    assert any(abs(moved[k] - base[k]) > 1e-9 for k in base if k != victim.id)
+
+
+def test_wltp_report_covers_the_published_catalogue_only() -> None:
+    rep = wltp_report()
+    assert isinstance(rep, LooReport)
+    assert len(rep.rows) >= 15
+    keys = {r.key for r in rep.rows}
+    assert "defender-sport" not in keys  # estimates have no official figure to validate
+
+
+def test_epa_report_is_cross_validated_by_car() -> None:
+    rep = epa_report()
+    assert rep.extra["cars"] < rep.extra["tests"]
+    assert 0.80 <= rep.calibrated["ac_charging_efficiency"] <= 0.92
+    assert np.isfinite(rep.errors_pct).all()
+
+
+def test_report_statistics() -> None:
+    rows = (LooRow("a", "A", "", 110.0, 100.0), LooRow("b", "B", "", 95.0, 100.0))
+    rep = LooReport("t", "q", "km", rows, {}, "m", 3.0, 7.0, 0.0)
+    assert rep.mae_pct == pytest.approx(7.5)
+    assert rep.max_abs_pct == pytest.approx(10.0)
+    assert rep.bias_pct == pytest.approx(2.5)
+    assert not rep.goal_met
