@@ -3,14 +3,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from evtwin.battery.pack import OCV_REL, PackParams, ocv_rel, ocv_v, resistance_ohm
+from evtwin.battery.pack import OCV_FULL_REL, PackParams, ocv_rel, ocv_v, resistance_ohm
 from evtwin.errors import ChargingError
+from evtwin.sim.kernel import ocv_relative
 
 
-def test_ocv_rises_with_soc_and_matches_the_drive_kernel_table() -> None:
+def test_ocv_rises_with_soc_and_is_the_drive_kernels_curve() -> None:
     soc = np.linspace(0.0, 1.0, 11)
-    assert np.allclose(ocv_rel(soc), OCV_REL)
+    assert np.allclose(ocv_rel(soc), ocv_relative(soc))
     assert np.all(np.diff(ocv_rel(np.linspace(0, 1, 101))) > 0)
+    assert ocv_rel(1.0) == pytest.approx(OCV_FULL_REL)
 
 
 def test_ocv_scales_with_nominal_voltage() -> None:

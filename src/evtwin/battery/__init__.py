@@ -1,6 +1,6 @@
 """Battery: pack equivalent circuit for charging and the lumped pack thermal model."""
 
-from evtwin.battery.pack import PackParams, ocv_rel, ocv_v, resistance_ohm
+from evtwin.battery.pack import OCV_FULL_REL, PackParams, ocv_rel, ocv_v, resistance_ohm
 from evtwin.battery.thermal import (
     ThermalLoads,
     ThermalParams,
@@ -10,6 +10,7 @@ from evtwin.battery.thermal import (
 )
 
 __all__ = [
+    "OCV_FULL_REL",
     "PackParams",
     "ThermalLoads",
     "ThermalParams",

@@ -1,10 +1,11 @@
 """Pack equivalent circuit for charging: open-circuit voltage, resistance, limits.
 
 The pack is the same equivalent circuit the drive engine uses (:mod:`evtwin.sim.kernel`):
-``V = OCV(SOC) + I R(T)`` while charging, with the kernel's OCV table (one table, no second
-copy to drift) and the Arrhenius resistance of the global constants. SOC here is the
-*usable* energy fraction (0 = displayed 0 %, 1 = displayed 100 %), so the chemical energy
-stored between two SOCs is exactly ``ΔSOC x usable energy``.
+``V = OCV(SOC) + I R(T)`` while charging, with the kernel's OCV curve
+(:func:`evtwin.sim.kernel.ocv_relative`: one curve, no second copy to drift) and the
+Arrhenius resistance of the global constants. SOC here is the *usable* energy fraction
+(0 = displayed 0 %, 1 = displayed 100 %), so the chemical energy stored between two SOCs is
+exactly ``ΔSOC x usable energy``.
 
 All functions are pure and broadcast over numpy arrays (vehicles x conditions).
 """
@@ -17,11 +18,11 @@ import numpy as np
 import numpy.typing as npt
 
 from evtwin.errors import ChargingError
-from evtwin.sim.kernel import OCV_REL
+from evtwin.sim.kernel import ocv_relative
 from evtwin.units import ZERO_C_IN_K
 
 __all__ = [
-    "OCV_REL",
+    "OCV_FULL_REL",
     "PackParams",
     "ocv_rel",
     "ocv_v",
@@ -32,7 +33,8 @@ FloatArray = npt.NDArray[np.float64]
 ArrayLike = float | FloatArray
 
 _REF_K = 298.15
-_SOC_KNOTS = np.linspace(0.0, 1.0, OCV_REL.size)
+OCV_FULL_REL: float = float(ocv_relative(1.0))
+"""Open-circuit voltage over nominal at displayed 100 %."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -73,11 +75,9 @@ class PackParams:
 def ocv_rel(soc: ArrayLike) -> FloatArray:
     """Open-circuit voltage over nominal at usable ``soc`` (0..1), generic NMC shape.
 
-    Linear interpolation of the kernel table ``OCV_REL`` (11 knots, 0 %..100 %).
+    The drive kernel's curve (a 5th-order fit through its 11-point table), clipped to 0..1.
     """
-    return np.asarray(
-        np.interp(np.asarray(soc, dtype=np.float64), _SOC_KNOTS, OCV_REL), dtype=np.float64
-    )
+    return ocv_relative(np.clip(np.asarray(soc, dtype=np.float64), 0.0, 1.0))
 
 
 def ocv_v(nominal_voltage_v: ArrayLike, soc: ArrayLike) -> FloatArray:

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from evtwin.battery.pack import OCV_REL, PackParams
+from evtwin.battery.pack import OCV_FULL_REL, PackParams
 from evtwin.battery.thermal import ThermalParams
 from evtwin.charging.constants import ChargingConstants, default_charging_constants
 from evtwin.errors import DataFileError, SpecError
@@ -132,7 +132,7 @@ def car_charge_params(
         nominal_voltage_v=vp.battery_voltage_v,
         resistance_25c_ohm=vp.battery_resistance_ohm,
         arrhenius_b_k=mc_b,
-        max_voltage_rel=float(OCV_REL[-1]) * (1.0 + c.cv_headroom_rel),
+        max_voltage_rel=OCV_FULL_REL * (1.0 + c.cv_headroom_rel),
         heat_capacity_j_per_k=c.heat_capacity_j_per_k_per_kwh * spec.usable_battery_kwh,
     )
     return CarChargeParams(
