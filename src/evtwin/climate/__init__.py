@@ -1,0 +1,44 @@
+"""Climate: cabin thermal model, heat pump / PTC / A/C, comfort heaters (pure models).
+
+:func:`vehicle_hvac_w` is the one call the drive engine needs: the constant electric HVAC
+load (W) for a car at an ambient temperature, cabin set point and speed. The validation
+against published studies is in :mod:`evtwin.climate.validation` (not imported here: it runs
+the drive engine).
+"""
+
+from evtwin.climate.cabin import (
+    CabinParams,
+    cabin_heat_load_w,
+    cabin_params,
+    envelope_ua_w_per_k,
+    warmup_heat_j,
+)
+from evtwin.climate.constants import ClimateConstants, default_climate_constants
+from evtwin.climate.hvac import (
+    ClimateSetting,
+    HvacPower,
+    ac_cop,
+    heat_pump_capacity_w,
+    heat_pump_cop,
+    hvac_power,
+    mean_hvac_power_w,
+    vehicle_hvac_w,
+)
+
+__all__ = [
+    "CabinParams",
+    "ClimateConstants",
+    "ClimateSetting",
+    "HvacPower",
+    "ac_cop",
+    "cabin_heat_load_w",
+    "cabin_params",
+    "default_climate_constants",
+    "envelope_ua_w_per_k",
+    "heat_pump_capacity_w",
+    "heat_pump_cop",
+    "hvac_power",
+    "mean_hvac_power_w",
+    "vehicle_hvac_w",
+    "warmup_heat_j",
+]
