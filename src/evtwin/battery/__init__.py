@@ -1,5 +1,18 @@
-"""Battery: pack equivalent circuit for charging and the lumped pack thermal model."""
+"""Battery: pack equivalent circuit, lumped pack thermal model, BMS state estimation."""
 
+from evtwin.battery.bms import (
+    EcmParams,
+    EkfResult,
+    SensorNoise,
+    SensorReadings,
+    Truth,
+    coulomb_count,
+    displayed_from_gross,
+    gross_from_displayed,
+    measure,
+    run_ekf,
+    simulate_truth,
+)
 from evtwin.battery.pack import OCV_FULL_REL, PackParams, ocv_rel, ocv_v, resistance_ohm
 from evtwin.battery.thermal import (
     ThermalLoads,
@@ -11,6 +24,17 @@ from evtwin.battery.thermal import (
 
 __all__ = [
     "OCV_FULL_REL",
+    "EcmParams",
+    "EkfResult",
+    "SensorNoise",
+    "SensorReadings",
+    "Truth",
+    "coulomb_count",
+    "displayed_from_gross",
+    "gross_from_displayed",
+    "measure",
+    "run_ekf",
+    "simulate_truth",
     "PackParams",
     "ThermalLoads",
     "ThermalParams",
