@@ -24,12 +24,15 @@ from evtwin.climate.hvac import (
     mean_hvac_power_w,
     vehicle_hvac_w,
 )
+from evtwin.climate.parked import KeepClimate, Precondition, keep_climate, precondition_cabin
 
 __all__ = [
     "CabinParams",
     "ClimateConstants",
     "ClimateSetting",
     "HvacPower",
+    "KeepClimate",
+    "Precondition",
     "ac_cop",
     "cabin_heat_load_w",
     "cabin_params",
@@ -38,7 +41,9 @@ __all__ = [
     "heat_pump_capacity_w",
     "heat_pump_cop",
     "hvac_power",
+    "keep_climate",
     "mean_hvac_power_w",
+    "precondition_cabin",
     "vehicle_hvac_w",
     "warmup_heat_j",
 ]
