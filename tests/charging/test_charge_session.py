@@ -38,7 +38,7 @@ def requests(draw: st.DrawFn) -> ChargeRequest:
         to_soc=b,
         battery_temp_c=draw(st.floats(-20.0, 40.0)),
         ambient_temp_c=draw(st.floats(-20.0, 40.0)),
-        precondition=draw(st.booleans()),
+        precondition=charger.kind == "dc" and draw(st.booleans()),
         price_gbp_per_kwh=0.5,
     )
 
@@ -181,10 +181,12 @@ def test_charging_to_100_percent_tapers_at_the_cell_voltage(enyaq: CarChargePara
         ({"from_soc": 0.1, "to_soc": 1.2}, r"to SOC = 120 % is outside"),
         ({"from_soc": 0.1, "to_soc": 0.8, "battery_temp_c": -60.0}, r"-60 °C is outside"),
         ({"from_soc": 0.1, "to_soc": 0.8, "price_gbp_per_kwh": -0.1}, r"-10 p/kWh"),
+        ({"from_soc": 0.1, "to_soc": 0.8, "precondition": True, "charger": "ac7"}, "AC supply"),
     ],
 )
 def test_bad_requests_name_the_value_and_unit(
-    enyaq: CarChargeParams, kwargs: dict[str, float], match: str
+    enyaq: CarChargeParams, kwargs: dict[str, object], match: str
 ) -> None:
+    charger = get_charger(str(kwargs.pop("charger", "dc150")))
     with pytest.raises(ChargingError, match=match):
-        ChargeRequest(car=enyaq, charger=get_charger("dc150"), **kwargs)  # type: ignore[arg-type]
+        ChargeRequest(car=enyaq, charger=charger, **kwargs)  # type: ignore[arg-type]

@@ -99,6 +99,11 @@ class ChargeRequest:
         for name, t in temps:
             if not math.isfinite(t) or not -40.0 <= t <= 60.0:
                 raise ChargingError(f"{name} = {t:g} °C is outside -40..60 °C")
+        if self.precondition and self.charger.kind != "dc":
+            raise ChargingError(
+                "preconditioning heats the pack for DC fast charging; this is an AC "
+                f"supply ({self.charger.name})"
+            )
         if not math.isfinite(self.price_gbp_per_kwh) or self.price_gbp_per_kwh < 0.0:
             raise ChargingError(
                 f"price = {self.price_gbp_per_kwh * 100:g} p/kWh must be zero or positive"

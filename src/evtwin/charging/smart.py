@@ -105,6 +105,8 @@ class ChargePlan:
     energy_battery_kwh: float
     charging_minutes: float
     window_minutes: float
+    plug_in_min: float
+    """Minutes after midnight of the plug-in day; the window ends ``window_minutes`` later."""
     why: str
     session: SessionResult = field(repr=False)
 
@@ -228,6 +230,7 @@ def plan_charge(req: SmartRequest) -> ChargePlan:
         energy_battery_kwh=session.energy_battery_kwh,
         charging_minutes=need_min,
         window_minutes=float(req.window_min),
+        plug_in_min=float(req.plug_in_min),
         why=_why(req, pieces, need_min, slots),
         session=session,
     )

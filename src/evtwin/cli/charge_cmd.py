@@ -172,12 +172,20 @@ def run(args: argparse.Namespace) -> int:
             )
         )
         if args.plot:
-            _plot(plan.session, Path(args.plot))
+            _plot_plan(plan, Path(args.plot), args.tariff)
         if args.json:
-            out = plan.session.to_json() | {"plan": plan.to_json()}
+            mean_price = plan.cost_gbp / plan.session.energy_plug_kwh
+            out = plan.session.to_json() | {
+                "cost_gbp": round(plan.cost_gbp, 2),
+                "price_gbp_per_kwh": round(mean_price, 4),
+                "price_source": f"tariff {args.tariff} (mean over the planned slots)",
+                "plan": plan.to_json(),
+            }
             print_json(out)
             return 0
         _print_plan(plan, args)
+        if args.plot:
+            console.print(f"plot written to {args.plot}")
         return 0
     if args.price_p_per_kwh is not None:
         price, price_src = args.price_p_per_kwh / 100.0, "given"
@@ -324,6 +332,50 @@ def _plot(r: SessionResult, path: Path) -> None:
         fontsize=7,
         color="0.4",
     )
+    fig.tight_layout()
+    try:
+        fig.savefig(path, dpi=110)
+    except OSError as e:
+        raise ChargingError(f"cannot write plot {path}: {e.strerror}") from e
+    finally:
+        plt.close(fig)
+
+
+def _plot_plan(plan: ChargePlan, path: Path, tariff_id: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    tariff = load_tariff(tariff_id)
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    n = int(plan.window_minutes // 15) + 1
+    hours = [plan.plug_in_min + 15 * i for i in range(n)]
+    rates = [tariff.rate_at(m) * 100 for m in hours]
+    ax.step([h / 60 for h in hours], rates, where="post", color="0.5", label="tariff p/kWh")
+    ax.set_ylabel("tariff (p/kWh)")
+    ax.set_xlabel("hours after midnight of the plug-in day")
+    ax2 = ax.twinx()
+    for s in plan.slots:
+        ax2.fill_between(
+            [s.start_min / 60, s.end_min / 60], 0, s.soc_end * 100, alpha=0.35, color="C0"
+        )
+        ax2.text(
+            (s.start_min + s.end_min) / 120,
+            s.soc_end * 100 + 2,
+            f"{format_clock(s.start_min)}-{format_clock(s.end_min)}",
+            ha="center",
+            fontsize=8,
+        )
+    ax2.set_ylabel("SOC at end of slot (%)")
+    ax2.set_ylim(0, 110)
+    ax.set_xlim(plan.plug_in_min / 60, (plan.plug_in_min + plan.window_minutes) / 60)
+    ax.set_title(
+        f"{plan.session.name}: cheapest plan on {plan.tariff}, £{plan.cost_gbp:.2f} "
+        f"(at once: £{plan.cost_immediate_gbp:.2f})",
+        fontsize=10,
+    )
+    ax.grid(alpha=0.3)
     fig.tight_layout()
     try:
         fig.savefig(path, dpi=110)
