@@ -218,9 +218,16 @@ def _stack_thermal(ts: Sequence[ThermalParams], heat_target: FloatArray) -> Ther
 
 
 def simulate_sessions(
-    requests: Sequence[ChargeRequest], constants: ChargingConstants | None = None
+    requests: Sequence[ChargeRequest],
+    constants: ChargingConstants | None = None,
+    *,
+    record: bool = True,
 ) -> list[SessionResult]:
-    """Simulate every session in one batch; results in request order."""
+    """Simulate every session in one batch; results in request order.
+
+    ``record=False`` keeps only the first and last point of each trace (large batches,
+    e.g. calibration grids, need no history).
+    """
     if not requests:
         return []
     c = constants if constants is not None else default_charging_constants()
@@ -383,19 +390,20 @@ def simulate_sessions(
         )
         h = np.where(active, dt * frac, 0.0)
 
-        hist.append(
-            (
-                acc["time"].copy(),
-                soc.copy(),
-                p_in,
-                p_stored,
-                current,
-                v_t,
-                temp.copy(),
-                code.astype(np.float64),
-                active.copy().astype(np.float64),
+        if record or _step == 0:
+            hist.append(
+                (
+                    acc["time"].copy(),
+                    soc.copy(),
+                    p_in,
+                    p_stored,
+                    current,
+                    v_t,
+                    temp.copy(),
+                    code.astype(np.float64),
+                    active.copy().astype(np.float64),
+                )
             )
-        )
         acc["time"] += h
         acc["plug"] += p_in * h
         acc["grid"] += p_in / eta_grid * h

@@ -61,7 +61,7 @@ def _predict(
         for a, b, x in grid
         for spec in specs
     ]
-    res = simulate_sessions(reqs, c0)
+    res = simulate_sessions(reqs, c0, record=False)
     return np.array([r.minutes for r in res]).reshape(len(grid), len(specs))
 
 
