@@ -10,6 +10,7 @@ from evtwin.climate import (
     cabin_heat_load_w,
     cabin_params,
     default_climate_constants,
+    effective_setpoint_c,
     envelope_ua_w_per_k,
     heat_pump_cop,
     hvac_power,
@@ -127,3 +128,33 @@ def test_bad_settings_name_value_and_unit(kwargs: dict[str, float], match: str) 
 def test_impossible_ambient_is_refused() -> None:
     with pytest.raises(ClimateError, match=r"outside -40\.\.55 °C"):
         hvac_power(CABIN, ClimateSetting(), ambient_c=80.0)
+
+
+def test_eco_mode_saves_energy_in_winter_and_summer() -> None:
+    for ambient in (-5.0, 35.0):
+        normal = hvac_power(CABIN, ClimateSetting(cabin_temp_c=21.0), ambient_c=ambient)
+        eco = hvac_power(CABIN, ClimateSetting(cabin_temp_c=21.0, eco=True), ambient_c=ambient)
+        assert eco.total_w < normal.total_w
+
+
+def test_eco_set_point_moves_towards_ambient_but_never_past_it() -> None:
+    eco = ClimateSetting(cabin_temp_c=21.0, eco=True)
+    assert effective_setpoint_c(eco, -5.0) == pytest.approx(21.0 - K.eco_setpoint_offset_k)
+    assert effective_setpoint_c(eco, 35.0) == pytest.approx(21.0 + K.eco_setpoint_offset_k)
+    assert effective_setpoint_c(eco, 20.7) == pytest.approx(20.7)
+
+
+def test_dual_zone_holds_the_mean_and_pays_for_the_mixing() -> None:
+    single = hvac_power(CABIN, ClimateSetting(cabin_temp_c=21.0, occupants=2), ambient_c=-5.0)
+    split = hvac_power(
+        CABIN,
+        ClimateSetting(cabin_temp_c=23.0, passenger_temp_c=19.0, occupants=2),
+        ambient_c=-5.0,
+    )
+    assert split.heat_load_w == pytest.approx(single.heat_load_w)
+    assert split.total_w > single.total_w
+
+
+def test_passenger_set_point_is_checked() -> None:
+    with pytest.raises(ClimateError, match=r"passenger set point = 35 °C"):
+        ClimateSetting(cabin_temp_c=21.0, passenger_temp_c=35.0)

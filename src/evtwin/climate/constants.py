@@ -48,6 +48,10 @@ class ClimateConstants:
     dead_band_k: float
     seat_heater_w: float
     wheel_heater_w: float
+    zone_mixing_w_per_k: float
+    eco_setpoint_offset_k: float
+    eco_min_recirculation: float
+    eco_blower_factor: float
 
     def replace(self, **changes: Any) -> ClimateConstants:
         return dataclasses.replace(self, **changes)
@@ -84,7 +88,10 @@ _SECTIONS = {
         "dead_band_k",
     ),
     "comfort": ("seat_heater_w", "wheel_heater_w"),
+    "zones": ("zone_mixing_w_per_k",),
+    "eco": ("setpoint_offset_k", "min_recirculation", "blower_factor"),
 }
+_PREFIX = {"eco": "eco_"}
 
 
 @cache
@@ -104,5 +111,5 @@ def default_climate_constants() -> ClimateConstants:
                 raise DataFileError(f"{path}: missing [{section}] {key}") from None
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise DataFileError(f"{path}: [{section}] {key} must be a number, got {value!r}")
-            values[key] = float(value)
+            values[_PREFIX.get(section, "") + key] = float(value)
     return ClimateConstants(**values)

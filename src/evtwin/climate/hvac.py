@@ -33,6 +33,7 @@ __all__ = [
     "ClimateSetting",
     "HvacPower",
     "ac_cop",
+    "effective_setpoint_c",
     "heat_pump_capacity_w",
     "heat_pump_cop",
     "hvac_power",
@@ -56,6 +57,10 @@ class ClimateSetting:
     recirculation: float = 0.0
     """Share of cabin air recirculated instead of drawn from outside (0..0.8)."""
     occupants: int = 1
+    passenger_temp_c: float | None = None
+    """Dual zone: the passenger side's set point (None: one zone at ``cabin_temp_c``)."""
+    eco: bool = False
+    """Eco climate: set point nearer ambient, more recirculation, gentler blower."""
 
     def __post_init__(self) -> None:
         if self.cabin_temp_c is not None and (
@@ -71,6 +76,16 @@ class ClimateSetting:
             )
         if not 1 <= self.occupants <= 7:
             raise ClimateError(f"occupants = {self.occupants} is outside 1..7")
+        if self.passenger_temp_c is not None:
+            if self.cabin_temp_c is None:
+                raise ClimateError("a passenger set point needs the driver's (cabin_temp_c)")
+            if (
+                not math.isfinite(self.passenger_temp_c)
+                or not 14.0 <= self.passenger_temp_c <= 30.0
+            ):
+                raise ClimateError(
+                    f"passenger set point = {self.passenger_temp_c:g} °C is outside 14..30 °C"
+                )
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +100,24 @@ class HvacPower:
     comfort_w: FloatArray
     heat_load_w: FloatArray
     """Sensible heat the cabin needs (>0 heating, <0 cooling)."""
+
+
+def effective_setpoint_c(
+    setting: ClimateSetting, ambient_c: ArrayLike, c: ClimateConstants | None = None
+) -> FloatArray:
+    """Cabin air temperature the system holds: zone mean, moved towards ambient in eco."""
+    k = c if c is not None else default_climate_constants()
+    if setting.cabin_temp_c is None:
+        raise ClimateError("climate is off: no set point")
+    sp = setting.cabin_temp_c
+    if setting.passenger_temp_c is not None:
+        sp = 0.5 * (sp + setting.passenger_temp_c)
+    t = np.asarray(ambient_c, dtype=np.float64)
+    if not setting.eco:
+        return np.asarray(np.full_like(t, sp), dtype=np.float64)
+    gap = sp - t
+    shift = np.sign(gap) * np.minimum(np.abs(gap), k.eco_setpoint_offset_k)
+    return np.asarray(sp - shift, dtype=np.float64)
 
 
 def heat_pump_cop(ambient_c: ArrayLike, c: ClimateConstants | None = None) -> FloatArray:
@@ -140,20 +173,30 @@ def hvac_power(
     )
     if setting.cabin_temp_c is None:
         return HvacPower(comfort, zero, zero, zero, zero, comfort, zero)
+    sp = effective_setpoint_c(setting, t_amb, k)
+    recirc = (
+        max(setting.recirculation, k.eco_min_recirculation)
+        if setting.eco
+        else (setting.recirculation)
+    )
     q = cabin_heat_load_w(
         cabin,
         ambient_c=t_amb,
-        setpoint_c=setting.cabin_temp_c,
+        setpoint_c=sp,
         speed_mps=speed_mps,
         solar_w_per_m2=solar_w_per_m2,
         occupants=float(setting.occupants),
-        recirculation=setting.recirculation,
+        recirculation=recirc,
     )
     # dead band: the cabin may drift dead_band_k from the set point before heating/cooling
-    fresh = cabin.fresh_air_kg_per_s * (1.0 - setting.recirculation)
+    fresh = cabin.fresh_air_kg_per_s * (1.0 - recirc)
     conductance = envelope_ua_w_per_k(cabin, speed_mps) + fresh * cabin.air_cp_j_per_kgk
     heat = np.maximum(q - conductance * k.dead_band_k, 0.0)
     cool = np.maximum(-q - conductance * k.dead_band_k, 0.0)
+    if setting.passenger_temp_c is not None:
+        mixing = k.zone_mixing_w_per_k * abs(setting.cabin_temp_c - setting.passenger_temp_c)
+        heat = np.where(heat > 0.0, heat + mixing, heat)
+        cool = np.where(cool > 0.0, cool + mixing, cool)
     if setting.heat_pump:
         hp_heat = np.minimum(heat, heat_pump_capacity_w(t_amb, k))
         cop = heat_pump_cop(t_amb, k)
@@ -164,14 +207,11 @@ def hvac_power(
     ptc_w = (heat - hp_heat) / k.ptc_efficiency
     latent = np.where(
         cool > 0.0,
-        k.latent_cooling_factor
-        * fresh
-        * cabin.air_cp_j_per_kgk
-        * np.maximum(t_amb - setting.cabin_temp_c, 0.0),
+        k.latent_cooling_factor * fresh * cabin.air_cp_j_per_kgk * np.maximum(t_amb - sp, 0.0),
         0.0,
     )
     ac_w = (cool + latent) / ac_cop(t_amb, k)
-    blower = zero + k.blower_w
+    blower = zero + k.blower_w * (k.eco_blower_factor if setting.eco else 1.0)
     total = hp_w + ptc_w + ac_w + blower + comfort
     return HvacPower(
         total_w=np.asarray(total, dtype=np.float64),
@@ -216,7 +256,8 @@ def mean_hvac_power_w(
     if setting.cabin_temp_c is None:
         return p.total_w
     soak = ambient_c if soak_c is None else soak_c
-    e_heat = np.abs(warmup_heat_j(cabin, soak_c=soak, setpoint_c=setting.cabin_temp_c))
+    sp = effective_setpoint_c(setting, ambient_c, k)
+    e_heat = np.abs(warmup_heat_j(cabin, soak_c=soak, setpoint_c=sp))
     active = p.heat_pump_w + p.ptc_w + p.ac_w
     delivered = np.abs(p.heat_load_w)
     # electric W per W of heat moved at this operating point (PTC-like 1/eta when idle)

@@ -18,7 +18,7 @@ import numpy as np
 
 from evtwin.climate.cabin import CabinParams, warmup_heat_j
 from evtwin.climate.constants import ClimateConstants, default_climate_constants
-from evtwin.climate.hvac import ClimateSetting, hvac_power
+from evtwin.climate.hvac import ClimateSetting, effective_setpoint_c, hvac_power
 from evtwin.errors import ClimateError
 from evtwin.units import J_PER_KWH
 
@@ -110,7 +110,8 @@ def precondition_cabin(
         raise ClimateError("preconditioning needs a cabin set point (cabin_temp_c)")
     k = constants if constants is not None else default_climate_constants()
     soak = ambient_c if soak_c is None else soak_c
-    heat_j = abs(float(warmup_heat_j(cabin, soak_c=soak, setpoint_c=setting.cabin_temp_c)))
+    sp = effective_setpoint_c(setting, ambient_c, k)
+    heat_j = abs(float(warmup_heat_j(cabin, soak_c=soak, setpoint_c=sp)))
     steady = hvac_power(cabin, setting, ambient_c=ambient_c, speed_mps=0.0, constants=k)
     active = float(steady.heat_pump_w + steady.ptc_w + steady.ac_w)
     moved = abs(float(steady.heat_load_w))
