@@ -93,3 +93,56 @@ class OtaError(EvtwinError):
 
 class OwnershipError(EvtwinError):
     """Price, grant, tax or running-cost evaluation failed."""
+
+
+# -- vehicle signals (evtwin.signals) ---------------------------------------------------------
+# Each maps to the status a KUKSA databroker client expects (see evtwin.signals' gRPC server).
+__all__ += [
+    "NotAnActuatorError",
+    "SignalNotAllowedError",
+    "SignalPatternError",
+    "SignalRangeError",
+    "SignalServerError",
+    "SignalTypeError",
+    "UnknownSignalError",
+]
+
+
+class UnknownSignalError(SignalError):
+    """A VSS path (or pattern) matches no signal in the catalogue: gRPC NOT_FOUND."""
+
+
+class SignalTypeError(SignalError):
+    """A value's type does not match the signal's VSS datatype: gRPC INVALID_ARGUMENT."""
+
+
+class SignalRangeError(SignalError):
+    """A value is outside the signal's min/max or its datatype's bounds: INVALID_ARGUMENT."""
+
+
+class SignalNotAllowedError(SignalError):
+    """A value is not one of the signal's VSS ``allowed`` values: INVALID_ARGUMENT."""
+
+
+class NotAnActuatorError(SignalError):
+    """A target value was set on a sensor or attribute (only actuators have one)."""
+
+
+class SignalServerError(SignalError):
+    """The signal server cannot start (address in use, bad host or port)."""
+
+
+class SignalPatternError(SignalError):
+    """A VSS path pattern is malformed (empty segment, bad wildcard): INVALID_ARGUMENT."""
+
+
+# -- drive and terrain modes, surfaces (evtwin.modes) ------------------------------------------
+__all__ += ["ModeError", "UnknownModeError"]
+
+
+class ModeError(DataFileError):
+    """A drive/terrain mode or surface file is malformed (missing key, value out of bounds)."""
+
+
+class UnknownModeError(EvtwinError):
+    """A mode or surface name is not one evtwin knows; the message lists the known ones."""

@@ -36,6 +36,7 @@ def test_defender_sport_wltp_range_is_in_the_seed_band_and_lists_assumptions(
     assert 250 <= out["range_miles"] <= 300
     assert out["consumption_ac_wh_per_km"] > out["consumption_wh_per_km"]
     assert "assumption" in out["assumptions"]["awd_disconnect"]
+    assert "assumption" in out["spec_sources"]["usable_battery_kwh"]
     assert out["inputs"]["ambient_temp_c"] == 23.0
 
 

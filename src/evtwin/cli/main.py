@@ -24,6 +24,9 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "evtwin.cli.range_cmd",
     "evtwin.cli.charge_cmd",
     "evtwin.cli.validate_cmd",
+    "evtwin.cli.cost_cmd",
+    "evtwin.cli.up_cmd",
+    "evtwin.cli.signals_cmd",
 )
 
 EXIT_USAGE = 2

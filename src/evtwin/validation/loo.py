@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from evtwin.physics.constants import ModelConstants, default_constants
+from evtwin.sim import layout as L
 from evtwin.sim.engine import Case, run_batch
 from evtwin.sim.range import estimate_ranges, wltp_queries
 from evtwin.sim.traces import cycle
@@ -31,7 +32,7 @@ from evtwin.vehicles.catalogue import list_vehicles
 from evtwin.vehicles.derive import derive_params
 from evtwin.vehicles.spec import VehicleSpec
 
-__all__ = ["LooReport", "LooRow", "epa_report", "wltp_report"]
+__all__ = ["LooReport", "LooRow", "epa_report", "loo_pick", "wltp_report"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -123,7 +124,7 @@ class LooReport:
         }
 
 
-def _loo_pick(
+def loo_pick(
     loss: Callable[[npt.NDArray[np.bool_]], FloatArray], groups: Sequence[str]
 ) -> tuple[dict[str, int], int]:
     """Best grid index for each held-out group, and on the full sample."""
@@ -140,8 +141,26 @@ def epa_report(
 ) -> LooReport:
     """Predicted vs measured plug energy on EPA dyno tests, leave-one-car-out."""
     c0 = constants if constants is not None else default_constants()
-    tests = load_epa_tests()
-    cases = [Case(derive_params(t.spec, c0), EPA_CONDITIONS, cycle(t.cycle)) for t in tests]
+    all_tests = load_epa_tests()
+    all_cases = [Case(derive_params(t.spec, c0), EPA_CONDITIONS, cycle(t.cycle)) for t in all_tests]
+    # A test whose plug energy is below the work its own road-load coefficients demand over
+    # the cycle (a perfectly efficient car with perfect regeneration) is physically
+    # impossible: a mis-recorded row. It is listed and left out, whatever the model says.
+    base = run_batch(all_cases, constants=c0).out
+    road_wh_per_km = (base[:, L.O_E_ROLL] + base[:, L.O_E_AERO]) / 3.6 / base[:, L.O_DIST_M]
+    keep = [i for i, t in enumerate(all_tests) if t.plug_wh_per_km >= road_wh_per_km[i]]
+    excluded = [
+        {
+            "label": all_tests[i].label,
+            "cycle": all_tests[i].cycle,
+            "plug_wh_per_km": round(all_tests[i].plug_wh_per_km, 1),
+            "road_load_work_wh_per_km": round(float(road_wh_per_km[i]), 1),
+        }
+        for i in range(len(all_tests))
+        if i not in set(keep)
+    ]
+    tests = [all_tests[i] for i in keep]
+    cases = [all_cases[i] for i in keep]
     obs = np.array([t.plug_wh_per_km for t in tests])
     grid = [(s, a, r) for s in EPA_LOSS_SCALES for a in EPA_AUX_W for r in EPA_REGEN_DECEL]
     dc = np.empty((len(grid), len(tests)))
@@ -167,7 +186,7 @@ def epa_report(
         return float(np.exp(np.clip(np.median(log_ratio[gi, train]), lo, hi)))
 
     groups = [t.vehicle_key for t in tests]
-    picks, best = _loo_pick(loss, groups)
+    picks, best = loo_pick(loss, groups)
     garr = np.array(groups)
     rows = []
     for i, t in enumerate(tests):
@@ -196,7 +215,7 @@ def epa_report(
         goal_mae_pct=5.0,
         goal_max_pct=None,
         in_sample_mae_pct=float(np.mean(np.abs(in_sample / obs - 1.0)) * 100.0),
-        extra={"tests": len(tests), "cars": len(set(groups))},
+        extra={"tests": len(tests), "cars": len(set(groups)), "excluded": excluded},
     )
 
 
@@ -228,7 +247,7 @@ def wltp_report(
         return np.asarray(np.mean(log_ratio[:, train] ** 2, axis=1), dtype=np.float64)
 
     groups = [s.id for s in specs]
-    picks, best = _loo_pick(loss, groups)
+    picks, best = loo_pick(loss, groups)
     rows = tuple(
         LooRow(s.id, s.name, f"Crr {WLTP_CRR[picks[s.id]]:g}", float(pred[picks[s.id], i]), obs[i])
         for i, s in enumerate(specs)

@@ -1,0 +1,126 @@
+"""A minimal service host: steps the car's services on the twin clock.
+
+Services talk only through the signal broker (by VSS path). The host calls each service's
+``step(now_s, dt_s)`` in turn, either a fixed number of times on a :class:`ManualClock`
+(deterministic tests, headless scenarios) or continuously in a background thread following
+a real-time or accelerated clock. A service that raises is reported and kept running: one
+faulty service never stops the car.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from evtwin.errors import ScenarioError
+from evtwin.runtime._clock import Clock, ManualClock
+from evtwin.signals import Broker, Field, Subscription
+
+__all__ = ["ActuatorEcho", "Service", "ServiceFault", "ServiceHost"]
+
+log = logging.getLogger(__name__)
+
+
+class Service(Protocol):
+    """A piece of the running car, stepped by the :class:`ServiceHost`."""
+
+    @property
+    def name(self) -> str: ...
+
+    def step(self, now_s: float, dt_s: float) -> None:
+        """Advance by ``dt_s`` seconds to twin time ``now_s``."""
+        ...
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ServiceFault:
+    """A step that raised: which service, when (twin time) and what."""
+
+    service: str
+    time_s: float
+    error: str
+
+
+class ServiceHost:
+    """Steps services every ``step_s`` seconds of twin time."""
+
+    def __init__(self, clock: Clock, services: Iterable[Service], *, step_s: float = 0.1) -> None:
+        if not step_s > 0:
+            raise ScenarioError(f"service step must be positive, got {step_s} s")
+        self.clock = clock
+        self.services: list[Service] = list(services)
+        self.step_s = step_s
+        self.faults: list[ServiceFault] = []
+        self._last_s = clock.now_s()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def step(self) -> None:
+        """Step every service once, to the clock's current time."""
+        now_s = self.clock.now_s()
+        dt_s, self._last_s = now_s - self._last_s, now_s
+        for service in self.services:
+            try:
+                service.step(now_s, dt_s)
+            except Exception as e:  # a faulty service must not stop the car
+                log.exception("service %s failed at t=%.3f s", service.name, now_s)
+                self.faults.append(ServiceFault(service=service.name, time_s=now_s, error=str(e)))
+
+    def run_steps(self, clock: ManualClock, count: int) -> None:
+        """Advance a manual clock ``count`` steps, stepping the services after each."""
+        for _ in range(count):
+            clock.advance(self.step_s)
+            self.step()
+
+    def start(self, real_step_s: float | None = None) -> ServiceHost:
+        """Step in a background thread every ``real_step_s`` real seconds (default
+        ``step_s``; pass ``step_s / factor`` for an accelerated clock)."""
+        if self._thread is None:
+            period_s = self.step_s if real_step_s is None else real_step_s
+            self._stop.clear()
+            self._thread = threading.Thread(
+                target=self._loop, args=(period_s,), name="evtwin-services", daemon=True
+            )
+            self._thread.start()
+        return self
+
+    def _loop(self, period_s: float) -> None:
+        while not self._stop.wait(period_s):
+            self.step()
+
+    @property
+    def running(self) -> bool:
+        """True while the background thread steps the services."""
+        return self._thread is not None
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join()
+            self._thread = None
+
+
+class ActuatorEcho:
+    """Selector and set-point actuators take the requested value at once.
+
+    For a mode switch, a charge limit or a temperature set point, VSS's current value is the
+    setting in effect: once requested (target), it applies. Actuators with physics behind
+    them (a window that moves, a seat that heats) belong to their own services instead.
+    """
+
+    name = "actuator-echo"
+
+    def __init__(self, broker: Broker, patterns: Sequence[str]) -> None:
+        self._broker = broker
+        self._sub: Subscription = broker.subscribe(patterns, fields=[Field.TARGET], initial=False)
+
+    def step(self, now_s: float, dt_s: float) -> None:
+        for update in self._sub.next_batch(timeout_s=0):
+            if update.datapoint is not None:
+                self._broker.set_current(update.path, update.datapoint.value)
+
+    def close(self) -> None:
+        self._sub.close()

@@ -1,0 +1,49 @@
+"""Vehicle signals: the VSS catalogue (+ evtwin overlay), the in-process broker, and the
+KUKSA-compatible gRPC server (``kuksa.val.v1`` and ``kuksa.val.v2``).
+
+Services inside the car read and write only through a :class:`Broker`, by VSS path::
+
+    broker = Broker()
+    broker.set_current("Vehicle.Speed", 42.0)
+    broker.set_target("Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature", 21)
+    with broker.subscribe("Vehicle.Cabin.HVAC", fields=[Field.TARGET]) as sub:
+        for batch in sub: ...
+
+External clients (``kuksa-client``, KUKSA SDKs) connect to a :class:`SignalServer`.
+"""
+
+from __future__ import annotations
+
+from evtwin.signals._broker import Broker, Change
+from evtwin.signals._catalogue import Catalogue, load_catalogue
+from evtwin.signals._server import DEFAULT_HOST, DEFAULT_PORT, SignalServer
+from evtwin.signals._subscription import Field, SignalUpdate, Subscription
+from evtwin.signals._types import (
+    Datapoint,
+    DataType,
+    EntryType,
+    Scalar,
+    SignalMetadata,
+    Value,
+    check_value,
+)
+
+__all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "Broker",
+    "Catalogue",
+    "Change",
+    "DataType",
+    "Datapoint",
+    "EntryType",
+    "Field",
+    "Scalar",
+    "SignalMetadata",
+    "SignalServer",
+    "SignalUpdate",
+    "Subscription",
+    "Value",
+    "check_value",
+    "load_catalogue",
+]
