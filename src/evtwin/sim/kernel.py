@@ -41,6 +41,7 @@ __all__ = [
     "C_AMBIENT_C",
     "C_AUX_W",
     "C_BATT_TEMP_C",
+    "C_DRAG_FACTOR",
     "C_FRICTION",
     "C_HVAC_W",
     "C_PAYLOAD_KG",
@@ -69,6 +70,8 @@ __all__ = [
     "H_SPEED",
     "H_VOLTAGE",
     "KPH",
+    "LOW_SOC_KNEE",
+    "LOW_SOC_RESISTANCE_RISE",
     "N_C",
     "N_G",
     "N_H",
@@ -162,6 +165,7 @@ __all__ = [
     "G",
     "ocv_relative",
     "run_kernel",
+    "run_kernel_serial",
 ]
 
 
@@ -227,7 +231,8 @@ C_BATT_TEMP_C: Final = 10
 C_ROLL_FACTOR: Final = 11
 C_FRICTION: Final = 12
 C_REGEN_DECEL: Final = 13
-N_C: Final = 14
+C_DRAG_FACTOR: Final = 14
+N_C: Final = 15
 
 # -- global constants (G) --------------------------------------------------------------------
 G_CU: Final = 0
@@ -285,6 +290,8 @@ N_H: Final = 7
 G = 9.80665
 KPH = 3.6
 TRACE_TOLERANCE_MPS = 2.0 / 3.6  # GTR 15 speed-trace tolerance, ±2 km/h
+LOW_SOC_KNEE = 0.2  # below this SOC the pack's resistance rises ...
+LOW_SOC_RESISTANCE_RISE = 1.0  # ... linearly, to (1 + this) x at 0 % (generic Li-ion ECM shape)
 EFF_ESTIMATE = 0.9  # drive-efficiency estimate used only to turn electric limits into wheel limits
 
 # Open-circuit voltage over SOC, relative to its mean over the usable window: a generic NMC
@@ -367,8 +374,8 @@ W_ACC = 35
 N_W = W_ACC + N_O
 
 
-@njit(cache=True, parallel=True, fastmath=True)
-def run_kernel(
+@njit(inline="always", fastmath=True)
+def _run_blocks(
     P: np.ndarray,
     C: np.ndarray,
     Gc: np.ndarray,
@@ -401,9 +408,11 @@ def run_kernel(
         nb = blocks[bi, 1]
         tr = blocks[bi, 2]
         nt = lengths[tr]
-        # the block's elements; slots past nb repeat the first element (results discarded)
+        # the block's elements: full blocks run as vectors, a short block's tail runs scalar
+        # (a batch of one steps one slot, not BLOCK)
+        nj = nb
         idx = np.empty(B, dtype=np.int64)
-        for j in range(B):
+        for j in range(nj):
             idx[j] = order[start + (j if j < nb else 0)]
         rec_block = False
         for j in range(nb):
@@ -412,7 +421,7 @@ def run_kernel(
         W = np.zeros(N_W * B)
 
         # -- per-vehicle constants and initial state -------------------------------------------
-        for j in range(B):
+        for j in range(nj):
             b = idx[j]
             mass = P[b, P_MASS]
             pr = P[b, P_MOTOR_W]
@@ -449,7 +458,10 @@ def run_kernel(
             roll_k = (m_veh / P[b, P_RL_MASS]) * C[b, C_ROLL_FACTOR]
             W[W_F0 * B + j] = P[b, P_F0] * roll_k
             W[W_F1 * B + j] = P[b, P_F1] * roll_k
-            W[W_F2 * B + j] = P[b, P_F2] * rho / P[b, P_RHO_REF] + 0.5 * rho * C[b, C_TRAILER_CDA]
+            W[W_F2 * B + j] = (
+                P[b, P_F2] * C[b, C_DRAG_FACTOR] * rho / P[b, P_RHO_REF]
+                + 0.5 * rho * C[b, C_TRAILER_CDA]
+            )
             W[W_F_TRAILER * B + j] = C[b, C_TRAILER_CRR] * trailer * G
             W[W_TRACTION * B + j] = (
                 P[b, P_TRACTION_N] * (m_veh / mass) * C[b, C_FRICTION] / Gc[G_DRY_MU]
@@ -485,10 +497,13 @@ def run_kernel(
             cos_t = COS[tr, k]
             sin_t = SIN[tr, k]
             t_now = TT[tr, k]
-            for j in range(B):
+            for j in range(nj):
                 s = W[W_SOC * B + j]
                 vj = W[W_V * B + j]
-                r = W[W_R_BATT * B + j]
+                # resistance rises at low SOC (x2 at empty, from LOW_SOC_KNEE down)
+                low = max(LOW_SOC_KNEE - s, 0.0) * (1.0 / LOW_SOC_KNEE)
+                r_factor = 1.0 + LOW_SOC_RESISTANCE_RISE * low
+                r = W[W_R_BATT * B + j] * r_factor
                 q = W[W_Q * B + j]
                 load = W[W_LOAD_W * B + j]
                 m_eff = W[W_M_EFF * B + j]
@@ -502,7 +517,8 @@ def run_kernel(
                 voc = W[W_V_NOM * B + j] * _ocv(s, ocv_c)
                 # current the pack can give: charge left this step, voltage floor
                 i_max = max(
-                    min(s * q * inv_dt, (voc - W[W_V_MIN * B + j]) * W[W_INV_R * B + j]), 0.0
+                    min(s * q * inv_dt, (voc - W[W_V_MIN * B + j]) * W[W_INV_R * B + j] / r_factor),
+                    0.0,
                 )
                 p_avail = min(W[W_P_DIS * B + j], voc * i_max - i_max * i_max * r)
                 p_wheel_max = max(min(p_rated * gear, (p_avail - load) * EFF_ESTIMATE), 0.0)
@@ -635,3 +651,46 @@ def run_kernel(
             vj = W[W_V * B + j]
             out[b, O_KE_END] = 0.5 * W[W_M_EFF * B + j] * vj * vj
             out[b, O_SOC_END] = W[W_SOC * B + j]
+
+
+# One implementation, two entry points: parallel over blocks for batches, and serial for a
+# single block, where waking the thread pool costs more than the whole run. (Two distinct
+# functions, so numba's on-disk cache keeps the two compilations apart.)
+@njit(cache=True, parallel=True, fastmath=True)
+def run_kernel(
+    P: np.ndarray,
+    C: np.ndarray,
+    Gc: np.ndarray,
+    ocv_c: np.ndarray,
+    blocks: np.ndarray,
+    order: np.ndarray,
+    TT: np.ndarray,
+    VT: np.ndarray,
+    COS: np.ndarray,
+    SIN: np.ndarray,
+    lengths: np.ndarray,
+    out: np.ndarray,
+    hist: np.ndarray,
+    hist_row: np.ndarray,
+) -> None:
+    _run_blocks(P, C, Gc, ocv_c, blocks, order, TT, VT, COS, SIN, lengths, out, hist, hist_row)
+
+
+@njit(cache=True, parallel=False, fastmath=True)
+def run_kernel_serial(
+    P: np.ndarray,
+    C: np.ndarray,
+    Gc: np.ndarray,
+    ocv_c: np.ndarray,
+    blocks: np.ndarray,
+    order: np.ndarray,
+    TT: np.ndarray,
+    VT: np.ndarray,
+    COS: np.ndarray,
+    SIN: np.ndarray,
+    lengths: np.ndarray,
+    out: np.ndarray,
+    hist: np.ndarray,
+    hist_row: np.ndarray,
+) -> None:
+    _run_blocks(P, C, Gc, ocv_c, blocks, order, TT, VT, COS, SIN, lengths, out, hist, hist_row)
