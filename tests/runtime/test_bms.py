@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from conftest import MakeTwin
-from evtwin.runtime import DriveLeg, World
+from evtwin.runtime import DriveLeg, Twin, World
 from evtwin.runtime import _paths as P
 from evtwin.runtime._bms import STANDBY_W
 from evtwin.sim.traces import constant_speed
+
+MakeTwin = Callable[..., Twin]  # the make_twin fixture (tests/runtime/conftest.py)
 
 
 def test_range_starts_from_the_reference_consumption(make_twin: MakeTwin) -> None:

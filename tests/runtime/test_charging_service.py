@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from conftest import MakeTwin
 from evtwin.errors import ChargingError, SignalRangeError
-from evtwin.runtime import Charger, InterimChargePower, World
+from evtwin.runtime import Charger, Twin, World
 from evtwin.runtime import _paths as P
+
+MakeTwin = Callable[..., Twin]  # the make_twin fixture (tests/runtime/conftest.py)
 
 SOC = P.SOC_CURRENT_PCT
 
@@ -88,30 +91,54 @@ def test_unplugging_ends_the_session(make_twin: MakeTwin) -> None:
     assert b.get(P.CHARGE_START_STOP).value == "STOP"
 
 
-def test_dc_power_is_limited_by_the_car_and_tapers_above_80_percent(make_twin: MakeTwin) -> None:
-    twin = make_twin(soc_percent=20.0)
+def test_dc_power_stays_within_the_cars_peak_and_tapers_when_full(make_twin: MakeTwin) -> None:
+    twin = make_twin(soc_percent=30.0, battery_temp_c=25.0)
     twin.world.charger = Charger(power_kw=350.0, dc=True)
     twin.advance(60)
-    peak_kw = twin.broker.get(P.PACK_POWER_W).value / 1000.0
-    assert peak_kw == pytest.approx(twin.params.battery_charge_power_w / 1000 * 0.95, rel=0.02)
-    model = twin.charging.model
-    assert isinstance(model, InterimChargePower)
-    high = model.pack_power_w(soc=0.95, charger_w=350e3, dc=True)
-    low = model.pack_power_w(soc=0.5, charger_w=350e3, dc=True)
-    assert high < 0.5 * low
+    mid_kw = twin.broker.get(P.PACK_POWER_W).value / 1000.0
+    peak_kw = twin.params.battery_charge_power_w / 1000.0  # spec dc_peak_power_kw 250
+    assert 0.5 * peak_kw < mid_kw <= peak_kw
+    full = twin.charging.model.pack_power_w(soc=0.95, charger_w=350e3, dc=True, battery_temp_c=25.0)
+    assert full / 1000.0 < 0.5 * mid_kw
+
+
+def test_a_cold_pack_charges_slower_on_dc(make_twin: MakeTwin) -> None:
+    kw = {}
+    for temp_c in (-5.0, 25.0):
+        twin = make_twin(World(ambient_temp_c=temp_c), soc_percent=20.0)
+        twin.world.charger = Charger(power_kw=150.0, dc=True)
+        twin.advance(60)
+        kw[temp_c] = twin.broker.get(P.PACK_POWER_W).value / 1000.0
+    assert kw[-5.0] < 0.8 * kw[25.0]
 
 
 def test_an_ac_charger_is_limited_by_the_onboard_charger(make_twin: MakeTwin) -> None:
-    twin = make_twin(soc_percent=20.0)
-    twin.world.charger = Charger(power_kw=22.0)  # Defender Sport: 11 kW onboard (estimate)
-    twin.advance(60)
-    assert twin.broker.get(P.PACK_POWER_W).value == pytest.approx(
-        11_000 * twin.constants.ac_charging_efficiency, rel=0.01
+    kw = {}
+    for supply_kw in (11.0, 22.0):
+        twin = make_twin(soc_percent=20.0)
+        twin.world.charger = Charger(power_kw=supply_kw)  # Defender Sport: 11 kW onboard
+        twin.advance(60)
+        kw[supply_kw] = twin.broker.get(P.PACK_POWER_W).value / 1000.0
+    assert 9.0 < kw[11.0] < 11.0
+    assert kw[22.0] == pytest.approx(kw[11.0], rel=1e-6)
+
+
+def test_the_interim_rule_tapers_above_80_percent() -> None:
+    from evtwin.runtime import interim_charge_model
+    from evtwin.vehicles.catalogue import load_vehicle
+
+    model = interim_charge_model(load_vehicle("defender-sport"))
+    flat = model.pack_power_w(soc=0.5, charger_w=350e3, dc=True)
+    assert flat == pytest.approx(250e3 * 0.95)  # the car's DC peak x DC efficiency
+    assert model.pack_power_w(soc=0.8, charger_w=350e3, dc=True) == pytest.approx(flat)
+    assert model.pack_power_w(soc=1.0, charger_w=350e3, dc=True) == pytest.approx(0.1 * flat)
+    assert model.pack_power_w(soc=0.5, charger_w=7.4e3, dc=False) == pytest.approx(
+        7.4e3 * model.ac_efficiency
     )
 
 
 def test_impossible_chargers_are_rejected() -> None:
-    with pytest.raises(ChargingError, match=r"outside 1\.\.43 kW"):
+    with pytest.raises(ChargingError, match=r"outside 1\.\.22 kW"):
         Charger(power_kw=100.0)
     with pytest.raises(ChargingError, match=r"DC charger power 0\.5 kW"):
         Charger(power_kw=0.5, dc=True)

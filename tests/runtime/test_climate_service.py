@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from conftest import MakeTwin
-from evtwin.runtime import InterimCabin, World
+from evtwin.runtime import InterimCabin, Twin, World
 from evtwin.runtime import _paths as P
+
+MakeTwin = Callable[..., Twin]  # the make_twin fixture (tests/runtime/conftest.py)
 
 SET = P.CABIN_SETPOINT_C
 

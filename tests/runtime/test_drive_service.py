@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from conftest import MakeTwin
 from evtwin.modes import load_mode
-from evtwin.runtime import DriveLeg, World, regen_decel_mps2
+from evtwin.runtime import DriveLeg, Twin, World, regen_decel_mps2
 from evtwin.runtime import _paths as P
 from evtwin.sim.traces import constant_speed, cycle
+
+MakeTwin = Callable[..., Twin]  # the make_twin fixture (tests/runtime/conftest.py)
 
 
 def test_driving_a_cycle_publishes_speed_odometer_and_falling_soc(make_twin: MakeTwin) -> None:

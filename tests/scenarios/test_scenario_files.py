@@ -3,12 +3,12 @@ and runs are deterministic under the seed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import RunSteps
 from evtwin.errors import (
     ChargingError,
     ClimateError,
@@ -21,7 +21,15 @@ from evtwin.errors import (
     UnknownSignalError,
     UnknownVehicleError,
 )
-from evtwin.scenarios import bundled_scenarios, load_scenario, parse_scenario, run
+from evtwin.scenarios import (
+    ScenarioResult,
+    bundled_scenarios,
+    load_scenario,
+    parse_scenario,
+    run,
+)
+
+RunSteps = Callable[..., ScenarioResult]  # the run_steps fixture (tests/scenarios/conftest.py)
 
 
 def scenario(*steps: dict[str, Any], **top: Any) -> dict[str, Any]:

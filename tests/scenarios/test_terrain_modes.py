@@ -3,11 +3,15 @@ do and what it costs, measurably."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from conftest import RunSteps
 from evtwin.errors import ScenarioError
 from evtwin.runtime import _paths as P
+from evtwin.scenarios import ScenarioResult
+
+RunSteps = Callable[..., ScenarioResult]  # the run_steps fixture (tests/scenarios/conftest.py)
 
 
 def climb(surface: str, grade_percent: float = 25) -> dict[str, object]:

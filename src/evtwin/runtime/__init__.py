@@ -18,9 +18,10 @@ from evtwin.runtime._interim import (
     InterimCabin,
     InterimChargePower,
 )
+from evtwin.runtime._models import ClimateCabin, SessionChargePower
 from evtwin.runtime._services import ActuatorEcho, Service, ServiceFault, ServiceHost
 from evtwin.runtime._terrain import TerrainService
-from evtwin.runtime._twin import SETPOINT_ACTUATORS, Twin, build_twin
+from evtwin.runtime._twin import SETPOINT_ACTUATORS, Twin, build_twin, interim_charge_model
 from evtwin.runtime._world import Charger, DriveLeg, Trailer, World, WorldSensors
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "Charger",
     "ChargingRefusal",
     "ChargingService",
+    "ClimateCabin",
     "ClimateRefusal",
     "ClimateService",
     "Clock",
@@ -46,6 +48,7 @@ __all__ = [
     "Service",
     "ServiceFault",
     "ServiceHost",
+    "SessionChargePower",
     "SystemClock",
     "TerrainService",
     "Trailer",
@@ -53,5 +56,6 @@ __all__ = [
     "World",
     "WorldSensors",
     "build_twin",
+    "interim_charge_model",
     "regen_decel_mps2",
 ]

@@ -1,6 +1,8 @@
 """Charging: sessions started and stopped by ``StartStopCharging``, the charge limit, the
-charge power (interim rule, :mod:`evtwin.runtime._interim`) and the session's signals.
+charge power and the session's signals.
 
+- Charge power comes from a :class:`~evtwin.runtime._interim.ChargePowerModel` (by default
+  ``evtwin.charging``'s session model, :class:`~evtwin.runtime._models.SessionChargePower`).
 - A session starts on ``StartStopCharging = START`` only with a cable connected; a START
   without a cable is refused (recorded in :attr:`ChargingService.refusals`, the current value
   stays ``STOP``). With ``Charging.Plan.Mode = IMMEDIATE`` (the default) plugging in starts a
@@ -96,13 +98,17 @@ class ChargingService:
             else:
                 self.active = False
 
-    def time_to_limit_s(self, soc: float, limit: float, charger_w: float, dc: bool) -> float:
+    def time_to_limit_s(
+        self, soc: float, limit: float, charger_w: float, dc: bool, temp_c: float
+    ) -> float:
         """Seconds to reach ``limit`` from ``soc`` at this charger (1 % steps)."""
         total = 0.0
         s = soc
         while s < limit - 1e-9:
             ds = min(TIME_ESTIMATE_STEP, limit - s)
-            p = self.model.pack_power_w(soc=s + ds / 2, charger_w=charger_w, dc=dc)
+            p = self.model.pack_power_w(
+                soc=s + ds / 2, charger_w=charger_w, dc=dc, battery_temp_c=temp_c
+            )
             if p <= 0:
                 return 0.0
             total += ds * self.usable_j / p
@@ -123,8 +129,11 @@ class ChargingService:
         power_w = 0.0
         changes: list[Change] = []
         charger_w, dc = self._charger() if connected else (0.0, False)
+        temp_c = read_float(b, P.BATTERY_TEMP_C, 25.0)
         if self.active and dt_s > 0 and soc < limit:
-            power_w = self.model.pack_power_w(soc=soc, charger_w=charger_w, dc=dc)
+            power_w = self.model.pack_power_w(
+                soc=soc, charger_w=charger_w, dc=dc, battery_temp_c=temp_c
+            )
             power_w = min(power_w, (limit - soc) * self.usable_j / dt_s)
             soc += power_w * dt_s / self.usable_j
             changes.append((P.SOC_CURRENT_PCT, Field.VALUE, min(soc, limit) * 100.0))
@@ -134,7 +143,7 @@ class ChargingService:
         charging = power_w > MAINTAIN_W
         range_m = read_float(b, P.RANGE_M, 0.0)
         km_per_j = range_m / 1000.0 / (soc * self.usable_j) if soc > 0 else 0.0
-        remaining = self.time_to_limit_s(soc, limit, charger_w, dc) if self.active else 0.0
+        remaining = self.time_to_limit_s(soc, limit, charger_w, dc, temp_c) if self.active else 0.0
         volts = read_float(b, P.NOMINAL_VOLTAGE_V, 400.0)
         changes += [
             (P.IS_CHARGING, Field.VALUE, charging),

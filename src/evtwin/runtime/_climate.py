@@ -1,5 +1,6 @@
 """Climate: the driver's temperature set point, preconditioning, cabin temperature and the
-HVAC's draw on the pack (cabin physics: :mod:`evtwin.runtime._interim`, interim).
+HVAC's draw on the pack (cabin physics: a :class:`~evtwin.runtime._interim.CabinModel`, by
+default ``evtwin.climate``'s cabin and HVAC, :class:`~evtwin.runtime._models.ClimateCabin`).
 
 - Set point: ``Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature`` (target → current) within
   :data:`SETPOINT_MIN_C`..:data:`SETPOINT_MAX_C`; a request outside is refused (recorded in
@@ -117,6 +118,7 @@ class ClimateService:
             setpoint_c=setpoint if on else None,
             power_fraction=interim.ECO_POWER_FRACTION if eco else 1.0,
             dt_s=dt_s,
+            speed_mps=read_float(b, P.SPEED_KPH, 0.0) / 3.6,
         )
         self.cabin_temp_c = result.cabin_temp_c
         self.hvac_w = result.hvac_electric_w

@@ -1,8 +1,9 @@
-"""Interim charging and cabin models, behind small interfaces.
+"""The interfaces of the runtime's charging and cabin physics, and the interim rules.
 
-**Placeholders.** The real charge-curve and cabin/heat-pump models are being built as pure
-models in ``evtwin.charging`` and ``evtwin.climate``; when they land they plug in through
-:class:`ChargePowerModel` and :class:`CabinModel` and these rules go away. Until then:
+The twin uses ``evtwin.charging``'s and ``evtwin.climate``'s models through
+:class:`ChargePowerModel` and :class:`CabinModel` (adapters in :mod:`evtwin.runtime._models`).
+The **interim** rules below came first, as placeholders; they stay as simple, hand-checkable
+alternatives (``build_twin(charge_model=..., cabin_model=...)``):
 
 - charging: power into the pack = min(charger power, the car's limit — ``dc_peak_power_kw``
   for DC, ``ac_onboard_kw`` for AC) × an SOC taper (flat to 80 %, falling linearly to 10 %
@@ -70,9 +71,12 @@ SUBSTEP_S: Final = 10.0
 class ChargePowerModel(Protocol):
     """How much power the pack accepts now."""
 
-    def pack_power_w(self, *, soc: float, charger_w: float, dc: bool) -> float:
+    def pack_power_w(
+        self, *, soc: float, charger_w: float, dc: bool, battery_temp_c: float
+    ) -> float:
         """Power into the pack (W, >= 0) at ``soc`` (0-1) from a charger offering
-        ``charger_w`` (W); ``dc`` True for a DC charger, False for AC."""
+        ``charger_w`` (W); ``dc`` True for a DC charger, False for AC; the pack at
+        ``battery_temp_c`` (°C)."""
         ...
 
 
@@ -90,7 +94,9 @@ class InterimChargePower:
         x = min(1.0, (soc - TAPER_START_SOC) / (1.0 - TAPER_START_SOC))
         return 1.0 - (1.0 - TAPER_END_FRACTION) * x
 
-    def pack_power_w(self, *, soc: float, charger_w: float, dc: bool) -> float:
+    def pack_power_w(
+        self, *, soc: float, charger_w: float, dc: bool, battery_temp_c: float = 25.0
+    ) -> float:
         limit = self.dc_limit_w if dc else self.ac_limit_w
         efficiency = DC_CHARGE_EFFICIENCY if dc else self.ac_efficiency
         return max(0.0, min(charger_w, limit) * self.taper(soc) * efficiency)
@@ -116,9 +122,11 @@ class CabinModel(Protocol):
         setpoint_c: float | None,
         power_fraction: float,
         dt_s: float,
+        speed_mps: float = 0.0,
     ) -> CabinStep:
         """Advance ``dt_s`` seconds. ``setpoint_c`` None = HVAC off (the cabin drifts to
-        ambient); ``power_fraction`` scales the HVAC's power ceiling (eco)."""
+        ambient); ``power_fraction`` < 1 is the eco setting (a lower HVAC power ceiling);
+        ``speed_mps`` the car's speed (a moving car loses more heat)."""
         ...
 
 
@@ -141,6 +149,7 @@ class InterimCabin:
         setpoint_c: float | None,
         power_fraction: float,
         dt_s: float,
+        speed_mps: float = 0.0,
     ) -> CabinStep:
         c, ua = self.heat_capacity_j_per_k, self.ua_w_per_k
         if setpoint_c is None or dt_s <= 0:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from evtwin import __version__
+from evtwin.charging import car_charge_params
+from evtwin.climate import cabin_params
 from evtwin.errors import ScenarioError
 from evtwin.modes import load_mode
 from evtwin.physics.constants import ModelConstants, default_constants
@@ -24,7 +26,8 @@ from evtwin.runtime._charging import ChargingService
 from evtwin.runtime._climate import DEFAULT_SETPOINT_C, ClimateService
 from evtwin.runtime._clock import Clock, ManualClock
 from evtwin.runtime._drive import DriveService
-from evtwin.runtime._interim import CabinModel, ChargePowerModel, InterimCabin, InterimChargePower
+from evtwin.runtime._interim import CabinModel, ChargePowerModel, InterimChargePower
+from evtwin.runtime._models import ClimateCabin, SessionChargePower
 from evtwin.runtime._services import ActuatorEcho, ServiceHost
 from evtwin.runtime._terrain import TerrainService
 from evtwin.runtime._world import World, WorldSensors
@@ -38,6 +41,7 @@ __all__ = [
     "SETPOINT_ACTUATORS",
     "Twin",
     "build_twin",
+    "interim_charge_model",
 ]
 
 SETPOINT_ACTUATORS: Final = (
@@ -58,8 +62,20 @@ The driver's temperature set point and StartStopCharging belong to the climate a
 services instead."""
 
 AC_ONBOARD_DEFAULT_KW: Final = 7.4
-"""Onboard AC charger when a spec does not state one (assumption: single-phase 32 A, the
-lowest common fit in the UK)."""
+"""Onboard AC charger of :func:`interim_charge_model` when a spec does not state one
+(assumption: single-phase 32 A, the lowest common fit in the UK)."""
+
+
+def interim_charge_model(
+    spec: VehicleSpec, constants: ModelConstants | None = None
+) -> InterimChargePower:
+    """The interim charging rule for ``spec`` (see :mod:`evtwin.runtime._interim`)."""
+    c = constants if constants is not None else default_constants()
+    return InterimChargePower(
+        dc_limit_w=derive_params(spec, c).battery_charge_power_w,
+        ac_limit_w=(spec.ac_onboard_kw or AC_ONBOARD_DEFAULT_KW) * 1000.0,
+        ac_efficiency=c.ac_charging_efficiency,
+    )
 
 
 @dataclass(kw_only=True)
@@ -177,12 +193,8 @@ def build_twin(
     if spec.towing_capacity_kg is not None:  # unknown stays unpublished, never zero
         initial.append(("Vehicle.MaxTowWeight", Field.VALUE, round(spec.towing_capacity_kg)))
     broker.update(initial)
-    charge = charge_model or InterimChargePower(
-        dc_limit_w=params.battery_charge_power_w,
-        ac_limit_w=(spec.ac_onboard_kw or AC_ONBOARD_DEFAULT_KW) * 1000.0,
-        ac_efficiency=c.ac_charging_efficiency,
-    )
-    cabin = cabin_model or InterimCabin(heat_pump=bool(spec.heat_pump))
+    charge = charge_model or SessionChargePower(car=car_charge_params(spec, model_constants=c))
+    cabin = cabin_model or ClimateCabin(cabin=cabin_params(spec), heat_pump=bool(spec.heat_pump))
     echo = ActuatorEcho(broker, SETPOINT_ACTUATORS)
     sensors = WorldSensors(broker, world)
     terrain = TerrainService(broker, wading_depth_mm=spec.wading_depth_mm)

@@ -37,11 +37,11 @@ class Charger:
     dc: bool = False
 
     def __post_init__(self) -> None:
-        top = 400.0 if self.dc else 43.0
-        if not 1.0 <= self.power_kw <= top:
+        low, top = (5.0, 400.0) if self.dc else (1.0, 22.0)
+        if not low <= self.power_kw <= top:
             kind = "DC" if self.dc else "AC"
             raise ChargingError(
-                f"{kind} charger power {self.power_kw:g} kW is outside 1..{top:g} kW"
+                f"{kind} charger power {self.power_kw:g} kW is outside {low:g}..{top:g} kW"
             )
 
     @property
