@@ -143,5 +143,8 @@ def run_cmd(args: argparse.Namespace) -> int:
         console.print(f"trace written to {args.out} ({len(result.rows)} rows)")
     if args.plot:
         console.print(f"plot written to {args.plot}")
-    console.print("Interim charging and cabin models; Defender Sport numbers are estimates.")
+    console.print(
+        "Charging: evtwin.charging session model; cabin: evtwin.climate; "
+        "the Defender Sport profile is an estimate."
+    )
     return 0
