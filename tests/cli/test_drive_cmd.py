@@ -77,6 +77,7 @@ def test_drive_json_has_the_documented_keys(
         "duration_s",
         "energy_kwh",
         "completed",
+        "followed_trace",
         "trace_miss_steps",
         "max_speed_deficit_kph",
         "max_speed_kph",

@@ -155,3 +155,25 @@ def test_a_profile_csv_is_read_beside_the_scenario_file(tmp_path: Path) -> None:
     assert leg is not None and leg.completed
     assert leg.distance_km == pytest.approx((5 * 20 + 30 * 20 + 5 * 20) / 3.6 / 1000, rel=0.02)
     assert max(r.grade_percent for r in result.rows) == pytest.approx(5.0)
+
+
+def test_the_bundled_green_lane_day_shows_what_terrain_does() -> None:
+    result = run(load_scenario("green_lane"))
+    legs = {s.label: s.leg for s in result.steps if s.leg is not None}
+    assert not legs["wet grass bank (25 %)"].completed  # type: ignore[union-attr]
+    assert legs["dry grass bank (25 %)"].completed  # type: ignore[union-attr]
+    assert legs["wade across"].completed  # type: ignore[union-attr]
+    assert legs["steep descent (-25 %)"].max_speed_kph == pytest.approx(6.0)  # type: ignore[union-attr]
+    assert result.faults == []
+
+
+def test_the_bundled_towing_trip_holds_60_mph_and_stops_at_the_charge_limit() -> None:
+    result = run(load_scenario("towing_trip"))
+    motorway = result.step("motorway")
+    assert motorway.leg is not None and motorway.leg.completed
+    assert motorway.leg.max_speed_kph == pytest.approx(96.5)
+    assert motorway.leg.energy_kwh / motorway.leg.distance_km > 0.35  # kWh/km with a caravan
+    charged = result.step("charge").signals
+    assert charged["Vehicle.Powertrain.TractionBattery.StateOfCharge.Current"] == pytest.approx(
+        80.0
+    )

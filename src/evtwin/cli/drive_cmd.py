@@ -4,8 +4,8 @@ trace (CSV) and a plot.
 ``--json`` prints ``{scenario, name, vehicle, seed, steps, charging_refusals,
 climate_refusals, faults}``; each step is ``{index, label, action, start_s, end_s, signals,
 leg}`` where ``signals`` maps VSS paths to values in their VSS units and ``leg`` (drive steps,
-else null) is ``{distance_km, duration_s, energy_kwh, completed, trace_miss_steps,
-max_speed_deficit_kph, max_speed_kph}``.
+else null) is ``{distance_km, duration_s, energy_kwh, completed, followed_trace,
+trace_miss_steps, max_speed_deficit_kph, max_speed_kph}``.
 """
 
 from __future__ import annotations

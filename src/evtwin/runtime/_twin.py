@@ -54,6 +54,8 @@ SETPOINT_ACTUATORS: Final = (
     "Vehicle.Cabin.HVAC.Station.Row1.Driver.AirDistribution",
     "Vehicle.Cabin.HVAC.Station.Row1.Passenger",
     "Vehicle.Cabin.HVAC.Station.Row2",
+    "Vehicle.Cabin.HVAC.Station.Row3",
+    "Vehicle.Cabin.HVAC.Station.Row4",
     "Vehicle.Cabin.Infotainment.Navigation.DestinationSet",
     "Vehicle.Software.Update",
 )

@@ -99,7 +99,10 @@ class LegReport:
     energy_kwh: float
     """Net energy at the pack terminals for traction and the 12 V load (HVAC excluded)."""
     completed: bool
-    """Covered the asked distance (distance legs) or stayed on the trace (cycles)."""
+    """Covered the asked distance (distance legs), or drove the whole time of a cycle,
+    profile or timed leg without running out of charge."""
+    followed_trace: bool
+    """Never more than 2 km/h (GTR 15 tolerance) behind what the driver asked for."""
     trace_miss_steps: int
     max_speed_deficit_kph: float
     max_speed_kph: float
@@ -261,13 +264,14 @@ class _Runner:
         completed = (
             stats.distance_m >= leg.distance_m - 1e-6
             if leg.distance_m is not None
-            else stats.trace_miss_steps == 0 and not stats.depleted
+            else not stats.depleted
         )
         return LegReport(
             distance_km=stats.distance_m / 1000.0,
             duration_s=stats.duration_s,
             energy_kwh=stats.energy_terminal_j / 3.6e6,
             completed=completed,
+            followed_trace=stats.trace_miss_steps == 0 and not stats.depleted,
             trace_miss_steps=stats.trace_miss_steps,
             max_speed_deficit_kph=stats.max_speed_deficit_mps * KPH_PER_MPS,
             max_speed_kph=max(stats.speeds_kph, default=0.0),
