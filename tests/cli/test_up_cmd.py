@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from kuksa_client.grpc import VSSClient
@@ -172,3 +173,53 @@ def test_up_heats_the_cabin_when_preconditioning_is_requested(fast_twin: int) ->
         assert _until(client, cabin, lambda v: v > 15.0)
         setpoint = client.get_current_values(["Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature"])
         assert setpoint["Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature"].value == 22.0
+
+
+def test_up_plays_a_scenario_live(tmp_path: Path) -> None:
+    story = tmp_path / "top_up.toml"
+    story.write_text(
+        'name = "top up"\n[initial]\nsoc_percent = 50\n'
+        '[[step]]\ndo = "set"\nsignals = { "Vehicle.Powertrain.TractionBattery.Charging.'
+        'ChargeLimit" = 55 }\n'
+        '[[step]]\ndo = "plug_in"\ncharger_kw = 50\ndc = true\n'
+        '[[step]]\ndo = "wait"\nminutes = 30\n'
+    )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "evtwin",
+            "up",
+            "--port",
+            "0",
+            "--duration-s",
+            "120",
+            "--speedup",
+            "3600",
+            "--scenario",
+            str(story),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None
+    try:
+        banner = proc.stdout.readline()
+        match = re.search(r"grpc://127\.0\.0\.1:(\d+)", banner)
+        assert match, banner
+        lines = [proc.stdout.readline() for _ in range(5)]
+        assert "scenario finished" in lines[-1], lines
+        soc = "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current"
+        cable = (
+            "Vehicle.Powertrain.TractionBattery.Charging.ChargingPort.AnyPosition."
+            "IsChargingCableConnected"
+        )
+        with VSSClient("127.0.0.1", int(match.group(1))) as client:
+            values = client.get_current_values([soc, cable])
+        assert values[soc].value == pytest.approx(55.0)
+        assert values[cable].value is True
+    finally:
+        proc.kill()
+        proc.communicate(timeout=30)

@@ -13,10 +13,12 @@ import argparse
 import signal
 import sys
 import threading
+import time
 from types import FrameType
 from typing import Any, Final
 
-from evtwin.runtime import SETPOINT_ACTUATORS, Charger, ScaledClock, World, build_twin
+from evtwin.runtime import SETPOINT_ACTUATORS, Charger, ScaledClock, Twin, World, build_twin
+from evtwin.scenarios import ScenarioPlayer, load_scenario
 from evtwin.signals import DEFAULT_HOST, DEFAULT_PORT, SignalServer
 
 __all__ = ["REAL_STEP_S", "SETPOINT_ACTUATORS", "register", "run"]
@@ -88,7 +90,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--speedup",
-        type=_number("--speedup", 0.1, 3600.0, "x"),
+        type=_number("--speedup", 0.1, 86400.0, "x"),
         default=1.0,
         help="twin seconds per real second (default 1 = real time; 60 = a minute a second)",
     )
@@ -111,30 +113,68 @@ def register(subparsers: Any) -> None:
         default=None,
         help="park plugged in to an AC charge point of this power (kW)",
     )
+    parser.add_argument(
+        "--scenario",
+        metavar="SCENARIO",
+        default=None,
+        help=(
+            "play a scenario (bundled name or .toml) live at --speedup instead of a parked "
+            "car; its own vehicle and start state apply"
+        ),
+    )
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    speedup = float(args.speedup)
+class _Stopped(Exception):
+    """Ctrl-C, SIGTERM or --duration-s while a scenario plays."""
+
+
+def _parked_twin(args: argparse.Namespace, speedup: float) -> tuple[Twin, str]:
     charger = None if args.charger_kw is None else Charger(power_kw=args.charger_kw)
-    clock = ScaledClock(speedup)
     world = World(ambient_temp_c=float(args.ambient_c), charger=charger)
     twin = build_twin(
-        clock,
+        ScaledClock(speedup),
         vehicle=args.vehicle,
         world=world,
         soc_percent=float(args.soc),
         step_s=REAL_STEP_S * speedup,
         background_reference=True,
     )
+    plug = f", plugged in to {charger.power_kw:g} kW AC" if charger else ""
+    state = f"parked{plug}, SOC {args.soc:g} %, {world.ambient_temp_c:g} °C outside"
+    return twin, state
+
+
+def run(args: argparse.Namespace) -> int:
+    speedup = float(args.speedup)
+    player: ScenarioPlayer | None = None
+    stop = threading.Event()
+    t0 = time.monotonic()
+
+    def pace(elapsed_twin_s: float) -> None:
+        delay = t0 + elapsed_twin_s / speedup - time.monotonic()
+        if args.duration_s is not None:
+            delay = min(delay, t0 + args.duration_s - time.monotonic())
+        if stop.wait(max(0.0, delay)) or (
+            args.duration_s is not None and time.monotonic() - t0 >= args.duration_s
+        ):
+            raise _Stopped
+
+    if args.scenario is not None:
+        scenario = load_scenario(args.scenario)
+        player = ScenarioPlayer(scenario, pace=pace)
+        twin = player.twin
+        state = f"playing scenario {scenario.name!r} ({len(scenario.steps)} steps)"
+    else:
+        twin, state = _parked_twin(args, speedup)
     twin.host.step()  # every sensor published before the first client connects
     try:
         server = SignalServer(twin.broker, host=args.host, port=args.port).start()
     except BaseException:
         twin.close()
         raise
-    twin.host.start(real_step_s=REAL_STEP_S)
-    stop = threading.Event()
+    if player is None:
+        twin.host.start(real_step_s=REAL_STEP_S)
 
     def on_term(signum: int, frame: FrameType | None) -> None:
         stop.set()
@@ -143,17 +183,21 @@ def run(args: argparse.Namespace) -> int:
     url = f"grpc://{server.address}"
     print(f"evtwin up: signal broker (KUKSA kuksa.val.v1 + v2, VSS 6.0) on {url}")
     print(f"  connect:  kuksa-client {url}")
-    plug = f", plugged in to {charger.power_kw:g} kW AC" if charger else ""
     estimate = twin.spec.is_estimate and "estimate" not in twin.spec.name.lower()
     profile = " (estimated profile)" if estimate else ""
-    print(
-        f"  car:      {twin.spec.name}{profile}, parked{plug}, SOC {args.soc:g} %, "
-        f"{world.ambient_temp_c:g} °C outside; clock x{speedup:g}"
-    )
+    print(f"  car:      {twin.spec.name}{profile}, {state}; clock x{speedup:g}")
     print("  try:      setTargetValue Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature 22")
     print("  stop:     Ctrl-C", flush=True)
     try:
-        stop.wait(timeout=args.duration_s)
+        if player is not None:
+            try:
+                player.play()
+                print("evtwin up: scenario finished; the car stays as it is", flush=True)
+            except _Stopped:
+                pass
+        if not stop.is_set():
+            remaining = None if args.duration_s is None else t0 + args.duration_s - time.monotonic()
+            stop.wait(timeout=None if remaining is None else max(0.0, remaining))
     except KeyboardInterrupt:
         pass
     finally:

@@ -10,6 +10,7 @@ from evtwin.scenarios._output import TRACE_COLUMNS, plot_trace, write_trace_csv
 from evtwin.scenarios._run import (
     SNAPSHOT_SIGNALS,
     LegReport,
+    ScenarioPlayer,
     ScenarioResult,
     StepReport,
     TraceRow,
@@ -23,6 +24,7 @@ __all__ = [
     "DriveSpec",
     "LegReport",
     "Scenario",
+    "ScenarioPlayer",
     "ScenarioResult",
     "Step",
     "StepReport",

@@ -9,7 +9,7 @@ scenario step a :class:`StepReport` keeps a snapshot of the car's signals.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -29,7 +29,15 @@ from evtwin.signals import Field, Value
 from evtwin.sim.traces import Trace, constant_speed, cycle, load_profile
 from evtwin.units import KPH_PER_MPS
 
-__all__ = ["SNAPSHOT_SIGNALS", "LegReport", "ScenarioResult", "StepReport", "TraceRow", "run"]
+__all__ = [
+    "SNAPSHOT_SIGNALS",
+    "LegReport",
+    "ScenarioPlayer",
+    "ScenarioResult",
+    "StepReport",
+    "TraceRow",
+    "run",
+]
 
 SNAPSHOT_SIGNALS: Final = (
     P.SPEED_KPH,
@@ -137,10 +145,17 @@ class ScenarioResult:
 
 
 class _Runner:
-    def __init__(self, scenario: Scenario, twin: Twin, clock: ManualClock) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        twin: Twin,
+        clock: ManualClock,
+        pace: Callable[[float], None] | None = None,
+    ) -> None:
         self.scenario = scenario
         self.twin = twin
         self.clock = clock
+        self.pace = pace
         self.result = ScenarioResult(scenario=scenario)
         self.t0 = clock.now_s()
         self._step_index = 0
@@ -151,6 +166,8 @@ class _Runner:
         self.clock.advance(dt_s)
         self.twin.host.step()
         self.record()
+        if self.pace is not None:
+            self.pace(self.clock.now_s() - self.t0)
 
     def record(self) -> None:
         b, twin = self.twin.broker, self.twin
@@ -362,21 +379,44 @@ class _Runner:
         return self.result
 
 
+class ScenarioPlayer:
+    """A scenario's car, built and parked at the scenario's start, ready to :meth:`play`.
+
+    Serve ``player.twin.broker`` first to watch the story live (``evtwin up --scenario``);
+    ``pace(elapsed_twin_s)`` is called after every step (e.g. to sleep until real time
+    catches up with an accelerated clock, or to raise and stop).
+    """
+
+    def __init__(self, scenario: Scenario, *, pace: Callable[[float], None] | None = None):
+        self.scenario = scenario
+        self.clock = ManualClock(scenario.start_s)
+        world = World(
+            ambient_temp_c=scenario.ambient_temp_c, surface=load_surface(scenario.surface)
+        )
+        self.twin = build_twin(
+            self.clock,
+            vehicle=scenario.vehicle,
+            world=world,
+            soc_percent=scenario.soc_percent,
+            cabin_temp_c=scenario.cabin_temp_c,
+            battery_temp_c=scenario.battery_temp_c,
+            mode=scenario.mode,
+            step_s=scenario.drive_step_s,
+        )
+        self._runner = _Runner(scenario, self.twin, self.clock, pace)
+
+    def play(self) -> ScenarioResult:
+        """Run every step, from the start state to the last step."""
+        return self._runner.run()
+
+    def close(self) -> None:
+        self.twin.close()
+
+
 def run(scenario: Scenario) -> ScenarioResult:
-    """Run ``scenario`` from its start state to its last step."""
-    clock = ManualClock(scenario.start_s)
-    world = World(ambient_temp_c=scenario.ambient_temp_c, surface=load_surface(scenario.surface))
-    twin = build_twin(
-        clock,
-        vehicle=scenario.vehicle,
-        world=world,
-        soc_percent=scenario.soc_percent,
-        cabin_temp_c=scenario.cabin_temp_c,
-        battery_temp_c=scenario.battery_temp_c,
-        mode=scenario.mode,
-        step_s=scenario.drive_step_s,
-    )
+    """Run ``scenario`` headless, as fast as the machine allows."""
+    player = ScenarioPlayer(scenario)
     try:
-        return _Runner(scenario, twin, clock).run()
+        return player.play()
     finally:
-        twin.close()
+        player.close()
