@@ -11,8 +11,9 @@ car's current speed, with the pack's current SOC: a batch of one through
 - zero while a charging cable is connected (drive-away lock) or the water is deeper than the
   car's wading depth.
 
-The engine decides what the car actually does: a surface's rolling resistance and friction
-(``Conditions.rolling_factor``/``friction``), the grade, the trailer and the pack limit it.
+The engine decides what the car actually does: a surface's rolling resistance and the grip
+the mode's traction control can use on it (``Conditions.rolling_factor``/``friction``, see
+:meth:`evtwin.modes.Surface.usable_friction`), the grade, the trailer and the pack limit it.
 A car that lacks grip falls behind its trace; the next step starts from the speed it reached.
 
 Reads (broker): mode, hill descent, towing mode, cable, wading limit, outside temperature,
@@ -185,7 +186,7 @@ class DriveService:
             initial_soc=soc,
             battery_temp_c=read_float(b, P.BATTERY_TEMP_C, ambient),
             rolling_factor=w.surface.rolling_resistance_coefficient / self._asphalt_crr,
-            friction=w.surface.friction_coefficient,
+            friction=w.surface.usable_friction(mode.traction_slip_target),
             regen_max_decel_mps2=regen_decel_mps2(mode, self.constants),
         )
 
