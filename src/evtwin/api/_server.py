@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import signal
 import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import FrameType
 from typing import Final
 
 import uvicorn
@@ -161,14 +163,25 @@ def serve_forever(
     log_level: str = "info",
     announce: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve in the foreground until Ctrl-C or SIGTERM (uvicorn handles both).
+    """Serve in the foreground until Ctrl-C or SIGTERM, then return (a graceful stop).
 
-    ``announce`` gets the URL once the socket listens (port 0 = any free port), before the
-    first request can be answered.
+    ``announce`` gets the URL once the socket listens (port 0 = any free port): connections
+    queue from then on. Call from the main thread (it handles SIGINT and SIGTERM).
     """
     sock = bind_socket(host, port)
     server = uvicorn.Server(_config(log_level, access_log=True))
-    with contextlib.closing(sock):
-        if announce is not None:
-            announce(_url(sock))
-        server.run(sockets=[sock])
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        # Before uvicorn installs its own handlers (a signal right after ``announce``), and
+        # after it restores these and raises the signal that stopped it again.
+        server.should_exit = True
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with contextlib.closing(sock):
+            if announce is not None:
+                announce(_url(sock))
+            server.run(sockets=[sock])
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
