@@ -76,10 +76,13 @@ def test_cost_values_out_of_bounds_are_400(
         ({"trailer_cda_m2": 1.0}, "trailer_cda_m2 needs trailer_kg"),
     ],
 )
+@pytest.mark.parametrize(
+    "url", ["/api/v1/range/defender-sport", "/api/v1/range/defender-sport/plot.png"]
+)
 def test_range_conditions_out_of_bounds_are_400(
-    client: TestClient, params: dict[str, object], words: str
+    client: TestClient, url: str, params: dict[str, object], words: str
 ) -> None:
-    assert words in _error(client, "/api/v1/range/defender-sport", 400, **params)["message"]
+    assert words in _error(client, url, 400, **params)["message"]
 
 
 @pytest.mark.parametrize(

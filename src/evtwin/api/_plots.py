@@ -32,10 +32,12 @@ def range_plot_png(vehicle: str, params: RangeParams) -> bytes:
     """``evtwin range VEHICLE --plot``: range vs constant speed at several temperatures.
 
     The chart sweeps speed and temperature itself, so ``cycle``, ``speed_kph`` and
-    ``temp_c`` of ``params`` are not used; the other conditions are.
+    ``temp_c`` of ``params`` are not used (but checked, as everywhere); the other conditions
+    are.
     """
     spec = load_vehicle(vehicle)
-    params.conditions()  # bad conditions fail here, as a 400, before drawing
+    params.conditions()  # bad values fail here, as a 400, before drawing
+    params.trace()
     args = argparse.Namespace(
         temp_c=params.temp_c,
         payload_kg=params.payload_kg,
