@@ -144,7 +144,7 @@ def evtwin_batch() -> tuple[float, float, float]:
     specs = variants(N_BATCH)
     params = [derive_params(s, c) for s in specs]
     t_derive = time.perf_counter() - t0
-    conds = [Conditions(payload_kg=p.wltp_test_mass_kg - p.mass_kg) for p in params]
+    conds = [Conditions(payload_kg=p.wltp_test_mass_kg - p.mass_kg, road="test") for p in params]
     trace_of = np.zeros(N_BATCH, dtype=np.int64)
     run_arrays(pack_params(params[:8]), pack_conditions(conds[:8], c), [wltc], trace_of[:8])
     best = float("inf")

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from evtwin.physics.constants import default_constants
 from evtwin.sim.conditions import Conditions
 from evtwin.sim.engine import Case, CaseResult, run_batch, simulate
 from evtwin.sim.kernel import ocv_relative
@@ -130,13 +131,19 @@ def test_constant_speed_wheel_energy_matches_the_road_load_formula() -> None:
     )
     v = 100 / 3.6
     trace = constant_speed(100.0, duration_s=300)
-    cond = Conditions(ambient_temp_c=20.0, altitude_m=110.0)  # reference air density
-    r = simulate(params, trace, cond)
     rho = 101325.0 * (1 - 2.25577e-5 * 110) ** 5.25588 / (287.05 * 293.15)
-    force = (params.f0_n + params.f1_n_per_mps * v) * params.mass_kg / params.road_load_mass_kg
-    force += params.f2_n_per_mps2 * rho / params.reference_air_density_kg_per_m3 * v * v
-    assert r.energy_traction_j == pytest.approx(force * v * 300, rel=1e-9)
-    assert r.distance_m == pytest.approx(v * 300, rel=1e-12)
+    roll = (params.f0_n + params.f1_n_per_mps * v) * params.mass_kg / params.road_load_mass_kg
+    aero = params.f2_n_per_mps2 * rho / params.reference_air_density_kg_per_m3 * v * v
+    c = default_constants()
+    for road, k_roll, k_drag in [
+        ("test", 1.0, 1.0),
+        ("real", c.real_road_rolling_factor, c.real_road_drag_factor),
+    ]:
+        cond = Conditions(ambient_temp_c=20.0, altitude_m=110.0, road=road)  # type: ignore[arg-type]
+        r = simulate(params, trace, cond)
+        force = roll * k_roll + aero * k_drag
+        assert r.energy_traction_j == pytest.approx(force * v * 300, rel=1e-9), road
+        assert r.distance_m == pytest.approx(v * 300, rel=1e-12)
 
 
 def test_a_batch_gives_the_same_answers_as_one_car_at_a_time() -> None:
@@ -271,3 +278,27 @@ def test_regeneration_level_is_a_condition_and_zero_means_coasting() -> None:
     assert off.energy_friction_brake_j == pytest.approx(off.energy_braking_j)
     assert strong.energy_regen_wheel_j > default.energy_regen_wheel_j
     assert strong.dc_wh_per_km < default.dc_wh_per_km < off.dc_wh_per_km
+
+
+def test_a_large_mixed_batch_matches_single_runs_element_by_element() -> None:
+    # more than one block per trace (parallel path, full and partial vector blocks)
+    rng = np.random.default_rng(7)
+    traces = [cycle("wltc"), cycle("us06"), constant_speed(110)]
+    cases = [
+        Case(
+            BASE,
+            Conditions(
+                payload_kg=float(rng.uniform(0, 400)), ambient_temp_c=float(rng.uniform(-20, 35))
+            ),
+            traces[i % 3],
+        )
+        for i in range(150)
+    ]
+    batch = run_batch(cases, record=2)
+    for i in (0, 1, 2, 64, 65, 100, 149):
+        c = cases[i]
+        single = simulate(c.params, c.trace, c.conditions)
+        assert batch.case(i).energy_terminal_j == pytest.approx(single.energy_terminal_j, rel=1e-12)
+        assert batch.case(i).soc_end == pytest.approx(single.soc_end, rel=1e-12)
+    hist = batch.case(1).history
+    assert hist is not None and len(hist.time_s) == len(cycle("us06"))

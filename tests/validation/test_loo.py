@@ -3,7 +3,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from evtwin.validation import epa_report, load_epa_tests, wltp_report
+from evtwin.validation import (
+    epa_report,
+    load_epa_tests,
+    load_realworld_tests,
+    realworld_report,
+    wltp_report,
+)
 from evtwin.validation.loo import LooReport, LooRow
 from evtwin.vehicles import OfficialFigures, list_vehicles
 
@@ -57,3 +63,25 @@ def test_report_statistics() -> None:
     assert rep.max_abs_pct == pytest.approx(10.0)
     assert rep.bias_pct == pytest.approx(2.5)
     assert not rep.goal_met
+
+
+def test_real_road_report_holds_out_each_car_and_uses_only_matched_cars() -> None:
+    tests = load_realworld_tests()
+    assert {t.speed_kph for t in tests} == {90.0, 120.0}
+    ids = {s.id for s in list_vehicles()}
+    assert {t.vehicle_id for t in tests} <= ids
+    rep = realworld_report()
+    assert len(rep.rows) == len(tests)
+    assert rep.calibrated["real_road_rolling_factor"] >= 1.0  # real roads never beat the test
+
+
+def test_real_road_answers_cost_more_than_the_type_approval_test() -> None:
+    from evtwin.sim.conditions import Conditions
+    from evtwin.sim.engine import simulate
+    from evtwin.sim.traces import constant_speed
+    from evtwin.vehicles import derive_params, load_vehicle
+
+    p = derive_params(load_vehicle("kia-ev3-long-range"))
+    real = simulate(p, constant_speed(110), Conditions(road="real"))
+    test = simulate(p, constant_speed(110), Conditions(road="test"))
+    assert real.dc_wh_per_km > test.dc_wh_per_km * 1.1

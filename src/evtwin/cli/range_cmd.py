@@ -55,6 +55,12 @@ def register(sub: Any) -> None:
     p.add_argument("--hvac-w", type=float, metavar="N", help="constant HVAC electric load, W")
     p.add_argument("--headwind-kph", type=float, metavar="N", help="headwind, km/h (<0 tailwind)")
     p.add_argument("--altitude-m", type=float, metavar="N", help="altitude, m")
+    p.add_argument(
+        "--road",
+        choices=("real", "test"),
+        default=None,
+        help="real: public-road rolling/drag factors (default); test: type-approval road load",
+    )
     p.add_argument("--json", action="store_true", help="print the documented JSON object")
     p.add_argument(
         "--plot", metavar="FILE.png", help="also plot range vs speed at several temperatures"
@@ -63,6 +69,7 @@ def register(sub: Any) -> None:
 
 
 _CONDITION_ARGS = (
+    "road",
     "temp_c",
     "payload_kg",
     "trailer_kg",
@@ -74,7 +81,7 @@ _CONDITION_ARGS = (
 
 
 def _conditions(args: argparse.Namespace) -> Conditions:
-    kw: dict[str, float] = {"initial_soc": 1.0}
+    kw: dict[str, Any] = {"initial_soc": 1.0, "road": args.road or "real"}
     if args.temp_c is not None:
         kw["ambient_temp_c"] = args.temp_c
     if args.payload_kg is not None:
@@ -163,12 +170,31 @@ def _print_table(results: list[RangeEstimate]) -> None:
             f"{off:g}" if off else "-",
         )
     console.print(table)
+    if len(results) == 1:
+        e = r0.energy_wh_per_km
+        parts = [
+            ("aero", e["aerodynamic_drag"]),
+            ("rolling", e["rolling_resistance"]),
+            ("climbing", e["climbing"]),
+            ("motor+inverter", e["motor_inverter_loss"]),
+            ("gear", e["gear_loss"]),
+            ("battery", e["battery_internal_loss"]),
+            ("friction brakes", e["friction_braking"]),
+            ("12 V", e["auxiliary"]),
+            ("HVAC", e["hvac"]),
+        ]
+        console.print(
+            "where the energy goes (Wh/km): "
+            + ", ".join(f"{name} {value:.0f}" for name, value in parts if abs(value) >= 0.5)
+            + f"; regenerated at the wheel {e['regenerated_at_wheel']:.0f}"
+        )
     if r0.procedure != "wltp":
         c = r0.conditions
         console.print(
             f"conditions: {c['ambient_temp_c']:g} °C, payload {c['payload_kg']:g} kg, trailer "
             f"{c['trailer_kg']:g} kg, HVAC {c['hvac_w']:g} W, headwind "
-            f"{c['headwind_mps'] * 3.6:g} km/h, altitude {c['altitude_m']:g} m"
+            f"{c['headwind_mps'] * 3.6:g} km/h, altitude {c['altitude_m']:g} m, "
+            f"{'public road' if c['road'] == 'real' else 'test road load'}"
         )
     for r in results:
         if not r.followed_trace:

@@ -10,7 +10,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from evtwin.cli._output import console, print_json
-from evtwin.validation import LooReport, epa_report, wltp_report
+from evtwin.validation import LooReport, epa_report, realworld_report, wltp_report
 
 __all__ = ["register"]
 
@@ -18,10 +18,11 @@ __all__ = ["register"]
 def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
         "validate",
-        help="model vs official WLTP and EPA dyno data (leave-one-out)",
+        help="model vs official WLTP, EPA dyno and real-road tests (leave-one-out)",
         description=(
             "Predict each reference car with global constants fitted WITHOUT it "
-            "(leave-one-out) and compare with official WLTP ranges and EPA dyno energy."
+            "(leave-one-out) and compare with official WLTP ranges, EPA dyno energy and an "
+            "independent tester's real-road consumption at 90/120 km/h."
         ),
     )
     p.add_argument("--json", action="store_true", help="print both reports as JSON")
@@ -35,8 +36,10 @@ def run(args: argparse.Namespace) -> int:
         epa = epa_report(progress=lambda i, n: progress.update(t1, completed=i, total=n))
         t2 = progress.add_task("WLTP grid", total=None)
         wltp = wltp_report(progress=lambda i, n: progress.update(t2, completed=i, total=n))
+        t3 = progress.add_task("real-road grid", total=None)
+        road = realworld_report(progress=lambda i, n: progress.update(t3, completed=i, total=n))
     if args.json:
-        print_json({"wltp": wltp.to_json(), "epa": epa.to_json()})
+        print_json({"wltp": wltp.to_json(), "epa": epa.to_json(), "real_road": road.to_json()})
         return 0
     _table(wltp, per_car=False)
     _summary(wltp)
@@ -53,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
             f"{row['plug_wh_per_km']} Wh/km is below its own road-load work "
             f"{row['road_load_work_wh_per_km']} Wh/km"
         )
+    console.print()
+    _table(road, per_car=False)
+    _summary(road)
     return 0
 
 

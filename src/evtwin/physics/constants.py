@@ -52,6 +52,8 @@ class ModelConstants:
     battery_charge_power_over_motor: float
     battery_min_voltage_fraction: float
     aux_base_load_w: float
+    real_road_rolling_factor: float
+    real_road_drag_factor: float
     ac_charging_efficiency: float
 
     def replace(self, **changes: Any) -> ModelConstants:
@@ -88,6 +90,8 @@ _MAP: dict[str, tuple[str, str]] = {
     "battery_charge_power_over_motor": ("battery", "charge_power_over_motor"),
     "battery_min_voltage_fraction": ("battery", "min_voltage_fraction"),
     "aux_base_load_w": ("auxiliary", "base_load_w"),
+    "real_road_rolling_factor": ("real_road", "rolling_factor"),
+    "real_road_drag_factor": ("real_road", "drag_factor"),
     "ac_charging_efficiency": ("charging", "ac_efficiency"),
 }
 

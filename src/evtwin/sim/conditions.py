@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from evtwin.errors import ScenarioError
 
@@ -23,6 +23,11 @@ class Conditions:
     ``friction`` describe the surface (1.0 and 0.9 for dry asphalt).
     ``regen_max_decel_mps2`` None means the global regeneration threshold; a drive mode's
     regen level sets it (0 = coasting, no regeneration).
+
+    ``road`` is ``"real"`` for driving on public roads: rolling resistance and drag carry the
+    real-road factors calibrated on independent constant-speed tests (real tyres, road
+    texture, wind; see ``constants.toml`` ``[real_road]``). ``"test"`` is a regulatory test
+    (WLTP, EPA dyno): the road load as type-approved, no real-road factors.
     """
 
     ambient_temp_c: float = 23.0
@@ -39,6 +44,7 @@ class Conditions:
     rolling_factor: float = 1.0
     friction: float = 0.9
     regen_max_decel_mps2: float | None = None
+    road: Literal["real", "test"] = "real"
 
     def __post_init__(self) -> None:
         checks: list[tuple[str, float, float, float, str]] = [
@@ -64,6 +70,8 @@ class Conditions:
             if not math.isfinite(value) or not lo <= value <= hi:
                 u = f" {unit}" if unit else ""
                 raise ScenarioError(f"{name} = {value:g}{u} is outside {lo:g}..{hi:g}{u}")
+        if self.road not in ("real", "test"):
+            raise ScenarioError(f"road must be 'real' or 'test', got {self.road!r}")
         if self.initial_soc <= 0.0:
             raise ScenarioError("initial_soc must be above 0 (the battery would be empty)")
         if self.trailer_kg == 0.0 and self.trailer_cda_m2 > 0.0:

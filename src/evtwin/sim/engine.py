@@ -15,7 +15,7 @@ from evtwin.errors import SimulationError
 from evtwin.physics.constants import ModelConstants, default_constants
 from evtwin.sim import layout as L
 from evtwin.sim.conditions import Conditions
-from evtwin.sim.kernel import BLOCK, OCV_POLY, run_kernel
+from evtwin.sim.kernel import BLOCK, OCV_POLY, run_kernel, run_kernel_serial
 from evtwin.sim.traces import Trace
 from evtwin.vehicles.derive import VehicleParams
 
@@ -206,7 +206,11 @@ def pack_conditions(conditions: Sequence[Conditions], constants: ModelConstants)
         row[L.C_AUX_W] = constants.aux_base_load_w if c.aux_w is None else c.aux_w
         row[L.C_SOC0] = c.initial_soc
         row[L.C_BATT_TEMP_C] = c.ambient_temp_c if c.battery_temp_c is None else c.battery_temp_c
-        row[L.C_ROLL_FACTOR] = c.rolling_factor
+        real = c.road == "real"
+        row[L.C_ROLL_FACTOR] = c.rolling_factor * (
+            constants.real_road_rolling_factor if real else 1.0
+        )
+        row[L.C_DRAG_FACTOR] = constants.real_road_drag_factor if real else 1.0
         row[L.C_FRICTION] = c.friction
         row[L.C_REGEN_DECEL] = (
             constants.regen_max_decel_mps2
@@ -303,7 +307,8 @@ def run_arrays(
     hist = np.zeros((n_rec, L.N_H, T.shape[1] if n_rec else 1))
     hist_row = np.full(n, -1, dtype=np.int64)
     hist_row[:n_rec] = np.arange(n_rec)
-    run_kernel(P, C, G, OCV_POLY, blocks, order, T, V, COS, SIN, lengths, out, hist, hist_row)
+    kernel = run_kernel if len(blocks) > 1 else run_kernel_serial
+    kernel(P, C, G, OCV_POLY, blocks, order, T, V, COS, SIN, lengths, out, hist, hist_row)
     return BatchResult(out=out, hist=hist, traces=tuple(traces), trace_of=trace_of)
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "C_AMBIENT_C",
     "C_AUX_W",
     "C_BATT_TEMP_C",
+    "C_DRAG_FACTOR",
     "C_FRICTION",
     "C_HVAC_W",
     "C_PAYLOAD_KG",
@@ -162,6 +163,7 @@ __all__ = [
     "G",
     "ocv_relative",
     "run_kernel",
+    "run_kernel_serial",
 ]
 
 
@@ -227,7 +229,8 @@ C_BATT_TEMP_C: Final = 10
 C_ROLL_FACTOR: Final = 11
 C_FRICTION: Final = 12
 C_REGEN_DECEL: Final = 13
-N_C: Final = 14
+C_DRAG_FACTOR: Final = 14
+N_C: Final = 15
 
 # -- global constants (G) --------------------------------------------------------------------
 G_CU: Final = 0
@@ -367,8 +370,8 @@ W_ACC = 35
 N_W = W_ACC + N_O
 
 
-@njit(cache=True, parallel=True, fastmath=True)
-def run_kernel(
+@njit(inline="always", fastmath=True)
+def _run_blocks(
     P: np.ndarray,
     C: np.ndarray,
     Gc: np.ndarray,
@@ -401,9 +404,11 @@ def run_kernel(
         nb = blocks[bi, 1]
         tr = blocks[bi, 2]
         nt = lengths[tr]
-        # the block's elements; slots past nb repeat the first element (results discarded)
+        # the block's elements: full blocks run as vectors, a short block's tail runs scalar
+        # (a batch of one steps one slot, not BLOCK)
+        nj = nb
         idx = np.empty(B, dtype=np.int64)
-        for j in range(B):
+        for j in range(nj):
             idx[j] = order[start + (j if j < nb else 0)]
         rec_block = False
         for j in range(nb):
@@ -412,7 +417,7 @@ def run_kernel(
         W = np.zeros(N_W * B)
 
         # -- per-vehicle constants and initial state -------------------------------------------
-        for j in range(B):
+        for j in range(nj):
             b = idx[j]
             mass = P[b, P_MASS]
             pr = P[b, P_MOTOR_W]
@@ -449,7 +454,10 @@ def run_kernel(
             roll_k = (m_veh / P[b, P_RL_MASS]) * C[b, C_ROLL_FACTOR]
             W[W_F0 * B + j] = P[b, P_F0] * roll_k
             W[W_F1 * B + j] = P[b, P_F1] * roll_k
-            W[W_F2 * B + j] = P[b, P_F2] * rho / P[b, P_RHO_REF] + 0.5 * rho * C[b, C_TRAILER_CDA]
+            W[W_F2 * B + j] = (
+                P[b, P_F2] * C[b, C_DRAG_FACTOR] * rho / P[b, P_RHO_REF]
+                + 0.5 * rho * C[b, C_TRAILER_CDA]
+            )
             W[W_F_TRAILER * B + j] = C[b, C_TRAILER_CRR] * trailer * G
             W[W_TRACTION * B + j] = (
                 P[b, P_TRACTION_N] * (m_veh / mass) * C[b, C_FRICTION] / Gc[G_DRY_MU]
@@ -485,7 +493,7 @@ def run_kernel(
             cos_t = COS[tr, k]
             sin_t = SIN[tr, k]
             t_now = TT[tr, k]
-            for j in range(B):
+            for j in range(nj):
                 s = W[W_SOC * B + j]
                 vj = W[W_V * B + j]
                 r = W[W_R_BATT * B + j]
@@ -635,3 +643,46 @@ def run_kernel(
             vj = W[W_V * B + j]
             out[b, O_KE_END] = 0.5 * W[W_M_EFF * B + j] * vj * vj
             out[b, O_SOC_END] = W[W_SOC * B + j]
+
+
+# One implementation, two entry points: parallel over blocks for batches, and serial for a
+# single block, where waking the thread pool costs more than the whole run. (Two distinct
+# functions, so numba's on-disk cache keeps the two compilations apart.)
+@njit(cache=True, parallel=True, fastmath=True)
+def run_kernel(
+    P: np.ndarray,
+    C: np.ndarray,
+    Gc: np.ndarray,
+    ocv_c: np.ndarray,
+    blocks: np.ndarray,
+    order: np.ndarray,
+    TT: np.ndarray,
+    VT: np.ndarray,
+    COS: np.ndarray,
+    SIN: np.ndarray,
+    lengths: np.ndarray,
+    out: np.ndarray,
+    hist: np.ndarray,
+    hist_row: np.ndarray,
+) -> None:
+    _run_blocks(P, C, Gc, ocv_c, blocks, order, TT, VT, COS, SIN, lengths, out, hist, hist_row)
+
+
+@njit(cache=True, parallel=False, fastmath=True)
+def run_kernel_serial(
+    P: np.ndarray,
+    C: np.ndarray,
+    Gc: np.ndarray,
+    ocv_c: np.ndarray,
+    blocks: np.ndarray,
+    order: np.ndarray,
+    TT: np.ndarray,
+    VT: np.ndarray,
+    COS: np.ndarray,
+    SIN: np.ndarray,
+    lengths: np.ndarray,
+    out: np.ndarray,
+    hist: np.ndarray,
+    hist_row: np.ndarray,
+) -> None:
+    _run_blocks(P, C, Gc, ocv_c, blocks, order, TT, VT, COS, SIN, lengths, out, hist, hist_row)

@@ -104,6 +104,7 @@ def wltp_conditions(params: VehicleParams) -> Conditions:
         ambient_temp_c=WLTP_AMBIENT_C,
         payload_kg=params.wltp_test_mass_kg - params.mass_kg,
         initial_soc=1.0,
+        road="test",
     )
 
 
@@ -134,6 +135,13 @@ def _estimate(
         assumptions["range"] = "WLTP: usable battery energy / DC consumption (GTR 15 Annex 8)"
     else:
         assumptions["range"] = "usable battery energy / DC consumption on this trace"
+    if query.conditions.road == "real":
+        assumptions["road"] = (
+            f"public road: rolling resistance x{c.real_road_rolling_factor:g}, drag "
+            f"x{c.real_road_drag_factor:g} (calibrated on independent 90/120 km/h tests)"
+        )
+    else:
+        assumptions["road"] = "type-approval road load (test conditions)"
     assumptions["consumption_ac"] = (
         f"DC consumption / {c.ac_charging_efficiency:g} wall-to-battery efficiency (global)"
     )

@@ -27,7 +27,7 @@ ETW_ADDED_KG = 300 * KG_PER_LB
 ASSUMED_BATTERY_KWH = 50.0
 # Dyno tests reproduce the target coefficients as measured: run at the coefficients'
 # reference air density (20 °C at ~110 m gives 1.189 kg/m^3, the GTR 15 reference).
-EPA_CONDITIONS = Conditions(ambient_temp_c=20.0, altitude_m=110.0, initial_soc=1.0)
+EPA_CONDITIONS = Conditions(ambient_temp_c=20.0, altitude_m=110.0, initial_soc=1.0, road="test")
 _DRIVES = {
     "2-Wheel Drive, Front": "fwd",
     "2-Wheel Drive, Rear": "rwd",
@@ -43,11 +43,22 @@ _CYCLES = {"Charge Depleting UDDS": "udds", "Charge Depleting Highway": "hwfet"}
 @dataclass(frozen=True, slots=True)
 class EpaTest:
     vehicle_key: str
-    """Make and model: every test of that car, any model year, is held out together."""
+    """Make and model family: every test of that car, any year or trim, is held out together."""
     label: str
     cycle: str
     spec: VehicleSpec
     plug_wh_per_km: float
+
+
+def _car_key(make: str, model: str) -> str:
+    """The car a test belongs to, across model years and trims: make + first model word.
+
+    ("NISSAN", "NISSAN LEAF SL") and ("NISSAN", "LEAF") are the same car for hold-out.
+    """
+    words = model.upper().split()
+    if words and words[0] == make.upper():
+        words = words[1:]
+    return f"{make.upper()} {words[0] if words else ''}".strip()
 
 
 @cache
@@ -78,8 +89,8 @@ def load_epa_tests() -> tuple[EpaTest, ...]:
         # Results below 50 MPGe for a BEV are unit-garbled rows (e.g. kWh/100 mi entered).
         if not 50.0 <= mpge <= 250.0 or hp <= 0 or r["drive"] not in _DRIVES:
             continue
-        key = f"{r['make']} {r['model']}".strip()
-        label = f"{r['model_year']} {key}"
+        label = f"{r['model_year']} {r['make']} {r['model']}".strip()
+        key = _car_key(r["make"], r["model"])
         slug = f"epa-{n}"
         spec = parse_spec(
             {

@@ -32,7 +32,7 @@ from evtwin.vehicles.catalogue import list_vehicles
 from evtwin.vehicles.derive import derive_params
 from evtwin.vehicles.spec import VehicleSpec
 
-__all__ = ["LooReport", "LooRow", "epa_report", "wltp_report"]
+__all__ = ["LooReport", "LooRow", "epa_report", "loo_pick", "wltp_report"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -124,7 +124,7 @@ class LooReport:
         }
 
 
-def _loo_pick(
+def loo_pick(
     loss: Callable[[npt.NDArray[np.bool_]], FloatArray], groups: Sequence[str]
 ) -> tuple[dict[str, int], int]:
     """Best grid index for each held-out group, and on the full sample."""
@@ -186,7 +186,7 @@ def epa_report(
         return float(np.exp(np.clip(np.median(log_ratio[gi, train]), lo, hi)))
 
     groups = [t.vehicle_key for t in tests]
-    picks, best = _loo_pick(loss, groups)
+    picks, best = loo_pick(loss, groups)
     garr = np.array(groups)
     rows = []
     for i, t in enumerate(tests):
@@ -247,7 +247,7 @@ def wltp_report(
         return np.asarray(np.mean(log_ratio[:, train] ** 2, axis=1), dtype=np.float64)
 
     groups = [s.id for s in specs]
-    picks, best = _loo_pick(loss, groups)
+    picks, best = loo_pick(loss, groups)
     rows = tuple(
         LooRow(s.id, s.name, f"Crr {WLTP_CRR[picks[s.id]]:g}", float(pred[picks[s.id], i]), obs[i])
         for i, s in enumerate(specs)
