@@ -43,6 +43,7 @@ def test_range_defaults_to_wltp_and_equals_the_cli(client: TestClient, cli_json:
         ),
         ({"speed_kph": 120, "headwind_kph": 10}, ["--speed-kph", "120", "--headwind-kph", "10"]),
         ({"trailer_kg": 1200, "cycle": "hwfet"}, ["--trailer-kg", "1200", "--cycle", "hwfet"]),
+        ({"road": "test", "speed_kph": 90}, ["--road", "test", "--speed-kph", "90"]),
     ],
 )
 def test_range_under_your_conditions_equals_the_cli(

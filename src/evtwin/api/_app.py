@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from importlib import resources
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, Literal
 
 from fastapi import Depends, FastAPI, Path, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -78,6 +78,10 @@ def range_params(
         float | None, _q("headwind, km/h (negative: tailwind)", allow_inf_nan=False)
     ] = None,
     altitude_m: Annotated[float | None, _q("altitude, m", allow_inf_nan=False)] = None,
+    road: Annotated[
+        Literal["real", "test"] | None,
+        _q("real: public-road rolling/drag factors (default); test: type-approval road load"),
+    ] = None,
 ) -> RangeParams:
     """No parameter: the WLTP procedure. Any parameter: your conditions (kerb mass + payload)."""
     return RangeParams(
@@ -90,6 +94,7 @@ def range_params(
         hvac_w=hvac_w,
         headwind_kph=headwind_kph,
         altitude_m=altitude_m,
+        road=road,
     )
 
 

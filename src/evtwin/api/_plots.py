@@ -10,6 +10,7 @@ import argparse
 import tempfile
 import threading
 from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
 
 from evtwin.api._reports import CostParams, RangeParams, cost_report
@@ -38,15 +39,8 @@ def range_plot_png(vehicle: str, params: RangeParams) -> bytes:
     spec = load_vehicle(vehicle)
     params.conditions()  # bad values fail here, as a 400, before drawing
     params.trace()
-    args = argparse.Namespace(
-        temp_c=params.temp_c,
-        payload_kg=params.payload_kg,
-        trailer_kg=params.trailer_kg,
-        trailer_cda_m2=params.trailer_cda_m2,
-        hvac_w=params.hvac_w,
-        headwind_kph=params.headwind_kph,
-        altitude_m=params.altitude_m,
-    )
+    # The CLI's own namespace: one attribute per range option (tests/api checks they match).
+    args = argparse.Namespace(**{f.name: getattr(params, f.name) for f in fields(params)})
     return _png(lambda path: range_cmd._plot(spec, path, args))
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, Literal
 
 from evtwin.errors import ScenarioError
 from evtwin.ownership import (
@@ -71,7 +71,8 @@ class RangeParams:
 
     All ``None`` means the WLTP procedure (GTR 15: WLTC class 3b, test mass, 23 °C). Any
     value switches to your conditions: kerb mass plus ``payload_kg``, on ``cycle`` (default
-    WLTC) or a constant ``speed_kph``.
+    WLTC) or a constant ``speed_kph``, on a public road (``road="real"``, the default) or
+    with the type-approval road load (``road="test"``).
     """
 
     cycle: str | None = None
@@ -83,13 +84,14 @@ class RangeParams:
     hvac_w: float | None = None
     headwind_kph: float | None = None
     altitude_m: float | None = None
+    road: Literal["real", "test"] | None = None
 
     @property
     def is_wltp(self) -> bool:
         return all(getattr(self, f.name) is None for f in fields(self))
 
     def conditions(self) -> Conditions:
-        kw: dict[str, float] = {"initial_soc": 1.0}
+        kw: dict[str, Any] = {"initial_soc": 1.0, "road": self.road or "real"}
         if self.temp_c is not None:
             kw["ambient_temp_c"] = self.temp_c
         if self.payload_kg is not None:
