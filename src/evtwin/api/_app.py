@@ -43,7 +43,7 @@ _VEHICLE = Annotated[
 
 
 def _q(description: str, **kw: Any) -> Any:
-    """A query parameter; numbers must be finite (NaN/inf is a 422)."""
+    """A documented query parameter (numbers pass ``allow_inf_nan=False``: NaN/inf is a 422)."""
     return Query(description=description, **kw)
 
 

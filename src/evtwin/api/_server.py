@@ -72,7 +72,6 @@ def bind_socket(host: str, port: int) -> socket.socket:
     except OSError as e:
         sock.close()
         raise ApiServerError(f"cannot listen on {host}:{port}: {e.strerror}") from e
-    sock.set_inheritable(True)
     return sock
 
 
