@@ -15,6 +15,30 @@ from evtwin.sim.traces import Trace, constant_speed, cycle
 from evtwin.vehicles import derive_params, parse_spec
 from evtwin.vehicles.derive import VehicleParams
 
+
+def car(
+    name: str,
+    drivetrain: str,
+    *,
+    mass_kg: float,
+    battery_kwh: float,
+    width_mm: float,
+    height_mm: float,
+    power_kw: float,
+) -> VehicleParams:
+    """Parameters of a spec holding only the seven required keys."""
+    spec = {
+        "name": name,
+        "drivetrain": drivetrain,
+        "kerb_mass_kg": mass_kg,
+        "usable_battery_kwh": battery_kwh,
+        "width_mm": width_mm,
+        "height_mm": height_mm,
+        "motor_power_kw": power_kw,
+    }
+    return derive_params(parse_spec(spec, default_id=name, where="test"))
+
+
 vehicles = st.builds(
     lambda dt, mass, kwh, power, cd, volts: derive_params(
         parse_spec(
@@ -114,20 +138,8 @@ def test_soc_stays_within_bounds_and_matches_the_charge_drawn(
 
 
 def test_constant_speed_wheel_energy_matches_the_road_load_formula() -> None:
-    params = derive_params(
-        parse_spec(
-            {
-                "name": "c",
-                "drivetrain": "fwd",
-                "kerb_mass_kg": 1800,
-                "usable_battery_kwh": 60,
-                "width_mm": 1850,
-                "height_mm": 1600,
-                "motor_power_kw": 150,
-            },
-            default_id="c",
-            where="t",
-        )
+    params = car(
+        "c", "fwd", mass_kg=1800, battery_kwh=60, width_mm=1850, height_mm=1600, power_kw=150
     )
     v = 100 / 3.6
     trace = constant_speed(100.0, duration_s=300)
@@ -147,36 +159,8 @@ def test_constant_speed_wheel_energy_matches_the_road_load_formula() -> None:
 
 
 def test_a_batch_gives_the_same_answers_as_one_car_at_a_time() -> None:
-    p1 = derive_params(
-        parse_spec(
-            {
-                "name": "a",
-                "drivetrain": "awd",
-                "kerb_mass_kg": 2100,
-                "usable_battery_kwh": 75,
-                "width_mm": 1900,
-                "height_mm": 1700,
-                "motor_power_kw": 240,
-            },
-            default_id="a",
-            where="t",
-        )
-    )
-    p2 = derive_params(
-        parse_spec(
-            {
-                "name": "b",
-                "drivetrain": "rwd",
-                "kerb_mass_kg": 1700,
-                "usable_battery_kwh": 55,
-                "width_mm": 1800,
-                "height_mm": 1500,
-                "motor_power_kw": 120,
-            },
-            default_id="b",
-            where="t",
-        )
-    )
+    p1 = car("a", "awd", mass_kg=2100, battery_kwh=75, width_mm=1900, height_mm=1700, power_kw=240)
+    p2 = car("b", "rwd", mass_kg=1700, battery_kwh=55, width_mm=1800, height_mm=1500, power_kw=120)
     cases = [
         Case(p1, Conditions(), cycle("wltc")),
         Case(p2, Conditions(ambient_temp_c=-10, hvac_w=3000), cycle("us06")),
@@ -188,21 +172,7 @@ def test_a_batch_gives_the_same_answers_as_one_car_at_a_time() -> None:
         assert batch.case(i).energy_terminal_j == single.energy_terminal_j
 
 
-BASE = derive_params(
-    parse_spec(
-        {
-            "name": "base",
-            "drivetrain": "fwd",
-            "kerb_mass_kg": 1850,
-            "usable_battery_kwh": 65,
-            "width_mm": 1845,
-            "height_mm": 1616,
-            "motor_power_kw": 150,
-        },
-        default_id="base",
-        where="t",
-    )
-)
+BASE = car("base", "fwd", mass_kg=1850, battery_kwh=65, width_mm=1845, height_mm=1616, power_kw=150)
 
 
 @pytest.mark.parametrize(
@@ -223,20 +193,8 @@ def test_harder_conditions_cost_energy(harder: Conditions) -> None:
 
 
 def test_a_car_too_weak_for_the_trace_reports_it_instead_of_clamping() -> None:
-    weak = derive_params(
-        parse_spec(
-            {
-                "name": "weak",
-                "drivetrain": "fwd",
-                "kerb_mass_kg": 1800,
-                "usable_battery_kwh": 60,
-                "width_mm": 1850,
-                "height_mm": 1600,
-                "motor_power_kw": 20,
-            },
-            default_id="weak",
-            where="t",
-        )
+    weak = car(
+        "weak", "fwd", mass_kg=1800, battery_kwh=60, width_mm=1850, height_mm=1600, power_kw=20
     )
     r = simulate(weak, cycle("us06"))
     assert not r.followed_trace
@@ -302,3 +260,11 @@ def test_a_large_mixed_batch_matches_single_runs_element_by_element() -> None:
         assert batch.case(i).soc_end == pytest.approx(single.soc_end, rel=1e-12)
     hist = batch.case(1).history
     assert hist is not None and len(hist.time_s) == len(cycle("us06"))
+
+
+def test_battery_losses_grow_at_low_soc_beyond_the_lower_voltage_alone() -> None:
+    trace = constant_speed(100.0, duration_s=300)
+    low = simulate(BASE, trace, Conditions(initial_soc=0.08))
+    mid = simulate(BASE, trace, Conditions(initial_soc=0.6))
+    # lower OCV alone raises I^2R by ~(OCV_mid/OCV_low)^2 ~ 1.3; the resistance rise adds more
+    assert low.energy_battery_loss_j / mid.energy_battery_loss_j > 1.6

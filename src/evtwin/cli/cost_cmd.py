@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.table import Table
 
-from evtwin.cli._output import console, print_json
+from evtwin.cli._output import console, print_json, save_figure
 from evtwin.errors import OwnershipError
 from evtwin.ownership import (
     CostReport,
@@ -245,10 +245,4 @@ def _plot(report: CostReport, path: Path) -> None:
     uniq = dict(zip(names, handles, strict=True))
     ax.legend(uniq.values(), uniq.keys(), fontsize=8, loc="lower right")
     ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
-    try:
-        fig.savefig(path, dpi=110)
-    except OSError as e:
-        raise OwnershipError(f"cannot write plot {path}: {e.strerror}") from e
-    finally:
-        plt.close(fig)
+    save_figure(fig, path, OwnershipError)

@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.table import Table
 
-from evtwin.cli._output import console, print_json
+from evtwin.cli._output import console, print_json, save_figure
 from evtwin.errors import ScenarioError
 from evtwin.physics.constants import default_constants
 from evtwin.sim.conditions import Conditions
@@ -249,10 +249,4 @@ def _plot(spec: VehicleSpec, path: Path, args: argparse.Namespace) -> None:
     )
     ax.grid(alpha=0.3)
     ax.legend(title="ambient")
-    fig.tight_layout()
-    try:
-        fig.savefig(path, dpi=110)
-    except OSError as e:
-        raise ScenarioError(f"cannot write plot {path}: {e.strerror}") from e
-    finally:
-        plt.close(fig)
+    save_figure(fig, path, ScenarioError)

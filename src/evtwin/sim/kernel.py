@@ -70,6 +70,8 @@ __all__ = [
     "H_SPEED",
     "H_VOLTAGE",
     "KPH",
+    "LOW_SOC_KNEE",
+    "LOW_SOC_RESISTANCE_RISE",
     "N_C",
     "N_G",
     "N_H",
@@ -288,6 +290,8 @@ N_H: Final = 7
 G = 9.80665
 KPH = 3.6
 TRACE_TOLERANCE_MPS = 2.0 / 3.6  # GTR 15 speed-trace tolerance, ±2 km/h
+LOW_SOC_KNEE = 0.2  # below this SOC the pack's resistance rises ...
+LOW_SOC_RESISTANCE_RISE = 1.0  # ... linearly, to (1 + this) x at 0 % (generic Li-ion ECM shape)
 EFF_ESTIMATE = 0.9  # drive-efficiency estimate used only to turn electric limits into wheel limits
 
 # Open-circuit voltage over SOC, relative to its mean over the usable window: a generic NMC
@@ -496,7 +500,10 @@ def _run_blocks(
             for j in range(nj):
                 s = W[W_SOC * B + j]
                 vj = W[W_V * B + j]
-                r = W[W_R_BATT * B + j]
+                # resistance rises at low SOC (x2 at empty, from LOW_SOC_KNEE down)
+                low = max(LOW_SOC_KNEE - s, 0.0) * (1.0 / LOW_SOC_KNEE)
+                r_factor = 1.0 + LOW_SOC_RESISTANCE_RISE * low
+                r = W[W_R_BATT * B + j] * r_factor
                 q = W[W_Q * B + j]
                 load = W[W_LOAD_W * B + j]
                 m_eff = W[W_M_EFF * B + j]
@@ -510,7 +517,8 @@ def _run_blocks(
                 voc = W[W_V_NOM * B + j] * _ocv(s, ocv_c)
                 # current the pack can give: charge left this step, voltage floor
                 i_max = max(
-                    min(s * q * inv_dt, (voc - W[W_V_MIN * B + j]) * W[W_INV_R * B + j]), 0.0
+                    min(s * q * inv_dt, (voc - W[W_V_MIN * B + j]) * W[W_INV_R * B + j] / r_factor),
+                    0.0,
                 )
                 p_avail = min(W[W_P_DIS * B + j], voc * i_max - i_max * i_max * r)
                 p_wheel_max = max(min(p_rated * gear, (p_avail - load) * EFF_ESTIMATE), 0.0)
