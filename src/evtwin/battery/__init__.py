@@ -1,0 +1,47 @@
+"""Battery: pack equivalent circuit, lumped pack thermal model, BMS state estimation."""
+
+from evtwin.battery.bms import (
+    EcmParams,
+    EkfResult,
+    SensorNoise,
+    SensorReadings,
+    Truth,
+    coulomb_count,
+    displayed_from_gross,
+    gross_from_displayed,
+    measure,
+    run_ekf,
+    simulate_truth,
+)
+from evtwin.battery.pack import OCV_FULL_REL, PackParams, ocv_rel, ocv_v, resistance_ohm
+from evtwin.battery.thermal import (
+    ThermalLoads,
+    ThermalParams,
+    advance_temperature,
+    precondition_cost,
+    thermal_loads,
+)
+
+__all__ = [
+    "OCV_FULL_REL",
+    "EcmParams",
+    "EkfResult",
+    "PackParams",
+    "SensorNoise",
+    "SensorReadings",
+    "ThermalLoads",
+    "ThermalParams",
+    "Truth",
+    "advance_temperature",
+    "coulomb_count",
+    "displayed_from_gross",
+    "gross_from_displayed",
+    "measure",
+    "ocv_rel",
+    "ocv_v",
+    "precondition_cost",
+    "resistance_ohm",
+    "run_ekf",
+    "simulate_truth",
+    "thermal_loads",
+]

@@ -1,0 +1,53 @@
+"""Charging: charge curves from pack and charger, sessions, smart schedules, validation.
+
+The validation report lives in :mod:`evtwin.charging.validation` (not imported here, so the
+session API stays light).
+"""
+
+from evtwin.charging.chargers import Charger, ac_supply, bundled_chargers, dc_charger, get_charger
+from evtwin.charging.constants import ChargingConstants, default_charging_constants
+from evtwin.charging.session import (
+    LIMITS,
+    ChargeRequest,
+    ChargeTrace,
+    SessionResult,
+    simulate_session,
+    simulate_sessions,
+)
+from evtwin.charging.smart import ChargePlan, PlanSlot, SmartRequest, plan_charge
+from evtwin.charging.tariffs import Tariff, TariffWindow, default_price, list_tariffs, load_tariff
+from evtwin.charging.vehicle import (
+    CarChargeParams,
+    MeasuredCurve,
+    car_charge_params,
+    load_spec_with_curve,
+)
+
+__all__ = [
+    "LIMITS",
+    "CarChargeParams",
+    "ChargePlan",
+    "ChargeRequest",
+    "ChargeTrace",
+    "Charger",
+    "ChargingConstants",
+    "MeasuredCurve",
+    "PlanSlot",
+    "SessionResult",
+    "SmartRequest",
+    "Tariff",
+    "TariffWindow",
+    "ac_supply",
+    "bundled_chargers",
+    "car_charge_params",
+    "dc_charger",
+    "default_charging_constants",
+    "default_price",
+    "get_charger",
+    "list_tariffs",
+    "load_spec_with_curve",
+    "load_tariff",
+    "plan_charge",
+    "simulate_session",
+    "simulate_sessions",
+]

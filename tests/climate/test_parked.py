@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import pytest
+
+from evtwin.climate import ClimateSetting, cabin_params
+from evtwin.climate.parked import AWAKE_LOAD_W, keep_climate, precondition_cabin
+from evtwin.errors import ClimateError
+from evtwin.vehicles import load_vehicle
+
+CABIN = cabin_params(load_vehicle("defender-sport"))
+
+
+def test_dog_mode_drain_is_hvac_plus_the_awake_car_per_hour() -> None:
+    k = keep_climate(
+        CABIN, ClimateSetting(cabin_temp_c=22.0), ambient_c=-5.0, usable_battery_kwh=75.0
+    )
+    assert k.power_w > AWAKE_LOAD_W
+    assert k.kwh_per_hour == pytest.approx(k.power_w / 1000)
+    assert k.percent_per_hour == pytest.approx(k.kwh_per_hour / 75.0 * 100)
+    assert k.hours_until_empty == pytest.approx(75.0 / k.kwh_per_hour)
+
+
+def test_hot_sunny_day_costs_more_than_a_mild_one() -> None:
+    s = ClimateSetting(cabin_temp_c=21.0)
+    mild = keep_climate(CABIN, s, ambient_c=22.0, usable_battery_kwh=75.0)
+    hot = keep_climate(CABIN, s, ambient_c=35.0, usable_battery_kwh=75.0, solar_w_per_m2=800.0)
+    assert hot.power_w > mild.power_w + 500.0
+
+
+def test_preconditioning_plugged_in_takes_grid_energy_not_range() -> None:
+    s = ClimateSetting(cabin_temp_c=21.0)
+    plugged = precondition_cabin(CABIN, s, ambient_c=-5.0, plugged_in=True)
+    battery = precondition_cabin(CABIN, s, ambient_c=-5.0, plugged_in=False)
+    assert plugged.battery_kwh == 0.0 and plugged.grid_kwh > plugged.energy_kwh
+    assert battery.grid_kwh == 0.0 and battery.battery_kwh == pytest.approx(battery.energy_kwh)
+    assert 2.0 < plugged.minutes < 45.0
+
+
+def test_heat_pump_preconditions_for_less_energy() -> None:
+    ptc = precondition_cabin(
+        CABIN, ClimateSetting(heat_pump=False), ambient_c=-5.0, plugged_in=True
+    )
+    hp = precondition_cabin(CABIN, ClimateSetting(heat_pump=True), ambient_c=-5.0, plugged_in=True)
+    assert hp.energy_kwh < ptc.energy_kwh
+
+
+def test_parked_modes_need_a_set_point_and_a_sane_soc() -> None:
+    with pytest.raises(ClimateError, match="set point"):
+        keep_climate(CABIN, ClimateSetting(cabin_temp_c=None), ambient_c=0.0, usable_battery_kwh=75)
+    with pytest.raises(ClimateError, match=r"SOC = -10 %"):
+        keep_climate(CABIN, ClimateSetting(), ambient_c=0.0, usable_battery_kwh=75, soc=-0.1)
