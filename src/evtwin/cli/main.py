@@ -27,6 +27,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "evtwin.cli.cost_cmd",
     "evtwin.cli.up_cmd",
     "evtwin.cli.signals_cmd",
+    "evtwin.cli.serve_cmd",
 )
 
 EXIT_USAGE = 2
