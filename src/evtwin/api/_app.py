@@ -82,6 +82,20 @@ def range_params(
         Literal["real", "test"] | None,
         _q("real: public-road rolling/drag factors (default); test: type-approval road load"),
     ] = None,
+    cabin_temp_c: Annotated[
+        float | None,
+        _q(
+            "cabin set point, °C: the climate model computes the HVAC load per car",
+            allow_inf_nan=False,
+        ),
+    ] = None,
+    heat_pump: Annotated[
+        bool | None,
+        _q("with cabin_temp_c: force the heat pump on/off (default: the car's spec)"),
+    ] = None,
+    seat_heat: Annotated[
+        bool | None, _q("driver's seat and steering-wheel heating on (climate model)")
+    ] = None,
 ) -> RangeParams:
     """No parameter: the WLTP procedure. Any parameter: your conditions (kerb mass + payload)."""
     return RangeParams(
@@ -95,6 +109,9 @@ def range_params(
         headwind_kph=headwind_kph,
         altitude_m=altitude_m,
         road=road,
+        cabin_temp_c=cabin_temp_c,
+        heat_pump=heat_pump,
+        seat_heat=seat_heat,
     )
 
 

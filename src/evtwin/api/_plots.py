@@ -6,15 +6,14 @@ thread pool, so charts are drawn one at a time.
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import fields
 from pathlib import Path
 
 from evtwin.api._reports import CostParams, RangeParams, cost_report
-from evtwin.cli import cost_cmd, range_cmd
+from evtwin.cli import cost_cmd
+from evtwin.sim.plots import plot_range_vs_speed
 from evtwin.vehicles import load_vehicle
 
 __all__ = ["cost_plot_png", "range_plot_png"]
@@ -39,9 +38,7 @@ def range_plot_png(vehicle: str, params: RangeParams) -> bytes:
     spec = load_vehicle(vehicle)
     params.conditions()  # bad values fail here, as a 400, before drawing
     params.trace()
-    # The CLI's own namespace: one attribute per range option (tests/api checks they match).
-    args = argparse.Namespace(**{f.name: getattr(params, f.name) for f in fields(params)})
-    return _png(lambda path: range_cmd._plot(spec, path, args))
+    return _png(lambda path: plot_range_vs_speed(spec, params, path))
 
 
 def cost_plot_png(vehicle: str, params: CostParams) -> bytes:

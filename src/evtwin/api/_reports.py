@@ -11,11 +11,9 @@ request lives here. ``tests/api`` checks each object against the CLI's for the s
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass, fields
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any
 
-from evtwin.errors import ScenarioError
 from evtwin.ownership import (
     CostReport,
     compare_costs,
@@ -23,12 +21,8 @@ from evtwin.ownership import (
     default_rivals,
     request_from_mapping,
 )
-from evtwin.physics.constants import default_constants
-from evtwin.sim.conditions import Conditions
-from evtwin.sim.range import RangeQuery, estimate_ranges, wltp_queries
-from evtwin.sim.traces import Trace, constant_speed, cycle
-from evtwin.vehicles import list_vehicles, load_vehicle
-from evtwin.vehicles.spec import VehicleSpec
+from evtwin.sim.request import DEFAULT_TRAILER_CDA_M2, RangeRequest
+from evtwin.vehicles import catalogue_json, list_vehicles, load_vehicle
 
 __all__ = [
     "DEFAULT_TRAILER_CDA_M2",
@@ -41,102 +35,24 @@ __all__ = [
     "vehicles_json",
 ]
 
-DEFAULT_TRAILER_CDA_M2 = 0.6
-"""Trailer drag area Cd*A (m²) when a trailer is given without one: the CLI's assumption."""
-
-_KPH_PER_MPS = 3.6
+RangeParams = RangeRequest
+"""A range question: the same :class:`~evtwin.sim.request.RangeRequest` the CLI builds."""
 
 
 def vehicles_json() -> list[dict[str, Any]]:
     """The catalogue: the ``evtwin vehicles --json`` array (``profile`` flags estimates)."""
-    return [
-        {
-            "id": s.id,
-            "name": s.name,
-            "profile": s.profile,
-            "drivetrain": s.drivetrain,
-            "kerb_mass_kg": s.kerb_mass_kg,
-            "usable_battery_kwh": s.usable_battery_kwh,
-            "motor_power_kw": s.motor_power_kw,
-            "battery_voltage_v": s.battery_voltage_v,
-            "official_wltp_range_km": s.official.wltp_range_km,
-        }
-        for s in list_vehicles()
-    ]
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class RangeParams:
-    """Conditions of a range question, as ``evtwin range`` takes them (units in names).
-
-    All ``None`` means the WLTP procedure (GTR 15: WLTC class 3b, test mass, 23 °C). Any
-    value switches to your conditions: kerb mass plus ``payload_kg``, on ``cycle`` (default
-    WLTC) or a constant ``speed_kph``, on a public road (``road="real"``, the default) or
-    with the type-approval road load (``road="test"``).
-    """
-
-    cycle: str | None = None
-    speed_kph: float | None = None
-    temp_c: float | None = None
-    payload_kg: float | None = None
-    trailer_kg: float | None = None
-    trailer_cda_m2: float | None = None
-    hvac_w: float | None = None
-    headwind_kph: float | None = None
-    altitude_m: float | None = None
-    road: Literal["real", "test"] | None = None
-
-    @property
-    def is_wltp(self) -> bool:
-        return all(getattr(self, f.name) is None for f in fields(self))
-
-    def conditions(self) -> Conditions:
-        kw: dict[str, Any] = {"initial_soc": 1.0, "road": self.road or "real"}
-        if self.temp_c is not None:
-            kw["ambient_temp_c"] = self.temp_c
-        if self.payload_kg is not None:
-            kw["payload_kg"] = self.payload_kg
-        if self.trailer_kg is not None:
-            kw["trailer_kg"] = self.trailer_kg
-            kw["trailer_cda_m2"] = (
-                DEFAULT_TRAILER_CDA_M2 if self.trailer_cda_m2 is None else self.trailer_cda_m2
-            )
-        elif self.trailer_cda_m2 is not None:
-            raise ScenarioError("trailer_cda_m2 needs trailer_kg (a trailer mass, kg)")
-        if self.hvac_w is not None:
-            kw["hvac_w"] = self.hvac_w
-        if self.headwind_kph is not None:
-            kw["headwind_mps"] = self.headwind_kph / _KPH_PER_MPS
-        if self.altitude_m is not None:
-            kw["altitude_m"] = self.altitude_m
-        return Conditions(**kw)
-
-    def trace(self) -> Trace:
-        if self.cycle is not None and self.speed_kph is not None:
-            raise ScenarioError(
-                f"give a cycle or a constant speed, not both (cycle={self.cycle!r}, "
-                f"speed_kph={self.speed_kph:g} km/h)"
-            )
-        if self.speed_kph is not None:
-            return constant_speed(self.speed_kph)
-        return cycle(self.cycle or "wltc")
-
-    def queries(self, specs: Sequence[VehicleSpec]) -> list[RangeQuery]:
-        if self.is_wltp:
-            return wltp_queries(specs, default_constants())
-        conditions, trace = self.conditions(), self.trace()
-        return [RangeQuery(s, trace, conditions, "custom") for s in specs]
+    return catalogue_json()
 
 
 def range_json(vehicle: str, params: RangeParams) -> dict[str, Any]:
     """The ``evtwin range VEHICLE --json`` object (``profile: "estimate"`` flags estimates)."""
     spec = load_vehicle(vehicle)
-    return estimate_ranges(params.queries([spec]))[0].to_json()
+    return params.answer([spec])[0].to_json()
 
 
 def range_all_json(params: RangeParams) -> list[dict[str, Any]]:
     """The ``evtwin range --all --json`` array: every catalogue vehicle in one batch."""
-    return [r.to_json() for r in estimate_ranges(params.queries(list_vehicles()))]
+    return [r.to_json() for r in params.answer(list_vehicles())]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
