@@ -16,7 +16,16 @@ __all__ = [
     "EvtwinError",
     "InfeasibleTraceError",
     "NavigationError",
+    "OtaConsensusError",
+    "OtaDownloadError",
     "OtaError",
+    "OtaImageError",
+    "OtaInventoryError",
+    "OtaKeyError",
+    "OtaManifestError",
+    "OtaMetadataError",
+    "OtaRollbackError",
+    "OtaSlotError",
     "OwnershipError",
     "ScenarioError",
     "SignalError",
@@ -93,3 +102,40 @@ class OtaError(EvtwinError):
 
 class OwnershipError(EvtwinError):
     """Price, grant, tax or running-cost evaluation failed."""
+
+
+# -- OTA updates (issue 5; owned by the ota branch) -------------------------------------------
+class OtaMetadataError(OtaError):
+    """TUF/Uptane metadata failed to verify: bad signature, expired, rolled back, malformed."""
+
+
+class OtaDownloadError(OtaError):
+    """Metadata or an image could not be fetched: dropped, too slow, too long, HTTP error."""
+
+
+class OtaConsensusError(OtaError):
+    """The Director and the Image repository disagree about an image (Uptane full verification)."""
+
+
+class OtaRollbackError(OtaError):
+    """An image's release counter is lower than the one installed on the ECU."""
+
+
+class OtaImageError(OtaError):
+    """An image does not match its metadata (length, hash, hardware ID, ECU serial)."""
+
+
+class OtaManifestError(OtaError):
+    """A vehicle version manifest or ECU version report is unsigned, replayed or inconsistent."""
+
+
+class OtaInventoryError(OtaError):
+    """A VIN, ECU serial or hardware ID is not in the Director's inventory."""
+
+
+class OtaKeyError(OtaError):
+    """Key configuration is impossible (e.g. threshold above the number of keys)."""
+
+
+class OtaSlotError(OtaError):
+    """An A/B slot cannot be written, read or switched."""

@@ -1,0 +1,142 @@
+"""Wire a whole OTA world in one process: repositories, a vehicle, its ECUs.
+
+Used by ``evtwin ota demo``, by the vehicle runtime and by the tests. The simulated ECUs of
+the Defender Sport are listed in :data:`DEFENDER_SPORT_ECUS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from tuf.ngclient import FetcherInterface
+
+from evtwin.ota._clock import Clock
+from evtwin.ota._director import Director
+from evtwin.ota._ecu import Ecu, HealthCheck, default_health_check
+from evtwin.ota._fetch import StoreFetcher, WatchdogConfig
+from evtwin.ota._image_repo import ImageRepository
+from evtwin.ota._inventory import EcuRecord, VehicleInventory
+from evtwin.ota._keys import RoleKeys, generate_signer
+from evtwin.ota._primary import Primary, RepositoryUrls
+from evtwin.ota._store import ArtifactStore, MemoryStore
+from evtwin.ota._tufrepo import TOP_LEVEL_ROLES
+
+__all__ = ["DEFENDER_SPORT_ECUS", "EcuSpec", "OtaBackend", "provision_vehicle"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class EcuSpec:
+    """A simulated ECU to build: serial and hardware ID."""
+
+    serial: str
+    hardware_id: str
+
+
+# The Primary (telematics control unit) first, then the Secondaries.
+DEFENDER_SPORT_ECUS: tuple[EcuSpec, ...] = (
+    EcuSpec(serial="tcu-0001", hardware_id="ds-tcu-r1"),
+    EcuSpec(serial="bms-0001", hardware_id="ds-bms-r2"),
+    EcuSpec(serial="inv-0001", hardware_id="ds-inverter-r1"),
+    EcuSpec(serial="bcm-0001", hardware_id="ds-body-r1"),
+    EcuSpec(serial="ivi-0001", hardware_id="ds-infotainment-r3"),
+)
+
+
+@dataclass
+class OtaBackend:
+    """The cloud side: a store, an Image repository and a Director sharing one clock."""
+
+    store: ArtifactStore
+    clock: Clock
+    image_repo: ImageRepository
+    director: Director
+
+    @classmethod
+    def create(
+        cls,
+        clock: Clock,
+        *,
+        store: ArtifactStore | None = None,
+        offline_keys: int = 3,
+        offline_threshold: int = 2,
+    ) -> OtaBackend:
+        """Fresh keys: Image root and targets ``offline_threshold``-of-``offline_keys``;
+        one online key each for Image snapshot/timestamp and every Director role."""
+        store = store if store is not None else MemoryStore()
+        offline = RoleKeys.generate(offline_keys, offline_threshold)
+        image_keys = {
+            "root": offline,
+            "targets": RoleKeys.generate(offline_keys, offline_threshold),
+            "snapshot": RoleKeys.generate(),
+            "timestamp": RoleKeys.generate(),
+        }
+        image_repo = ImageRepository(keys=image_keys, store=store, clock=clock)
+        director_keys = {role: RoleKeys.generate() for role in TOP_LEVEL_ROLES}
+        director = Director(keys=director_keys, store=store, clock=clock, image_repo=image_repo)
+        return cls(store=store, clock=clock, image_repo=image_repo, director=director)
+
+    def fetcher(self) -> StoreFetcher:
+        """An in-memory transport onto this backend's store."""
+        return StoreFetcher(self.store, "mem://")
+
+    def urls(self, vin: str, base: str = "mem://") -> RepositoryUrls:
+        return RepositoryUrls(
+            director_metadata=f"{base}director/{vin}/metadata/",
+            image_metadata=f"{base}{self.image_repo.metadata_prefix}/",
+            image_targets=f"{base}{self.image_repo.targets_prefix}/",
+        )
+
+
+def provision_vehicle(
+    backend: OtaBackend,
+    *,
+    vin: str,
+    root_dir: Path,
+    ecus: Sequence[EcuSpec] = DEFENDER_SPORT_ECUS,
+    fetcher: FetcherInterface | None = None,
+    health_checks: Mapping[str, HealthCheck] | None = None,
+    watchdog: WatchdogConfig | None = None,
+) -> Primary:
+    """Build a vehicle at the factory: ECU keys, registration, pinned roots, storage.
+
+    The first of ``ecus`` is the Primary. Returns the Primary; its ``ecus`` holds them all.
+    """
+    signers = {spec.serial: generate_signer() for spec in ecus}
+    inventory = VehicleInventory(
+        vin=vin,
+        primary_serial=ecus[0].serial,
+        ecus={
+            s.serial: EcuRecord(
+                serial=s.serial, hardware_id=s.hardware_id, public_key=signers[s.serial].public_key
+            )
+            for s in ecus
+        },
+    )
+    director_root = backend.director.register_vehicle(inventory)
+    checks = dict(health_checks or {})
+    built = [
+        Ecu(
+            serial=s.serial,
+            hardware_id=s.hardware_id,
+            signer=signers[s.serial],
+            root_dir=root_dir / "ecus" / s.serial,
+            director_root=director_root,
+            clock=backend.clock,
+            health_check=checks.get(s.serial, default_health_check),
+        )
+        for s in ecus
+    ]
+    return Primary(
+        vin=vin,
+        ecu=built[0],
+        secondaries={e.serial: e for e in built[1:]},
+        storage_dir=root_dir / "primary",
+        urls=backend.urls(vin),
+        fetcher=fetcher if fetcher is not None else backend.fetcher(),
+        clock=backend.clock,
+        image_root=backend.image_repo.role_bytes("root"),
+        director_root=director_root,
+        watchdog=watchdog,
+    )
