@@ -136,7 +136,9 @@ class Ecu:
             md = Metadata[Targets].from_bytes(director_targets)
             root.verify_delegate(Targets.type, md.signed_bytes, md.signatures)
         except RepositoryError as e:
-            raise OtaMetadataError(f"ECU {self.serial}: Director targets: {e}") from e
+            raise OtaMetadataError(
+                f"ECU {self.serial}: Director targets: {type(e).__name__}: {e}"
+            ) from e
         except Exception as e:
             raise OtaMetadataError(f"ECU {self.serial}: malformed Director targets: {e}") from e
         targets = md.signed

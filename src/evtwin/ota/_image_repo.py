@@ -94,7 +94,7 @@ class ImageRepository(TufRepository):
         }
         self.store.put(f"{self.targets_prefix}/{target.hashes['sha256']}.{name}", data)
         self.targets_md.signed.targets[name] = target
-        self._sign_targets_chain(
+        self.publish_targets(
             bump=True, targets_signers=tuple(signers) if signers is not None else None
         )
         return target

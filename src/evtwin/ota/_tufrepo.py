@@ -8,7 +8,7 @@ targets, plus ``{prefix}/metadata/timestamp.json`` and unversioned copies of eac
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -103,7 +103,7 @@ class TufRepository:
             Timestamp(version=1, spec_version=_SPEC, expires=self._expiry(Timestamp.type))
         )
         self._sign(self.root_md, self.keys[Root.type].signers)
-        self._sign_targets_chain(bump=False)
+        self.publish_targets(bump=False)
 
     # -- reading -------------------------------------------------------------------------------
     @property
@@ -128,7 +128,7 @@ class TufRepository:
         return mds[role]
 
     @staticmethod
-    def _sign(md: Metadata[Any], signers: tuple[Signer, ...] | list[Signer]) -> None:
+    def _sign(md: Metadata[Any], signers: Sequence[Signer]) -> None:
         md.signatures.clear()
         for signer in signers:
             md.sign(signer, append=True)
@@ -138,8 +138,14 @@ class TufRepository:
         signed.version += 1
         signed.expires = self._expiry(role)
 
-    def _sign_targets_chain(self, *, bump: bool = True, targets_signers: Any = None) -> None:
-        """Re-sign targets, then snapshot and timestamp over it, and publish all of it."""
+    def publish_targets(
+        self, *, bump: bool = True, targets_signers: Sequence[Signer] | None = None
+    ) -> None:
+        """Re-sign targets, then snapshot and timestamp over it, and publish all of it.
+
+        ``targets_signers`` are the targets keys present (default: every key held); a client
+        accepts the result only if they reach the targets threshold.
+        """
         if bump:
             self._bump(Targets.type)
         self._sign(self.targets_md, targets_signers or self.keys[Targets.type].signers)
@@ -177,7 +183,7 @@ class TufRepository:
 
     def refresh_all(self) -> None:
         """Re-sign targets, snapshot and timestamp with fresh expiry (a periodic online job)."""
-        self._sign_targets_chain(bump=True)
+        self.publish_targets(bump=True)
 
     def rotate_keys(self, role: str, new_keys: RoleKeys) -> None:
         """Replace every key of ``role`` (and its threshold) with ``new_keys``; revoke the old.
@@ -204,4 +210,4 @@ class TufRepository:
         if role == Root.type:
             signers += [s for s in new_keys.signers if s not in old_root_signers]
         self._sign(self.root_md, signers)
-        self._sign_targets_chain(bump=True)
+        self.publish_targets(bump=True)
