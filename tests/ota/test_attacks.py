@@ -43,7 +43,7 @@ def test_drop_request_attack_is_detected_and_reported(
     check_in(backend, attacked_car)
     mitm.drop.append("director/*/metadata/timestamp.json")
 
-    with pytest.raises(OtaDownloadError, match="timestamp.json: dropped"):
+    with pytest.raises(OtaDownloadError, match=r"timestamp\.json: dropped"):
         attacked_car.update()
 
     assert nothing_installed(attacked_car)

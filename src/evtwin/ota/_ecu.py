@@ -134,13 +134,18 @@ class Ecu:
         root = self.trusted_root.signed
         try:
             md = Metadata[Targets].from_bytes(director_targets)
+        except Exception as e:  # DeserializationError, ValueError, KeyError, TypeError
+            raise OtaMetadataError(
+                f"ECU {self.serial}: malformed Director targets: {type(e).__name__}: {e}"
+            ) from e
+        if not isinstance(md.signed, Targets):
+            raise OtaMetadataError(f"ECU {self.serial}: expected targets, got {md.signed.type!r}")
+        try:
             root.verify_delegate(Targets.type, md.signed_bytes, md.signatures)
         except RepositoryError as e:
             raise OtaMetadataError(
                 f"ECU {self.serial}: Director targets: {type(e).__name__}: {e}"
             ) from e
-        except Exception as e:
-            raise OtaMetadataError(f"ECU {self.serial}: malformed Director targets: {e}") from e
         targets = md.signed
         if targets.is_expired(self.clock.now()):
             raise OtaMetadataError(
