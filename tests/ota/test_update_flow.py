@@ -67,3 +67,22 @@ def test_broken_image_rolls_back_to_the_previous_slot(backend: OtaBackend, car: 
     inv = car.ecus["inv-0001"].slots
     assert inv.active is not None and inv.active.filepath == "inv-3.0.0.img"
     assert inv.read_active() == image("inv 3.0.0")
+
+
+def test_image_that_failed_its_health_check_is_not_retried_and_the_director_moves_on(
+    backend: OtaBackend, car: Primary
+) -> None:
+    release(backend, "inv-3.0.0.img", image("inv 3.0.0"), "ds-inverter-r1", 3)
+    check_in(backend, car)
+    car.update()
+    release(backend, "inv-3.1.0.img", image("inv 3.1.0 BROKEN"), "ds-inverter-r1", 4)
+    check_in(backend, car)
+    car.update()
+
+    reassigned = check_in(backend, car)  # the car reports the failure
+    report = car.update()
+
+    assert backend.director.install_failures[car.vin]["inv-0001"] == ("inv-3.1.0.img",)
+    assert reassigned == {"inv-0001": "inv-3.0.0.img"}  # back to what it runs
+    assert report.outcomes == {} and report.errors == {}
+    assert check_in(backend, car) == {}

@@ -21,6 +21,7 @@ __all__ = ["build_parser", "main"]
 # Subcommand modules, in the order ``--help`` lists them. A feature adds one line here.
 _COMMAND_MODULES: tuple[str, ...] = (
     # "evtwin.cli.vehicles_cmd", ...
+    "evtwin.cli.ota_cmd",
 )
 
 EXIT_USAGE = 2

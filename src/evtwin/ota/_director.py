@@ -58,6 +58,7 @@ class Director:
         self._nonces: dict[str, set[str]] = {}
         self.installed: dict[str, dict[str, InstalledImage | None]] = {}
         self.reported_attacks: dict[str, dict[str, str]] = {}
+        self.install_failures: dict[str, dict[str, tuple[str, ...]]] = {}
 
     # -- vehicles ------------------------------------------------------------------------------
     def register_vehicle(self, inventory: VehicleInventory) -> bytes:
@@ -137,6 +138,7 @@ class Director:
             reports[serial] = report
         for serial, report in reports.items():
             self.installed[vin][serial] = report.installed
+            self.install_failures.setdefault(vin, {})[serial] = report.install_failures
             if report.attacks_detected:
                 self.reported_attacks.setdefault(vin, {})[serial] = report.attacks_detected
         return signed
@@ -178,20 +180,33 @@ class Director:
     def assign_latest(self, vin: str) -> dict[str, str]:
         """Assign each ECU the newest released image for its hardware ID, if it runs another.
 
-        Uses the installed images from the vehicle's last manifest. Returns the assignments.
+        Uses the installed images and install failures from the vehicle's last manifest
+        (an image that failed its health check on an ECU is not offered to it again).
+        Returns the assignments.
         """
         inv = self.inventory(vin)
         chosen: dict[str, str] = {}
         released = self.image_repo.targets_md.signed.targets
+        assigned_now = {
+            serial: path
+            for path, t in self._repos[vin].targets_md.signed.targets.items()
+            for serial in t.custom[CUSTOM_ECU_IDENTIFIERS]
+        }
         for serial, ecu in inv.ecus.items():
+            failed = self.install_failures.get(vin, {}).get(serial, ())
             fits = [
-                t for t in released.values() if ecu.hardware_id in t.custom[CUSTOM_HARDWARE_IDS]
+                t
+                for t in released.values()
+                if ecu.hardware_id in t.custom[CUSTOM_HARDWARE_IDS] and t.path not in failed
             ]
             if not fits:
                 continue
             best = max(fits, key=lambda t: (t.custom[CUSTOM_RELEASE_COUNTER], t.path))
             current = self.installed[vin].get(serial)
-            if current is None or current.hashes.get("sha256") != best.hashes["sha256"]:
+            runs_best = (
+                current is not None and current.hashes.get("sha256") == best.hashes["sha256"]
+            )
+            if not runs_best or assigned_now.get(serial, best.path) != best.path:
                 chosen[serial] = best.path
         if chosen:
             self.assign(vin, chosen)

@@ -11,6 +11,7 @@ Primary forges (Uptane §5.4.4.4, partial verification).
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,7 @@ class Ecu:
         self.slots = SlotStore(root_dir / "slots", fault=fault)
         self._root_path = root_dir / "director_root.json"
         self._targets_version_path = root_dir / "director_targets_version"
+        self._failed_path = root_dir / "failed_images.json"
         if not self._root_path.exists():
             self._parse_root(director_root)
             atomic_write(self._root_path, director_root)
@@ -206,6 +208,9 @@ class Ecu:
                     f"ECU {self.serial}: release counter {release_counter} of "
                     f"{info.filepath!r} is below the installed {current.release_counter}"
                 )
+        failed = self.failed_images()
+        if failed.get(info.filepath) == info.hashes["sha256"]:
+            return BootOutcome.ROLLED_BACK  # it failed here before: do not loop on it
         info = InstalledImage(
             filepath=info.filepath,
             length=info.length,
@@ -213,7 +218,19 @@ class Ecu:
             release_counter=release_counter,
         )
         self.slots.stage(image, info)
-        return self.reboot()
+        outcome = self.reboot()
+        if outcome is BootOutcome.ROLLED_BACK:
+            failed[info.filepath] = info.hashes["sha256"]
+            atomic_write(self._failed_path, json.dumps(failed, sort_keys=True).encode())
+        return outcome
+
+    def failed_images(self) -> dict[str, str]:
+        """Images that failed their health check on this ECU: ``{name: sha256}``."""
+        try:
+            data: dict[str, str] = json.loads(self._failed_path.read_bytes())
+        except FileNotFoundError:
+            return {}
+        return data
 
     def reboot(self) -> BootOutcome:
         """Run the bootloader (commit or roll back a pending slot)."""
@@ -227,6 +244,7 @@ class Ecu:
             nonce=nonce,
             time=self.clock.now().isoformat(),
             attacks_detected=self.attacks_detected,
+            install_failures=tuple(sorted(self.failed_images())),
         ).sign(self.signer)
 
 

@@ -104,9 +104,11 @@ class EcuVersionReport:
     nonce: str
     time: str
     attacks_detected: str = ""
+    install_failures: tuple[str, ...] = ()  # images that failed their health check here
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "install_failures": list(self.install_failures),
             "ecu_serial": self.ecu_serial,
             "installed_image": self.installed.to_dict() if self.installed else None,
             "nonce": self.nonce,
@@ -124,6 +126,7 @@ class EcuVersionReport:
                 nonce=str(d["nonce"]),
                 time=str(d["time"]),
                 attacks_detected=str(d.get("attacks_detected", "")),
+                install_failures=tuple(str(f) for f in d.get("install_failures", [])),
             )
         except (KeyError, TypeError) as e:
             raise OtaManifestError(f"malformed ECU version report: {e}") from e
