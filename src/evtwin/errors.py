@@ -16,6 +16,7 @@ __all__ = [
     "EvtwinError",
     "InfeasibleTraceError",
     "NavigationError",
+    "OtaAuthError",
     "OtaConsensusError",
     "OtaDownloadError",
     "OtaError",
@@ -24,6 +25,7 @@ __all__ = [
     "OtaKeyError",
     "OtaManifestError",
     "OtaMetadataError",
+    "OtaRangeError",
     "OtaRollbackError",
     "OtaSlotError",
     "OwnershipError",
@@ -139,3 +141,11 @@ class OtaKeyError(OtaError):
 
 class OtaSlotError(OtaError):
     """An A/B slot cannot be written, read or switched."""
+
+
+class OtaAuthError(OtaError):
+    """Missing or wrong credentials at the OTA server (HTTP 401)."""
+
+
+class OtaRangeError(OtaError):
+    """An HTTP byte range lies outside the file (HTTP 416)."""

@@ -12,9 +12,11 @@ with in-memory twins: :class:`Clock`/:class:`ManualClock`, :class:`ArtifactStore
 from __future__ import annotations
 
 from evtwin.ota._clock import Clock, ManualClock, SystemClock
+from evtwin.ota._cloud_client import OtaCloudClient
 from evtwin.ota._director import Director
 from evtwin.ota._ecu import Ecu, default_health_check
 from evtwin.ota._fetch import StoreFetcher, WatchdogConfig, WatchdogFetcher
+from evtwin.ota._http_fetch import HttpConfig, HttpFetcher
 from evtwin.ota._image_repo import ImageRepository
 from evtwin.ota._inventory import EcuRecord, VehicleInventory
 from evtwin.ota._keys import RoleKeys, generate_signer
@@ -23,7 +25,14 @@ from evtwin.ota._primary import Primary, RepositoryUrls, UpdateReport
 from evtwin.ota._slots import BootOutcome, SlotStore
 from evtwin.ota._store import ArtifactStore, DirectoryStore, MemoryStore
 from evtwin.ota._tufrepo import ExpiryPolicy, TufRepository
-from evtwin.ota._twin import DEFENDER_SPORT_ECUS, EcuSpec, OtaBackend, provision_vehicle
+from evtwin.ota._twin import (
+    DEFENDER_SPORT_ECUS,
+    EcuSpec,
+    OtaBackend,
+    Registration,
+    build_vehicle,
+    provision_vehicle,
+)
 
 __all__ = [
     "DEFENDER_SPORT_ECUS",
@@ -37,12 +46,16 @@ __all__ = [
     "EcuSpec",
     "EcuVersionReport",
     "ExpiryPolicy",
+    "HttpConfig",
+    "HttpFetcher",
     "ImageRepository",
     "InstalledImage",
     "ManualClock",
     "MemoryStore",
     "OtaBackend",
+    "OtaCloudClient",
     "Primary",
+    "Registration",
     "RepositoryUrls",
     "RoleKeys",
     "SlotStore",
@@ -54,6 +67,7 @@ __all__ = [
     "VehicleManifest",
     "WatchdogConfig",
     "WatchdogFetcher",
+    "build_vehicle",
     "default_health_check",
     "generate_signer",
     "provision_vehicle",

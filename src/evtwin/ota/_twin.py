@@ -6,7 +6,7 @@ the Defender Sport are listed in :data:`DEFENDER_SPORT_ECUS`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +23,15 @@ from evtwin.ota._primary import Primary, RepositoryUrls
 from evtwin.ota._store import ArtifactStore, MemoryStore
 from evtwin.ota._tufrepo import TOP_LEVEL_ROLES
 
-__all__ = ["DEFENDER_SPORT_ECUS", "EcuSpec", "OtaBackend", "provision_vehicle"]
+__all__ = [
+    "DEFENDER_SPORT_ECUS",
+    "EcuSpec",
+    "OtaBackend",
+    "Register",
+    "Registration",
+    "build_vehicle",
+    "provision_vehicle",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,19 +97,34 @@ class OtaBackend:
         )
 
 
-def provision_vehicle(
-    backend: OtaBackend,
+@dataclass(frozen=True, kw_only=True)
+class Registration:
+    """What the factory gets back when it registers a vehicle: the roots to pin."""
+
+    director_root: bytes
+    image_root: bytes
+
+
+Register = Callable[[VehicleInventory], Registration]
+
+
+def build_vehicle(
     *,
     vin: str,
     root_dir: Path,
+    register: Register,
+    urls: RepositoryUrls,
+    fetcher: FetcherInterface,
+    clock: Clock,
     ecus: Sequence[EcuSpec] = DEFENDER_SPORT_ECUS,
-    fetcher: FetcherInterface | None = None,
     health_checks: Mapping[str, HealthCheck] | None = None,
     watchdog: WatchdogConfig | None = None,
 ) -> Primary:
     """Build a vehicle at the factory: ECU keys, registration, pinned roots, storage.
 
-    The first of ``ecus`` is the Primary. Returns the Primary; its ``ecus`` holds them all.
+    ``register`` sends the inventory (VIN, ECU serials, hardware IDs, public keys) to the
+    Director, in process or over HTTP. The first of ``ecus`` is the Primary. Returns the
+    Primary; its ``ecus`` holds them all.
     """
     signers = {spec.serial: generate_signer() for spec in ecus}
     inventory = VehicleInventory(
@@ -114,7 +137,7 @@ def provision_vehicle(
             for s in ecus
         },
     )
-    director_root = backend.director.register_vehicle(inventory)
+    reg = register(inventory)
     checks = dict(health_checks or {})
     built = [
         Ecu(
@@ -122,8 +145,8 @@ def provision_vehicle(
             hardware_id=s.hardware_id,
             signer=signers[s.serial],
             root_dir=root_dir / "ecus" / s.serial,
-            director_root=director_root,
-            clock=backend.clock,
+            director_root=reg.director_root,
+            clock=clock,
             health_check=checks.get(s.serial, default_health_check),
         )
         for s in ecus
@@ -133,10 +156,41 @@ def provision_vehicle(
         ecu=built[0],
         secondaries={e.serial: e for e in built[1:]},
         storage_dir=root_dir / "primary",
+        urls=urls,
+        fetcher=fetcher,
+        clock=clock,
+        image_root=reg.image_root,
+        director_root=reg.director_root,
+        watchdog=watchdog,
+    )
+
+
+def provision_vehicle(
+    backend: OtaBackend,
+    *,
+    vin: str,
+    root_dir: Path,
+    ecus: Sequence[EcuSpec] = DEFENDER_SPORT_ECUS,
+    fetcher: FetcherInterface | None = None,
+    health_checks: Mapping[str, HealthCheck] | None = None,
+    watchdog: WatchdogConfig | None = None,
+) -> Primary:
+    """:func:`build_vehicle` registered directly with ``backend`` (the in-memory twin)."""
+
+    def register(inventory: VehicleInventory) -> Registration:
+        return Registration(
+            director_root=backend.director.register_vehicle(inventory),
+            image_root=backend.image_repo.role_bytes("root"),
+        )
+
+    return build_vehicle(
+        vin=vin,
+        root_dir=root_dir,
+        register=register,
         urls=backend.urls(vin),
         fetcher=fetcher if fetcher is not None else backend.fetcher(),
         clock=backend.clock,
-        image_root=backend.image_repo.role_bytes("root"),
-        director_root=director_root,
+        ecus=ecus,
+        health_checks=health_checks,
         watchdog=watchdog,
     )

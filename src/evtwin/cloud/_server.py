@@ -1,0 +1,130 @@
+"""The OTA server's logic, without HTTP: registration, credentials, manifests, releases.
+
+Wraps an :class:`~evtwin.ota.OtaBackend` (Image repository + Director) and an
+:class:`OtaDatabase`. One lock serialises changes to the repositories, which are not
+thread-safe; the HTTP layer (:mod:`evtwin.cloud._app`) only translates.
+
+Limitation of this slice: repository keys and metadata live in the server process (the
+artefacts in its store persist, the keys do not), so a restarted server starts new
+repositories. Persisting keys and metadata is a later slice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from evtwin.cloud._db import OtaDatabase
+from evtwin.errors import OtaAuthError, OtaError, OtaInventoryError
+from evtwin.ota import OtaBackend, VehicleInventory
+
+__all__ = ["OtaServer", "VehicleCredentials"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class VehicleCredentials:
+    """What registration returns to the factory: the bearer token and the roots to pin."""
+
+    vin: str
+    token: str
+    director_root: bytes
+    image_root: bytes
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class OtaServer:
+    """Registration, check-ins and releases over an OTA backend.
+
+    Args:
+        backend: the repositories and their store.
+        db: vehicles and manifests.
+        provisioning_token: the factory's secret for registering vehicles.
+        admin_token: the release engineers' secret for publishing images.
+    """
+
+    def __init__(
+        self, backend: OtaBackend, db: OtaDatabase, *, provisioning_token: str, admin_token: str
+    ) -> None:
+        if len(provisioning_token) < 16 or len(admin_token) < 16:
+            raise OtaError("provisioning and admin tokens must be at least 16 characters")
+        self.backend = backend
+        self.db = db
+        self._provisioning_sha = _sha256(provisioning_token)
+        self._admin_sha = _sha256(admin_token)
+        self._lock = threading.Lock()
+
+    # -- auth ----------------------------------------------------------------------------------
+    @staticmethod
+    def _check(given: str | None, expected_sha: str | None, what: str) -> None:
+        if given is None or expected_sha is None:
+            raise OtaAuthError(f"{what}: no credentials")
+        if not hmac.compare_digest(_sha256(given), expected_sha):
+            raise OtaAuthError(f"{what}: wrong credentials")
+
+    def authenticate_vehicle(self, vin: str, token: str | None) -> None:
+        """Raises OtaAuthError unless ``token`` is the one issued to ``vin``."""
+        self._check(token, self.db.token_sha256(vin), f"vehicle {vin}")
+
+    def authenticate_admin(self, token: str | None) -> None:
+        self._check(token, self._admin_sha, "admin")
+
+    # -- operations ----------------------------------------------------------------------------
+    def register(
+        self, inventory: dict[str, Any], provisioning_token: str | None
+    ) -> VehicleCredentials:
+        """Register a vehicle; return its one-time-shown bearer token and the roots to pin.
+
+        Raises:
+            OtaAuthError: wrong provisioning token.
+            OtaInventoryError: malformed inventory or VIN already registered.
+        """
+        self._check(provisioning_token, self._provisioning_sha, "provisioning")
+        inv = VehicleInventory.from_dict(inventory)
+        token = secrets.token_urlsafe(32)
+        with self._lock:
+            if inv.vin in self.db.vehicles():
+                raise OtaInventoryError(f"vehicle {inv.vin} is already registered")
+            director_root = self.backend.director.register_vehicle(inv)
+            self.db.add_vehicle(inv.vin, _sha256(token), inv.to_dict(), self.backend.clock.now())
+            image_root = self.backend.image_repo.role_bytes("root")
+        return VehicleCredentials(
+            vin=inv.vin, token=token, director_root=director_root, image_root=image_root
+        )
+
+    def nonce(self, vin: str) -> str:
+        with self._lock:
+            return self.backend.director.issue_nonce(vin)
+
+    def check_in(self, vin: str, manifest: dict[str, Any]) -> dict[str, str]:
+        """Verify and store a manifest; assign new images. Returns the new assignments.
+
+        Raises:
+            OtaManifestError: bad signature, replayed nonce, inconsistent reports.
+        """
+        with self._lock:
+            self.backend.director.receive_manifest(vin, manifest)
+            self.db.add_manifest(vin, manifest, self.backend.clock.now())
+            return self.backend.director.assign_latest(vin)
+
+    def release(
+        self, name: str, data: bytes, hardware_ids: Sequence[str], release_counter: int
+    ) -> dict[str, Any]:
+        """Publish an image in the Image repository. Returns its targets entry."""
+        with self._lock:
+            target = self.backend.image_repo.add_image(
+                name, data, hardware_ids=hardware_ids, release_counter=release_counter
+            )
+        return {"name": name, **target.to_dict()}
+
+    def artefact(self, path: str) -> bytes | None:
+        """Published metadata or image bytes at a store path."""
+        with self._lock:
+            return self.backend.store.get(path)
