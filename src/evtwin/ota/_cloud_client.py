@@ -88,8 +88,12 @@ class OtaCloudClient:
         )
 
     def fetcher(self) -> HttpFetcher:
-        """A python-tuf fetcher that sends this vehicle's credentials and resumes drops."""
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        """A python-tuf fetcher that sends this vehicle's credentials (read at each request,
+        so it may be made before registration) and resumes drops."""
+
+        def headers() -> dict[str, str]:
+            return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
         return HttpFetcher(headers, self.config)
 
     def check_in(self, primary: Primary) -> dict[str, str]:

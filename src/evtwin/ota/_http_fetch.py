@@ -9,7 +9,7 @@ and hashes are still enforced by python-tuf over the stitched stream.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import urllib3
@@ -39,13 +39,18 @@ class HttpConfig:
 
 
 class HttpFetcher(FetcherInterface):
-    """Fetch over HTTP(S) with optional headers (``Authorization: Bearer …``) and resume."""
+    """Fetch over HTTP(S) with optional headers (``Authorization: Bearer …``) and resume.
+
+    ``headers`` may be a callable, read at each request (credentials issued later).
+    """
 
     def __init__(
-        self, headers: Mapping[str, str] | None = None, config: HttpConfig | None = None
+        self,
+        headers: Mapping[str, str] | Callable[[], Mapping[str, str]] | None = None,
+        config: HttpConfig | None = None,
     ) -> None:
         self.config = config or HttpConfig()
-        self.headers = dict(headers or {})
+        self._headers = headers if callable(headers) else dict(headers or {})
         self._pool = urllib3.PoolManager(
             timeout=urllib3.Timeout(
                 connect=self.config.connect_timeout_s, read=self.config.read_timeout_s
@@ -59,7 +64,7 @@ class HttpFetcher(FetcherInterface):
         return self._stream(url, first)
 
     def _request(self, url: str, offset: int) -> urllib3.BaseHTTPResponse:
-        headers = dict(self.headers)
+        headers = dict(self._headers() if callable(self._headers) else self._headers)
         if offset:
             headers["Range"] = f"bytes={offset}-"
         try:
