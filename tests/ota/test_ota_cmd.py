@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
+import urllib3
 
-from evtwin.cli.main import main
+from evtwin.cli.main import build_parser, main
+from evtwin.cli.ota_cmd import build_server
 
 
 def test_ota_demo_json_shows_commit_then_automatic_rollback(
@@ -29,3 +37,44 @@ def test_ota_demo_table(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert "bms-0001   rolled_back" in out
     assert "bms-2.1.0.img" in out
+
+
+def test_ota_server_starts_and_answers_health_checks(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    script = Path(sys.executable).parent / "evtwin"
+    env = {
+        **os.environ,
+        "EVTWIN_OTA_PROVISIONING_TOKEN": "p" * 20,
+        "EVTWIN_OTA_ADMIN_TOKEN": "a" * 20,
+    }
+    proc = subprocess.Popen(
+        [script, "ota", "server", "--port", str(port), "--db", str(tmp_path / "ota.sqlite")],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        status = None
+        for _ in range(300):  # bounded wait for start-up, not a timing assertion
+            try:
+                status = urllib3.request("GET", f"http://127.0.0.1:{port}/healthz").status
+                break
+            except urllib3.exceptions.HTTPError:
+                time.sleep(0.05)
+        assert status == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_ota_server_generates_missing_secrets(tmp_path: Path) -> None:
+    args = build_parser().parse_args(["ota", "server", "--db", str(tmp_path / "ota.sqlite")])
+    args.provisioning_token = None
+    args.admin_token = "a" * 20
+
+    server, generated = build_server(args)
+
+    assert set(generated) == {"provisioning_token"}
+    server.db.close()

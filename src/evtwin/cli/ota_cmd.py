@@ -3,6 +3,12 @@
 ``evtwin ota demo [--json]`` runs the whole Uptane story in memory: release images, the car
 verifies them against both repositories and installs them, then a broken image rolls back.
 
+``evtwin ota server [--host 127.0.0.1] [--port 8080] [--db FILE] [--artifacts DIR]`` runs the
+OTA server (FastAPI on uvicorn, SQLite storage). The factory and release-engineer secrets come
+from ``--provisioning-token``/``--admin-token`` or the environment variables
+``EVTWIN_OTA_PROVISIONING_TOKEN``/``EVTWIN_OTA_ADMIN_TOKEN``; missing ones are generated and
+printed once at start-up.
+
 JSON output of ``demo`` (stable)::
 
     {"vin": str,
@@ -15,13 +21,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import secrets
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from evtwin.ota import DirectoryStore, MemoryStore, OtaBackend, SystemClock
 from evtwin.ota._demo import run_demo
 
-__all__ = ["register"]
+if TYPE_CHECKING:
+    from evtwin.cloud import OtaServer
+
+__all__ = ["build_server", "register"]
 
 
 def register(subparsers: Any) -> None:
@@ -30,6 +42,52 @@ def register(subparsers: Any) -> None:
     demo = sub.add_parser("demo", help="release, install, commit; a broken image rolls back")
     demo.add_argument("--json", action="store_true", help="print the documented JSON object")
     demo.set_defaults(func=_demo)
+    server = sub.add_parser("server", help="run the OTA server (HTTP, SQLite)")
+    server.add_argument("--host", default="127.0.0.1")
+    server.add_argument("--port", type=int, default=8080)
+    server.add_argument("--db", type=Path, default=Path("ota.sqlite"), help="SQLite file")
+    server.add_argument(
+        "--artifacts", type=Path, default=None, help="directory for metadata and images"
+    )
+    server.add_argument("--provisioning-token", default=os.environ.get(_PROV_ENV))
+    server.add_argument("--admin-token", default=os.environ.get(_ADMIN_ENV))
+    server.set_defaults(func=_server)
+
+
+_PROV_ENV = "EVTWIN_OTA_PROVISIONING_TOKEN"
+_ADMIN_ENV = "EVTWIN_OTA_ADMIN_TOKEN"
+
+
+def build_server(args: argparse.Namespace) -> tuple[OtaServer, dict[str, str]]:
+    """The server the ``server`` command runs, and any secrets it had to generate."""
+    from evtwin.cloud import OtaDatabase, OtaServer  # FastAPI loads only for this command
+
+    generated: dict[str, str] = {}
+    for attr in ("provisioning_token", "admin_token"):
+        if not getattr(args, attr):
+            generated[attr] = secrets.token_urlsafe(24)
+            setattr(args, attr, generated[attr])
+    store = DirectoryStore(args.artifacts) if args.artifacts else MemoryStore()
+    backend = OtaBackend.create(SystemClock(), store=store)
+    server = OtaServer(
+        backend,
+        OtaDatabase(args.db),
+        provisioning_token=args.provisioning_token,
+        admin_token=args.admin_token,
+    )
+    return server, generated
+
+
+def _server(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from evtwin.cloud import create_app
+
+    server, generated = build_server(args)
+    for name, value in generated.items():
+        print(f"generated {name.replace('_', ' ')}: {value}", flush=True)
+    uvicorn.run(create_app(server), host=args.host, port=args.port, log_level="info")
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
