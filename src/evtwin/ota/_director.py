@@ -159,9 +159,9 @@ class Director:
             image = self.image_repo.get_image(name)
             if image is None:
                 raise OtaImageError(f"image {name!r} is not in the Image repository")
-            if ecu.hardware_id not in image.custom[CUSTOM_HARDWARE_IDS]:
+            if ecu.hardware_id not in image.custom.get(CUSTOM_HARDWARE_IDS, []):
                 raise OtaImageError(
-                    f"image {name!r} is for {image.custom[CUSTOM_HARDWARE_IDS]}, ECU {serial} "
+                    f"image {name!r} is for {image.custom.get(CUSTOM_HARDWARE_IDS)}, ECU {serial} "
                     f"is {ecu.hardware_id!r}"
                 )
             for path in list(targets):  # one image per ECU: drop its previous assignment
@@ -197,7 +197,7 @@ class Director:
             fits = [
                 t
                 for t in released.values()
-                if ecu.hardware_id in t.custom[CUSTOM_HARDWARE_IDS] and t.path not in failed
+                if ecu.hardware_id in t.custom.get(CUSTOM_HARDWARE_IDS, []) and t.path not in failed
             ]
             if not fits:
                 continue

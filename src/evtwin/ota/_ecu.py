@@ -18,10 +18,11 @@ from typing import Any
 
 from securesystemslib.signer import Signer
 from tuf.api.exceptions import RepositoryError
-from tuf.api.metadata import Metadata, Root, Targets
+from tuf.api.metadata import Metadata, Root, TargetFile, Targets
 
 from evtwin.errors import OtaImageError, OtaMetadataError, OtaRollbackError
 from evtwin.ota._clock import Clock
+from evtwin.ota._delta import apply_delta
 from evtwin.ota._director import CUSTOM_ECU_IDENTIFIERS
 from evtwin.ota._manifest import EcuVersionReport, InstalledImage
 from evtwin.ota._slots import BootOutcome, FaultHook, SlotStore
@@ -123,16 +124,8 @@ class Ecu:
             return 0
 
     # -- install -------------------------------------------------------------------------------
-    def verify(self, director_targets: bytes, image: bytes) -> InstalledImage:
-        """Partial verification of ``image`` against the Director's targets metadata.
-
-        Returns:
-            the description of the verified image (name, length, hashes, release counter).
-
-        Raises:
-            OtaMetadataError: targets unsigned, malformed, expired, or older than seen before.
-            OtaImageError: no target for this ECU, wrong hardware ID, length or hash mismatch.
-        """
+    def _my_target(self, director_targets: bytes) -> tuple[TargetFile, int]:
+        """This ECU's target in verified Director targets, and the targets version."""
         root = self.trusted_root.signed
         try:
             md = Metadata[Targets].from_bytes(director_targets)
@@ -169,6 +162,19 @@ class Ecu:
                 f"ECU {self.serial} is hardware {self.hardware_id!r}, image {target.path!r} "
                 f"is for {hw!r}"
             )
+        return target, targets.version
+
+    def verify(self, director_targets: bytes, image: bytes) -> InstalledImage:
+        """Partial verification of ``image`` against the Director's targets metadata.
+
+        Returns:
+            the description of the verified image (name, length, hashes, release counter).
+
+        Raises:
+            OtaMetadataError: targets unsigned, malformed, expired, or older than seen before.
+            OtaImageError: no target for this ECU, wrong hardware ID, length or hash mismatch.
+        """
+        target, version = self._my_target(director_targets)
         if len(image) != target.length:
             raise OtaImageError(
                 f"image {target.path!r} is {len(image)} bytes, metadata says {target.length}"
@@ -180,7 +186,7 @@ class Ecu:
                 raise OtaImageError(f"image {target.path!r}: {algo} does not match metadata")
         if "sha256" not in target.hashes:
             raise OtaImageError(f"image {target.path!r} has no sha256 in Director targets")
-        atomic_write(self._targets_version_path, str(targets.version).encode())
+        atomic_write(self._targets_version_path, str(version).encode())
         return InstalledImage(
             filepath=target.path,
             length=target.length,
@@ -231,6 +237,25 @@ class Ecu:
         except FileNotFoundError:
             return {}
         return data
+
+    def image_from_delta(self, director_targets: bytes, patch: bytes) -> bytes:
+        """Rebuild this ECU's new image from a delta against its verified active slot.
+
+        The result is checked against the Director's length and hashes (partial
+        verification); nothing is installed.
+
+        Raises:
+            OtaImageError: no verified active image, the patch does not apply, or the result
+                does not match the metadata.
+            OtaMetadataError: the Director targets fail verification.
+        """
+        base = self.slots.read_active()
+        if base is None:
+            raise OtaImageError(f"ECU {self.serial} has no verified image to apply a delta to")
+        target, _ = self._my_target(director_targets)
+        image = apply_delta(base, patch, expected_length=target.length)
+        self.verify(director_targets, image)
+        return image
 
     def reboot(self) -> BootOutcome:
         """Run the bootloader (commit or roll back a pending slot)."""

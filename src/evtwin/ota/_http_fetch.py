@@ -72,12 +72,12 @@ class HttpFetcher(FetcherInterface):
         except urllib3.exceptions.HTTPError as e:
             raise DownloadError(f"GET {url} failed: {e}") from e
         if offset == 0 and resp.status != 200:
-            resp.release_conn()
+            _discard(resp)
             raise DownloadHTTPError(f"GET {url}: HTTP {resp.status}", resp.status)
         if offset:
             match = _CONTENT_RANGE.match(resp.headers.get("Content-Range", ""))
             if resp.status != 206 or match is None or int(match.group(1)) != offset:
-                resp.release_conn()
+                _discard(resp)
                 raise DownloadError(
                     f"GET {url} resume at byte {offset}: HTTP {resp.status}, "
                     f"Content-Range {resp.headers.get('Content-Range')!r}"
@@ -87,19 +87,35 @@ class HttpFetcher(FetcherInterface):
     def _stream(self, url: str, resp: urllib3.BaseHTTPResponse) -> Iterator[bytes]:
         received = 0
         resumes = 0
-        while True:
-            try:
-                for chunk in resp.stream(self.config.chunk_bytes):
-                    received += len(chunk)
-                    yield chunk
-                resp.release_conn()
-                return
-            except (urllib3.exceptions.ProtocolError, urllib3.exceptions.ReadTimeoutError) as e:
-                resp.release_conn()
-                if resumes >= self.config.max_resumes:
-                    raise DownloadError(
-                        f"GET {url}: dropped at byte {received} after {resumes} resumes: {e}"
-                    ) from e
-                resumes += 1
-                self.resumes += 1
-                resp = self._request(url, received)
+        try:
+            while True:
+                try:
+                    for chunk in resp.stream(self.config.chunk_bytes):
+                        received += len(chunk)
+                        yield chunk
+                    resp.release_conn()
+                    return
+                except (
+                    urllib3.exceptions.ProtocolError,
+                    urllib3.exceptions.ReadTimeoutError,
+                ) as e:
+                    resp.close()  # a broken connection is never reused
+                    if resumes >= self.config.max_resumes:
+                        raise DownloadError(
+                            f"GET {url}: dropped at byte {received} after {resumes} resumes: {e}"
+                        ) from e
+                    resumes += 1
+                    self.resumes += 1
+                    resp = self._request(url, received)
+        except GeneratorExit:  # the caller stopped reading (e.g. a length cap): drop the socket
+            resp.close()
+            raise
+
+
+def _discard(resp: urllib3.BaseHTTPResponse) -> None:
+    """Read and drop an unwanted body so the pooled connection stays in sync."""
+    try:
+        resp.drain_conn()
+        resp.release_conn()
+    except urllib3.exceptions.HTTPError:
+        resp.close()

@@ -18,6 +18,7 @@ from tuf.api.metadata import TargetFile
 
 from evtwin.errors import OtaError, OtaKeyError
 from evtwin.ota._clock import Clock
+from evtwin.ota._delta import CUSTOM_DELTA_FROM, CUSTOM_DELTA_TO, create_delta, delta_name
 from evtwin.ota._keys import RoleKeys
 from evtwin.ota._store import ArtifactStore
 from evtwin.ota._tufrepo import ExpiryPolicy, TufRepository
@@ -94,9 +95,38 @@ class ImageRepository(TufRepository):
         }
         self.store.put(f"{self.targets_prefix}/{target.hashes['sha256']}.{name}", data)
         self.targets_md.signed.targets[name] = target
-        self.publish_targets(
-            bump=True, targets_signers=tuple(signers) if signers is not None else None
-        )
+        self.publish_targets(targets_signers=signers)
+        return target
+
+    def add_delta(
+        self, image_name: str, base_name: str, *, signers: Sequence[Signer] | None = None
+    ) -> TargetFile:
+        """Publish a delta from the released ``base_name`` to the released ``image_name``.
+
+        The delta is a target of its own (see :mod:`evtwin.ota._delta`), signed like any
+        release. Returns its targets entry.
+
+        Raises:
+            OtaError: either image is not released.
+        """
+        new, base = self.get_image(image_name), self.get_image(base_name)
+        if new is None or base is None:
+            missing = image_name if new is None else base_name
+            raise OtaError(f"cannot make a delta: image {missing!r} is not released")
+        new_data = self.store.get(f"{self.targets_prefix}/{new.hashes['sha256']}.{new.path}")
+        base_data = self.store.get(f"{self.targets_prefix}/{base.hashes['sha256']}.{base.path}")
+        if new_data is None or base_data is None:
+            raise OtaError("cannot make a delta: image bytes missing from the store")
+        name = delta_name(image_name, base.hashes["sha256"])
+        patch = create_delta(base_data, new_data)
+        target = TargetFile.from_data(name, patch, ["sha256", "sha512"])
+        target.unrecognized_fields["custom"] = {  # no hardware IDs: a delta is not an image
+            CUSTOM_DELTA_FROM: base.hashes["sha256"],
+            CUSTOM_DELTA_TO: image_name,
+        }
+        self.store.put(f"{self.targets_prefix}/{target.hashes['sha256']}.{name}", patch)
+        self.targets_md.signed.targets[name] = target
+        self.publish_targets(targets_signers=signers)
         return target
 
     def get_image(self, name: str) -> TargetFile | None:

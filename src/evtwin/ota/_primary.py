@@ -7,7 +7,9 @@ One update cycle (Uptane §5.4.4.2):
 2. for every image the Director's targets name, check that the Image repository lists the
    same image with the same length and hashes, built for the ECU's hardware ID, with a
    release counter not below the installed one (the consensus check);
-3. download and verify **every** image before installing any (no partial bundles);
+3. download and verify **every** image before installing any (no partial bundles), as a
+   delta against the ECU's installed image where the Image repository publishes one
+   (rebuilt and checked against the full image's hashes; the full image otherwise);
 4. hand each ECU its image and the Director's targets, which it verifies again (partial
    verification), installs into its inactive slot, boots, and commits or rolls back.
 """
@@ -33,6 +35,7 @@ from evtwin.errors import (
     OtaRollbackError,
 )
 from evtwin.ota._clock import Clock
+from evtwin.ota._delta import CUSTOM_DELTA_FROM, CUSTOM_DELTA_TO, delta_name
 from evtwin.ota._director import CUSTOM_ECU_IDENTIFIERS
 from evtwin.ota._ecu import Ecu
 from evtwin.ota._fetch import WatchdogConfig, WatchdogFetcher
@@ -59,6 +62,8 @@ class UpdateReport:
 
     outcomes: dict[str, BootOutcome] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    transfers: dict[str, str] = field(default_factory=dict)  # "delta" or "full"
+    delta_fallbacks: dict[str, str] = field(default_factory=dict)  # why a delta was not used
 
     @property
     def installed(self) -> list[str]:
@@ -201,26 +206,66 @@ class Primary:
                 i_target = image.get_targetinfo(name)
             plan += self._check_consensus(d_target, i_target)
         work = [p for p in plan if not self._runs(p)]
-        images: dict[str, bytes] = {}
-        for p in work:  # download and verify every image before installing any
-            if p.target.path not in images:
-                with tuf_errors(f"image {p.target.path!r}"):
-                    path = image.download_target(p.target)
-                images[p.target.path] = Path(path).read_bytes()
         report = UpdateReport()
+        images: dict[str, bytes] = {}  # by ECU serial
+        full: dict[str, bytes] = {}  # by image name
+        for p in work:  # download and verify every image before installing any
+            patched = self._via_delta(image, p, director_targets, report)
+            if patched is not None:
+                images[p.ecu.serial] = patched
+                report.transfers[p.ecu.serial] = "delta"
+                continue
+            if p.target.path not in full:
+                full[p.target.path] = self._download(image, p.target, f"image {p.target.path!r}")
+            images[p.ecu.serial] = full[p.target.path]
+            report.transfers[p.ecu.serial] = "full"
         chain = self._director_root_chain()
         for p in work:
             try:
                 p.ecu.update_root(chain)
                 report.outcomes[p.ecu.serial] = p.ecu.install(
-                    director_targets, images[p.target.path], p.release_counter
+                    director_targets, images[p.ecu.serial], p.release_counter
                 )
             except OtaError as e:
                 p.ecu.attacks_detected = f"{type(e).__name__}: {e}"
                 report.errors[p.ecu.serial] = str(e)
-        for path in images:
-            (self.storage_dir / "downloads" / path).unlink(missing_ok=True)
         return report
+
+    @staticmethod
+    def _download(image: Updater, target: TargetFile, what: str) -> bytes:
+        """Download one target through python-tuf (length cap, hashes), return its bytes."""
+        with tuf_errors(what):
+            path = Path(image.download_target(target))
+        try:
+            return path.read_bytes()
+        finally:
+            path.unlink(missing_ok=True)
+
+    def _via_delta(
+        self, image: Updater, p: _Planned, director_targets: bytes, report: UpdateReport
+    ) -> bytes | None:
+        """The new image rebuilt from a published delta, or ``None`` to use the full image."""
+        active = p.ecu.slots.active
+        if active is None:
+            return None
+        name = delta_name(p.target.path, active.hashes["sha256"])
+        with tuf_errors("Image repository"):
+            info = image.get_targetinfo(name)
+        if info is None:
+            return None
+        custom = info.custom if isinstance(info.custom, dict) else {}
+        if (custom.get(CUSTOM_DELTA_FROM), custom.get(CUSTOM_DELTA_TO)) != (
+            active.hashes["sha256"],
+            p.target.path,
+        ):
+            report.delta_fallbacks[p.ecu.serial] = f"{name!r} names another base or image"
+            return None
+        try:
+            patch = self._download(image, info, f"delta {name!r}")
+            return p.ecu.image_from_delta(director_targets, patch)
+        except OtaError as e:  # fall back to the full image, which is verified on its own
+            report.delta_fallbacks[p.ecu.serial] = f"{type(e).__name__}: {e}"
+            return None
 
     def _runs(self, p: _Planned) -> bool:
         active = p.ecu.slots.active

@@ -148,7 +148,8 @@ class TufRepository:
         """
         if bump:
             self._bump(Targets.type)
-        self._sign(self.targets_md, targets_signers or self.keys[Targets.type].signers)
+        signers = self.keys[Targets.type].signers if targets_signers is None else targets_signers
+        self._sign(self.targets_md, signers)
         self.commit_snapshot(bump=bump)
 
     def commit_snapshot(self, *, bump: bool = True) -> None:
