@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,19 +11,44 @@ import pytest
 from fastapi.testclient import TestClient
 
 from evtwin.cloud import OtaDatabase, OtaServer, create_app
+from evtwin.errors import OtaError
 from evtwin.ota import ManualClock, OtaBackend
 
 PROVISIONING = "factory-secret-0123456789"
 ADMIN = "release-secret-0123456789"
 
 
+POSTGRES_DSN = "host=127.0.0.1 port=5432 dbname=test user=postgres connect_timeout=5"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OtaDatabase]:
+    """The server's storage on each engine; PostgreSQL in a throw-away schema."""
+    if request.param == "sqlite":
+        sqlite_db = OtaDatabase.sqlite(tmp_path / "ota.sqlite")
+        yield sqlite_db
+        sqlite_db.close()
+        return
+    schema = f"ota_test_{uuid.uuid4().hex[:12]}"
+    try:
+        pg = OtaDatabase.postgres(POSTGRES_DSN, schema=schema)
+    except OtaError as e:
+        if os.environ.get("CI"):
+            raise  # CI has PostgreSQL on 127.0.0.1:5432: never skip there
+        pytest.skip(f"PostgreSQL not reachable on this developer machine: {e}")
+    yield pg
+    pg.close()
+    import psycopg
+
+    with psycopg.connect(POSTGRES_DSN, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[OtaServer]:
-    db = OtaDatabase(tmp_path / "ota.sqlite")
+def server(db: OtaDatabase) -> Iterator[OtaServer]:
     yield OtaServer(
         OtaBackend.create(ManualClock()), db, provisioning_token=PROVISIONING, admin_token=ADMIN
     )
-    db.close()
 
 
 @pytest.fixture

@@ -1,16 +1,20 @@
-"""SQLite storage of the OTA server: registered vehicles (hashed credentials) and manifests.
+"""Storage of the OTA server: registered vehicles (hashed credentials) and manifests.
 
-The embedded default (DESIGN.md). PostgreSQL is a later slice behind the same methods.
+One class, two engines: SQLite (the embedded default, a file or ``:memory:``) and
+PostgreSQL (production; ``OtaDatabase.postgres(dsn, schema=…)``). The SQL is shared; only
+the placeholder style and the auto-increment column differ.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from evtwin.errors import OtaError, OtaInventoryError
 
@@ -24,26 +28,76 @@ CREATE TABLE IF NOT EXISTS vehicles (
     registered_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS manifests (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id {serial} PRIMARY KEY,
     vin TEXT NOT NULL REFERENCES vehicles(vin),
     received_at TEXT NOT NULL,
     manifest_json TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS manifests_vin ON manifests(vin, id);
+CREATE INDEX IF NOT EXISTS manifests_vin ON manifests(vin, id)
 """
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+class _Connection(Protocol):
+    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Any: ...
+
+    def close(self) -> None: ...
 
 
 class OtaDatabase:
-    """Vehicles and their manifest history in one SQLite file (``:memory:`` for tests)."""
+    """Vehicles and their manifest history.
+
+    Use :meth:`sqlite` or :meth:`postgres` (the constructor is the SQLite shorthand).
+    """
 
     def __init__(self, path: Path | str) -> None:
         try:
-            self._conn = sqlite3.connect(str(path), check_same_thread=False)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.executescript(_SCHEMA)
+            conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
         except sqlite3.Error as e:
             raise OtaError(f"cannot open OTA database {path}: {e}") from e
+        self._setup(conn, "?", "INTEGER", sqlite3.IntegrityError)
+
+    @classmethod
+    def sqlite(cls, path: Path | str) -> OtaDatabase:
+        return cls(path)
+
+    @classmethod
+    def postgres(cls, dsn: str, *, schema: str = "public") -> OtaDatabase:
+        """Connect to PostgreSQL (``host=127.0.0.1 dbname=test user=postgres``) in ``schema``.
+
+        Raises:
+            OtaError: cannot connect, or a schema name that is not a plain identifier.
+        """
+        import psycopg
+
+        if not _SCHEMA_NAME.match(schema):
+            raise OtaError(f"schema {schema!r} must match {_SCHEMA_NAME.pattern}")
+        try:
+            conn = psycopg.connect(dsn, autocommit=True)
+            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            conn.execute(f"SET search_path TO {schema}")
+        except psycopg.Error as e:
+            raise OtaError(f"cannot open OTA database on PostgreSQL ({dsn}): {e}") from e
+        self = cls.__new__(cls)
+        self._setup(conn, "%s", "BIGSERIAL", psycopg.errors.IntegrityError)
+        return self
+
+    def _setup(
+        self, conn: _Connection, placeholder: str, serial: str, integrity: type[Exception]
+    ) -> None:
+        self._conn = conn
+        self._ph = placeholder
+        self._integrity = integrity
         self._lock = threading.Lock()
+        for statement in _SCHEMA.format(serial=serial).split(";"):
+            conn.execute(statement)
+
+    def _q(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            cur = self._conn.execute(sql.replace("?", self._ph), params)
+            rows: list[tuple[Any, ...]] = cur.fetchall() if cur.description else []
+            return rows
 
     def close(self) -> None:
         self._conn.close()
@@ -52,48 +106,35 @@ class OtaDatabase:
         self, vin: str, token_sha256: str, inventory: dict[str, Any], now: datetime
     ) -> None:
         """Raises OtaInventoryError if the VIN is already registered."""
-        with self._lock, self._conn:
-            try:
-                self._conn.execute(
-                    "INSERT INTO vehicles VALUES (?, ?, ?, ?)",
-                    (vin, token_sha256, json.dumps(inventory, sort_keys=True), now.isoformat()),
-                )
-            except sqlite3.IntegrityError as e:
-                raise OtaInventoryError(f"vehicle {vin} is already registered") from e
+        try:
+            self._q(
+                "INSERT INTO vehicles VALUES (?, ?, ?, ?)",
+                (vin, token_sha256, json.dumps(inventory, sort_keys=True), now.isoformat()),
+            )
+        except self._integrity as e:
+            raise OtaInventoryError(f"vehicle {vin} is already registered") from e
 
     def token_sha256(self, vin: str) -> str | None:
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT token_sha256 FROM vehicles WHERE vin = ?", (vin,)
-            ).fetchone()
-        return str(row[0]) if row else None
+        rows = self._q("SELECT token_sha256 FROM vehicles WHERE vin = ?", (vin,))
+        return str(rows[0][0]) if rows else None
 
     def vehicles(self) -> list[str]:
-        with self._lock:
-            rows = self._conn.execute("SELECT vin FROM vehicles ORDER BY vin").fetchall()
-        return [str(r[0]) for r in rows]
+        return [str(r[0]) for r in self._q("SELECT vin FROM vehicles ORDER BY vin")]
 
     def add_manifest(self, vin: str, manifest: dict[str, Any], now: datetime) -> None:
-        with self._lock, self._conn:
-            self._conn.execute(
-                "INSERT INTO manifests (vin, received_at, manifest_json) VALUES (?, ?, ?)",
-                (vin, now.isoformat(), json.dumps(manifest, sort_keys=True)),
-            )
+        self._q(
+            "INSERT INTO manifests (vin, received_at, manifest_json) VALUES (?, ?, ?)",
+            (vin, now.isoformat(), json.dumps(manifest, sort_keys=True)),
+        )
 
     def latest_manifest(self, vin: str) -> dict[str, Any] | None:
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT manifest_json FROM manifests WHERE vin = ? ORDER BY id DESC LIMIT 1",
-                (vin,),
-            ).fetchone()
-        if row is None:
+        rows = self._q(
+            "SELECT manifest_json FROM manifests WHERE vin = ? ORDER BY id DESC LIMIT 1", (vin,)
+        )
+        if not rows:
             return None
-        manifest: dict[str, Any] = json.loads(row[0])
+        manifest: dict[str, Any] = json.loads(rows[0][0])
         return manifest
 
     def manifest_count(self, vin: str) -> int:
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT COUNT(*) FROM manifests WHERE vin = ?", (vin,)
-            ).fetchone()
-        return int(row[0])
+        return int(self._q("SELECT COUNT(*) FROM manifests WHERE vin = ?", (vin,))[0][0])
