@@ -8,13 +8,16 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
+import psycopg
 import pytest
 import urllib3
 
 from evtwin.cli.main import build_parser, main
 from evtwin.cli.ota_cmd import build_server
+from evtwin.cloud import OtaDatabase
 
 
 def test_ota_demo_json_shows_commit_then_automatic_rollback(
@@ -78,3 +81,21 @@ def test_ota_server_generates_missing_secrets(tmp_path: Path) -> None:
 
     assert set(generated) == {"provisioning_token"}
     server.db.close()
+
+
+def test_ota_server_can_store_in_postgres(monkeypatch: pytest.MonkeyPatch) -> None:
+    schema = f"ota_test_{uuid.uuid4().hex[:12]}"
+    real = OtaDatabase.postgres
+    monkeypatch.setattr(OtaDatabase, "postgres", staticmethod(lambda dsn: real(dsn, schema=schema)))
+    args = build_parser().parse_args(
+        ["ota", "server", "--postgres", "host=127.0.0.1 dbname=test user=postgres"]
+    )
+    args.provisioning_token = args.admin_token = "t" * 20
+
+    server, _ = build_server(args)
+    try:
+        assert server.db.vehicles() == []
+    finally:
+        server.db.close()
+        with psycopg.connect("host=127.0.0.1 dbname=test user=postgres", autocommit=True) as c:
+            c.execute(f"DROP SCHEMA {schema} CASCADE")

@@ -3,9 +3,9 @@
 ``evtwin ota demo [--json]`` runs the whole Uptane story in memory: release images, the car
 verifies them against both repositories and installs them, then a broken image rolls back.
 
-``evtwin ota server [--host 127.0.0.1] [--port 8080] [--db FILE] [--artifacts DIR]`` runs the
-OTA server (FastAPI on uvicorn, SQLite storage). The factory and release-engineer secrets come
-from ``--provisioning-token``/``--admin-token`` or the environment variables
+``evtwin ota server [--host H] [--port P] [--db FILE | --postgres DSN] [--artifacts DIR]``
+runs the OTA server (FastAPI on uvicorn; SQLite, or PostgreSQL in schema ``evtwin_ota``).
+The factory and release-engineer secrets come from ``--provisioning-token``/``--admin-token`` or the environment variables
 ``EVTWIN_OTA_PROVISIONING_TOKEN``/``EVTWIN_OTA_ADMIN_TOKEN``; missing ones are generated and
 printed once at start-up.
 
@@ -47,6 +47,9 @@ def register(subparsers: Any) -> None:
     server.add_argument("--port", type=int, default=8080)
     server.add_argument("--db", type=Path, default=Path("ota.sqlite"), help="SQLite file")
     server.add_argument(
+        "--postgres", metavar="DSN", help="use PostgreSQL instead of SQLite (libpq DSN)"
+    )
+    server.add_argument(
         "--artifacts", type=Path, default=None, help="directory for metadata and images"
     )
     server.add_argument("--provisioning-token", default=os.environ.get(_PROV_ENV))
@@ -71,7 +74,7 @@ def build_server(args: argparse.Namespace) -> tuple[OtaServer, dict[str, str]]:
     backend = OtaBackend.create(SystemClock(), store=store)
     server = OtaServer(
         backend,
-        OtaDatabase(args.db),
+        OtaDatabase.postgres(args.postgres) if args.postgres else OtaDatabase.sqlite(args.db),
         provisioning_token=args.provisioning_token,
         admin_token=args.admin_token,
     )

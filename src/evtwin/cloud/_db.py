@@ -63,7 +63,7 @@ class OtaDatabase:
         return cls(path)
 
     @classmethod
-    def postgres(cls, dsn: str, *, schema: str = "public") -> OtaDatabase:
+    def postgres(cls, dsn: str, *, schema: str = "evtwin_ota") -> OtaDatabase:
         """Connect to PostgreSQL (``host=127.0.0.1 dbname=test user=postgres``) in ``schema``.
 
         Raises:
