@@ -5,9 +5,9 @@ verifies them against both repositories and installs them, then a broken image r
 
 ``evtwin ota server [--host H] [--port P] [--db FILE | --postgres DSN] [--artifacts DIR]``
 runs the OTA server (FastAPI on uvicorn; SQLite, or PostgreSQL in schema ``evtwin_ota``).
-The factory and release-engineer secrets come from ``--provisioning-token``/``--admin-token`` or the environment variables
-``EVTWIN_OTA_PROVISIONING_TOKEN``/``EVTWIN_OTA_ADMIN_TOKEN``; missing ones are generated and
-printed once at start-up.
+The factory and release-engineer secrets come from ``--provisioning-token``/``--admin-token``
+or the environment variables ``EVTWIN_OTA_PROVISIONING_TOKEN``/``EVTWIN_OTA_ADMIN_TOKEN``;
+missing ones are generated and printed once at start-up.
 
 JSON output of ``demo`` (stable)::
 
