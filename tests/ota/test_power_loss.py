@@ -22,6 +22,7 @@ from .support import VIN, AttackFetcher, check_in, image, release
 
 BMS = "bms-0001"
 V1, V2 = image("bms 1.0.0"), image("bms 1.1.0")
+V2_BROKEN = image("bms 1.1.0 BROKEN")  # fails its health check
 
 
 class PowerCut(BaseException):
@@ -54,29 +55,32 @@ def make_ecu(
     )
 
 
-def staged_world(backend: OtaBackend, car: Primary) -> tuple[bytes, bytes, bytes]:
+def staged_world(backend: OtaBackend, car: Primary, new: bytes = V2) -> tuple[bytes, bytes, bytes]:
     """Director targets naming v1, then v2. Returns (director root, targets v1, targets v2)."""
     repo = backend.director.vehicle_repo(car.vin)
     release(backend, "bms-1.0.0.img", V1, "ds-bms-r2", 1)
     check_in(backend, car)
     targets_v1 = repo.role_bytes("targets")
     car.update()
-    release(backend, "bms-1.1.0.img", V2, "ds-bms-r2", 2)
+    release(backend, "bms-1.1.0.img", new, "ds-bms-r2", 2)
     check_in(backend, car)
     return repo.role_bytes("root"), targets_v1, repo.role_bytes("targets")
 
 
+@pytest.mark.parametrize(
+    ("new", "final"), [(V2, V2), (V2_BROKEN, V1)], ids=["healthy-image", "broken-image"]
+)
 def test_power_cut_at_every_install_step_never_bricks_the_ecu(
-    backend: OtaBackend, car: Primary, tmp_path: Path
+    backend: OtaBackend, car: Primary, tmp_path: Path, new: bytes, final: bytes
 ) -> None:
-    director_root, targets_v1, targets = staged_world(backend, car)
+    director_root, targets_v1, targets = staged_world(backend, car, new)
     steps: list[str] = []
     probe = make_ecu(tmp_path / "probe", director_root, backend, cut_at(0, steps))
     probe.install(targets_v1, V1, 1)
     steps.clear()
-    probe.install(targets, V2, 2)  # count the steps of a full update from v1 to v2
+    probe.install(targets, new, 2)  # count the durable steps of the update (or its rollback)
     total = len(steps)
-    assert total >= 6, steps
+    assert total == 6, steps
 
     outcomes: dict[str, int] = {"old": 0, "new": 0, "bricked": 0}
     for k in range(1, total + 1):
@@ -84,16 +88,17 @@ def test_power_cut_at_every_install_step_never_bricks_the_ecu(
         make_ecu(root, director_root, backend).install(targets_v1, V1, 1)
         seen: list[str] = []
         with pytest.raises(PowerCut):
-            make_ecu(root, director_root, backend, cut_at(k, seen)).install(targets, V2, 2)
+            make_ecu(root, director_root, backend, cut_at(k, seen)).install(targets, new, 2)
         restarted = make_ecu(root, director_root, backend)
         restarted.reboot()
         running = restarted.slots.read_active()
-        outcomes["old" if running == V1 else "new" if running == V2 else "bricked"] += 1
-        restarted.install(targets, V2, 2)  # the retry finishes the job
-        assert restarted.slots.read_active() == V2, f"retry after cut at {seen[-1]}"
+        outcomes["old" if running == V1 else "new" if running == new else "bricked"] += 1
+        restarted.install(targets, new, 2)  # the retry finishes the job
+        assert restarted.slots.read_active() == final, f"retry after cut at {seen[-1]}"
 
-    assert outcomes == {"old": outcomes["old"], "new": outcomes["new"], "bricked": 0}
-    assert outcomes["old"] > 0 and outcomes["new"] > 0  # cuts before and after the commit
+    assert outcomes["bricked"] == 0, outcomes
+    expected_new = 3 if final is new else 0  # cuts after "mark pending" boot the new slot
+    assert outcomes == {"old": total - expected_new, "new": expected_new, "bricked": 0}
 
 
 @pytest.mark.parametrize("chunk", [1, 3])
