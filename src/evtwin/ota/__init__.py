@@ -21,6 +21,7 @@ from evtwin.ota._image_repo import ImageRepository
 from evtwin.ota._inventory import EcuRecord, VehicleInventory
 from evtwin.ota._keys import RoleKeys, generate_signer
 from evtwin.ota._manifest import EcuVersionReport, InstalledImage, VehicleManifest
+from evtwin.ota._policy import Consent, InstallPolicy, VehicleConditions, install_blockers
 from evtwin.ota._primary import Primary, RepositoryUrls, UpdateReport
 from evtwin.ota._slots import BootOutcome, SlotStore
 from evtwin.ota._store import ArtifactStore, DirectoryStore, MemoryStore
@@ -39,6 +40,7 @@ __all__ = [
     "ArtifactStore",
     "BootOutcome",
     "Clock",
+    "Consent",
     "Director",
     "DirectoryStore",
     "Ecu",
@@ -49,6 +51,7 @@ __all__ = [
     "HttpConfig",
     "HttpFetcher",
     "ImageRepository",
+    "InstallPolicy",
     "InstalledImage",
     "ManualClock",
     "MemoryStore",
@@ -63,6 +66,7 @@ __all__ = [
     "SystemClock",
     "TufRepository",
     "UpdateReport",
+    "VehicleConditions",
     "VehicleInventory",
     "VehicleManifest",
     "WatchdogConfig",
@@ -70,5 +74,6 @@ __all__ = [
     "build_vehicle",
     "default_health_check",
     "generate_signer",
+    "install_blockers",
     "provision_vehicle",
 ]

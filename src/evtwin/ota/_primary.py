@@ -41,6 +41,7 @@ from evtwin.ota._ecu import Ecu
 from evtwin.ota._fetch import WatchdogConfig, WatchdogFetcher
 from evtwin.ota._image_repo import CUSTOM_HARDWARE_IDS, CUSTOM_RELEASE_COUNTER
 from evtwin.ota._manifest import VehicleManifest
+from evtwin.ota._policy import InstallPolicy, VehicleConditions, install_blockers
 from evtwin.ota._slots import BootOutcome
 from evtwin.ota._store import atomic_write
 
@@ -64,6 +65,7 @@ class UpdateReport:
     errors: dict[str, str] = field(default_factory=dict)
     transfers: dict[str, str] = field(default_factory=dict)  # "delta" or "full"
     delta_fallbacks: dict[str, str] = field(default_factory=dict)  # why a delta was not used
+    deferred: list[str] = field(default_factory=list)  # why nothing was installed this cycle
 
     @property
     def installed(self) -> list[str]:
@@ -170,8 +172,16 @@ class Primary:
             ecu_version_reports=reports,
         ).sign(self.ecu.signer)
 
-    def update(self) -> UpdateReport:
+    def update(
+        self,
+        conditions: VehicleConditions | None = None,
+        policy: InstallPolicy | None = None,
+    ) -> UpdateReport:
         """Run one full update cycle; see the module docstring.
+
+        With ``conditions``, images are verified and downloaded but installed only if
+        :func:`install_blockers` finds nothing against ``policy`` (default
+        :class:`InstallPolicy`); otherwise ``report.deferred`` says why.
 
         Raises:
             OtaMetadataError: either repository's metadata failed to verify.
@@ -182,12 +192,12 @@ class Primary:
             OtaRollbackError: an image's release counter is below the installed one.
         """
         try:
-            return self._update()
+            return self._update(conditions, policy or InstallPolicy())
         except OtaError as e:
             self.ecu.attacks_detected = f"{type(e).__name__}: {e}"
             raise
 
-    def _update(self) -> UpdateReport:
+    def _update(self, conditions: VehicleConditions | None, policy: InstallPolicy) -> UpdateReport:
         director = self._updater("director", self.urls.director_metadata, None)
         image = self._updater("image", self.urls.image_metadata, self.urls.image_targets)
         with tuf_errors("Director"):
@@ -219,6 +229,10 @@ class Primary:
                 full[p.target.path] = self._download(image, p.target, f"image {p.target.path!r}")
             images[p.ecu.serial] = full[p.target.path]
             report.transfers[p.ecu.serial] = "full"
+        if work and conditions is not None:
+            report.deferred = install_blockers(policy, conditions)
+            if report.deferred:
+                return report
         chain = self._director_root_chain()
         for p in work:
             try:
