@@ -3,7 +3,7 @@
 ``evtwin ota demo [--json]`` runs the whole Uptane story in memory: release images, the car
 verifies them against both repositories and installs them, then a broken image rolls back.
 
-``evtwin ota server [--host H] [--port P] [--db FILE | --postgres DSN] [--artifacts DIR]``
+``evtwin ota server [--host H] [--port P] [--db FILE | --postgres DSN] [--state DIR]``
 runs the OTA server (FastAPI on uvicorn; SQLite, or PostgreSQL in schema ``evtwin_ota``).
 The factory and release-engineer secrets come from ``--provisioning-token``/``--admin-token``
 or the environment variables ``EVTWIN_OTA_PROVISIONING_TOKEN``/``EVTWIN_OTA_ADMIN_TOKEN``;
@@ -27,7 +27,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evtwin.ota import DirectoryStore, MemoryStore, OtaBackend, SystemClock
+from evtwin.ota import OtaBackend, SystemClock
 from evtwin.ota._demo import run_demo
 
 if TYPE_CHECKING:
@@ -50,7 +50,10 @@ def register(subparsers: Any) -> None:
         "--postgres", metavar="DSN", help="use PostgreSQL instead of SQLite (libpq DSN)"
     )
     server.add_argument(
-        "--artifacts", type=Path, default=None, help="directory for metadata and images"
+        "--state",
+        type=Path,
+        default=None,
+        help="directory for keys, metadata and images (kept across restarts; default: memory)",
     )
     server.add_argument("--provisioning-token", default=os.environ.get(_PROV_ENV))
     server.add_argument("--admin-token", default=os.environ.get(_ADMIN_ENV))
@@ -70,8 +73,8 @@ def build_server(args: argparse.Namespace) -> tuple[OtaServer, dict[str, str]]:
         if not getattr(args, attr):
             generated[attr] = secrets.token_urlsafe(24)
             setattr(args, attr, generated[attr])
-    store = DirectoryStore(args.artifacts) if args.artifacts else MemoryStore()
-    backend = OtaBackend.create(SystemClock(), store=store)
+    clock = SystemClock()
+    backend = OtaBackend.open(args.state, clock) if args.state else OtaBackend.create(clock)
     server = OtaServer(
         backend,
         OtaDatabase.postgres(args.postgres) if args.postgres else OtaDatabase.sqlite(args.db),

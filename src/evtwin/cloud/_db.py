@@ -118,6 +118,13 @@ class OtaDatabase:
         rows = self._q("SELECT token_sha256 FROM vehicles WHERE vin = ?", (vin,))
         return str(rows[0][0]) if rows else None
 
+    def inventory(self, vin: str) -> dict[str, Any] | None:
+        rows = self._q("SELECT inventory_json FROM vehicles WHERE vin = ?", (vin,))
+        if not rows:
+            return None
+        inventory: dict[str, Any] = json.loads(rows[0][0])
+        return inventory
+
     def vehicles(self) -> list[str]:
         return [str(r[0]) for r in self._q("SELECT vin FROM vehicles ORDER BY vin")]
 

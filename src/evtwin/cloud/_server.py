@@ -60,6 +60,17 @@ class OtaServer:
         self._provisioning_sha = _sha256(provisioning_token)
         self._admin_sha = _sha256(admin_token)
         self._lock = threading.Lock()
+        self._restore()
+
+    def _restore(self) -> None:
+        """Reopen the repositories of vehicles registered before a restart."""
+        for vin in self.db.vehicles():
+            inventory = self.db.inventory(vin)
+            if inventory is None or vin in self.backend.director.registered:
+                continue
+            self.backend.director.restore_vehicle(
+                VehicleInventory.from_dict(inventory), self.db.latest_manifest(vin)
+            )
 
     # -- auth ----------------------------------------------------------------------------------
     @staticmethod

@@ -82,6 +82,33 @@ class Director:
         )
         return self._repos[vin].role_bytes("root")
 
+    def restore_vehicle(
+        self, inventory: VehicleInventory, last_manifest: Mapping[str, Any] | None = None
+    ) -> None:
+        """Reopen a registered vehicle's repository from the store (after a server restart).
+
+        ``last_manifest`` (as stored when it was received) restores what each ECU runs; its
+        signatures are checked again, its one-time nonce is not.
+        """
+        vin = inventory.vin
+        self._inventory[vin] = inventory
+        self._nonces[vin] = set()
+        self.installed[vin] = dict.fromkeys(inventory.ecus)
+        self._repos[vin] = TufRepository.load(
+            prefix=f"director/{vin}",
+            keys=self.keys,
+            store=self.store,
+            clock=self.clock,
+            expiry=self.expiry,
+        )
+        if last_manifest is not None:
+            self._record(vin, self._verify_manifest(vin, last_manifest, check_nonce=False))
+
+    @property
+    def registered(self) -> list[str]:
+        """VINs this Director serves."""
+        return sorted(self._inventory)
+
     def inventory(self, vin: str) -> VehicleInventory:
         try:
             return self._inventory[vin]
@@ -111,6 +138,13 @@ class Director:
             OtaInventoryError: unknown VIN or ECU.
             OtaManifestError: bad signature, wrong VIN, unknown or reused nonce.
         """
+        signed, reports = self._verify_manifest(vin, envelope, check_nonce=True)
+        self._record(vin, (signed, reports))
+        return signed
+
+    def _verify_manifest(
+        self, vin: str, envelope: Mapping[str, Any], *, check_nonce: bool
+    ) -> tuple[dict[str, Any], dict[str, EcuVersionReport]]:
         inv = self.inventory(vin)
         signed = verify_envelope(envelope, inv.ecu(inv.primary_serial).public_key)
         if signed.get("vin") != vin or signed.get("primary_ecu_serial") != inv.primary_serial:
@@ -119,9 +153,12 @@ class Director:
                 f"{signed.get('primary_ecu_serial')!r}, expected {vin} / {inv.primary_serial}"
             )
         nonce = signed.get("nonce")
-        if not isinstance(nonce, str) or nonce not in self._nonces[vin]:
-            raise OtaManifestError(f"manifest nonce {nonce!r} was not issued or is already used")
-        self._nonces[vin].discard(nonce)
+        if check_nonce:
+            if not isinstance(nonce, str) or nonce not in self._nonces[vin]:
+                raise OtaManifestError(
+                    f"manifest nonce {nonce!r} was not issued or is already used"
+                )
+            self._nonces[vin].discard(nonce)
         reports_raw = signed.get("ecu_version_reports")
         if not isinstance(reports_raw, dict):
             raise OtaManifestError("manifest has no ecu_version_reports object")
@@ -136,12 +173,16 @@ class Director:
             if report.nonce != nonce:
                 raise OtaManifestError(f"report of ECU {serial!r} carries a stale nonce")
             reports[serial] = report
-        for serial, report in reports.items():
+        return signed, reports
+
+    def _record(
+        self, vin: str, verified: tuple[dict[str, Any], dict[str, EcuVersionReport]]
+    ) -> None:
+        for serial, report in verified[1].items():
             self.installed[vin][serial] = report.installed
             self.install_failures.setdefault(vin, {})[serial] = report.install_failures
             if report.attacks_detected:
                 self.reported_attacks.setdefault(vin, {})[serial] = report.attacks_detected
-        return signed
 
     # -- targets -------------------------------------------------------------------------------
     def assign(self, vin: str, images: Mapping[str, str]) -> None:

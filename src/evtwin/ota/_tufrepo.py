@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Self
 
 from securesystemslib.signer import Signer
 from tuf.api.metadata import (
@@ -26,7 +26,7 @@ from tuf.api.metadata import (
 )
 from tuf.api.serialization.json import JSONSerializer
 
-from evtwin.errors import OtaKeyError
+from evtwin.errors import OtaKeyError, OtaMetadataError
 from evtwin.ota._clock import Clock
 from evtwin.ota._keys import RoleKeys
 from evtwin.ota._store import ArtifactStore
@@ -104,6 +104,50 @@ class TufRepository:
         )
         self._sign(self.root_md, self.keys[Root.type].signers)
         self.publish_targets(bump=False)
+
+    @classmethod
+    def load(
+        cls,
+        *,
+        prefix: str,
+        keys: Mapping[str, RoleKeys],
+        store: ArtifactStore,
+        clock: Clock,
+        expiry: ExpiryPolicy | None = None,
+    ) -> Self:
+        """Reopen a repository from the metadata it published to ``store`` (after a restart).
+
+        Raises:
+            OtaMetadataError: a role's metadata is missing or malformed in the store.
+            OtaKeyError: a role has no key set.
+        """
+        missing = [r for r in TOP_LEVEL_ROLES if r not in keys]
+        if missing:
+            raise OtaKeyError(f"repository {prefix!r} has no keys for role(s) {missing}")
+        self = cls.__new__(cls)
+        self.prefix = prefix
+        self.keys = dict(keys)
+        self.store = store
+        self.clock = clock
+        self.expiry = expiry or ExpiryPolicy()
+        loaded: dict[str, Metadata[Any]] = {}
+        for role in TOP_LEVEL_ROLES:
+            data = store.get(f"{prefix}/metadata/{role}.json")
+            if data is None:
+                raise OtaMetadataError(f"{prefix}/metadata/{role}.json is not in the store")
+            try:
+                loaded[role] = Metadata.from_bytes(data)
+            except Exception as e:  # DeserializationError and the like
+                raise OtaMetadataError(f"{prefix}/metadata/{role}.json: {e}") from e
+            if loaded[role].signed.type != role:
+                raise OtaMetadataError(
+                    f"{prefix}/metadata/{role}.json holds {loaded[role].signed.type!r}"
+                )
+        self.root_md = loaded[Root.type]
+        self.targets_md = loaded[Targets.type]
+        self.snapshot_md = loaded[Snapshot.type]
+        self.timestamp_md = loaded[Timestamp.type]
+        return self
 
     # -- reading -------------------------------------------------------------------------------
     @property

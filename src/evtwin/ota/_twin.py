@@ -18,9 +18,9 @@ from evtwin.ota._ecu import Ecu, HealthCheck, default_health_check
 from evtwin.ota._fetch import StoreFetcher, WatchdogConfig
 from evtwin.ota._image_repo import ImageRepository
 from evtwin.ota._inventory import EcuRecord, VehicleInventory
-from evtwin.ota._keys import RoleKeys, generate_signer
+from evtwin.ota._keys import RoleKeys, generate_signer, load_keys, save_keys
 from evtwin.ota._primary import Primary, RepositoryUrls
-from evtwin.ota._store import ArtifactStore, MemoryStore
+from evtwin.ota._store import ArtifactStore, DirectoryStore, MemoryStore
 from evtwin.ota._tufrepo import TOP_LEVEL_ROLES
 
 __all__ = [
@@ -84,6 +84,36 @@ class OtaBackend:
         director_keys = {role: RoleKeys.generate() for role in TOP_LEVEL_ROLES}
         director = Director(keys=director_keys, store=store, clock=clock, image_repo=image_repo)
         return cls(store=store, clock=clock, image_repo=image_repo, director=director)
+
+    @classmethod
+    def open(cls, state_dir: Path, clock: Clock) -> OtaBackend:
+        """A backend that survives restarts: artefacts and keys under ``state_dir``.
+
+        The first call creates fresh keys (saved owner-only under ``state_dir/keys``) and
+        repositories; later calls reopen them from the published metadata. Vehicles are
+        restored by the caller (:meth:`Director.restore_vehicle`), which holds the inventory.
+        In the twin the Image repository's offline keys sit there too; a production
+        deployment keeps them off the server.
+        """
+        store = DirectoryStore(state_dir / "artifacts")
+        image_keys_path = state_dir / "keys" / "image.keys.json"
+        director_keys_path = state_dir / "keys" / "director.keys.json"
+        if not image_keys_path.exists():
+            backend = cls.create(clock, store=store)
+            backend.save_keys(state_dir)
+            return backend
+        image_repo = ImageRepository.load(
+            prefix="image", keys=load_keys(image_keys_path), store=store, clock=clock
+        )
+        director = Director(
+            keys=load_keys(director_keys_path), store=store, clock=clock, image_repo=image_repo
+        )
+        return cls(store=store, clock=clock, image_repo=image_repo, director=director)
+
+    def save_keys(self, state_dir: Path) -> None:
+        """Save both repositories' key sets (call again after a rotation)."""
+        save_keys(state_dir / "keys" / "image.keys.json", self.image_repo.keys)
+        save_keys(state_dir / "keys" / "director.keys.json", self.director.keys)
 
     def fetcher(self) -> StoreFetcher:
         """An in-memory transport onto this backend's store."""
