@@ -52,6 +52,7 @@ def test_a_restarted_server_serves_the_same_repositories_and_vehicles(
     first.release("bms-1.0.0.img", b"BMS 1.0.0\n" * 100, ["ds-bms-r2"], 1)
     check_in(first, car)
     assert car.update().outcomes == {"bms-0001": BootOutcome.COMMITTED}
+    check_in(first, car)  # the server learns what the car now runs
 
     second = start(state, db, clock)  # the process restarts: same state dir, same database
     restored = second.backend.director.installed[VIN]["bms-0001"]
