@@ -5,9 +5,13 @@ Routes (JSON unless noted):
 - ``POST /api/v1/vehicles`` (``X-Provisioning-Token``): register an inventory; returns
   ``{vin, token, director_root, image_root}`` (roots as metadata JSON).
 - ``GET /api/v1/vehicles/{vin}/nonce`` (``Authorization: Bearer``): ``{nonce}``.
-- ``POST /api/v1/vehicles/{vin}/manifest`` (bearer): signed manifest; returns ``{assigned}``.
+- ``POST /api/v1/vehicles/{vin}/manifest`` (bearer): signed manifest; returns
+  ``{assigned, consent}``.
 - ``PUT /api/v1/images/{name}?hardware_id=…&release_counter=…`` (``X-Admin-Token``): raw
   image body; returns its targets entry.
+- ``POST /api/v1/campaigns`` (admin): create from a spec (see :class:`CampaignSpec`);
+  ``POST /api/v1/campaigns/{name}/{start|pause|resume|stop|cancel}``,
+  ``GET /api/v1/campaigns/{name}``: state, stage, per-outcome counts.
 - ``GET /director/{vin}/metadata/{file}`` (bearer), ``GET /image/metadata/{file}``: metadata.
 - ``GET /image/targets/{file}``: image bytes, with single-range ``Range`` support (206/416).
 """
@@ -98,9 +102,10 @@ def create_app(server: OtaServer) -> FastAPI:
         auth_vehicle(vin, authorization)
         body = await _json_body(request)
         try:
-            return {"assigned": server.check_in(vin, body)}
+            assigned = server.check_in(vin, body)
         except (OtaManifestError, OtaInventoryError) as e:
             raise HTTPException(400, str(e)) from e
+        return {"assigned": assigned, "consent": server.consent_for(vin)}
 
     @app.put("/api/v1/images/{name}", status_code=201)
     async def release(
@@ -121,6 +126,45 @@ def create_app(server: OtaServer) -> FastAPI:
             return server.release(name, data, hardware_id, release_counter)
         except OtaError as e:
             raise HTTPException(400, str(e)) from e
+
+    def admin(token: str | None) -> None:
+        try:
+            server.authenticate_admin(token)
+        except OtaAuthError as e:
+            raise HTTPException(401, str(e)) from e
+
+    @app.post("/api/v1/campaigns", status_code=201)
+    async def create_campaign(
+        request: Request, x_admin_token: Annotated[str | None, Header()] = None
+    ) -> dict[str, Any]:
+        admin(x_admin_token)
+        spec = await _json_body(request)
+        try:
+            return server.create_campaign(spec)
+        except OtaError as e:
+            raise HTTPException(409 if "already exists" in str(e) else 400, str(e)) from e
+
+    @app.get("/api/v1/campaigns/{name}")
+    def campaign_status(
+        name: str, x_admin_token: Annotated[str | None, Header()] = None
+    ) -> dict[str, Any]:
+        admin(x_admin_token)
+        try:
+            return server.campaign_action(name, "status")
+        except OtaError as e:
+            raise HTTPException(404, str(e)) from e
+
+    @app.post("/api/v1/campaigns/{name}/{action}")
+    def campaign_action(
+        name: str, action: str, x_admin_token: Annotated[str | None, Header()] = None
+    ) -> dict[str, Any]:
+        admin(x_admin_token)
+        if name not in server.campaigns:
+            raise HTTPException(404, f"no campaign {name!r}")
+        try:
+            return server.campaign_action(name, action)
+        except OtaError as e:
+            raise HTTPException(409, str(e)) from e
 
     def artefact(path: str) -> bytes:
         data = server.artefact(path)

@@ -15,13 +15,15 @@ import hashlib
 import hmac
 import secrets
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from evtwin.cloud._campaigns import Campaign, CampaignSpec, CampaignState, VehicleOutcome
 from evtwin.cloud._db import OtaDatabase
 from evtwin.errors import OtaAuthError, OtaError, OtaInventoryError
 from evtwin.ota import OtaBackend, VehicleInventory
+from evtwin.ota._image_repo import CUSTOM_HARDWARE_IDS
 
 __all__ = ["OtaServer", "VehicleCredentials"]
 
@@ -60,6 +62,7 @@ class OtaServer:
         self._provisioning_sha = _sha256(provisioning_token)
         self._admin_sha = _sha256(admin_token)
         self._lock = threading.Lock()
+        self.campaigns: dict[str, Campaign] = {}
         self._restore()
 
     def _restore(self) -> None:
@@ -117,13 +120,105 @@ class OtaServer:
     def check_in(self, vin: str, manifest: dict[str, Any]) -> dict[str, str]:
         """Verify and store a manifest; assign new images. Returns the new assignments.
 
+        With campaigns, images come only from the campaigns that offer them to this vehicle
+        now (and its results move those campaigns on); without, each ECU gets the newest
+        image released for its hardware ID.
+
         Raises:
             OtaManifestError: bad signature, replayed nonce, inconsistent reports.
         """
         with self._lock:
             self.backend.director.receive_manifest(vin, manifest)
             self.db.add_manifest(vin, manifest, self.backend.clock.now())
+            if self.campaigns:
+                return self._campaign_check_in(vin)
             return self.backend.director.assign_latest(vin)
+
+    # -- campaigns -----------------------------------------------------------------------------
+    def create_campaign(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """Create a campaign (state ``draft``) over the vehicles registered now.
+
+        Raises:
+            OtaError: malformed spec, duplicate name, or an image that is not released for
+                the hardware ID it is listed under.
+        """
+        parsed = CampaignSpec.from_dict(spec)
+        with self._lock:
+            if parsed.name in self.campaigns:
+                raise OtaError(f"campaign {parsed.name!r} already exists")
+            for hw, name in parsed.images.items():
+                image = self.backend.image_repo.get_image(name)
+                if image is None or hw not in image.custom.get(CUSTOM_HARDWARE_IDS, []):
+                    raise OtaError(f"image {name!r} is not released for hardware {hw!r}")
+            campaign = Campaign.create(parsed, self.db.vehicles())
+            self.campaigns[parsed.name] = campaign
+            return campaign.status()
+
+    def campaign_action(self, name: str, action: str) -> dict[str, Any]:
+        """``start``, ``pause``, ``resume``, ``stop`` (emergency) or ``cancel``; or ``status``."""
+        with self._lock:
+            campaign = self.campaigns.get(name)
+            if campaign is None:
+                raise OtaError(f"no campaign {name!r}")
+            moves: dict[str, Callable[[], None]] = {
+                "start": campaign.start,
+                "pause": campaign.pause,
+                "resume": campaign.resume,
+                "stop": campaign.stop,
+                "cancel": campaign.cancel,
+                "status": lambda: None,
+            }
+            if action not in moves:
+                raise OtaError(f"campaign action {action!r} is not one of {sorted(moves)}")
+            moves[action]()
+            return campaign.status()
+
+    def consent_for(self, vin: str) -> str:
+        """The consent mode of the campaign offering this vehicle images (default required)."""
+        with self._lock:
+            for c in self.campaigns.values():
+                if c.active and c.outcomes.get(vin) is VehicleOutcome.OFFERED:
+                    return c.spec.consent
+        return "required"
+
+    def _campaign_check_in(self, vin: str) -> dict[str, str]:
+        director = self.backend.director
+        inv = director.inventory(vin)
+        now = self.backend.clock.now()
+        assign: dict[str, str] = {}
+        for c in self.campaigns.values():
+            wanted = {
+                serial: c.spec.images[ecu.hardware_id]
+                for serial, ecu in inv.ecus.items()
+                if ecu.hardware_id in c.spec.images
+            }
+            if not wanted or vin not in c.group:
+                continue
+            if c.outcomes.get(vin) is VehicleOutcome.OFFERED:
+                c.report(vin, self._outcome(vin, wanted))
+            if c.offered_to(vin, now):
+                for serial, image in wanted.items():
+                    running = director.installed[vin].get(serial)
+                    if running is None or running.filepath != image:
+                        assign[serial] = image
+            elif c.state in (CampaignState.STOPPED, CampaignState.CANCELLED):
+                director.withdraw(vin, [s for s in wanted if s not in assign])
+        if assign:
+            director.assign(vin, assign)
+        return assign
+
+    def _outcome(self, vin: str, wanted: dict[str, str]) -> VehicleOutcome:
+        director = self.backend.director
+        failures = director.install_failures.get(vin, {})
+        if any(image in failures.get(serial, ()) for serial, image in wanted.items()):
+            return VehicleOutcome.FAILED
+        running = director.installed[vin]
+        if all(
+            (r := running.get(serial)) is not None and r.filepath == image
+            for serial, image in wanted.items()
+        ):
+            return VehicleOutcome.SUCCEEDED
+        return VehicleOutcome.OFFERED
 
     def release(
         self, name: str, data: bytes, hardware_ids: Sequence[str], release_counter: int

@@ -10,7 +10,7 @@ repository shares the Director's key sets. Director targets carry Uptane custom 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tuf.api.metadata import TargetFile
@@ -195,6 +195,7 @@ class Director:
         inv = self.inventory(vin)
         repo = self._repos[vin]
         targets = repo.targets_md.signed.targets
+        before = {path: t.to_dict() for path, t in targets.items()}
         for serial, name in images.items():
             ecu = inv.ecu(serial)
             image = self.image_repo.get_image(name)
@@ -216,7 +217,24 @@ class Director:
                 entry.unrecognized_fields["custom"] = {CUSTOM_ECU_IDENTIFIERS: {}}
                 targets[name] = entry
             entry.custom[CUSTOM_ECU_IDENTIFIERS][serial] = {"hardwareId": ecu.hardware_id}
-        repo.refresh_all()
+        if {path: t.to_dict() for path, t in targets.items()} != before:
+            repo.refresh_all()  # a new targets version only when something changed
+
+    def withdraw(self, vin: str, serials: Sequence[str]) -> list[str]:
+        """Remove any image assigned to these ECUs (a stopped campaign). Returns those removed."""
+        repo = self.vehicle_repo(vin)
+        targets = repo.targets_md.signed.targets
+        removed = []
+        for path in list(targets):
+            ids: dict[str, Any] = targets[path].custom[CUSTOM_ECU_IDENTIFIERS]
+            for serial in serials:
+                if ids.pop(serial, None) is not None:
+                    removed.append(serial)
+            if not ids:
+                del targets[path]
+        if removed:
+            repo.refresh_all()
+        return sorted(removed)
 
     def assign_latest(self, vin: str) -> dict[str, str]:
         """Assign each ECU the newest released image for its hardware ID, if it runs another.
