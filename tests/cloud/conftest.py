@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 
 from evtwin.cloud import OtaDatabase, OtaServer, create_app
@@ -54,3 +57,20 @@ def server(db: OtaDatabase) -> Iterator[OtaServer]:
 @pytest.fixture
 def client(server: OtaServer) -> TestClient:
     return TestClient(create_app(server))
+
+
+@pytest.fixture
+def base_url(server: OtaServer) -> Iterator[str]:
+    config = uvicorn.Config(create_app(server), host="127.0.0.1", port=0, log_level="warning")
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    for _ in range(500):  # bounded wait for start-up, not a timing assertion
+        if uv.started:
+            break
+        time.sleep(0.01)
+    assert uv.started, "uvicorn did not start"
+    port = uv.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    uv.should_exit = True
+    thread.join(timeout=10)

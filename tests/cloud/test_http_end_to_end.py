@@ -2,39 +2,18 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import urllib3
-import uvicorn
 
-from evtwin.cloud import OtaServer, create_app
+from evtwin.cloud import OtaServer
 from evtwin.errors import OtaDownloadError
 from evtwin.ota import BootOutcome, OtaCloudClient, build_vehicle
 
 from .conftest import ADMIN, PROVISIONING
 
 VIN = "SALDS27A1RA000042"
-
-
-@pytest.fixture
-def base_url(server: OtaServer) -> Iterator[str]:
-    config = uvicorn.Config(create_app(server), host="127.0.0.1", port=0, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    for _ in range(500):  # bounded wait for start-up, not a timing assertion
-        if uv.started:
-            break
-        time.sleep(0.01)
-    assert uv.started, "uvicorn did not start"
-    port = uv.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(timeout=10)
 
 
 def release_over_http(base_url: str, name: str, data: bytes, hw: str, counter: int) -> None:

@@ -9,6 +9,12 @@ The factory and release-engineer secrets come from ``--provisioning-token``/``--
 or the environment variables ``EVTWIN_OTA_PROVISIONING_TOKEN``/``EVTWIN_OTA_ADMIN_TOKEN``;
 missing ones are generated and printed once at start-up.
 
+``evtwin ota release IMAGE --hardware-id H --release-counter N`` and
+``evtwin ota campaign create|start|status|pause|resume|stop|cancel NAME`` call a running
+server's admin API (``--server URL``, ``--admin-token`` or ``EVTWIN_OTA_ADMIN_TOKEN``);
+``--json`` prints the server's answer (campaign: ``{name, state, stage, stage_percent,
+group_size, vehicles: {offered, succeeded, failed}, pause_reason, consent}``).
+
 JSON output of ``demo`` (stable)::
 
     {"vin": str,
@@ -27,6 +33,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from evtwin.errors import OtaError
 from evtwin.ota import OtaBackend, SystemClock
 from evtwin.ota._demo import run_demo
 
@@ -58,6 +65,38 @@ def register(subparsers: Any) -> None:
     server.add_argument("--provisioning-token", default=os.environ.get(_PROV_ENV))
     server.add_argument("--admin-token", default=os.environ.get(_ADMIN_ENV))
     server.set_defaults(func=_server)
+
+    def admin_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--server", default="http://127.0.0.1:8080", help="OTA server URL")
+        p.add_argument("--admin-token", default=os.environ.get(_ADMIN_ENV))
+        p.add_argument("--json", action="store_true", help="print the server's JSON answer")
+
+    release = sub.add_parser("release", help="publish an image in the Image repository")
+    release.add_argument("image", type=Path, help="image file")
+    release.add_argument("--name", help="target name (default: the file name)")
+    release.add_argument("--hardware-id", action="append", required=True, dest="hardware_ids")
+    release.add_argument("--release-counter", type=int, required=True)
+    admin_args(release)
+    release.set_defaults(func=_release)
+
+    campaign = sub.add_parser("campaign", help="create and steer update campaigns")
+    csub = campaign.add_subparsers(dest="campaign_command", metavar="ACTION", required=True)
+    create = csub.add_parser("create", help="create a campaign (state draft)")
+    create.add_argument("name")
+    create.add_argument(
+        "--image", action="append", required=True, metavar="HW_ID=IMAGE", help="repeatable"
+    )
+    create.add_argument("--vin-prefix", action="append", default=None)
+    create.add_argument("--stages", default="1,10,50,100", help="cumulative %% per stage")
+    create.add_argument("--consent", choices=["required", "forced", "download_only"])
+    create.add_argument("--window", metavar="START-END", help="maintenance window, UTC hours")
+    admin_args(create)
+    create.set_defaults(func=_campaign_create)
+    for action in ("start", "status", "pause", "resume", "stop", "cancel"):
+        p = csub.add_parser(action, help=f"{action} a campaign")
+        p.add_argument("name")
+        admin_args(p)
+        p.set_defaults(func=_campaign_action, action=action)
 
 
 _PROV_ENV = "EVTWIN_OTA_PROVISIONING_TOKEN"
@@ -115,4 +154,68 @@ def _demo(args: argparse.Namespace) -> int:
             print(f"{serial:<10} {'(factory)':<16} -")
         else:
             print(f"{serial:<10} {running['image']:<16} {running['release_counter']}")
+    return 0
+
+
+def _admin(args: argparse.Namespace) -> Any:
+    from evtwin.cloud import AdminClient
+
+    if not args.admin_token:
+        raise OtaError(f"no admin token: pass --admin-token or set {_ADMIN_ENV}")
+    return AdminClient(args.server, args.admin_token)
+
+
+def _print_campaign(status: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(status, indent=2))
+        return
+    v = status["vehicles"]
+    print(
+        f"{status['name']}: {status['state']}, stage {status['stage']} "
+        f"({status['stage_percent']:g} % of {status['group_size']} vehicles); "
+        f"offered {v['offered']}, succeeded {v['succeeded']}, failed {v['failed']}"
+    )
+    if status["pause_reason"]:
+        print(f"paused: {status['pause_reason']}")
+
+
+def _release(args: argparse.Namespace) -> int:
+    try:
+        data = args.image.read_bytes()
+    except OSError as e:
+        raise OtaError(f"cannot read image {args.image}: {e}") from e
+    name = args.name or args.image.name
+    out = _admin(args).release(name, data, args.hardware_ids, args.release_counter)
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        print(f"released {name} ({out['length']} bytes, sha256 {out['hashes']['sha256'][:16]}…)")
+    return 0
+
+
+def _campaign_create(args: argparse.Namespace) -> int:
+    images = {}
+    for item in args.image:
+        hw, sep, image = item.partition("=")
+        if not sep or not hw or not image:
+            raise OtaError(f"--image {item!r} must be HW_ID=IMAGE")
+        images[hw] = image
+    spec: dict[str, Any] = {"name": args.name, "images": images}
+    try:
+        spec["stages_percent"] = [float(x) for x in args.stages.split(",")]
+        if args.window:
+            start, end = args.window.split("-")
+            spec["window_utc_hours"] = [int(start), int(end)]
+    except ValueError as e:
+        raise OtaError(f"bad --stages {args.stages!r} or --window {args.window!r}: {e}") from e
+    if args.vin_prefix:
+        spec["vin_prefixes"] = args.vin_prefix
+    if args.consent:
+        spec["consent"] = args.consent
+    _print_campaign(_admin(args).create_campaign(spec), args.json)
+    return 0
+
+
+def _campaign_action(args: argparse.Namespace) -> int:
+    _print_campaign(_admin(args).campaign(args.name, args.action), args.json)
     return 0

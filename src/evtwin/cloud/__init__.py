@@ -5,6 +5,7 @@ A separate process that cars reach over HTTP; it never imports vehicle internals
 
 from __future__ import annotations
 
+from evtwin.cloud._admin import AdminClient
 from evtwin.cloud._app import create_app
 from evtwin.cloud._campaigns import Campaign, CampaignSpec, CampaignState, VehicleOutcome
 from evtwin.cloud._db import OtaDatabase
@@ -12,6 +13,7 @@ from evtwin.cloud._range import parse_range
 from evtwin.cloud._server import OtaServer, VehicleCredentials
 
 __all__ = [
+    "AdminClient",
     "Campaign",
     "CampaignSpec",
     "CampaignState",
