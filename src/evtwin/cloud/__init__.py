@@ -10,6 +10,7 @@ from evtwin.cloud._app import create_app
 from evtwin.cloud._campaigns import Campaign, CampaignSpec, CampaignState, VehicleOutcome
 from evtwin.cloud._db import OtaDatabase
 from evtwin.cloud._range import parse_range
+from evtwin.cloud._s3 import S3Config, S3Store
 from evtwin.cloud._server import OtaServer, VehicleCredentials
 
 __all__ = [
@@ -19,6 +20,8 @@ __all__ = [
     "CampaignState",
     "OtaDatabase",
     "OtaServer",
+    "S3Config",
+    "S3Store",
     "VehicleCredentials",
     "VehicleOutcome",
     "create_app",
