@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from evtwin.cli.main import build_parser
+from evtwin.cli.ota_cmd import build_server
 from evtwin.cloud import S3Config, S3Store
 from evtwin.errors import OtaError
 from evtwin.ota import BootOutcome, ManualClock, OtaBackend, provision_vehicle
@@ -56,3 +58,23 @@ def test_a_car_updates_from_repositories_published_to_s3(s3: S3Store, tmp_path: 
 
     assert report.outcomes == {"bms-0001": BootOutcome.COMMITTED}, report.errors
     assert s3.get("image/metadata/1.root.json") is not None
+
+
+def test_ota_server_command_can_keep_artefacts_in_s3(
+    seaweedfs_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EVTWIN_OTA_S3_ACCESS_KEY", S3_ACCESS)
+    monkeypatch.setenv("EVTWIN_OTA_S3_SECRET_KEY", S3_SECRET)
+    args = build_parser().parse_args(
+        ["ota", "server", "--db", str(tmp_path / "ota.sqlite"), "--state", str(tmp_path / "st"),
+         "--s3-endpoint", seaweedfs_endpoint, "--s3-bucket", f"srv-{uuid.uuid4().hex[:8]}"]
+    )  # fmt: skip
+    args.provisioning_token = args.admin_token = "t" * 20
+
+    server, _ = build_server(args)
+    server.release("ivi-1.img", b"IVI\n" * 10, ["ds-infotainment-r3"], 1)
+
+    assert isinstance(server.backend.store, S3Store)
+    assert server.artefact("image/metadata/timestamp.json") is not None
+    assert not (tmp_path / "st" / "artifacts").exists()
+    server.db.close()

@@ -4,7 +4,8 @@
 verifies them against both repositories and installs them, then a broken image rolls back.
 
 ``evtwin ota server [--host H] [--port P] [--db FILE | --postgres DSN] [--state DIR]``
-runs the OTA server (FastAPI on uvicorn; SQLite, or PostgreSQL in schema ``evtwin_ota``).
+runs the OTA server (FastAPI on uvicorn; SQLite, or PostgreSQL in schema ``evtwin_ota``;
+artefacts in memory, under ``--state``, or in S3 with ``--s3-endpoint URL --s3-bucket B``).
 The factory and release-engineer secrets come from ``--provisioning-token``/``--admin-token``
 or the environment variables ``EVTWIN_OTA_PROVISIONING_TOKEN``/``EVTWIN_OTA_ADMIN_TOKEN``;
 missing ones are generated and printed once at start-up.
@@ -62,6 +63,8 @@ def register(subparsers: Any) -> None:
         default=None,
         help="directory for keys, metadata and images (kept across restarts; default: memory)",
     )
+    server.add_argument("--s3-endpoint", help=f"artefacts in S3 (keys from {_S3_ENV}_*)")
+    server.add_argument("--s3-bucket", default="evtwin-ota")
     server.add_argument("--provisioning-token", default=os.environ.get(_PROV_ENV))
     server.add_argument("--admin-token", default=os.environ.get(_ADMIN_ENV))
     server.set_defaults(func=_server)
@@ -101,6 +104,7 @@ def register(subparsers: Any) -> None:
 
 _PROV_ENV = "EVTWIN_OTA_PROVISIONING_TOKEN"
 _ADMIN_ENV = "EVTWIN_OTA_ADMIN_TOKEN"
+_S3_ENV = "EVTWIN_OTA_S3"  # _ACCESS_KEY, _SECRET_KEY
 
 
 def build_server(args: argparse.Namespace) -> tuple[OtaServer, dict[str, str]]:
@@ -113,7 +117,27 @@ def build_server(args: argparse.Namespace) -> tuple[OtaServer, dict[str, str]]:
             generated[attr] = secrets.token_urlsafe(24)
             setattr(args, attr, generated[attr])
     clock = SystemClock()
-    backend = OtaBackend.open(args.state, clock) if args.state else OtaBackend.create(clock)
+    store = None
+    if args.s3_endpoint:
+        from evtwin.cloud import S3Config, S3Store
+
+        access = os.environ.get(f"{_S3_ENV}_ACCESS_KEY")
+        secret = os.environ.get(f"{_S3_ENV}_SECRET_KEY")
+        if not access or not secret:
+            raise OtaError(f"--s3-endpoint needs {_S3_ENV}_ACCESS_KEY and {_S3_ENV}_SECRET_KEY")
+        store = S3Store(
+            S3Config(
+                endpoint=args.s3_endpoint,
+                bucket=args.s3_bucket,
+                access_key=access,
+                secret_key=secret,
+            )
+        )
+        store.create_bucket()
+    if args.state:
+        backend = OtaBackend.open(args.state, clock, store=store)
+    else:
+        backend = OtaBackend.create(clock, store=store)
     server = OtaServer(
         backend,
         OtaDatabase.postgres(args.postgres) if args.postgres else OtaDatabase.sqlite(args.db),

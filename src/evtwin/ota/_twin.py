@@ -86,8 +86,11 @@ class OtaBackend:
         return cls(store=store, clock=clock, image_repo=image_repo, director=director)
 
     @classmethod
-    def open(cls, state_dir: Path, clock: Clock) -> OtaBackend:
-        """A backend that survives restarts: artefacts and keys under ``state_dir``.
+    def open(
+        cls, state_dir: Path, clock: Clock, *, store: ArtifactStore | None = None
+    ) -> OtaBackend:
+        """A backend that survives restarts: keys under ``state_dir``, artefacts there too
+        unless ``store`` (e.g. an S3 bucket) is given.
 
         The first call creates fresh keys (saved owner-only under ``state_dir/keys``) and
         repositories; later calls reopen them from the published metadata. Vehicles are
@@ -95,7 +98,7 @@ class OtaBackend:
         In the twin the Image repository's offline keys sit there too; a production
         deployment keeps them off the server.
         """
-        store = DirectoryStore(state_dir / "artifacts")
+        store = store if store is not None else DirectoryStore(state_dir / "artifacts")
         image_keys_path = state_dir / "keys" / "image.keys.json"
         director_keys_path = state_dir / "keys" / "director.keys.json"
         if not image_keys_path.exists():
