@@ -95,6 +95,9 @@ def test_power_cut_at_every_install_step_never_bricks_the_ecu(
         outcomes["old" if running == V1 else "new" if running == new else "bricked"] += 1
         restarted.install(targets, new, 2)  # the retry finishes the job
         assert restarted.slots.read_active() == final, f"retry after cut at {seen[-1]}"
+        running_after = restarted.slots.active
+        report = restarted.version_report("n")["signed"]["installed_image"]  # what it tells
+        assert running_after is not None and report["filepath"] == running_after.filepath
 
     assert outcomes["bricked"] == 0, outcomes
     expected_new = 3 if final is new else 0  # cuts after "mark pending" boot the new slot
@@ -138,6 +141,9 @@ def test_power_cut_during_download_leaves_nothing_installed_and_the_retry_succee
 
     assert report.outcomes == {BMS: BootOutcome.COMMITTED}
     assert again.ecus[BMS].slots.read_active() == big
+    check_in(backend, again)  # and the server's view follows the car's
+    seen = backend.director.installed[VIN][BMS]
+    assert seen is not None and seen.filepath == "bms-2.0.0.img"
 
 
 def provision_again(
