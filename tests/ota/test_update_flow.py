@@ -86,3 +86,26 @@ def test_image_that_failed_its_health_check_is_not_retried_and_the_director_move
     assert reassigned == {"inv-0001": "inv-3.0.0.img"}  # back to what it runs
     assert report.outcomes == {} and report.errors == {}
     assert check_in(backend, car) == {}
+
+
+def test_status_shows_what_each_ecu_runs_and_what_failed(backend: OtaBackend, car: Primary) -> None:
+    release(backend, "inv-3.0.0.img", image("inv 3.0.0"), "ds-inverter-r1", 3)
+    check_in(backend, car)
+    car.update()
+    release(backend, "inv-3.1.0.img", image("inv 3.1.0 BROKEN"), "ds-inverter-r1", 4)
+    check_in(backend, car)
+    car.update()
+
+    status = car.status()
+
+    assert status["vin"] == car.vin
+    assert status["ecus"]["inv-0001"] == {
+        "hardware_id": "ds-inverter-r1",
+        "image": "inv-3.0.0.img",
+        "release_counter": 3,
+        "pending": None,
+        "boot_attempts": 0,
+        "failed_images": ["inv-3.1.0.img"],
+        "last_error": "",
+    }
+    assert status["ecus"]["bms-0001"]["image"] is None

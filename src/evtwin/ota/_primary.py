@@ -162,6 +162,27 @@ class Primary:
         pin_reference_time(updater, self.clock)
         return updater
 
+    def status(self) -> dict[str, Any]:
+        """What every ECU runs, as a stable JSON object for signals, the screen and the CLI.
+
+        ``{"vin", "ecus": {serial: {"hardware_id", "image", "release_counter", "pending",
+        "boot_attempts", "failed_images", "last_error"}}}`` (``image``/``pending`` are target
+        names or ``null``; ``release_counter`` is ``null`` on a factory-empty ECU).
+        """
+        ecus = {}
+        for serial, ecu in sorted(self.ecus.items()):
+            active, pending = ecu.slots.active, ecu.slots.pending
+            ecus[serial] = {
+                "hardware_id": ecu.hardware_id,
+                "image": active.filepath if active else None,
+                "release_counter": active.release_counter if active else None,
+                "pending": pending.filepath if pending else None,
+                "boot_attempts": ecu.slots.boot_attempts,
+                "failed_images": sorted(ecu.failed_images()),
+                "last_error": ecu.attacks_detected,
+            }
+        return {"vin": self.vin, "ecus": ecus}
+
     def manifest(self, nonce: str) -> dict[str, Any]:
         """The signed vehicle version manifest, each ECU's report signed by that ECU."""
         reports = {serial: ecu.version_report(nonce) for serial, ecu in self.ecus.items()}
