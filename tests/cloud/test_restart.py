@@ -64,3 +64,18 @@ def test_a_restarted_server_serves_the_same_repositories_and_vehicles(
     assert assigned == {"bms-0001": "bms-1.1.0.img"}
     assert report.outcomes == {"bms-0001": BootOutcome.COMMITTED}, report.errors
     assert (state / "keys" / "image.keys.json").stat().st_mode & 0o077 == 0
+
+
+def test_campaigns_survive_a_restart(tmp_path: Path, db: OtaDatabase) -> None:
+    clock = ManualClock()
+    state = tmp_path / "state"
+    first = start(state, db, clock)
+    first.release("bms-2.1.0.img", b"BMS 2.1.0\n" * 10, ["ds-bms-r2"], 21)
+    first.create_campaign({"name": "c1", "images": {"ds-bms-r2": "bms-2.1.0.img"}})
+    first.campaign_action("c1", "start")
+    first.campaign_action("c1", "pause")
+
+    second = start(state, db, clock)
+
+    assert second.campaign_action("c1", "status")["state"] == "paused"
+    assert second.campaign_action("c1", "resume")["state"] == "running"

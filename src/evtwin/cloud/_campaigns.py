@@ -108,6 +108,18 @@ class CampaignSpec:
         except (KeyError, TypeError, ValueError, IndexError) as e:
             raise OtaError(f"malformed campaign: {e}") from e
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "images": dict(self.images),
+            "vin_prefixes": list(self.vin_prefixes),
+            "stages_percent": list(self.stages_percent),
+            "min_success_ratio": self.min_success_ratio,
+            "max_failure_ratio": self.max_failure_ratio,
+            "consent": self.consent,
+            "window_utc_hours": list(self.window_utc_hours) if self.window_utc_hours else None,
+        }
+
     def targets(self, vin: str) -> bool:
         return any(vin.startswith(p) for p in self.vin_prefixes)
 
@@ -136,6 +148,31 @@ class Campaign:
         members = [v for v in vins if spec.targets(v)]
         members.sort(key=lambda v: hashlib.sha256(f"{spec.name}/{v}".encode()).hexdigest())
         return cls(spec=spec, group=members)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything needed to resume the campaign after a server restart."""
+        return {
+            "spec": self.spec.to_dict(),
+            "group": list(self.group),
+            "state": self.state.value,
+            "stage": self.stage,
+            "outcomes": {vin: o.value for vin, o in self.outcomes.items()},
+            "pause_reason": self.pause_reason,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Campaign:
+        try:
+            return cls(
+                spec=CampaignSpec.from_dict(d["spec"]),
+                group=[str(v) for v in d["group"]],
+                state=CampaignState(d["state"]),
+                stage=int(d["stage"]),
+                outcomes={str(v): VehicleOutcome(o) for v, o in d["outcomes"].items()},
+                pause_reason=str(d["pause_reason"]),
+            )
+        except (KeyError, TypeError, ValueError) as e:
+            raise OtaError(f"malformed stored campaign: {e}") from e
 
     # -- operator ------------------------------------------------------------------------------
     def _move(self, allowed_from: tuple[CampaignState, ...], to: CampaignState) -> None:

@@ -33,7 +33,11 @@ CREATE TABLE IF NOT EXISTS manifests (
     received_at TEXT NOT NULL,
     manifest_json TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS manifests_vin ON manifests(vin, id)
+CREATE INDEX IF NOT EXISTS manifests_vin ON manifests(vin, id);
+CREATE TABLE IF NOT EXISTS campaigns (
+    name TEXT PRIMARY KEY,
+    campaign_json TEXT NOT NULL
+)
 """
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -142,6 +146,18 @@ class OtaDatabase:
             return None
         manifest: dict[str, Any] = json.loads(rows[0][0])
         return manifest
+
+    def save_campaign(self, name: str, campaign: dict[str, Any]) -> None:
+        """Insert or replace a campaign's stored state."""
+        self._q(
+            "INSERT INTO campaigns VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET campaign_json = excluded.campaign_json",
+            (name, json.dumps(campaign, sort_keys=True)),
+        )
+
+    def campaigns(self) -> list[dict[str, Any]]:
+        rows = self._q("SELECT campaign_json FROM campaigns ORDER BY name")
+        return [json.loads(r[0]) for r in rows]
 
     def manifest_count(self, vin: str) -> int:
         return int(self._q("SELECT COUNT(*) FROM manifests WHERE vin = ?", (vin,))[0][0])

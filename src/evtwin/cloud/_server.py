@@ -66,7 +66,10 @@ class OtaServer:
         self._restore()
 
     def _restore(self) -> None:
-        """Reopen the repositories of vehicles registered before a restart."""
+        """Reopen the repositories of vehicles registered before a restart, and campaigns."""
+        for stored in self.db.campaigns():
+            campaign = Campaign.from_dict(stored)
+            self.campaigns[campaign.spec.name] = campaign
         for vin in self.db.vehicles():
             inventory = self.db.inventory(vin)
             if inventory is None or vin in self.backend.director.registered:
@@ -152,6 +155,7 @@ class OtaServer:
                     raise OtaError(f"image {name!r} is not released for hardware {hw!r}")
             campaign = Campaign.create(parsed, self.db.vehicles())
             self.campaigns[parsed.name] = campaign
+            self.db.save_campaign(parsed.name, campaign.to_dict())
             return campaign.status()
 
     def campaign_action(self, name: str, action: str) -> dict[str, Any]:
@@ -171,6 +175,8 @@ class OtaServer:
             if action not in moves:
                 raise OtaError(f"campaign action {action!r} is not one of {sorted(moves)}")
             moves[action]()
+            if action != "status":
+                self.db.save_campaign(name, campaign.to_dict())
             return campaign.status()
 
     def consent_for(self, vin: str) -> str:
@@ -205,6 +211,9 @@ class OtaServer:
                 director.withdraw(vin, [s for s in wanted if s not in assign])
         if assign:
             director.assign(vin, assign)
+        for c in self.campaigns.values():
+            if vin in c.group:
+                self.db.save_campaign(c.spec.name, c.to_dict())
         return assign
 
     def _outcome(self, vin: str, wanted: dict[str, str]) -> VehicleOutcome:
