@@ -128,3 +128,27 @@ def test_image_download_supports_byte_ranges(client: TestClient) -> None:
 
 def test_unknown_metadata_is_a_404(client: TestClient) -> None:
     assert client.get("/image/metadata/99.root.json").status_code == 404
+
+
+def test_oversized_json_body_is_refused_with_413(client: TestClient) -> None:
+    token = register(client)
+    huge = b"{" + b" " * (1024 * 1024 + 10) + b"}"
+
+    resp = client.post(
+        f"/api/v1/vehicles/{VIN}/manifest",
+        content=huge,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+
+    assert resp.status_code == 413
+
+
+def test_unknown_vehicle_and_wrong_token_look_the_same(client: TestClient) -> None:
+    register(client)
+    bad = {"Authorization": "Bearer wrong"}
+
+    unknown = client.get("/api/v1/vehicles/SALDS27A1RA999999/nonce", headers=bad)
+    wrong = client.get(f"/api/v1/vehicles/{VIN}/nonce", headers=bad)
+
+    assert unknown.status_code == wrong.status_code == 401
+    assert unknown.json()["detail"].split(":")[1] == wrong.json()["detail"].split(":")[1]

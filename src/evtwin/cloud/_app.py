@@ -45,10 +45,22 @@ def _bearer(authorization: str | None) -> str | None:
     return None
 
 
+async def _capped_body(request: Request, cap_bytes: int) -> bytes:
+    """The request body, refused (413) as soon as it grows past ``cap_bytes``."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > cap_bytes:
+        raise HTTPException(413, f"body of {declared} bytes exceeds {cap_bytes}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > cap_bytes:
+            raise HTTPException(413, f"body exceeds {cap_bytes} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def _json_body(request: Request) -> dict[str, Any]:
-    body = await request.body()
-    if len(body) > _MAX_JSON_BYTES:
-        raise HTTPException(413, f"body of {len(body)} bytes exceeds {_MAX_JSON_BYTES}")
+    body = await _capped_body(request, _MAX_JSON_BYTES)
     try:
         data = json.loads(body)
     except ValueError as e:
@@ -119,9 +131,7 @@ def create_app(server: OtaServer) -> FastAPI:
             server.authenticate_admin(x_admin_token)
         except OtaAuthError as e:
             raise HTTPException(401, str(e)) from e
-        data = await request.body()
-        if len(data) > _MAX_IMAGE_BYTES:
-            raise HTTPException(413, f"image of {len(data)} bytes exceeds {_MAX_IMAGE_BYTES}")
+        data = await _capped_body(request, _MAX_IMAGE_BYTES)
         try:
             return server.release(name, data, hardware_id, release_counter)
         except OtaError as e:

@@ -81,10 +81,11 @@ class OtaServer:
     # -- auth ----------------------------------------------------------------------------------
     @staticmethod
     def _check(given: str | None, expected_sha: str | None, what: str) -> None:
+        # One message for every failure, so an unknown VIN and a wrong token look the same.
         if given is None or expected_sha is None:
-            raise OtaAuthError(f"{what}: no credentials")
+            raise OtaAuthError(f"{what}: not authorized")
         if not hmac.compare_digest(_sha256(given), expected_sha):
-            raise OtaAuthError(f"{what}: wrong credentials")
+            raise OtaAuthError(f"{what}: not authorized")
 
     def authenticate_vehicle(self, vin: str, token: str | None) -> None:
         """Raises OtaAuthError unless ``token`` is the one issued to ``vin``."""
