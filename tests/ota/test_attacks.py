@@ -15,6 +15,7 @@ from evtwin.errors import (
     OtaConsensusError,
     OtaDownloadError,
     OtaImageError,
+    OtaKeyError,
     OtaManifestError,
     OtaMetadataError,
     OtaRollbackError,
@@ -357,3 +358,31 @@ def test_director_root_rotation_is_followed_by_primary_and_secondaries(
 
     assert report.outcomes == {BMS: BootOutcome.COMMITTED}, report.errors
     assert car.ecus[BMS].trusted_root.signed.version == 3
+
+
+def test_a_revoked_offline_key_no_longer_counts_toward_the_threshold(
+    backend: OtaBackend, car: Primary
+) -> None:
+    repo = backend.image_repo
+    k1, _k2, k3 = repo.keys["targets"].signers
+    release(backend, "bms-1.0.0.img", image("bms 1.0.0"), "ds-bms-r2", 1)
+    check_in(backend, car)
+    car.update()  # the car trusts k1, k2, k3 (2 of 3)
+    repo.revoke_key("targets", k3.public_key.keyid)  # k3 leaked
+    release(backend, "bms-1.1.0.img", image("bms 1.1.0"), "ds-bms-r2", 2)
+    check_in(backend, car)
+    assert car.update().outcomes == {BMS: BootOutcome.COMMITTED}  # k1 + k2 still release
+
+    repo.publish_targets(targets_signers=[k1, k3])  # the thief and one honest key
+
+    with pytest.raises(OtaMetadataError, match="UnsignedMetadataError"):
+        car.update()
+
+
+def test_revoking_below_the_threshold_is_refused(backend: OtaBackend) -> None:
+    repo = backend.image_repo
+    k1, k2, _ = repo.keys["targets"].signers
+    repo.revoke_key("targets", k1.public_key.keyid)
+
+    with pytest.raises(OtaKeyError, match="rotate in new keys"):
+        repo.revoke_key("targets", k2.public_key.keyid)

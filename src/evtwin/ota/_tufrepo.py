@@ -230,6 +230,23 @@ class TufRepository:
         """Re-sign targets, snapshot and timestamp with fresh expiry (a periodic online job)."""
         self.publish_targets(bump=True)
 
+    def revoke_key(self, role: str, keyid: str) -> None:
+        """Revoke one (compromised) key of ``role``; the role keeps its threshold.
+
+        Raises:
+            OtaKeyError: unknown key, or too few keys left for the threshold.
+        """
+        current = self.keys.get(role)
+        if current is None or keyid not in current.keyids:
+            raise OtaKeyError(f"key {keyid[:12]}… is not a {role!r} key")
+        left = tuple(s for s in current.signers if s.public_key.keyid != keyid)
+        if len(left) < current.threshold:
+            raise OtaKeyError(
+                f"revoking {keyid[:12]}… leaves {len(left)} {role!r} key(s) for a threshold "
+                f"of {current.threshold}: rotate in new keys instead"
+            )
+        self.rotate_keys(role, RoleKeys(signers=left, threshold=current.threshold))
+
     def rotate_keys(self, role: str, new_keys: RoleKeys) -> None:
         """Replace every key of ``role`` (and its threshold) with ``new_keys``; revoke the old.
 
