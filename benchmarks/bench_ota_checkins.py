@@ -4,8 +4,8 @@ Each check-in is the real protocol: fetch a nonce, build a manifest signed by 5 
 the Primary key, upload it; the server verifies 6 ed25519 signatures, stores it (SQLite or
 PostgreSQL) and answers with the Director's assignments. The car's signing (one manifest per
 nonce, so it cannot be pre-computed) runs in the same process and is included. Bounded:
-``--cars`` cars × ``--rounds`` check-ins each; HTTP uses one uvicorn worker and 8 client
-threads.
+``--cars`` cars × ``--rounds`` check-ins each. Over HTTP the server is ``evtwin ota server``
+in its own process (one uvicorn worker) and the cars are 8 client threads in this one.
 
     .venv/bin/python benchmarks/bench_ota_checkins.py --cars 20 --rounds 10
 """
@@ -13,18 +13,27 @@ threads.
 from __future__ import annotations
 
 import argparse
-import json
+import os
+import socket
+import subprocess
+import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import urllib3
-import uvicorn
 
-from evtwin.cloud import OtaDatabase, OtaServer, create_app
-from evtwin.ota import ManualClock, OtaBackend, Primary, Registration, StoreFetcher, build_vehicle
+from evtwin.cloud import OtaDatabase, OtaServer
+from evtwin.ota import (
+    ManualClock,
+    OtaBackend,
+    OtaCloudClient,
+    Primary,
+    Registration,
+    StoreFetcher,
+    build_vehicle,
+)
 
 TOKENS = {"provisioning_token": "p" * 20, "admin_token": "a" * 20}
 
@@ -60,34 +69,50 @@ def in_process(server: OtaServer, cars: list[Primary], rounds: int) -> float:
     return len(cars) * rounds / (time.perf_counter() - t0)
 
 
-def over_http(server: OtaServer, cars: list[Primary], tokens: dict[str, str], rounds: int) -> float:
-    uv = uvicorn.Server(uvicorn.Config(create_app(server), port=0, log_level="warning"))
-    threading.Thread(target=uv.run, daemon=True).start()
-    while not uv.started:
-        time.sleep(0.01)
-    base = f"http://127.0.0.1:{uv.servers[0].sockets[0].getsockname()[1]}"
-    pool = urllib3.PoolManager(maxsize=8)
-
-    def one(car: Primary) -> None:
-        auth = {"Authorization": f"Bearer {tokens[car.vin]}"}
-        r = pool.request("GET", f"{base}/api/v1/vehicles/{car.vin}/nonce", headers=auth)
-        nonce = json.loads(r.data)["nonce"]
-        body = json.dumps(car.manifest(nonce)).encode()
-        r = pool.request(
-            "POST",
-            f"{base}/api/v1/vehicles/{car.vin}/manifest",
-            body=body,
-            headers={**auth, "Content-Type": "application/json"},
-        )
-        assert r.status == 200, r.data
-
-    t0 = time.perf_counter()
-    with ThreadPoolExecutor(8) as ex:
-        for _ in range(rounds):
-            list(ex.map(one, cars))
-    rate = len(cars) * rounds / (time.perf_counter() - t0)
-    uv.should_exit = True
-    return rate
+def over_http(cars_n: int, rounds: int, root: Path, db_args: list[str]) -> float:
+    """The server in its own process (``evtwin ota server``), cars in this one over loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "EVTWIN_OTA_PROVISIONING_TOKEN": TOKENS["provisioning_token"],
+           "EVTWIN_OTA_ADMIN_TOKEN": TOKENS["admin_token"]}  # fmt: skip
+    evtwin = Path(sys.executable).parent / "evtwin"
+    proc = subprocess.Popen(
+        [evtwin, "ota", "server", "--port", str(port), *db_args],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib3.request("GET", f"{base}/healthz", retries=False)
+                break
+            except urllib3.exceptions.HTTPError:
+                time.sleep(0.05)
+        clock = ManualClock()
+        cars, clients = [], {}
+        for i in range(cars_n):
+            vin = f"SALDS27A1RB{i:06d}"
+            client = OtaCloudClient(base)
+            clients[vin] = client
+            cars.append(
+                build_vehicle(
+                    vin=vin,
+                    root_dir=root / "http" / vin,
+                    register=lambda inv, c=client: c.register(inv, TOKENS["provisioning_token"]),
+                    urls=client.urls(vin),
+                    fetcher=client.fetcher(),
+                    clock=clock,
+                )
+            )
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(8) as ex:
+            for _ in range(rounds):
+                list(ex.map(lambda car: clients[car.vin].check_in(car), cars))
+        return len(cars) * rounds / (time.perf_counter() - t0)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def main() -> None:
@@ -97,18 +122,28 @@ def main() -> None:
     parser.add_argument("--postgres", metavar="DSN", help="also measure on PostgreSQL")
     args = parser.parse_args()
     engines = {"sqlite": lambda d: OtaDatabase.sqlite(d / "ota.sqlite")}
+    http_args = {"sqlite": lambda d: ["--db", str(d / "http.sqlite")]}
     if args.postgres:
         engines["postgres"] = lambda d: OtaDatabase.postgres(args.postgres, schema="ota_bench")
+        http_args["postgres"] = lambda d: [
+            "--postgres", args.postgres, "--postgres-schema", "ota_bench_http"
+        ]  # fmt: skip
     print(f"{'engine':<10}{'in process [/s]':>18}{'HTTP loopback [/s]':>20}{'goal [/s]':>12}")
     for name, open_db in engines.items():
         with tempfile.TemporaryDirectory() as tmp:
             d = Path(tmp)
             server = OtaServer(OtaBackend.create(ManualClock()), open_db(d), **TOKENS)
-            cars, tokens = fleet(server, args.cars, d)
+            cars, _ = fleet(server, args.cars, d)
             a = in_process(server, cars, args.rounds)
-            b = over_http(server, cars, tokens, args.rounds)
+            b = over_http(args.cars, args.rounds, d, http_args[name](d))
             print(f"{name:<10}{a:>18.0f}{b:>20.0f}{2000:>12}")
             server.db.close()
+    if args.postgres:  # leave the shared database as found
+        import psycopg
+
+        with psycopg.connect(args.postgres, autocommit=True) as conn:
+            for schema in ("ota_bench", "ota_bench_http"):
+                conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
 if __name__ == "__main__":

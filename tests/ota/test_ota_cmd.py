@@ -17,7 +17,6 @@ import urllib3
 
 from evtwin.cli.main import build_parser, main
 from evtwin.cli.ota_cmd import build_server
-from evtwin.cloud import OtaDatabase
 
 
 def test_ota_demo_json_shows_commit_then_automatic_rollback(
@@ -83,13 +82,12 @@ def test_ota_server_generates_missing_secrets(tmp_path: Path) -> None:
     server.db.close()
 
 
-def test_ota_server_can_store_in_postgres(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ota_server_can_store_in_postgres() -> None:
     schema = f"ota_test_{uuid.uuid4().hex[:12]}"
-    real = OtaDatabase.postgres
-    monkeypatch.setattr(OtaDatabase, "postgres", staticmethod(lambda dsn: real(dsn, schema=schema)))
     args = build_parser().parse_args(
-        ["ota", "server", "--postgres", "host=127.0.0.1 dbname=test user=postgres"]
-    )
+        ["ota", "server", "--postgres", "host=127.0.0.1 dbname=test user=postgres",
+         "--postgres-schema", schema]
+    )  # fmt: skip
     args.provisioning_token = args.admin_token = "t" * 20
 
     server, _ = build_server(args)

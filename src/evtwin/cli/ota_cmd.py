@@ -63,6 +63,7 @@ def register(subparsers: Any) -> None:
         default=None,
         help="directory for keys, metadata and images (kept across restarts; default: memory)",
     )
+    server.add_argument("--postgres-schema", default="evtwin_ota")
     server.add_argument("--s3-endpoint", help=f"artefacts in S3 (keys from {_S3_ENV}_*)")
     server.add_argument("--s3-bucket", default="evtwin-ota")
     server.add_argument("--provisioning-token", default=os.environ.get(_PROV_ENV))
@@ -140,7 +141,9 @@ def build_server(args: argparse.Namespace) -> tuple[OtaServer, dict[str, str]]:
         backend = OtaBackend.create(clock, store=store)
     server = OtaServer(
         backend,
-        OtaDatabase.postgres(args.postgres) if args.postgres else OtaDatabase.sqlite(args.db),
+        OtaDatabase.postgres(args.postgres, schema=args.postgres_schema)
+        if args.postgres
+        else OtaDatabase.sqlite(args.db),
         provisioning_token=args.provisioning_token,
         admin_token=args.admin_token,
     )
