@@ -58,6 +58,7 @@ class OtaDatabase:
         try:
             conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")  # an acknowledged write survives a power cut
         except sqlite3.Error as e:
             raise OtaError(f"cannot open OTA database {path}: {e}") from e
         self._setup(conn, "?", "INTEGER", sqlite3.IntegrityError)
