@@ -97,3 +97,25 @@ def test_ota_server_can_store_in_postgres() -> None:
         server.db.close()
         with psycopg.connect("host=127.0.0.1 dbname=test user=postgres", autocommit=True) as c:
             c.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def test_keys_init_then_server_signs_with_those_keys(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = tmp_path / "state"
+    assert main(["ota", "keys", "init", "--state", str(state), "--offline-keys", "5",
+                 "--threshold", "3", "--json"]) == 0  # fmt: skip
+    summary = json.loads(capsys.readouterr().out)
+    assert main(["ota", "keys", "init", "--state", str(state)]) == 2  # never overwrites
+    args = build_parser().parse_args(
+        ["ota", "server", "--db", str(tmp_path / "ota.sqlite"), "--state", str(state)]
+    )
+    args.provisioning_token = args.admin_token = "t" * 20
+
+    server, _ = build_server(args)
+    root = server.backend.image_repo.root_md.signed
+
+    assert root.roles["targets"].threshold == 3
+    assert sorted(root.roles["targets"].keyids) == sorted(summary["image"]["targets"]["keyids"])
+    assert "refusing to overwrite" in capsys.readouterr().err
+    server.db.close()

@@ -10,6 +10,10 @@ The factory and release-engineer secrets come from ``--provisioning-token``/``--
 or the environment variables ``EVTWIN_OTA_PROVISIONING_TOKEN``/``EVTWIN_OTA_ADMIN_TOKEN``;
 missing ones are generated and printed once at start-up.
 
+``evtwin ota keys init --state DIR [--offline-keys N --threshold K]`` generates the key sets
+(Image root/targets K-of-N offline, online snapshot/timestamp and Director keys) that
+``server --state DIR`` then signs with; ``--json``: ``{repo: {role: {threshold, keyids}}}``.
+
 ``evtwin ota release IMAGE --hardware-id H --release-counter N`` and
 ``evtwin ota campaign create|start|status|pause|resume|stop|cancel NAME`` call a running
 server's admin API (``--server URL``, ``--admin-token`` or ``EVTWIN_OTA_ADMIN_TOKEN``);
@@ -74,6 +78,15 @@ def register(subparsers: Any) -> None:
         p.add_argument("--server", default="http://127.0.0.1:8080", help="OTA server URL")
         p.add_argument("--admin-token", default=os.environ.get(_ADMIN_ENV))
         p.add_argument("--json", action="store_true", help="print the server's JSON answer")
+
+    keys = sub.add_parser("keys", help="repository signing keys")
+    ksub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    kinit = ksub.add_parser("init", help="generate the key sets a server --state DIR uses")
+    kinit.add_argument("--state", type=Path, required=True, help="server state directory")
+    kinit.add_argument("--offline-keys", type=int, default=3, help="Image root/targets keys")
+    kinit.add_argument("--threshold", type=int, default=2, help="signatures required of them")
+    kinit.add_argument("--json", action="store_true")
+    kinit.set_defaults(func=_keys_init)
 
     release = sub.add_parser("release", help="publish an image in the Image repository")
     release.add_argument("image", type=Path, help="image file")
@@ -245,4 +258,31 @@ def _campaign_create(args: argparse.Namespace) -> int:
 
 def _campaign_action(args: argparse.Namespace) -> int:
     _print_campaign(_admin(args).campaign(args.name, args.action), args.json)
+    return 0
+
+
+def _keys_init(args: argparse.Namespace) -> int:
+    from evtwin.ota._keys import save_keys
+    from evtwin.ota._twin import generate_keys, key_paths
+
+    paths = key_paths(args.state)
+    existing = [str(p) for p in paths if p.exists()]
+    if existing:
+        raise OtaError(f"keys already exist ({', '.join(existing)}): refusing to overwrite")
+    image_keys, director_keys = generate_keys(args.offline_keys, args.threshold)
+    save_keys(paths[0], image_keys)
+    save_keys(paths[1], director_keys)
+    summary: dict[str, dict[str, dict[str, Any]]] = {
+        repo: {r: {"threshold": k.threshold, "keyids": k.keyids} for r, k in keys.items()}
+        for repo, keys in (("image", image_keys), ("director", director_keys))
+    }
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return 0
+    print(f"{'repository':<10} {'role':<10} {'k of n':<7} key ids")
+    for repo, roles in summary.items():
+        for role, info in roles.items():
+            ids = ", ".join(i[:12] for i in info["keyids"])
+            print(f"{repo:<10} {role:<10} {info['threshold']} of {len(info['keyids']):<3} {ids}")
+    print(f"saved (owner-only) to {paths[0].parent}")
     return 0

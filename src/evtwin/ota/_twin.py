@@ -30,6 +30,8 @@ __all__ = [
     "Register",
     "Registration",
     "build_vehicle",
+    "generate_keys",
+    "key_paths",
     "provision_vehicle",
 ]
 
@@ -52,6 +54,25 @@ DEFENDER_SPORT_ECUS: tuple[EcuSpec, ...] = (
 )
 
 
+def key_paths(state_dir: Path) -> tuple[Path, Path]:
+    """Where the Image repository's and the Director's key sets are kept."""
+    return state_dir / "keys" / "image.keys.json", state_dir / "keys" / "director.keys.json"
+
+
+def generate_keys(
+    offline_keys: int = 3, offline_threshold: int = 2
+) -> tuple[dict[str, RoleKeys], dict[str, RoleKeys]]:
+    """Fresh key sets: Image root and targets ``offline_threshold``-of-``offline_keys``; one
+    online key each for Image snapshot/timestamp and for every Director role."""
+    image_keys = {
+        "root": RoleKeys.generate(offline_keys, offline_threshold),
+        "targets": RoleKeys.generate(offline_keys, offline_threshold),
+        "snapshot": RoleKeys.generate(),
+        "timestamp": RoleKeys.generate(),
+    }
+    return image_keys, {role: RoleKeys.generate() for role in TOP_LEVEL_ROLES}
+
+
 @dataclass
 class OtaBackend:
     """The cloud side: a store, an Image repository and a Director sharing one clock."""
@@ -69,19 +90,13 @@ class OtaBackend:
         store: ArtifactStore | None = None,
         offline_keys: int = 3,
         offline_threshold: int = 2,
+        keys: tuple[dict[str, RoleKeys], dict[str, RoleKeys]] | None = None,
     ) -> OtaBackend:
-        """Fresh keys: Image root and targets ``offline_threshold``-of-``offline_keys``;
-        one online key each for Image snapshot/timestamp and every Director role."""
+        """New repositories with ``keys`` (Image, Director) or fresh ones from
+        :func:`generate_keys`."""
         store = store if store is not None else MemoryStore()
-        offline = RoleKeys.generate(offline_keys, offline_threshold)
-        image_keys = {
-            "root": offline,
-            "targets": RoleKeys.generate(offline_keys, offline_threshold),
-            "snapshot": RoleKeys.generate(),
-            "timestamp": RoleKeys.generate(),
-        }
+        image_keys, director_keys = keys or generate_keys(offline_keys, offline_threshold)
         image_repo = ImageRepository(keys=image_keys, store=store, clock=clock)
-        director_keys = {role: RoleKeys.generate() for role in TOP_LEVEL_ROLES}
         director = Director(keys=director_keys, store=store, clock=clock, image_repo=image_repo)
         return cls(store=store, clock=clock, image_repo=image_repo, director=director)
 
@@ -92,31 +107,31 @@ class OtaBackend:
         """A backend that survives restarts: keys under ``state_dir``, artefacts there too
         unless ``store`` (e.g. an S3 bucket) is given.
 
-        The first call creates fresh keys (saved owner-only under ``state_dir/keys``) and
-        repositories; later calls reopen them from the published metadata. Vehicles are
-        restored by the caller (:meth:`Director.restore_vehicle`), which holds the inventory.
-        In the twin the Image repository's offline keys sit there too; a production
-        deployment keeps them off the server.
+        Keys come from ``state_dir/keys`` (made by ``evtwin ota keys init``, or generated and
+        saved owner-only on first use). Repositories are reopened from their published
+        metadata, or created if nothing is published yet. Vehicles are restored by the caller
+        (:meth:`Director.restore_vehicle`), which holds the inventory. In the twin the Image
+        repository's offline keys sit there too; a production deployment keeps them off the
+        server.
         """
         store = store if store is not None else DirectoryStore(state_dir / "artifacts")
-        image_keys_path = state_dir / "keys" / "image.keys.json"
-        director_keys_path = state_dir / "keys" / "director.keys.json"
+        image_keys_path, director_keys_path = key_paths(state_dir)
         if not image_keys_path.exists():
             backend = cls.create(clock, store=store)
             backend.save_keys(state_dir)
             return backend
-        image_repo = ImageRepository.load(
-            prefix="image", keys=load_keys(image_keys_path), store=store, clock=clock
-        )
-        director = Director(
-            keys=load_keys(director_keys_path), store=store, clock=clock, image_repo=image_repo
-        )
+        keys = (load_keys(image_keys_path), load_keys(director_keys_path))
+        if store.get("image/metadata/root.json") is None:
+            return cls.create(clock, store=store, keys=keys)
+        image_repo = ImageRepository.load(prefix="image", keys=keys[0], store=store, clock=clock)
+        director = Director(keys=keys[1], store=store, clock=clock, image_repo=image_repo)
         return cls(store=store, clock=clock, image_repo=image_repo, director=director)
 
     def save_keys(self, state_dir: Path) -> None:
         """Save both repositories' key sets (call again after a rotation)."""
-        save_keys(state_dir / "keys" / "image.keys.json", self.image_repo.keys)
-        save_keys(state_dir / "keys" / "director.keys.json", self.director.keys)
+        image_path, director_path = key_paths(state_dir)
+        save_keys(image_path, self.image_repo.keys)
+        save_keys(director_path, self.director.keys)
 
     def fetcher(self) -> StoreFetcher:
         """An in-memory transport onto this backend's store."""
