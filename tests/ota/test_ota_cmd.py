@@ -119,3 +119,25 @@ def test_keys_init_then_server_signs_with_those_keys(
     assert sorted(root.roles["targets"].keyids) == sorted(summary["image"]["targets"]["keyids"])
     assert "refusing to overwrite" in capsys.readouterr().err
     server.db.close()
+
+
+def test_status_of_a_car_read_from_its_storage(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from evtwin.ota import ManualClock, OtaBackend, provision_vehicle
+
+    backend = OtaBackend.create(ManualClock())
+    car = provision_vehicle(backend, vin="SALDS27A1RA000005", root_dir=tmp_path / "car")
+    backend.image_repo.add_image(
+        "bms-1.0.0.img", b"BMS\n" * 64, hardware_ids=["ds-bms-r2"], release_counter=1
+    )
+    backend.director.assign_latest(car.vin)
+    car.update()
+
+    assert main(["ota", "status", "--car", str(tmp_path / "car"), "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status == car.status()
+    assert status["ecus"]["bms-0001"]["image"] == "bms-1.0.0.img"
+    assert main(["ota", "status", "--car", str(tmp_path / "car")]) == 0
+    assert "bms-1.0.0.img" in capsys.readouterr().out
+    assert main(["ota", "status", "--car", str(tmp_path)]) == 2

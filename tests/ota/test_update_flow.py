@@ -100,6 +100,7 @@ def test_status_shows_what_each_ecu_runs_and_what_failed(backend: OtaBackend, ca
 
     assert status["vin"] == car.vin
     assert status["ecus"]["inv-0001"] == {
+        "serial": "inv-0001",
         "hardware_id": "ds-inverter-r1",
         "image": "inv-3.0.0.img",
         "release_counter": 3,

@@ -10,6 +10,10 @@ The factory and release-engineer secrets come from ``--provisioning-token``/``--
 or the environment variables ``EVTWIN_OTA_PROVISIONING_TOKEN``/``EVTWIN_OTA_ADMIN_TOKEN``;
 missing ones are generated and printed once at start-up.
 
+``evtwin ota status --car DIR [--json]`` shows what each ECU of a car runs, read from the
+car's storage: ``{"vin", "ecus": {serial: {"serial", "hardware_id", "image",
+"release_counter", "pending", "boot_attempts", "failed_images", "last_error"}}}``.
+
 ``evtwin ota keys init --state DIR [--offline-keys N --threshold K]`` generates the key sets
 (Image root/targets K-of-N offline, online snapshot/timestamp and Director keys) that
 ``server --state DIR`` then signs with; ``--json``: ``{repo: {role: {threshold, keyids}}}``.
@@ -78,6 +82,11 @@ def register(subparsers: Any) -> None:
         p.add_argument("--server", default="http://127.0.0.1:8080", help="OTA server URL")
         p.add_argument("--admin-token", default=os.environ.get(_ADMIN_ENV))
         p.add_argument("--json", action="store_true", help="print the server's JSON answer")
+
+    status = sub.add_parser("status", help="what each ECU of a car runs (from its storage)")
+    status.add_argument("--car", type=Path, required=True, help="the car's storage directory")
+    status.add_argument("--json", action="store_true", help="print the documented JSON object")
+    status.set_defaults(func=_status)
 
     keys = sub.add_parser("keys", help="repository signing keys")
     ksub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
@@ -285,4 +294,23 @@ def _keys_init(args: argparse.Namespace) -> int:
             ids = ", ".join(i[:12] for i in info["keyids"])
             print(f"{repo:<10} {role:<10} {info['threshold']} of {len(info['keyids']):<3} {ids}")
     print(f"saved (owner-only) to {paths[0].parent}")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from evtwin.ota import vehicle_status
+
+    status = vehicle_status(args.car)
+    if args.json:
+        print(json.dumps(status, indent=2))
+        return 0
+    print(f"Vehicle {status['vin']}")
+    print(f"{'ECU':<10} {'hardware':<20} {'image':<18} {'counter':>7}  pending / last error")
+    for serial, ecu in status["ecus"].items():
+        counter = "-" if ecu["release_counter"] is None else str(ecu["release_counter"])
+        note = ecu["pending"] or ecu["last_error"] or ""
+        print(
+            f"{serial:<10} {ecu['hardware_id']:<20} {ecu['image'] or '(factory)':<18} "
+            f"{counter:>7}  {note}"
+        )
     return 0

@@ -20,7 +20,7 @@ from securesystemslib.signer import Signer
 from tuf.api.exceptions import RepositoryError
 from tuf.api.metadata import Metadata, Root, TargetFile, Targets
 
-from evtwin.errors import OtaImageError, OtaMetadataError, OtaRollbackError
+from evtwin.errors import OtaImageError, OtaMetadataError, OtaRollbackError, OtaSlotError
 from evtwin.ota._clock import Clock
 from evtwin.ota._delta import apply_delta
 from evtwin.ota._director import CUSTOM_ECU_IDENTIFIERS
@@ -28,7 +28,7 @@ from evtwin.ota._manifest import EcuVersionReport, InstalledImage
 from evtwin.ota._slots import BootOutcome, FaultHook, SlotStore
 from evtwin.ota._store import atomic_write
 
-__all__ = ["Ecu", "HealthCheck", "default_health_check"]
+__all__ = ["Ecu", "HealthCheck", "default_health_check", "ecu_status"]
 
 HealthCheck = Callable[[bytes], bool]
 
@@ -74,10 +74,31 @@ class Ecu:
         self._root_path = root_dir / "director_root.json"
         self._targets_version_path = root_dir / "director_targets_version"
         self._failed_path = root_dir / "failed_images.json"
+        self._error_path = root_dir / "last_error.txt"
         if not self._root_path.exists():
             self._parse_root(director_root)
             atomic_write(self._root_path, director_root)
-        self.attacks_detected = ""
+        identity = root_dir / "ecu.json"
+        if not identity.exists():
+            atomic_write(
+                identity, json.dumps({"serial": serial, "hardware_id": hardware_id}).encode()
+            )
+
+    @property
+    def attacks_detected(self) -> str:
+        """The last verification failure seen by this ECU ('' if none); kept on disk."""
+        try:
+            return self._error_path.read_text()
+        except FileNotFoundError:
+            return ""
+
+    @attacks_detected.setter
+    def attacks_detected(self, message: str) -> None:
+        atomic_write(self._error_path, message.encode())
+
+    def status(self) -> dict[str, Any]:
+        """This ECU's state (see :func:`ecu_status`)."""
+        return ecu_status(self.root_dir)
 
     # -- trust ---------------------------------------------------------------------------------
     @staticmethod
@@ -271,6 +292,45 @@ class Ecu:
             attacks_detected=self.attacks_detected,
             install_failures=tuple(sorted(self.failed_images())),
         ).sign(self.signer)
+
+
+def ecu_status(root_dir: Path) -> dict[str, Any]:
+    """An ECU's state read from its storage alone (no keys needed), as stable JSON:
+    ``{"serial", "hardware_id", "image", "release_counter", "pending", "boot_attempts",
+    "failed_images", "last_error"}``; ``image``/``pending`` are target names or ``null``.
+
+    Raises:
+        OtaSlotError: the directory holds no ECU or its state is corrupt.
+    """
+
+    def read_json(name: str, default: Any) -> Any:
+        try:
+            return json.loads((root_dir / name).read_bytes())
+        except FileNotFoundError:
+            return default
+        except ValueError as e:
+            raise OtaSlotError(f"{root_dir / name} is corrupt: {e}") from e
+
+    identity = read_json("ecu.json", None)
+    if not isinstance(identity, dict):
+        raise OtaSlotError(f"{root_dir} holds no ECU")
+    failed = read_json("failed_images.json", {})
+    slots = SlotStore(root_dir / "slots")
+    active, pending = slots.active, slots.pending
+    try:
+        last_error = (root_dir / "last_error.txt").read_text()
+    except FileNotFoundError:
+        last_error = ""
+    return {
+        "serial": identity["serial"],
+        "hardware_id": identity["hardware_id"],
+        "image": active.filepath if active else None,
+        "release_counter": active.release_counter if active else None,
+        "pending": pending.filepath if pending else None,
+        "boot_attempts": slots.boot_attempts,
+        "failed_images": sorted(failed),
+        "last_error": last_error,
+    }
 
 
 def _ecu_ids(custom: Any) -> dict[str, dict[str, Any]]:

@@ -16,6 +16,7 @@ One update cycle (Uptane §5.4.4.2):
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,11 +34,12 @@ from evtwin.errors import (
     OtaImageError,
     OtaMetadataError,
     OtaRollbackError,
+    OtaSlotError,
 )
 from evtwin.ota._clock import Clock
 from evtwin.ota._delta import CUSTOM_DELTA_FROM, CUSTOM_DELTA_TO, delta_name
 from evtwin.ota._director import CUSTOM_ECU_IDENTIFIERS
-from evtwin.ota._ecu import Ecu
+from evtwin.ota._ecu import Ecu, ecu_status
 from evtwin.ota._fetch import WatchdogConfig, WatchdogFetcher
 from evtwin.ota._image_repo import CUSTOM_HARDWARE_IDS, CUSTOM_RELEASE_COUNTER
 from evtwin.ota._manifest import VehicleManifest
@@ -45,7 +47,7 @@ from evtwin.ota._policy import InstallPolicy, VehicleConditions, install_blocker
 from evtwin.ota._slots import BootOutcome
 from evtwin.ota._store import atomic_write
 
-__all__ = ["Primary", "RepositoryUrls", "UpdateReport"]
+__all__ = ["Primary", "RepositoryUrls", "UpdateReport", "vehicle_status"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,6 +79,21 @@ class _Planned:
     ecu: Ecu
     target: TargetFile
     release_counter: int
+
+
+def vehicle_status(root_dir: Path) -> dict[str, Any]:
+    """A provisioned car's status from its storage alone (``root_dir`` as given to
+    :func:`~evtwin.ota.build_vehicle`): same shape as :meth:`Primary.status`.
+
+    Raises:
+        OtaSlotError: ``root_dir`` holds no provisioned vehicle.
+    """
+    try:
+        vin = str(json.loads((root_dir / "primary" / "vehicle.json").read_bytes())["vin"])
+    except (OSError, ValueError, KeyError) as e:
+        raise OtaSlotError(f"{root_dir} holds no provisioned vehicle: {e}") from e
+    ecus = sorted(p for p in (root_dir / "ecus").iterdir() if (p / "ecu.json").exists())
+    return {"vin": vin, "ecus": {p.name: ecu_status(p) for p in ecus}}
 
 
 def pin_reference_time(updater: Updater, clock: Clock) -> None:
@@ -143,6 +160,9 @@ class Primary:
         self.fetcher = WatchdogFetcher(fetcher, clock, watchdog)
         self.clock = clock
         self.config = config or UpdaterConfig()
+        vehicle = storage_dir / "vehicle.json"
+        if not vehicle.exists():
+            atomic_write(vehicle, json.dumps({"vin": vin}).encode())
         for name, root in (("director", director_root), ("image", image_root)):
             path = storage_dir / name / "root.json"
             if not path.exists():
@@ -163,25 +183,12 @@ class Primary:
         return updater
 
     def status(self) -> dict[str, Any]:
-        """What every ECU runs, as a stable JSON object for signals, the screen and the CLI.
-
-        ``{"vin", "ecus": {serial: {"hardware_id", "image", "release_counter", "pending",
-        "boot_attempts", "failed_images", "last_error"}}}`` (``image``/``pending`` are target
-        names or ``null``; ``release_counter`` is ``null`` on a factory-empty ECU).
-        """
-        ecus = {}
-        for serial, ecu in sorted(self.ecus.items()):
-            active, pending = ecu.slots.active, ecu.slots.pending
-            ecus[serial] = {
-                "hardware_id": ecu.hardware_id,
-                "image": active.filepath if active else None,
-                "release_counter": active.release_counter if active else None,
-                "pending": pending.filepath if pending else None,
-                "boot_attempts": ecu.slots.boot_attempts,
-                "failed_images": sorted(ecu.failed_images()),
-                "last_error": ecu.attacks_detected,
-            }
-        return {"vin": self.vin, "ecus": ecus}
+        """What every ECU runs: ``{"vin", "ecus": {serial: ecu_status}}`` (see
+        :func:`~evtwin.ota._ecu.ecu_status`), for signals, the screen and the CLI."""
+        return {
+            "vin": self.vin,
+            "ecus": {serial: ecu.status() for serial, ecu in sorted(self.ecus.items())},
+        }
 
     def manifest(self, nonce: str) -> dict[str, Any]:
         """The signed vehicle version manifest, each ECU's report signed by that ECU."""
