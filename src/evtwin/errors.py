@@ -16,18 +16,7 @@ __all__ = [
     "EvtwinError",
     "InfeasibleTraceError",
     "NavigationError",
-    "OtaAuthError",
-    "OtaConsensusError",
-    "OtaDownloadError",
     "OtaError",
-    "OtaImageError",
-    "OtaInventoryError",
-    "OtaKeyError",
-    "OtaManifestError",
-    "OtaMetadataError",
-    "OtaRangeError",
-    "OtaRollbackError",
-    "OtaSlotError",
     "OwnershipError",
     "ScenarioError",
     "SignalError",
@@ -107,6 +96,22 @@ class OwnershipError(EvtwinError):
 
 
 # -- OTA updates (issue 5; owned by the ota branch) -------------------------------------------
+# Listed here, not in the sorted list above, so other features' edits do not collide.
+__all__ += [
+    "OtaAuthError",
+    "OtaConsensusError",
+    "OtaDownloadError",
+    "OtaImageError",
+    "OtaInventoryError",
+    "OtaKeyError",
+    "OtaManifestError",
+    "OtaMetadataError",
+    "OtaRangeError",
+    "OtaRollbackError",
+    "OtaSlotError",
+]
+
+
 class OtaMetadataError(OtaError):
     """TUF/Uptane metadata failed to verify: bad signature, expired, rolled back, malformed."""
 
