@@ -89,7 +89,7 @@ def test_a_broken_image_pauses_the_campaign_before_it_spreads(
 
     assert status["state"] == "paused"
     assert "1 of 1 vehicles failed" in status["pause_reason"]  # paused at the first failure
-    assert status["vehicles"] == {"offered": 0, "succeeded": 0, "failed": 1}
+    assert status["vehicles"] == {"offered": 0, "deferred": 0, "succeeded": 0, "failed": 1}
     assert sum(c.ecus["bms-0001"].slots.active is not None for c in cars) == 0  # all rolled back
 
 
@@ -109,6 +109,26 @@ def test_emergency_stop_withdraws_the_offer_from_cars_that_have_not_installed(
     report = car.update(READY)
 
     assert report.outcomes == {} and car.ecus["bms-0001"].slots.active is None
+
+
+def test_a_car_holding_an_update_back_is_reported_as_deferred(
+    server: OtaServer, tmp_path: Path
+) -> None:
+    (car,) = fleet(server, 1, tmp_path)
+    server.release("bms-2.1.0.img", b"BMS 2.1.0\n" * 50, ["ds-bms-r2"], 21)
+    server.create_campaign({"name": "c1", "images": {"ds-bms-r2": "bms-2.1.0.img"}})
+    server.campaign_action("c1", "start")
+    server.check_in(car.vin, car.manifest(server.nonce(car.vin)))
+
+    car.update(VehicleConditions(parked=False, soc_percent=80, driver_consented=True))
+    server.check_in(car.vin, car.manifest(server.nonce(car.vin)))
+    while_driving = server.campaign_action("c1", "status")["vehicles"]
+    car.update(READY)
+    server.check_in(car.vin, car.manifest(server.nonce(car.vin)))
+
+    assert while_driving["deferred"] == 1
+    assert server.backend.director.update_states[car.vin]["state"] == "installed"
+    assert server.campaign_action("c1", "status")["state"] == "completed"
 
 
 def test_campaign_http_api(client: TestClient, server: OtaServer) -> None:

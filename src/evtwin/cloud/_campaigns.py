@@ -38,9 +38,14 @@ class CampaignState(StrEnum):
 
 
 class VehicleOutcome(StrEnum):
-    OFFERED = "offered"
+    OFFERED = "offered"  # offered, not installed yet
+    DEFERRED = "deferred"  # the car holds it back (driving, low charge, awaiting consent, …)
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+
+    @property
+    def pending(self) -> bool:
+        return self in (VehicleOutcome.OFFERED, VehicleOutcome.DEFERRED)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -211,7 +216,7 @@ class Campaign:
     def offered_to(self, vin: str, now: datetime) -> bool:
         """Whether ``vin`` should be offered the images now (and mark it offered)."""
         if vin in self.outcomes:
-            return self.active and self.outcomes[vin] is VehicleOutcome.OFFERED
+            return self.active and self.outcomes[vin].pending
         if self.state is not CampaignState.RUNNING or not self.spec.in_window(now):
             return False
         if vin not in self.group[: self._stage_size()]:
@@ -237,14 +242,16 @@ class Campaign:
                 f"{failed} of {offered} vehicles failed (> {self.spec.max_failure_ratio:.0%})"
             )
             return
-        stage_full = offered >= self._stage_size()
-        if stage_full and succeeded + failed == offered:
-            if succeeded / offered < self.spec.min_success_ratio:
-                self.pause(f"only {succeeded} of {offered} succeeded")
-            elif self.stage + 1 < len(self.spec.stages_percent):
-                self.stage += 1
-            else:
-                self.state = CampaignState.COMPLETED
+        if not offered or succeeded + failed < offered:
+            return  # some offered cars have not answered yet
+        if succeeded / offered < self.spec.min_success_ratio:
+            self.pause(f"only {succeeded} of {offered} succeeded")
+            return
+        # move on past every stage already covered (a small group fills several at once)
+        while offered >= self._stage_size() and self.stage + 1 < len(self.spec.stages_percent):
+            self.stage += 1
+        if offered >= len(self.group):
+            self.state = CampaignState.COMPLETED
 
     def status(self) -> dict[str, Any]:
         """Stable JSON view: state, stage, counts."""

@@ -184,7 +184,8 @@ class OtaServer:
         """The consent mode of the campaign offering this vehicle images (default required)."""
         with self._lock:
             for c in self.campaigns.values():
-                if c.active and c.outcomes.get(vin) is VehicleOutcome.OFFERED:
+                outcome = c.outcomes.get(vin)
+                if c.active and outcome is not None and outcome.pending:
                     return c.spec.consent
         return "required"
 
@@ -201,7 +202,8 @@ class OtaServer:
             }
             if not wanted or vin not in c.group:
                 continue
-            if c.outcomes.get(vin) is VehicleOutcome.OFFERED:
+            current = c.outcomes.get(vin)
+            if current is not None and current.pending:
                 c.report(vin, self._outcome(vin, wanted))
             if c.offered_to(vin, now):
                 for serial, image in wanted.items():
@@ -228,6 +230,8 @@ class OtaServer:
             for serial, image in wanted.items()
         ):
             return VehicleOutcome.SUCCEEDED
+        if director.update_states.get(vin, {}).get("state") == "deferred":
+            return VehicleOutcome.DEFERRED
         return VehicleOutcome.OFFERED
 
     def release(

@@ -59,6 +59,7 @@ class Director:
         self.installed: dict[str, dict[str, InstalledImage | None]] = {}
         self.reported_attacks: dict[str, dict[str, str]] = {}
         self.install_failures: dict[str, dict[str, tuple[str, ...]]] = {}
+        self.update_states: dict[str, dict[str, Any]] = {}  # the car's last update cycle
 
     # -- vehicles ------------------------------------------------------------------------------
     def register_vehicle(self, inventory: VehicleInventory) -> bytes:
@@ -178,6 +179,8 @@ class Director:
     def _record(
         self, vin: str, verified: tuple[dict[str, Any], dict[str, EcuVersionReport]]
     ) -> None:
+        state = verified[0].get("update_state")
+        self.update_states[vin] = dict(state) if isinstance(state, dict) else {}
         for serial, report in verified[1].items():
             self.installed[vin][serial] = report.installed
             self.install_failures.setdefault(vin, {})[serial] = report.install_failures

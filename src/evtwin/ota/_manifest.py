@@ -143,9 +143,11 @@ class VehicleManifest:
     primary_ecu_serial: str
     nonce: str
     ecu_version_reports: dict[str, dict[str, Any]] = field(default_factory=dict)
+    update_state: dict[str, Any] = field(default_factory=dict)  # the last update cycle
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "update_state": dict(self.update_state),
             "vin": self.vin,
             "primary_ecu_serial": self.primary_ecu_serial,
             "nonce": self.nonce,

@@ -194,6 +194,7 @@ class Primary:
         """The signed vehicle version manifest, each ECU's report signed by that ECU."""
         reports = {serial: ecu.version_report(nonce) for serial, ecu in self.ecus.items()}
         return VehicleManifest(
+            update_state=self.update_state,
             vin=self.vin,
             primary_ecu_serial=self.ecu.serial,
             nonce=nonce,
@@ -220,10 +221,34 @@ class Primary:
             OtaRollbackError: an image's release counter is below the installed one.
         """
         try:
-            return self._update(conditions, policy or InstallPolicy())
+            report = self._update(conditions, policy or InstallPolicy())
         except OtaError as e:
             self.ecu.attacks_detected = f"{type(e).__name__}: {e}"
+            self._save_state({"state": "error", "error": f"{type(e).__name__}: {e}"})
             raise
+        if report.deferred:
+            self._save_state({"state": "deferred", "reasons": list(report.deferred)})
+        elif report.errors:
+            self._save_state({"state": "error", "errors": dict(report.errors)})
+        elif report.outcomes:
+            self._save_state({"state": "installed", "outcomes": dict(report.outcomes)})
+        else:
+            self._save_state({"state": "idle"})
+        return report
+
+    @property
+    def update_state(self) -> dict[str, Any]:
+        """The last update cycle: ``{"state": "idle"|"deferred"|"installed"|"error", …}``."""
+        try:
+            state: dict[str, Any] = json.loads(
+                (self.storage_dir / "update_state.json").read_bytes()
+            )
+        except (FileNotFoundError, ValueError):
+            return {"state": "idle"}
+        return state
+
+    def _save_state(self, state: dict[str, Any]) -> None:
+        atomic_write(self.storage_dir / "update_state.json", json.dumps(state).encode())
 
     def _update(self, conditions: VehicleConditions | None, policy: InstallPolicy) -> UpdateReport:
         director = self._updater("director", self.urls.director_metadata, None)
