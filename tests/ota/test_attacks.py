@@ -386,3 +386,20 @@ def test_revoking_below_the_threshold_is_refused(backend: OtaBackend) -> None:
 
     with pytest.raises(OtaKeyError, match="rotate in new keys"):
         repo.revoke_key("targets", k2.public_key.keyid)
+
+
+def test_a_detected_attack_is_reported_even_after_a_clean_cycle_then_cleared(
+    backend: OtaBackend, attacked_car: Primary, mitm: AttackFetcher
+) -> None:
+    mitm.drop.append("image/metadata/timestamp.json")
+    with pytest.raises(OtaDownloadError):
+        attacked_car.update()
+    mitm.drop.clear()
+
+    attacked_car.update()  # a clean cycle before the car could report
+    check_in(backend, attacked_car)
+    reported = backend.director.reported_attacks[attacked_car.vin]["tcu-0001"]
+    attacked_car.update()  # clean again, and the report has gone out
+
+    assert "dropped" in reported
+    assert attacked_car.ecu.attacks_detected == ""

@@ -75,6 +75,7 @@ class Ecu:
         self._targets_version_path = root_dir / "director_targets_version"
         self._failed_path = root_dir / "failed_images.json"
         self._error_path = root_dir / "last_error.txt"
+        self._sent_path = root_dir / "last_error.sent"
         if not self._root_path.exists():
             self._parse_root(director_root)
             atomic_write(self._root_path, director_root)
@@ -95,6 +96,13 @@ class Ecu:
     @attacks_detected.setter
     def attacks_detected(self, message: str) -> None:
         atomic_write(self._error_path, message.encode())
+        self._sent_path.unlink(missing_ok=True)
+
+    def clear_reported_attack(self) -> None:
+        """After a clean cycle, forget the last error, but only once a report carried it."""
+        if self._sent_path.exists():
+            self._error_path.unlink(missing_ok=True)
+            self._sent_path.unlink(missing_ok=True)
 
     def status(self) -> dict[str, Any]:
         """This ECU's state (see :func:`ecu_status`)."""
@@ -283,7 +291,9 @@ class Ecu:
         return self.slots.boot(self.health_check)
 
     def version_report(self, nonce: str) -> dict[str, Any]:
-        """This ECU's signed version report for the Director."""
+        """This ECU's signed version report for the Director (marks the last error sent)."""
+        if self._error_path.exists():
+            atomic_write(self._sent_path, b"")
         return EcuVersionReport(
             ecu_serial=self.serial,
             installed=self.slots.active,

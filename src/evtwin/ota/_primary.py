@@ -226,6 +226,8 @@ class Primary:
             self.ecu.attacks_detected = f"{type(e).__name__}: {e}"
             self._save_state({"state": "error", "error": f"{type(e).__name__}: {e}"})
             raise
+        if self.ecu.serial not in report.errors:
+            self.ecu.clear_reported_attack()  # a clean cycle
         if report.deferred:
             self._save_state({"state": "deferred", "reasons": list(report.deferred)})
         elif report.errors:
@@ -293,6 +295,7 @@ class Primary:
                 report.outcomes[p.ecu.serial] = p.ecu.install(
                     director_targets, images[p.ecu.serial], p.release_counter
                 )
+                p.ecu.clear_reported_attack()
             except OtaError as e:
                 p.ecu.attacks_detected = f"{type(e).__name__}: {e}"
                 report.errors[p.ecu.serial] = str(e)
