@@ -141,3 +141,15 @@ def test_status_of_a_car_read_from_its_storage(
     assert main(["ota", "status", "--car", str(tmp_path / "car")]) == 0
     assert "bms-1.0.0.img" in capsys.readouterr().out
     assert main(["ota", "status", "--car", str(tmp_path)]) == 2
+
+
+def test_ota_server_https_needs_both_certificate_and_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        ["ota", "server", "--db", str(tmp_path / "ota.sqlite"), "--tls-cert", "cert.pem",
+         "--provisioning-token", "p" * 20, "--admin-token", "a" * 20]
+    )  # fmt: skip
+
+    assert code == 2
+    assert "both --tls-cert and --tls-key" in capsys.readouterr().err

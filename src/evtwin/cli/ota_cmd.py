@@ -3,7 +3,8 @@
 ``evtwin ota demo [--json]`` runs the whole Uptane story in memory: release images, the car
 verifies them against both repositories and installs them, then a broken image rolls back.
 
-``evtwin ota server [--host H] [--port P] [--db FILE | --postgres DSN] [--state DIR]``
+``evtwin ota server [--host H] [--port P] [--db FILE | --postgres DSN] [--state DIR]
+[--tls-cert PEM --tls-key PEM]``
 runs the OTA server (FastAPI on uvicorn; SQLite, or PostgreSQL in schema ``evtwin_ota``;
 artefacts in memory, under ``--state``, or in S3 with ``--s3-endpoint URL --s3-bucket B``).
 The factory and release-engineer secrets come from ``--provisioning-token``/``--admin-token``
@@ -72,6 +73,8 @@ def register(subparsers: Any) -> None:
         help="directory for keys, metadata and images (kept across restarts; default: memory)",
     )
     server.add_argument("--postgres-schema", default="evtwin_ota")
+    server.add_argument("--tls-cert", type=Path, help="serve HTTPS with this PEM certificate")
+    server.add_argument("--tls-key", type=Path, help="… and this PEM private key")
     server.add_argument("--s3-endpoint", help=f"artefacts in S3 (keys from {_S3_ENV}_*)")
     server.add_argument("--s3-bucket", default="evtwin-ota")
     server.add_argument("--provisioning-token", default=os.environ.get(_PROV_ENV))
@@ -180,7 +183,16 @@ def _server(args: argparse.Namespace) -> int:
     server, generated = build_server(args)
     for name, value in generated.items():
         print(f"generated {name.replace('_', ' ')}: {value}", flush=True)
-    uvicorn.run(create_app(server), host=args.host, port=args.port, log_level="info")
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise OtaError("HTTPS needs both --tls-cert and --tls-key")
+    uvicorn.run(
+        create_app(server),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        ssl_certfile=str(args.tls_cert) if args.tls_cert else None,
+        ssl_keyfile=str(args.tls_key) if args.tls_key else None,
+    )
     return 0
 
 

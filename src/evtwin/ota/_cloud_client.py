@@ -32,12 +32,7 @@ class OtaCloudClient:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.config = config or HttpConfig()
-        self._pool = urllib3.PoolManager(
-            timeout=urllib3.Timeout(
-                connect=self.config.connect_timeout_s, read=self.config.read_timeout_s
-            ),
-            retries=False,
-        )
+        self._pool = self.config.pool()
 
     def _headers(self) -> dict[str, str]:
         h = {"Content-Type": "application/json"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import urllib3
 from tuf.api.exceptions import DownloadError, DownloadHTTPError
@@ -30,12 +31,23 @@ class HttpConfig:
         read_timeout_s: longest wait for the next bytes (cuts off a silent server) [s].
         chunk_bytes: read size [B].
         max_resumes: Range requests allowed after drops, per download.
+        ca_file: PEM bundle that HTTPS servers are verified against (``None``: system CAs).
     """
 
     connect_timeout_s: float = 5.0
     read_timeout_s: float = 10.0
     chunk_bytes: int = 64 * 1024
     max_resumes: int = 5
+    ca_file: Path | None = None
+
+    def pool(self) -> urllib3.PoolManager:
+        """A connection pool with these timeouts; HTTPS always verifies the server."""
+        return urllib3.PoolManager(
+            timeout=urllib3.Timeout(connect=self.connect_timeout_s, read=self.read_timeout_s),
+            retries=False,
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=str(self.ca_file) if self.ca_file else None,
+        )
 
 
 class HttpFetcher(FetcherInterface):
@@ -51,12 +63,7 @@ class HttpFetcher(FetcherInterface):
     ) -> None:
         self.config = config or HttpConfig()
         self._headers = headers if callable(headers) else dict(headers or {})
-        self._pool = urllib3.PoolManager(
-            timeout=urllib3.Timeout(
-                connect=self.config.connect_timeout_s, read=self.config.read_timeout_s
-            ),
-            retries=False,
-        )
+        self._pool = self.config.pool()
         self.resumes = 0
 
     def _fetch(self, url: str) -> Iterator[bytes]:
