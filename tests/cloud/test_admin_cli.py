@@ -55,3 +55,17 @@ def test_cli_errors_are_clear_and_exit_2(base_url: str, capsys: pytest.CaptureFi
         capsys, "ota", "campaign", "status", "x", "--server", base_url, "--admin-token", "wrong"
     )
     assert code == 2 and "HTTP 401" in err
+
+
+def test_rotate_an_online_key_from_the_cli(
+    server: OtaServer, base_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = server.backend.image_repo.keys["timestamp"].keyids
+    auth = ["--server", base_url, "--admin-token", ADMIN]
+
+    code, out, _ = run(capsys, "ota", "keys", "rotate", "image", "timestamp", *auth)
+    refused, _, err = run(capsys, "ota", "keys", "rotate", "image", "targets", *auth)
+
+    assert code == 0 and out.startswith("image timestamp: new key ")
+    assert server.backend.image_repo.keys["timestamp"].keyids != before
+    assert refused == 2 and "not an online role" in err

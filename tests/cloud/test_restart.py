@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from evtwin.cloud import OtaDatabase, OtaServer
+from evtwin.errors import OtaKeyError
 from evtwin.ota import (
     BootOutcome,
     ManualClock,
@@ -79,3 +82,34 @@ def test_campaigns_survive_a_restart(tmp_path: Path, db: OtaDatabase) -> None:
 
     assert second.campaign_action("c1", "status")["state"] == "paused"
     assert second.campaign_action("c1", "resume")["state"] == "running"
+
+
+def test_rotated_online_keys_are_followed_by_cars_and_survive_a_restart(
+    tmp_path: Path, db: OtaDatabase
+) -> None:
+    clock = ManualClock()
+    state = tmp_path / "state"
+    backend = OtaBackend.open(state, clock)
+    first = OtaServer(
+        backend, db, provisioning_token=PROVISIONING, admin_token=ADMIN, state_dir=state
+    )
+
+    def register(inv: VehicleInventory) -> Registration:
+        creds = first.register(inv.to_dict(), PROVISIONING)
+        return Registration(director_root=creds.director_root, image_root=creds.image_root)
+
+    car = build_vehicle(
+        vin=VIN, root_dir=tmp_path / "car", register=register,
+        urls=first.backend.urls(VIN), fetcher=StoreFetcher(first.backend.store), clock=clock,
+    )  # fmt: skip
+    first.rotate_online_key("image", "timestamp")
+    rotated = first.rotate_online_key("director", "targets")
+    with pytest.raises(OtaKeyError, match="not an online role"):
+        first.rotate_online_key("image", "targets")
+
+    second = start(state, db, clock)  # restart: the rotated keys were saved
+    second.release("bms-1.0.0.img", b"BMS 1.0.0\n" * 100, ["ds-bms-r2"], 1)
+    check_in(second, car)
+
+    assert car.update().outcomes == {"bms-0001": BootOutcome.COMMITTED}
+    assert second.backend.director.keys["targets"].keyids == rotated["keyids"]

@@ -99,6 +99,11 @@ def register(subparsers: Any) -> None:
     kinit.add_argument("--threshold", type=int, default=2, help="signatures required of them")
     kinit.add_argument("--json", action="store_true")
     kinit.set_defaults(func=_keys_init)
+    krot = ksub.add_parser("rotate", help="new key for an online role of a running server")
+    krot.add_argument("repository", choices=["image", "director"])
+    krot.add_argument("role", choices=["targets", "snapshot", "timestamp"])
+    admin_args(krot)
+    krot.set_defaults(func=_keys_rotate)
 
     release = sub.add_parser("release", help="publish an image in the Image repository")
     release.add_argument("image", type=Path, help="image file")
@@ -171,6 +176,7 @@ def build_server(args: argparse.Namespace) -> tuple[OtaServer, dict[str, str]]:
         else OtaDatabase.sqlite(args.db),
         provisioning_token=args.provisioning_token,
         admin_token=args.admin_token,
+        state_dir=args.state,
     )
     return server, generated
 
@@ -325,4 +331,13 @@ def _status(args: argparse.Namespace) -> int:
             f"{serial:<10} {ecu['hardware_id']:<20} {ecu['image'] or '(factory)':<18} "
             f"{counter:>7}  {note}"
         )
+    return 0
+
+
+def _keys_rotate(args: argparse.Namespace) -> int:
+    out = _admin(args).rotate_key(args.repository, args.role)
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        print(f"{out['repository']} {out['role']}: new key {', '.join(out['keyids'])}")
     return 0

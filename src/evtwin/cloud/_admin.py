@@ -53,3 +53,9 @@ class AdminClient:
         if action == "status":
             return self._call("GET", path)
         return self._call("POST", f"{path}/{quote(action, safe='')}")
+
+    def rotate_key(self, repository: str, role: str) -> dict[str, Any]:
+        """Rotate an online role's key (``image``: snapshot/timestamp; ``director``: all
+        but root)."""
+        path = f"/api/v1/keys/{quote(repository, safe='')}/{quote(role, safe='')}/rotate"
+        return self._call("POST", path)

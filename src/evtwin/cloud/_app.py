@@ -12,6 +12,7 @@ Routes (JSON unless noted):
 - ``POST /api/v1/campaigns`` (admin): create from a spec (see :class:`CampaignSpec`);
   ``POST /api/v1/campaigns/{name}/{start|pause|resume|stop|cancel}``,
   ``GET /api/v1/campaigns/{name}``: state, stage, per-outcome counts.
+- ``POST /api/v1/keys/{image|director}/{role}/rotate`` (admin): new key for an online role.
 - ``GET /director/{vin}/metadata/{file}`` (bearer), ``GET /image/metadata/{file}``: metadata.
 - ``GET /image/targets/{file}``: image bytes, with single-range ``Range`` support (206/416).
 """
@@ -175,6 +176,16 @@ def create_app(server: OtaServer) -> FastAPI:
             return server.campaign_action(name, action)
         except OtaError as e:
             raise HTTPException(409, str(e)) from e
+
+    @app.post("/api/v1/keys/{repository}/{role}/rotate")
+    def rotate_key(
+        repository: str, role: str, x_admin_token: Annotated[str | None, Header()] = None
+    ) -> dict[str, Any]:
+        admin(x_admin_token)
+        try:
+            return server.rotate_online_key(repository, role)
+        except OtaError as e:
+            raise HTTPException(400, str(e)) from e
 
     def artefact(path: str) -> bytes:
         data = server.artefact(path)

@@ -17,12 +17,13 @@ import secrets
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from evtwin.cloud._campaigns import Campaign, CampaignSpec, CampaignState, VehicleOutcome
 from evtwin.cloud._db import OtaDatabase
-from evtwin.errors import OtaAuthError, OtaError, OtaInventoryError
-from evtwin.ota import OtaBackend, VehicleInventory
+from evtwin.errors import OtaAuthError, OtaError, OtaInventoryError, OtaKeyError
+from evtwin.ota import OtaBackend, RoleKeys, VehicleInventory
 from evtwin.ota._image_repo import CUSTOM_HARDWARE_IDS
 
 __all__ = ["OtaServer", "VehicleCredentials"]
@@ -53,12 +54,19 @@ class OtaServer:
     """
 
     def __init__(
-        self, backend: OtaBackend, db: OtaDatabase, *, provisioning_token: str, admin_token: str
+        self,
+        backend: OtaBackend,
+        db: OtaDatabase,
+        *,
+        provisioning_token: str,
+        admin_token: str,
+        state_dir: Path | None = None,
     ) -> None:
         if len(provisioning_token) < 16 or len(admin_token) < 16:
             raise OtaError("provisioning and admin tokens must be at least 16 characters")
         self.backend = backend
         self.db = db
+        self.state_dir = state_dir  # where rotated keys are saved (None: keys live in memory)
         self._provisioning_sha = _sha256(provisioning_token)
         self._admin_sha = _sha256(admin_token)
         self._lock = threading.Lock()
@@ -233,6 +241,32 @@ class OtaServer:
         if director.update_states.get(vin, {}).get("state") == "deferred":
             return VehicleOutcome.DEFERRED
         return VehicleOutcome.OFFERED
+
+    def rotate_online_key(self, repository: str, role: str) -> dict[str, Any]:
+        """Replace an online role's key with a fresh one and revoke the old (root re-signed).
+
+        Online roles: the Image repository's ``snapshot`` and ``timestamp``, and every
+        Director role except ``root``. Offline roles (Image ``root``/``targets``, Director
+        ``root``) need their key holders: not over this API. Returns the new key IDs.
+
+        Raises:
+            OtaKeyError: not an online role.
+        """
+        online = {
+            "image": ("snapshot", "timestamp"),
+            "director": ("targets", "snapshot", "timestamp"),
+        }
+        if role not in online.get(repository, ()):
+            raise OtaKeyError(f"{repository} {role!r} is not an online role; online: {online}")
+        new = RoleKeys.generate()
+        with self._lock:
+            if repository == "image":
+                self.backend.image_repo.rotate_keys(role, new)
+            else:
+                self.backend.director.rotate_keys(role, new)
+            if self.state_dir is not None:
+                self.backend.save_keys(self.state_dir)
+        return {"repository": repository, "role": role, "keyids": new.keyids}
 
     def release(
         self, name: str, data: bytes, hardware_ids: Sequence[str], release_counter: int
