@@ -120,6 +120,7 @@ def seaweedfs_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
     args = [
         str(weed), "mini", f"-dir={root}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
         "-webdav=false", "-admin.ui=false", f"-s3.config={root / 's3.json'}",
+        f"-s3.localSocket={root / 's3.sock'}", f"-filer.localSocket={root / 'filer.sock'}",
         *(f"-{k}={v}" for k, v in ports.items()),
     ]  # fmt: skip
     log = (root / "weed.log").open("wb")
