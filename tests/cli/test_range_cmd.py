@@ -125,3 +125,25 @@ def test_vehicles_lists_the_catalogue(capsys: pytest.CaptureFixture[str]) -> Non
     ids = {v["id"]: v for v in out}  # type: ignore[union-attr]
     assert ids["defender-sport"]["profile"] == "estimate"
     assert ids["bmw-ix1-edrive20"]["official_wltp_range_km"] == 475
+
+
+def test_cabin_set_point_lets_the_climate_model_cost_range_in_the_cold(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    base = ["range", "defender-sport", "--json", "--temp-c", "-5"]
+    off = run_json(capsys, *base)
+    heated = run_json(capsys, *base, "--cabin-temp-c", "21")
+    resistive = run_json(capsys, *base, "--cabin-temp-c", "21", "--no-heat-pump")
+    assert off["inputs"]["hvac_w"] == 0
+    assert heated["inputs"]["hvac_w"] > 500
+    assert heated["range_km"] < off["range_km"]
+    assert resistive["range_km"] < heated["range_km"]  # the Defender's heat pump helps
+    assert "climate model" in heated["assumptions"]["hvac_w"]
+
+
+def test_a_constant_hvac_load_and_a_cabin_set_point_conflict(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["range", "defender-sport", "--cabin-temp-c", "21", "--hvac-w", "500"]
+    assert main(argv) == 2
+    assert "not both" in capsys.readouterr().err

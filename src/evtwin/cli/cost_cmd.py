@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.table import Table
 
-from evtwin.cli._output import console, print_json, save_figure
+from evtwin.cli._output import console, print_json
 from evtwin.errors import OwnershipError
 from evtwin.ownership import (
     CostReport,
@@ -18,6 +18,7 @@ from evtwin.ownership import (
     load_tariffs,
     request_from_mapping,
 )
+from evtwin.plotting import save_figure
 
 __all__ = ["register"]
 

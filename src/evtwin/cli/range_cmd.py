@@ -8,19 +8,15 @@ from typing import Any
 
 from rich.table import Table
 
-from evtwin.cli._output import console, print_json, save_figure
+from evtwin.cli._output import console, print_json
 from evtwin.errors import ScenarioError
-from evtwin.physics.constants import default_constants
-from evtwin.sim.conditions import Conditions
-from evtwin.sim.range import RangeEstimate, RangeQuery, estimate_ranges, wltp_queries
-from evtwin.sim.traces import CYCLES, Trace, constant_speed, cycle, load_profile
+from evtwin.sim.plots import plot_range_vs_speed
+from evtwin.sim.range import RangeEstimate
+from evtwin.sim.request import DEFAULT_TRAILER_CDA_M2, RangeRequest
+from evtwin.sim.traces import CYCLES, load_profile
 from evtwin.vehicles import list_vehicles, resolve_vehicle
-from evtwin.vehicles.spec import VehicleSpec
 
-__all__ = ["register"]
-
-PLOT_SPEEDS_KPH = tuple(range(30, 151, 10))
-PLOT_TEMPS_C = (-10.0, 0.0, 10.0, 23.0, 35.0)
+__all__ = ["register", "request_from_args"]
 
 
 def register(sub: Any) -> None:
@@ -50,7 +46,8 @@ def register(sub: Any) -> None:
         "--trailer-cda-m2",
         type=float,
         metavar="N",
-        help="trailer extra drag area Cd*A, m² (default 0.6 m² with a trailer; assumption)",
+        help=f"trailer extra drag area Cd*A, m² (default {DEFAULT_TRAILER_CDA_M2:g} m² with a "
+        "trailer; assumption)",
     )
     p.add_argument("--hvac-w", type=float, metavar="N", help="constant HVAC electric load, W")
     p.add_argument("--headwind-kph", type=float, metavar="N", help="headwind, km/h (<0 tailwind)")
@@ -61,6 +58,25 @@ def register(sub: Any) -> None:
         default=None,
         help="real: public-road rolling/drag factors (default); test: type-approval road load",
     )
+    p.add_argument(
+        "--cabin-temp-c",
+        type=float,
+        metavar="N",
+        help="cabin set point, °C: the climate model computes the HVAC load per car",
+    )
+    p.add_argument(
+        "--heat-pump",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="with --cabin-temp-c: force the heat pump on/off (default: the car's spec)",
+    )
+    p.add_argument(
+        "--seat-heat",
+        action="store_const",
+        const=True,
+        default=None,
+        help="driver's seat and steering-wheel heating on (climate model)",
+    )
     p.add_argument("--json", action="store_true", help="print the documented JSON object")
     p.add_argument(
         "--plot", metavar="FILE.png", help="also plot range vs speed at several temperatures"
@@ -68,57 +84,23 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-_CONDITION_ARGS = (
-    "road",
-    "temp_c",
-    "payload_kg",
-    "trailer_kg",
-    "trailer_cda_m2",
-    "hvac_w",
-    "headwind_kph",
-    "altitude_m",
-)
-
-
-def _conditions(args: argparse.Namespace) -> Conditions:
-    kw: dict[str, Any] = {"initial_soc": 1.0, "road": args.road or "real"}
-    if args.temp_c is not None:
-        kw["ambient_temp_c"] = args.temp_c
-    if args.payload_kg is not None:
-        kw["payload_kg"] = args.payload_kg
-    if args.trailer_kg is not None:
-        kw["trailer_kg"] = args.trailer_kg
-        kw["trailer_cda_m2"] = 0.6 if args.trailer_cda_m2 is None else args.trailer_cda_m2
-    elif args.trailer_cda_m2 is not None:
-        raise ScenarioError("--trailer-cda-m2 needs --trailer-kg")
-    if args.hvac_w is not None:
-        kw["hvac_w"] = args.hvac_w
-    if args.headwind_kph is not None:
-        kw["headwind_mps"] = args.headwind_kph / 3.6
-    if args.altitude_m is not None:
-        kw["altitude_m"] = args.altitude_m
-    return Conditions(**kw)
-
-
-def _trace(args: argparse.Namespace) -> Trace:
-    if args.speed_kph is not None:
-        return constant_speed(args.speed_kph)
-    if args.profile is not None:
-        return load_profile(args.profile)
-    return cycle(args.cycle or "wltc")
-
-
-def _queries(args: argparse.Namespace, specs: list[VehicleSpec]) -> list[RangeQuery]:
-    custom = (
-        args.cycle is not None
-        or args.speed_kph is not None
-        or args.profile is not None
-        or any(getattr(args, a) is not None for a in _CONDITION_ARGS)
+def request_from_args(args: argparse.Namespace) -> RangeRequest:
+    """The range question the options ask (the same object the HTTP API builds)."""
+    return RangeRequest(
+        cycle=args.cycle,
+        speed_kph=args.speed_kph,
+        temp_c=args.temp_c,
+        payload_kg=args.payload_kg,
+        trailer_kg=args.trailer_kg,
+        trailer_cda_m2=args.trailer_cda_m2,
+        hvac_w=args.hvac_w,
+        headwind_kph=args.headwind_kph,
+        altitude_m=args.altitude_m,
+        road=args.road,
+        cabin_temp_c=args.cabin_temp_c,
+        heat_pump=args.heat_pump,
+        seat_heat=args.seat_heat,
     )
-    if not custom:
-        return wltp_queries(specs, default_constants())
-    conditions, trace = _conditions(args), _trace(args)
-    return [RangeQuery(s, trace, conditions, "custom") for s in specs]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -128,9 +110,11 @@ def run(args: argparse.Namespace) -> int:
         specs = list_vehicles()
     else:
         specs = [resolve_vehicle(args.vehicle, args.spec)]
-    results = estimate_ranges(_queries(args, specs))
+    request = request_from_args(args)
+    trace = load_profile(args.profile) if args.profile else None
+    results = request.answer(specs, trace)
     if args.plot:
-        _plot(specs[0], Path(args.plot), args)
+        plot_range_vs_speed(specs[0], request, Path(args.plot))
     if args.json:
         print_json(results[0].to_json() if len(results) == 1 else [r.to_json() for r in results])
         return 0
@@ -192,7 +176,7 @@ def _print_table(results: list[RangeEstimate]) -> None:
         c = r0.conditions
         console.print(
             f"conditions: {c['ambient_temp_c']:g} °C, payload {c['payload_kg']:g} kg, trailer "
-            f"{c['trailer_kg']:g} kg, HVAC {c['hvac_w']:g} W, headwind "
+            f"{c['trailer_kg']:g} kg, HVAC {c['hvac_w']:.0f} W, headwind "
             f"{c['headwind_mps'] * 3.6:g} km/h, altitude {c['altitude_m']:g} m, "
             f"{'public road' if c['road'] == 'real' else 'test road load'}"
         )
@@ -210,43 +194,5 @@ def _print_table(results: list[RangeEstimate]) -> None:
         )
     console.print(
         "Model accuracy (leave-one-out vs official WLTP): see 'evtwin validate'. "
-        "Climate (HVAC) is off unless --hvac-w is given."
+        "Climate is off unless --hvac-w or --cabin-temp-c is given."
     )
-
-
-def _plot(spec: VehicleSpec, path: Path, args: argparse.Namespace) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    base = _conditions(args)
-    queries = [
-        RangeQuery(spec, constant_speed(v), base.replace(ambient_temp_c=t), "custom")
-        for t in PLOT_TEMPS_C
-        for v in PLOT_SPEEDS_KPH
-    ]
-    res = estimate_ranges(queries)
-    fig, ax = plt.subplots(figsize=(8, 5))
-    n = len(PLOT_SPEEDS_KPH)
-    for i, t in enumerate(PLOT_TEMPS_C):
-        ranges = [r.range_km for r in res[i * n : (i + 1) * n]]
-        ax.plot(PLOT_SPEEDS_KPH, ranges, marker="o", label=f"{t:g} °C")
-    label = f"{spec.name}" + (" — ESTIMATED PROFILE" if spec.is_estimate else "")
-    ax.set_title(f"Range at constant speed: {label}", fontsize=10)
-    ax.set_xlabel("speed (km/h)")
-    ax.set_ylabel("range (km)")
-    hvac = f"HVAC {base.hvac_w:g} W" if base.hvac_w else "HVAC off"
-    ax.text(
-        0.99,
-        0.98,
-        f"{hvac}; battery at ambient; evtwin model",
-        transform=ax.transAxes,
-        ha="right",
-        va="top",
-        fontsize=8,
-        color="0.4",
-    )
-    ax.grid(alpha=0.3)
-    ax.legend(title="ambient")
-    save_figure(fig, path, ScenarioError)

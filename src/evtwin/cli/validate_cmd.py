@@ -9,7 +9,9 @@ from typing import Any
 from rich.progress import Progress
 from rich.table import Table
 
+from evtwin.charging.validation import dc_10_80_report
 from evtwin.cli._output import console, print_json
+from evtwin.climate.validation import StudyReport, climate_study_report
 from evtwin.validation import LooReport, epa_report, realworld_report, wltp_report
 
 __all__ = ["register"]
@@ -18,7 +20,7 @@ __all__ = ["register"]
 def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
         "validate",
-        help="model vs official WLTP, EPA dyno and real-road tests (leave-one-out)",
+        help="model vs official WLTP, EPA dyno, real-road, charging and climate data",
         description=(
             "Predict each reference car with global constants fitted WITHOUT it "
             "(leave-one-out) and compare with official WLTP ranges, EPA dyno energy and an "
@@ -38,8 +40,20 @@ def run(args: argparse.Namespace) -> int:
         wltp = wltp_report(progress=lambda i, n: progress.update(t2, completed=i, total=n))
         t3 = progress.add_task("real-road grid", total=None)
         road = realworld_report(progress=lambda i, n: progress.update(t3, completed=i, total=n))
+        t4 = progress.add_task("10-80 % charging grid", total=None)
+        dc = dc_10_80_report(progress=lambda i, n: progress.update(t4, completed=i, total=n))
+        progress.add_task("climate studies", total=None)
+        climate = climate_study_report()
     if args.json:
-        print_json({"wltp": wltp.to_json(), "epa": epa.to_json(), "real_road": road.to_json()})
+        print_json(
+            {
+                "wltp": wltp.to_json(),
+                "epa": epa.to_json(),
+                "real_road": road.to_json(),
+                "dc_10_80": dc.to_json(),
+                "climate": climate.to_json(),
+            }
+        )
         return 0
     _table(wltp, per_car=False)
     _summary(wltp)
@@ -59,7 +73,28 @@ def run(args: argparse.Namespace) -> int:
     console.print()
     _table(road, per_car=False)
     _summary(road)
+    console.print()
+    _table(dc, per_car=False)
+    _summary(dc)
+    console.print()
+    _climate(climate)
     return 0
+
+
+def _climate(rep: StudyReport) -> None:
+    table = Table(title=rep.title, title_justify="left")
+    for col in ("study", "predicted %", "study %", "error (points)"):
+        table.add_column(col, justify="left" if col == "study" else "right")
+    for r in rep.rows:
+        table.add_row(
+            r.label, f"{r.predicted_pct:+.1f}", f"{r.reference_pct:+.1f}", f"{r.error_pp:+.1f}"
+        )
+    console.print(table)
+    verdict = "[green]met[/]" if rep.goal_met else "[red]NOT met[/]"
+    console.print(
+        f"  climate rows: goal every error within {rep.goal_pp:g} points: {verdict} "
+        f"(MAE {rep.mae_pp:.1f} points, max {rep.max_abs_pp:.1f})\n  method: {rep.method}"
+    )
 
 
 def _table(rep: LooReport, *, per_car: bool) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from rich.table import Table
 
 from evtwin.cli._output import console, print_json
-from evtwin.vehicles import list_vehicles
+from evtwin.vehicles import catalogue_json, list_vehicles
 
 __all__ = ["register"]
 
@@ -26,22 +26,7 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     specs = list_vehicles()
     if args.json:
-        print_json(
-            [
-                {
-                    "id": s.id,
-                    "name": s.name,
-                    "profile": s.profile,
-                    "drivetrain": s.drivetrain,
-                    "kerb_mass_kg": s.kerb_mass_kg,
-                    "usable_battery_kwh": s.usable_battery_kwh,
-                    "motor_power_kw": s.motor_power_kw,
-                    "battery_voltage_v": s.battery_voltage_v,
-                    "official_wltp_range_km": s.official.wltp_range_km,
-                }
-                for s in specs
-            ]
-        )
+        print_json(catalogue_json())
         return 0
     table = Table(title="evtwin vehicle catalogue", title_justify="left")
     for col, just in [

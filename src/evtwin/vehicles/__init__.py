@@ -1,6 +1,11 @@
 """Vehicles: spec schema, the bundled catalogue and derived physical parameters."""
 
-from evtwin.vehicles.catalogue import list_vehicles, load_vehicle, resolve_vehicle
+from evtwin.vehicles.catalogue import (
+    catalogue_json,
+    list_vehicles,
+    load_vehicle,
+    resolve_vehicle,
+)
 from evtwin.vehicles.derive import Derived, VehicleParams, derive_params
 from evtwin.vehicles.spec import OfficialFigures, VehicleSpec, load_spec_file, parse_spec
 
@@ -9,6 +14,7 @@ __all__ = [
     "OfficialFigures",
     "VehicleParams",
     "VehicleSpec",
+    "catalogue_json",
     "derive_params",
     "list_vehicles",
     "load_spec_file",

@@ -6,11 +6,12 @@ import difflib
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from evtwin.errors import UnknownVehicleError
 from evtwin.vehicles.spec import VehicleSpec, load_spec_file
 
-__all__ = ["catalogue_dir", "list_vehicles", "load_vehicle", "resolve_vehicle"]
+__all__ = ["catalogue_dir", "catalogue_json", "list_vehicles", "load_vehicle", "resolve_vehicle"]
 
 
 def catalogue_dir() -> Path:
@@ -58,3 +59,22 @@ def resolve_vehicle(vehicle: str | None, spec_file: str | Path | None) -> Vehicl
         return load_spec_file(spec_file)
     assert vehicle is not None
     return load_vehicle(vehicle)
+
+
+def catalogue_json() -> list[dict[str, Any]]:
+    """The catalogue as the documented ``evtwin vehicles --json`` array (``profile`` flags
+    estimates); the HTTP API serves the same array."""
+    return [
+        {
+            "id": s.id,
+            "name": s.name,
+            "profile": s.profile,
+            "drivetrain": s.drivetrain,
+            "kerb_mass_kg": s.kerb_mass_kg,
+            "usable_battery_kwh": s.usable_battery_kwh,
+            "motor_power_kw": s.motor_power_kw,
+            "battery_voltage_v": s.battery_voltage_v,
+            "official_wltp_range_km": s.official.wltp_range_km,
+        }
+        for s in list_vehicles()
+    ]

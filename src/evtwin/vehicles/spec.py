@@ -100,7 +100,16 @@ OPTIONAL_KEYS: tuple[str, ...] = (
     "awd_disconnect",
     "model_year",
 )
-_META_KEYS: tuple[str, ...] = ("id", "profile", "sources", "official", "uncertain", "notes")
+# ``charge_curve`` (a measured DC curve) is read by evtwin.charging.vehicle.
+_META_KEYS: tuple[str, ...] = (
+    "id",
+    "profile",
+    "sources",
+    "official",
+    "uncertain",
+    "notes",
+    "charge_curve",
+)
 OFFICIAL_KEYS: tuple[str, ...] = ("wltp_range_km", "wltp_consumption_wh_per_km", "dc_10_80_min")
 _ROAD_LOAD_KEYS = ("road_load_f0_n", "road_load_f1_n_per_kph", "road_load_f2_n_per_kph2")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

@@ -1,0 +1,266 @@
+"""The FastAPI application: versioned JSON endpoints over the same objects as the CLI.
+
+Every endpoint returns exactly the documented ``--json`` object of the matching command
+(see ``docs/api.md``); estimates stay flagged (``profile: "estimate"``, price ``basis``,
+grant ``status: "unknown"``, the eVED ``status: "proposal"``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib import resources
+from typing import Annotated, Any, Final, Literal
+
+from fastapi import Depends, FastAPI, Path, Query
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from evtwin import __version__
+from evtwin.api._errors import ERROR_RESPONSES, install_error_handlers
+from evtwin.api._plots import cost_plot_png, range_plot_png
+from evtwin.api._reports import (
+    CostParams,
+    RangeParams,
+    cost_json,
+    range_all_json,
+    range_json,
+    vehicles_json,
+)
+from evtwin.ownership import default_rivals
+from evtwin.sim.traces import CYCLES
+
+__all__ = ["API_PREFIX", "create_app"]
+
+API_PREFIX: Final = "/api/v1"
+
+_VEHICLE = Annotated[
+    str,
+    Path(
+        description="catalogue id (see /api/v1/vehicles)",
+        examples=["defender-sport"],
+        max_length=100,
+    ),
+]
+
+
+def _q(description: str, **kw: Any) -> Any:
+    """A documented query parameter (numbers pass ``allow_inf_nan=False``: NaN/inf is a 422)."""
+    return Query(description=description, **kw)
+
+
+def range_params(
+    cycle: Annotated[
+        str | None,
+        _q(
+            f"drive cycle, default wltc (one of: {', '.join(sorted(CYCLES))})",
+            max_length=40,
+            json_schema_extra={"enum": sorted(CYCLES)},
+        ),
+    ] = None,
+    speed_kph: Annotated[
+        float | None, _q("constant speed instead of a cycle, km/h (1..250)", allow_inf_nan=False)
+    ] = None,
+    temp_c: Annotated[float | None, _q("ambient temperature, °C", allow_inf_nan=False)] = None,
+    payload_kg: Annotated[
+        float | None, _q("load beyond the driver, kg", allow_inf_nan=False)
+    ] = None,
+    trailer_kg: Annotated[float | None, _q("trailer mass, kg", allow_inf_nan=False)] = None,
+    trailer_cda_m2: Annotated[
+        float | None,
+        _q(
+            "trailer extra drag area Cd*A, m² (default 0.6 m² with a trailer; assumption)",
+            allow_inf_nan=False,
+        ),
+    ] = None,
+    hvac_w: Annotated[
+        float | None, _q("constant HVAC electric load, W", allow_inf_nan=False)
+    ] = None,
+    headwind_kph: Annotated[
+        float | None, _q("headwind, km/h (negative: tailwind)", allow_inf_nan=False)
+    ] = None,
+    altitude_m: Annotated[float | None, _q("altitude, m", allow_inf_nan=False)] = None,
+    road: Annotated[
+        Literal["real", "test"] | None,
+        _q("real: public-road rolling/drag factors (default); test: type-approval road load"),
+    ] = None,
+    cabin_temp_c: Annotated[
+        float | None,
+        _q(
+            "cabin set point, °C: the climate model computes the HVAC load per car",
+            allow_inf_nan=False,
+        ),
+    ] = None,
+    heat_pump: Annotated[
+        bool | None,
+        _q("with cabin_temp_c: force the heat pump on/off (default: the car's spec)"),
+    ] = None,
+    seat_heat: Annotated[
+        bool | None, _q("driver's seat and steering-wheel heating on (climate model)")
+    ] = None,
+) -> RangeParams:
+    """No parameter: the WLTP procedure. Any parameter: your conditions (kerb mass + payload)."""
+    return RangeParams(
+        cycle=cycle,
+        speed_kph=speed_kph,
+        temp_c=temp_c,
+        payload_kg=payload_kg,
+        trailer_kg=trailer_kg,
+        trailer_cda_m2=trailer_cda_m2,
+        hvac_w=hvac_w,
+        headwind_kph=headwind_kph,
+        altitude_m=altitude_m,
+        road=road,
+        cabin_temp_c=cabin_temp_c,
+        heat_pump=heat_pump,
+        seat_heat=seat_heat,
+    )
+
+
+def cost_params(
+    vs: Annotated[
+        list[str] | None, _q("rival vehicle id (repeat for several)", max_length=100)
+    ] = None,
+    rivals: Annotated[
+        bool, _q(f"also compare with the default rivals ({', '.join(default_rivals())})")
+    ] = False,
+    registered: Annotated[
+        dt.date | None, _q("first registration, YYYY-MM-DD (default 2027-03-01)")
+    ] = None,
+    years: Annotated[int | None, _q("ownership period, years (1..15, default 4)")] = None,
+    miles_per_year: Annotated[
+        float | None, _q("annual mileage, mi (default 9,000)", allow_inf_nan=False)
+    ] = None,
+    home_share: Annotated[
+        float | None, _q("share of energy charged at home, 0..1 (default 0.8)", allow_inf_nan=False)
+    ] = None,
+    motorway_share: Annotated[
+        float | None, _q("share of miles on motorways, 0..1 (default 0.2)", allow_inf_nan=False)
+    ] = None,
+    home_tariff: Annotated[
+        str | None, _q("home tariff id (default price-cap)", max_length=60)
+    ] = None,
+    public_tariff: Annotated[
+        str | None, _q("public tariff id (default public-rapid)", max_length=60)
+    ] = None,
+    hvac: Annotated[
+        bool, _q("include the stopgap cabin-heating load (false = the CLI's --no-hvac)")
+    ] = True,
+    price_gbp: Annotated[
+        float | None, _q("price of VEHICLE, £ (overrides the data)", allow_inf_nan=False)
+    ] = None,
+    residual_percent: Annotated[
+        float | None, _q("residual value after the period, % of price", allow_inf_nan=False)
+    ] = None,
+    insurance_gbp_per_year: Annotated[
+        float | None, _q("insurance, £ per year (CLI: --insurance-gbp)", allow_inf_nan=False)
+    ] = None,
+    servicing_gbp_per_year: Annotated[
+        float | None, _q("servicing, £ per year (CLI: --servicing-gbp)", allow_inf_nan=False)
+    ] = None,
+) -> CostParams:
+    """The ``evtwin cost`` options; missing = the documented default."""
+    return CostParams(
+        vs=tuple(vs or ()),
+        rivals=rivals,
+        registered=registered,
+        years=years,
+        miles_per_year=miles_per_year,
+        home_share=home_share,
+        motorway_share=motorway_share,
+        home_tariff=home_tariff,
+        public_tariff=public_tariff,
+        hvac=hvac,
+        price_gbp=price_gbp,
+        residual_percent=residual_percent,
+        insurance_gbp_per_year=insurance_gbp_per_year,
+        servicing_gbp_per_year=servicing_gbp_per_year,
+    )
+
+
+_PNG: Final[dict[int | str, dict[str, Any]]] = {
+    200: {"content": {"image/png": {}}, "description": "a PNG chart"},
+    **ERROR_RESPONSES,
+}
+
+
+def _index_html() -> str:
+    return (resources.files("evtwin.api") / "static" / "index.html").read_text(encoding="utf-8")
+
+
+def create_app() -> FastAPI:
+    """The evtwin HTTP API (``/api/v1``), its OpenAPI docs (``/api/docs``) and a first page.
+
+    Stateless: every request is answered from the bundled data and the physics engine, so
+    one app can serve any number of clients (uvicorn runs it; tests use TestClient).
+    """
+    app = FastAPI(
+        title="evtwin API",
+        version=__version__,
+        summary="Range, consumption and cost of ownership of the Defender Sport (an ESTIMATED "
+        "profile) and its rivals (sourced data); the objects of the CLI's --json output.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    install_error_handlers(app)
+
+    @app.get(f"{API_PREFIX}/health", tags=["service"])
+    def health() -> dict[str, str]:
+        """Liveness: ``{"status": "ok", "version", "api": "v1"}``."""
+        return {"status": "ok", "version": __version__, "api": "v1"}
+
+    @app.get(f"{API_PREFIX}/vehicles", tags=["vehicles"], response_model=None)
+    def vehicles() -> JSONResponse:
+        """The catalogue: the ``evtwin vehicles --json`` array."""
+        return JSONResponse(vehicles_json())
+
+    @app.get(f"{API_PREFIX}/range", tags=["range"], responses=ERROR_RESPONSES)
+    def range_all(params: Annotated[RangeParams, Depends(range_params)]) -> JSONResponse:
+        """Every catalogue vehicle: the ``evtwin range --all --json`` array."""
+        return JSONResponse(range_all_json(params))
+
+    @app.get(f"{API_PREFIX}/range/{{vehicle}}", tags=["range"], responses=ERROR_RESPONSES)
+    def range_one(
+        vehicle: _VEHICLE, params: Annotated[RangeParams, Depends(range_params)]
+    ) -> JSONResponse:
+        """Range and consumption: the ``evtwin range VEHICLE --json`` object (WLTP by
+        default; any condition switches to your conditions)."""
+        return JSONResponse(range_json(vehicle, params))
+
+    @app.get(
+        f"{API_PREFIX}/range/{{vehicle}}/plot.png",
+        tags=["range"],
+        responses=_PNG,
+        response_class=Response,
+    )
+    def range_plot(
+        vehicle: _VEHICLE, params: Annotated[RangeParams, Depends(range_params)]
+    ) -> Response:
+        """``evtwin range VEHICLE --plot``: range vs constant speed at five temperatures
+        (cycle, speed_kph and temp_c are swept by the chart, so unused)."""
+        return Response(range_plot_png(vehicle, params), media_type="image/png")
+
+    @app.get(f"{API_PREFIX}/cost/{{vehicle}}", tags=["cost"], responses=ERROR_RESPONSES)
+    def cost(
+        vehicle: _VEHICLE, params: Annotated[CostParams, Depends(cost_params)]
+    ) -> JSONResponse:
+        """Price, UK grant, VED, energy, pence per mile and TCO: the ``evtwin cost VEHICLE
+        --json`` object (from ``evtwin.ownership.cost_report_json``)."""
+        return JSONResponse(cost_json(vehicle, params))
+
+    @app.get(
+        f"{API_PREFIX}/cost/{{vehicle}}/plot.png",
+        tags=["cost"],
+        responses=_PNG,
+        response_class=Response,
+    )
+    def cost_plot(
+        vehicle: _VEHICLE, params: Annotated[CostParams, Depends(cost_params)]
+    ) -> Response:
+        """``evtwin cost VEHICLE --plot``: the TCO bar chart against the rivals."""
+        return Response(cost_plot_png(vehicle, params), media_type="image/png")
+
+    @app.get("/", include_in_schema=False)
+    def index() -> HTMLResponse:
+        return HTMLResponse(_index_html())
+
+    return app

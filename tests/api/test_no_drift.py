@@ -1,0 +1,47 @@
+"""Every CLI option of ``evtwin range`` / ``evtwin cost`` is a query parameter of the API.
+
+A new CLI option fails here until the API takes it too (and the parity tests in
+test_endpoints.py say whether it gives the same object).
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import fields
+
+from fastapi.testclient import TestClient
+
+from evtwin.api import CostParams, RangeParams
+from evtwin.cli.main import build_parser
+
+# Options that only make sense on a command line: files named by the user, output format.
+CLI_ONLY = {"help", "vehicle", "spec", "all", "profile", "json", "plot"}
+# CLI flag dest → API query parameter, where the names differ.
+COST_RENAMED = {
+    "no_hvac": "hvac",
+    "insurance_gbp": "insurance_gbp_per_year",
+    "servicing_gbp": "servicing_gbp_per_year",
+}
+
+
+def _options(command: str) -> set[str]:
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    parser = sub.choices[command]
+    return {a.dest for a in parser._actions} - CLI_ONLY
+
+
+def _query_names(client: TestClient, path: str) -> set[str]:
+    op = client.get("/api/openapi.json").json()["paths"][path]["get"]
+    return {p["name"] for p in op["parameters"] if p["in"] == "query"}
+
+
+def test_every_range_option_is_a_range_query_parameter(client: TestClient) -> None:
+    cli = _options("range")
+    assert cli == {f.name for f in fields(RangeParams)}
+    assert cli == _query_names(client, "/api/v1/range/{vehicle}")
+
+
+def test_every_cost_option_is_a_cost_query_parameter(client: TestClient) -> None:
+    cli = {COST_RENAMED.get(d, d) for d in _options("cost")}
+    assert cli == {f.name for f in fields(CostParams)}
+    assert cli == _query_names(client, "/api/v1/cost/{vehicle}")
