@@ -152,3 +152,59 @@ def test_the_car_will_not_drive_away_while_plugged_in(make_twin: MakeTwin) -> No
     twin.world.leg = DriveLeg(trace=constant_speed(30, 60), start_s=twin.clock.now_s())
     twin.advance(30)
     assert twin.broker.get(P.SPEED_KPH).value == 0.0
+
+
+def plug_in_with_a_plan(make_twin: MakeTwin, mode: str, ready_by: str) -> Twin:
+    """At 2027-01-15T08:00Z (the fixture's clock), 50 %, limit 80 %, on a 7.4 kW wallbox."""
+    twin = make_twin(soc_percent=50.0)
+    b = twin.broker
+    b.set_target(P.PLAN_MODE, mode)
+    b.set_target(P.READY_BY_TIME, ready_by)
+    b.set_target(P.CHARGE_LIMIT_PCT, 80)
+    twin.advance(1)
+    twin.world.charger = Charger(power_kw=7.4)
+    twin.advance(60)
+    return twin
+
+
+def charging_times(twin: Twin, hours: float) -> list[float]:
+    """Twin times (s) of the steps in which the car charged."""
+    times = []
+    for _ in range(int(hours * 60)):
+        twin.advance(60, step_s=60)
+        if twin.broker.get(P.IS_CHARGING).value:
+            times.append(twin.clock.now_s())
+    return times
+
+
+def test_ready_by_charges_as_late_as_still_reaches_the_limit(make_twin: MakeTwin) -> None:
+    from evtwin.runtime._climate import parse_utc
+
+    twin = plug_in_with_a_plan(make_twin, "READY_BY", "2027-01-15T20:00:00Z")
+    b = twin.broker
+    assert b.get(P.IS_CHARGING).value is False  # waiting for its window
+    start = parse_utc(b.get(P.PLANNED_START_TIME).value)
+    assert b.get(P.PLANNED_END_TIME).value == "2027-01-15T20:00:00Z"
+    assert b.get(P.PLANNED_ENERGY_KWH).value == pytest.approx(0.30 * 75, rel=0.01)
+    times = charging_times(twin, 13)
+    assert start is not None and min(times) >= start
+    assert max(times) <= parse_utc("2027-01-15T20:00:00Z") + 60  # type: ignore[operator]
+    assert soc(twin) == pytest.approx(80.0)
+
+
+def test_cheapest_charges_inside_the_tariffs_cheap_window(make_twin: MakeTwin) -> None:
+    from evtwin.runtime._climate import parse_utc
+
+    twin = plug_in_with_a_plan(make_twin, "CHEAPEST", "2027-01-16T07:00:00Z")
+    times = charging_times(twin, 23)
+    cheap_from = parse_utc("2027-01-16T00:30:00Z")  # Octopus Go 00:30-05:30 (GMT in January)
+    cheap_to = parse_utc("2027-01-16T05:30:00Z")
+    assert cheap_from is not None and cheap_to is not None
+    assert all(cheap_from < t <= cheap_to + 60 for t in times)
+    assert soc(twin) == pytest.approx(80.0)
+
+
+def test_an_impossible_plan_is_refused_and_the_car_charges_at_once(make_twin: MakeTwin) -> None:
+    twin = plug_in_with_a_plan(make_twin, "READY_BY", "2027-01-15T09:00:00Z")
+    assert twin.broker.get(P.IS_CHARGING).value is True
+    assert "no READY_BY plan" in twin.charging.refusals[0].reason

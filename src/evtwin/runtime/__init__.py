@@ -14,11 +14,13 @@ from evtwin.runtime._drive import DriveService, LegStats, regen_decel_mps2
 from evtwin.runtime._interim import (
     CabinModel,
     CabinStep,
+    ChargePlanner,
     ChargePowerModel,
     InterimCabin,
     InterimChargePower,
+    PlannedCharge,
 )
-from evtwin.runtime._models import ClimateCabin, SessionChargePower
+from evtwin.runtime._models import ClimateCabin, SessionChargePower, SmartChargePlanner
 from evtwin.runtime._services import ActuatorEcho, Service, ServiceFault, ServiceHost
 from evtwin.runtime._terrain import TerrainService
 from evtwin.runtime._twin import SETPOINT_ACTUATORS, Twin, build_twin, interim_charge_model
@@ -30,6 +32,7 @@ __all__ = [
     "BatteryService",
     "CabinModel",
     "CabinStep",
+    "ChargePlanner",
     "ChargePowerModel",
     "Charger",
     "ChargingRefusal",
@@ -44,11 +47,13 @@ __all__ = [
     "InterimChargePower",
     "LegStats",
     "ManualClock",
+    "PlannedCharge",
     "ScaledClock",
     "Service",
     "ServiceFault",
     "ServiceHost",
     "SessionChargePower",
+    "SmartChargePlanner",
     "SystemClock",
     "TerrainService",
     "Trailer",

@@ -5,9 +5,14 @@ charge power and the session's signals.
   ``evtwin.charging``'s session model, :class:`~evtwin.runtime._models.SessionChargePower`).
 - A session starts on ``StartStopCharging = START`` only with a cable connected; a START
   without a cable is refused (recorded in :attr:`ChargingService.refusals`, the current value
-  stays ``STOP``). With ``Charging.Plan.Mode = IMMEDIATE`` (the default) plugging in starts a
-  session by itself, as cars do; READY_BY/CHEAPEST wait for the smart-charging planner
-  (not in the runtime yet) or an explicit START.
+  stays ``STOP``). Plugging in starts a session by itself, as cars do.
+- ``Charging.Plan.Mode``: IMMEDIATE (default) charges at once. READY_BY and CHEAPEST, with a
+  ``ReadyByTime`` and an AC supply, ask the :class:`~evtwin.runtime._interim.ChargePlanner`
+  (by default ``evtwin.charging``'s smart planner) for charging windows that reach the limit
+  by then, and charge only inside them; ``Plan.PlannedStartTime``/``PlannedEndTime``/
+  ``PlannedEnergy`` tell. A plan is made when the session starts and again when the mode, the
+  ready-by time, the limit or the charger change; an impossible plan is recorded as a refusal
+  and the car charges at once.
 - ``STOP`` or unplugging ends it.
 - The pack never goes above ``ChargeLimit``: the energy of a step is capped at what reaches
   the limit. Loads running meanwhile (preconditioning) draw from the pack and the session
@@ -25,8 +30,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from evtwin.errors import ChargingError
 from evtwin.runtime import _paths as P
-from evtwin.runtime._interim import ChargePowerModel
+from evtwin.runtime._climate import format_utc, parse_utc
+from evtwin.runtime._interim import ChargePlanner, ChargePowerModel
 from evtwin.runtime._signalio import read_bool, read_float, read_str
 from evtwin.runtime._world import AC_PHASE_VOLTAGE_V
 from evtwin.signals import Broker, Change, Field, Subscription
@@ -49,10 +56,21 @@ class ChargingRefusal:
 class ChargingService:
     name = "charging"
 
-    def __init__(self, broker: Broker, *, usable_kwh: float, model: ChargePowerModel) -> None:
+    def __init__(
+        self,
+        broker: Broker,
+        *,
+        usable_kwh: float,
+        model: ChargePowerModel,
+        planner: ChargePlanner | None = None,
+    ) -> None:
         self._broker = broker
         self.usable_j = usable_kwh * 3.6e6
         self.model = model
+        self.planner = planner
+        self.windows: tuple[tuple[float, float], ...] | None = None
+        """Planned charging windows (twin time, s) of the session; None: charge now."""
+        self._plan_key: tuple[object, ...] | None = None
         self.active = False
         self.refusals: list[ChargingRefusal] = []
         self._sub: Subscription = broker.subscribe(
@@ -83,6 +101,66 @@ class ChargingService:
         if not self.active:
             self.active = True
             self._session_j = self._session_s = self._session_max_w = 0.0
+            self._plan_key = None
+
+    def _window_share(self, t0_s: float, t1_s: float) -> float:
+        """Share of the step [t0, t1] inside the planned windows (1 without a plan)."""
+        if self.windows is None or t1_s <= t0_s:
+            return 1.0
+        inside = sum(max(0.0, min(t1_s, end) - max(t0_s, start)) for start, end in self.windows)
+        return float(min(1.0, inside / (t1_s - t0_s)))
+
+    def _follow_plan(
+        self, now_s: float, soc: float, limit: float, charger_w: float, dc: bool, temp_c: float
+    ) -> None:
+        """(Re)plan when the session starts or the plan's inputs change."""
+        b = self._broker
+        mode = read_str(b, P.PLAN_MODE, "IMMEDIATE")
+        ready_text = read_str(b, P.READY_BY_TIME)
+        key = (mode, ready_text, round(limit, 4), round(charger_w), dc)
+        if key == self._plan_key:
+            return
+        self._plan_key = key
+        self.windows = None
+        ready_by_s = parse_utc(ready_text)
+        planned: list[Change] = []
+        if (
+            self.planner is not None
+            and mode != "IMMEDIATE"
+            and ready_by_s is not None
+            and ready_by_s > now_s
+            and not dc
+            and soc < limit
+        ):
+            try:
+                plan = self.planner.plan(
+                    mode=mode,
+                    now_s=now_s,
+                    ready_by_s=ready_by_s,
+                    soc=soc,
+                    limit=limit,
+                    charger_w=charger_w,
+                    battery_temp_c=temp_c,
+                )
+            except ChargingError as e:
+                self.refusals.append(
+                    ChargingRefusal(time_s=now_s, reason=f"no {mode} plan ({e}); charging now")
+                )
+            else:
+                self.windows = plan.windows
+                if plan.windows:
+                    planned = [
+                        (P.PLANNED_START_TIME, Field.VALUE, format_utc(plan.windows[0][0])),
+                        (P.PLANNED_END_TIME, Field.VALUE, format_utc(plan.windows[-1][1])),
+                        (P.PLANNED_ENERGY_KWH, Field.VALUE, plan.energy_kwh),
+                    ]
+        if not planned:
+            planned = [
+                (P.PLANNED_START_TIME, Field.VALUE, ""),
+                (P.PLANNED_END_TIME, Field.VALUE, ""),
+                (P.PLANNED_ENERGY_KWH, Field.VALUE, 0.0),
+            ]
+        b.update(planned)
 
     def _requests(self, now_s: float, connected: bool) -> None:
         for update in self._sub.next_batch(timeout_s=0):
@@ -118,8 +196,8 @@ class ChargingService:
     def step(self, now_s: float, dt_s: float) -> None:
         b = self._broker
         connected = read_bool(b, P.CHARGING_CABLE_CONNECTED)
-        if connected and not self._was_connected and read_str(b, P.PLAN_MODE) == "IMMEDIATE":
-            self._start(now_s)
+        if connected and not self._was_connected:
+            self._start(now_s)  # plugging in starts a session; a plan may defer the charging
         self._was_connected = connected
         self._requests(now_s, connected)
         if not connected:
@@ -130,8 +208,11 @@ class ChargingService:
         changes: list[Change] = []
         charger_w, dc = self._charger() if connected else (0.0, False)
         temp_c = read_float(b, P.BATTERY_TEMP_C, 25.0)
-        if self.active and dt_s > 0 and soc < limit:
-            power_w = self.model.pack_power_w(
+        if self.active:
+            self._follow_plan(now_s, soc, limit, charger_w, dc, temp_c)
+        share = self._window_share(now_s - dt_s, now_s) if self.active else 0.0
+        if self.active and dt_s > 0 and soc < limit and share > 0.0:
+            power_w = share * self.model.pack_power_w(
                 soc=soc, charger_w=charger_w, dc=dc, battery_temp_c=temp_c
             )
             power_w = min(power_w, (limit - soc) * self.usable_j / dt_s)
@@ -140,10 +221,12 @@ class ChargingService:
             self._session_j += power_w * dt_s
             self._session_s += dt_s
             self._session_max_w = max(self._session_max_w, power_w)
-        charging = power_w > MAINTAIN_W
+        charging = bool(power_w > MAINTAIN_W)
         range_m = read_float(b, P.RANGE_M, 0.0)
         km_per_j = range_m / 1000.0 / (soc * self.usable_j) if soc > 0 else 0.0
         remaining = self.time_to_limit_s(soc, limit, charger_w, dc, temp_c) if self.active else 0.0
+        if self.active and self.windows and soc < limit:
+            remaining = max(remaining, self.windows[-1][1] - now_s)
         volts = read_float(b, P.NOMINAL_VOLTAGE_V, 400.0)
         changes += [
             (P.IS_CHARGING, Field.VALUE, charging),

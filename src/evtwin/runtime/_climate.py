@@ -19,7 +19,7 @@ the A/C is cooling (``IsAirConditioningActive``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Final
 
 from evtwin.modes import load_mode
@@ -36,6 +36,7 @@ __all__ = [
     "SETPOINT_MIN_C",
     "ClimateRefusal",
     "ClimateService",
+    "format_utc",
     "parse_utc",
 ]
 
@@ -52,6 +53,11 @@ PRECONDITION_LEAD_S: Final = 30 * 60.0
 class ClimateRefusal:
     time_s: float
     reason: str
+
+
+def format_utc(time_s: float) -> str:
+    """ISO 8601 UTC (``2027-01-15T07:30:00Z``) of seconds since the epoch."""
+    return datetime.fromtimestamp(round(time_s), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_utc(text: str) -> float | None:

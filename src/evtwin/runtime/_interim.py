@@ -30,9 +30,11 @@ __all__ = [
     "TAPER_START_SOC",
     "CabinModel",
     "CabinStep",
+    "ChargePlanner",
     "ChargePowerModel",
     "InterimCabin",
     "InterimChargePower",
+    "PlannedCharge",
 ]
 
 TAPER_START_SOC: Final = 0.80
@@ -100,6 +102,33 @@ class InterimChargePower:
         limit = self.dc_limit_w if dc else self.ac_limit_w
         efficiency = DC_CHARGE_EFFICIENCY if dc else self.ac_efficiency
         return max(0.0, min(charger_w, limit) * self.taper(soc) * efficiency)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PlannedCharge:
+    """Charging windows (twin time, s since the epoch) and the energy they put in (kWh)."""
+
+    windows: tuple[tuple[float, float], ...]
+    energy_kwh: float
+
+
+class ChargePlanner(Protocol):
+    """When to charge so the pack reaches ``limit`` by ``ready_by_s``."""
+
+    def plan(
+        self,
+        *,
+        mode: str,
+        now_s: float,
+        ready_by_s: float,
+        soc: float,
+        limit: float,
+        charger_w: float,
+        battery_temp_c: float,
+    ) -> PlannedCharge:
+        """Windows for plan ``mode`` (READY_BY or CHEAPEST) on an AC supply of ``charger_w``;
+        raises :class:`~evtwin.errors.ChargingError` when no plan can reach the limit."""
+        ...
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Final
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
@@ -26,8 +28,11 @@ import numpy.typing as npt
 from evtwin.charging import (
     CarChargeParams,
     ChargeRequest,
+    SmartRequest,
     ac_supply,
     dc_charger,
+    load_tariff,
+    plan_charge,
     simulate_session,
 )
 from evtwin.climate import (
@@ -40,12 +45,33 @@ from evtwin.climate import (
     heat_pump_capacity_w,
     heat_pump_cop,
 )
-from evtwin.runtime._interim import CONTROL_TIME_S, ECO_POWER_FRACTION, SUBSTEP_S, CabinStep
+from evtwin.runtime._interim import (
+    CONTROL_TIME_S,
+    ECO_POWER_FRACTION,
+    SUBSTEP_S,
+    CabinStep,
+    PlannedCharge,
+)
 
-__all__ = ["PTC_MAX_W", "ClimateCabin", "SessionChargePower"]
+__all__ = [
+    "CHEAPEST_TARIFF",
+    "PTC_MAX_W",
+    "READY_BY_TARIFF",
+    "TARIFF_ZONE",
+    "ClimateCabin",
+    "SessionChargePower",
+    "SmartChargePlanner",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
+CHEAPEST_TARIFF: Final = "octopus-go"
+"""Tariff a CHEAPEST plan optimises against (assumption: a common UK EV time-of-use tariff;
+VSS has no signal for the household's tariff yet)."""
+READY_BY_TARIFF: Final = "price-cap"
+"""A flat tariff: READY_BY then charges as late as it can (the planner's tie-break)."""
+TARIFF_ZONE: Final = ZoneInfo("Europe/London")
+"""Tariff windows are UK clock times; the twin's clock is UTC."""
 TEMP_BIN_C: Final = 5.0
 SOC_BIN: Final = 0.05
 PTC_MAX_W: Final = 6_000.0
@@ -151,3 +177,52 @@ class ClimateCabin:
             t_eq = ambient_temp_c + (q + gains) / loss
             temp = t_eq + (temp - t_eq) * math.exp(-loss * h / c)
         return CabinStep(cabin_temp_c=temp, hvac_electric_w=energy_j / dt_s, cooling=cooling)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmartChargePlanner:
+    """``evtwin.charging``'s smart planner (``plan_charge``) as the runtime's charging plan.
+
+    CHEAPEST fills the cheapest slots of :data:`CHEAPEST_TARIFF`; READY_BY plans on the flat
+    :data:`READY_BY_TARIFF`, so it charges as late as still reaches the limit. Windows longer
+    than a day are planned over the last 24 hours before the ready-by time's clock time (the
+    planner works on one day).
+    """
+
+    car: CarChargeParams
+    cheapest_tariff: str = CHEAPEST_TARIFF
+    ready_by_tariff: str = READY_BY_TARIFF
+
+    def plan(
+        self,
+        *,
+        mode: str,
+        now_s: float,
+        ready_by_s: float,
+        soc: float,
+        limit: float,
+        charger_w: float,
+        battery_temp_c: float,
+    ) -> PlannedCharge:
+        tariff = load_tariff(self.cheapest_tariff if mode == "CHEAPEST" else self.ready_by_tariff)
+        start = datetime.fromtimestamp(now_s, TARIFF_ZONE)
+        end = datetime.fromtimestamp(ready_by_s, TARIFF_ZONE)
+        midnight = start.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+        plan = plan_charge(
+            SmartRequest(
+                car=self.car,
+                supply=ac_supply(min(charger_w / 1000.0, 22.0)),
+                tariff=tariff,
+                from_soc=soc,
+                target_soc=limit,
+                charge_limit_soc=limit,
+                plug_in_min=start.hour * 60 + start.minute,
+                depart_min=end.hour * 60 + end.minute,
+                battery_temp_c=min(max(battery_temp_c, -40.0), 60.0),
+            )
+        )
+        windows = tuple(
+            (float(max(midnight + s.start_min * 60.0, now_s)), float(midnight + s.end_min * 60.0))
+            for s in plan.slots
+        )
+        return PlannedCharge(windows=windows, energy_kwh=float(plan.energy_battery_kwh))

@@ -40,6 +40,9 @@ __all__ = [
     "PACK_ENERGY_KWH",
     "PACK_POWER_W",
     "PACK_VOLTAGE_V",
+    "PLANNED_END_TIME",
+    "PLANNED_ENERGY_KWH",
+    "PLANNED_START_TIME",
     "PLAN_MODE",
     "POWER_STATE",
     "PRECONDITION_REQUESTED",
@@ -96,6 +99,9 @@ CHARGER_MAX_CURRENT_PHASE2_A: Final = f"{_CHG}.MaximumChargingCurrent.Phase2"
 CHARGER_MAX_CURRENT_PHASE3_A: Final = f"{_CHG}.MaximumChargingCurrent.Phase3"
 NOMINAL_VOLTAGE_V: Final = f"{_BATT}.NominalVoltage"
 PLAN_MODE: Final = f"{_CHG}.Plan.Mode"
+PLANNED_START_TIME: Final = f"{_CHG}.Plan.PlannedStartTime"
+PLANNED_END_TIME: Final = f"{_CHG}.Plan.PlannedEndTime"
+PLANNED_ENERGY_KWH: Final = f"{_CHG}.Plan.PlannedEnergy"
 PRECONDITION_REQUESTED: Final = f"{_CHG}.Plan.IsPreconditioningRequested"
 READY_BY_TIME: Final = f"{_CHG}.Plan.ReadyByTime"
 

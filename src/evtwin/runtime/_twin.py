@@ -27,7 +27,7 @@ from evtwin.runtime._climate import DEFAULT_SETPOINT_C, ClimateService
 from evtwin.runtime._clock import Clock, ManualClock
 from evtwin.runtime._drive import DriveService
 from evtwin.runtime._interim import CabinModel, ChargePowerModel, InterimChargePower
-from evtwin.runtime._models import ClimateCabin, SessionChargePower
+from evtwin.runtime._models import ClimateCabin, SessionChargePower, SmartChargePlanner
 from evtwin.runtime._services import ActuatorEcho, ServiceHost
 from evtwin.runtime._terrain import TerrainService
 from evtwin.runtime._world import World, WorldSensors
@@ -196,6 +196,7 @@ def build_twin(
         initial.append(("Vehicle.MaxTowWeight", Field.VALUE, round(spec.towing_capacity_kg)))
     broker.update(initial)
     charge = charge_model or SessionChargePower(car=car_charge_params(spec, model_constants=c))
+
     cabin = cabin_model or ClimateCabin(cabin=cabin_params(spec), heat_pump=bool(spec.heat_pump))
     echo = ActuatorEcho(broker, SETPOINT_ACTUATORS)
     sensors = WorldSensors(broker, world)
@@ -207,7 +208,13 @@ def build_twin(
         cabin_temp_c=ambient if cabin_temp_c is None else cabin_temp_c,
     )
     drive = DriveService(broker, world, params, constants=c)
-    charging = ChargingService(broker, usable_kwh=spec.usable_battery_kwh, model=charge)
+    car = car_charge_params(spec, model_constants=c)
+    charging = ChargingService(
+        broker,
+        usable_kwh=spec.usable_battery_kwh,
+        model=charge,
+        planner=SmartChargePlanner(car=car),
+    )
     bms = BatteryService(
         broker,
         usable_kwh=spec.usable_battery_kwh,
