@@ -42,6 +42,8 @@ __all__ = ["ChargingRefusal", "ChargingService"]
 
 TIME_ESTIMATE_STEP: Final = 0.01
 """SOC step of the time-to-complete estimate (1 %)."""
+SHORTFALL: Final = 0.002
+"""A plan that ends more than 0.2 % short of the limit is planned again for the rest."""
 MAINTAIN_W: Final = 200.0
 """At the limit a session only tops up what standby loads take; ``IsCharging`` reports
 true only above this power (assumption: what a car's screen calls 'charging complete')."""
@@ -71,6 +73,7 @@ class ChargingService:
         self.windows: tuple[tuple[float, float], ...] | None = None
         """Planned charging windows (twin time, s) of the session; None: charge now."""
         self._plan_key: tuple[object, ...] | None = None
+        self._hold_soc = 0.0
         self.active = False
         self.refusals: list[ChargingRefusal] = []
         self._sub: Subscription = broker.subscribe(
@@ -117,7 +120,13 @@ class ChargingService:
         b = self._broker
         mode = read_str(b, P.PLAN_MODE, "IMMEDIATE")
         ready_text = read_str(b, P.READY_BY_TIME)
-        key = (mode, ready_text, round(limit, 4), round(charger_w), dc)
+        key: tuple[object, ...] = (mode, ready_text, round(limit, 4), round(charger_w), dc)
+        windows = self.windows
+        if windows and now_s >= windows[-1][1] and soc < limit - SHORTFALL:
+            # the plan ran out short of the limit (a colder pack, loads): plan the rest once
+            key += (windows[-1][1],)
+        elif self._plan_key is not None and len(self._plan_key) > len(key):
+            key += self._plan_key[len(key) :]
         if key == self._plan_key:
             return
         self._plan_key = key
@@ -211,16 +220,23 @@ class ChargingService:
         if self.active:
             self._follow_plan(now_s, soc, limit, charger_w, dc, temp_c)
         share = self._window_share(now_s - dt_s, now_s) if self.active else 0.0
-        if self.active and dt_s > 0 and soc < limit and share > 0.0:
-            power_w = share * self.model.pack_power_w(
+        # Outside its windows a session still feeds what other loads take (preconditioning):
+        # the pack is held where the last step left it.
+        target = limit if share > 0.0 else min(limit, self._hold_soc)
+        if self.active and dt_s > 0 and soc < target:
+            available = self.model.pack_power_w(
                 soc=soc, charger_w=charger_w, dc=dc, battery_temp_c=temp_c
             )
-            power_w = min(power_w, (limit - soc) * self.usable_j / dt_s)
+            power_w = min(available, (target - soc) * self.usable_j / dt_s)
+            if share > 0.0:
+                hold_w = (min(limit, self._hold_soc) - soc) * self.usable_j / dt_s
+                power_w = min(available, max(share * available, hold_w), power_w)
             soc += power_w * dt_s / self.usable_j
             changes.append((P.SOC_CURRENT_PCT, Field.VALUE, min(soc, limit) * 100.0))
             self._session_j += power_w * dt_s
             self._session_s += dt_s
             self._session_max_w = max(self._session_max_w, power_w)
+        self._hold_soc = min(soc, limit) if self.active else 0.0
         charging = bool(power_w > MAINTAIN_W)
         range_m = read_float(b, P.RANGE_M, 0.0)
         km_per_j = range_m / 1000.0 / (soc * self.usable_j) if soc > 0 else 0.0

@@ -16,7 +16,7 @@ surface = "asphalt"             # surfaces.toml id
 do = "drive"                    # one of: cycle, profile (CSV), speed_kph + duration_s/distance_km
 cycle = "wltc"
 [[step]]
-do = "park"                     # alias "wait"; hours | minutes | seconds; optional ambient_temp_c
+do = "park"                     # alias "wait"; hours|minutes|seconds|until_utc; ambient_temp_c
 hours = 10
 ambient_temp_c = -5
 [[step]]
@@ -85,7 +85,7 @@ _STEP_KEYS: Final[dict[str, frozenset[str]]] = {
             "speed_noise_kph",
         }
     ),
-    "park": frozenset({"hours", "minutes", "seconds", "ambient_temp_c"}),
+    "park": frozenset({"hours", "minutes", "seconds", "until_utc", "ambient_temp_c"}),
     "set": frozenset({"signals"}),
     "plug_in": frozenset({"charger_kw", "dc"}),
     "unplug": frozenset(),
@@ -127,6 +127,7 @@ class Step:
     label: str
     drive: DriveSpec | None = None
     duration_s: float = 0.0
+    """Seconds to park; negative: park until minus this epoch time (``until_utc``)."""
     ambient_temp_c: float | None = None
     surface: str | None = None
     water_depth_mm: float | None = None
@@ -201,11 +202,14 @@ def _check_surface(name: str | None) -> None:
 
 
 def _duration(raw: Mapping[str, Any], where: str) -> float:
+    """Seconds to park; an ``until_utc`` answers minus its epoch time (resolved when run)."""
     parts = [
         (k, f) for k, f in (("hours", 3600.0), ("minutes", 60.0), ("seconds", 1.0)) if k in raw
     ]
-    if len(parts) != 1:
-        raise ScenarioError(f"{where}: give exactly one of hours, minutes, seconds")
+    if len(parts) + ("until_utc" in raw) != 1:
+        raise ScenarioError(f"{where}: give exactly one of hours, minutes, seconds, until_utc")
+    if "until_utc" in raw:
+        return -_utc(raw["until_utc"], f"{where}: until_utc")
     key, factor = parts[0]
     value = _number(raw, key, where, 0.0, 30 * 24 * 3600.0 / factor, key)
     assert value is not None
@@ -323,17 +327,20 @@ def _step(index: int, raw: object) -> Step:
     return Step(**kw)
 
 
-def _start_s(raw: Mapping[str, Any]) -> float:
-    text = raw.get("start_utc", "2027-01-14T17:00:00Z")
+def _utc(text: object, what: str) -> float:
     if not isinstance(text, str):
-        raise ScenarioError(f"start_utc must be an ISO 8601 string, got {text!r}")
+        raise ScenarioError(f"{what} must be an ISO 8601 string, got {text!r}")
     try:
         when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as e:
-        raise ScenarioError(f"start_utc {text!r} is not an ISO 8601 time: {e}") from e
+        raise ScenarioError(f"{what} {text!r} is not an ISO 8601 time: {e}") from e
     if when.tzinfo is None:
-        raise ScenarioError(f"start_utc {text!r} needs a time zone (e.g. a trailing Z for UTC)")
+        raise ScenarioError(f"{what} {text!r} needs a time zone (e.g. a trailing Z for UTC)")
     return when.timestamp()
+
+
+def _start_s(raw: Mapping[str, Any]) -> float:
+    return _utc(raw.get("start_utc", "2027-01-14T17:00:00Z"), "start_utc")
 
 
 def parse_scenario(raw: Mapping[str, Any], *, source: str) -> Scenario:

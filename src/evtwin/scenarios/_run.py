@@ -55,6 +55,12 @@ SNAPSHOT_SIGNALS: Final = (
     P.IS_CHARGING,
     P.CHARGE_START_STOP,
     P.CHARGE_LIMIT_PCT,
+    P.PLAN_MODE,
+    P.READY_BY_TIME,
+    P.PLANNED_START_TIME,
+    P.PLANNED_END_TIME,
+    P.PLANNED_ENERGY_KWH,
+    P.PRECONDITION_REQUESTED,
     P.CHARGE_RATE_KPH,
     P.CHARGE_TIME_TO_COMPLETE_S,
     P.CHARGED_ENERGY_KWH,
@@ -322,7 +328,15 @@ class _Runner:
         if step.action == "park":
             if step.ambient_temp_c is not None:
                 world.ambient_temp_c = step.ambient_temp_c
-            self.run_for(step.duration_s, self.scenario.park_step_s)
+            duration = step.duration_s
+            if duration < 0:  # until_utc
+                duration = -duration - self.clock.now_s()
+                if duration <= 0:
+                    raise ScenarioError(
+                        f"step {step.index + 1}: until_utc is {-duration:.0f} s in the past "
+                        "when the step begins"
+                    )
+            self.run_for(duration, self.scenario.park_step_s)
         elif step.action == "set":
             twin.broker.update(
                 [(path, Field.TARGET, value) for path, value in step.signals.items()]
