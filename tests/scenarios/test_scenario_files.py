@@ -177,3 +177,23 @@ def test_the_bundled_towing_trip_holds_60_mph_and_stops_at_the_charge_limit() ->
     assert charged["Vehicle.Powertrain.TractionBattery.StateOfCharge.Current"] == pytest.approx(
         80.0
     )
+
+
+def test_park_until_a_time_already_past_is_an_error() -> None:
+    raw = scenario(
+        {"do": "park", "until_utc": "2027-01-14T16:00:00Z"}, start_utc="2027-01-14T17:00:00Z"
+    )
+    with pytest.raises(ScenarioError, match="in the past"):
+        run(parse_scenario(raw, source="t"))
+
+
+def test_park_until_a_clock_time() -> None:
+    raw = scenario(
+        {"do": "park", "until_utc": "2027-01-14T19:30:00Z"}, start_utc="2027-01-14T17:00:00Z"
+    )
+    assert run(parse_scenario(raw, source="t")).steps[0].end_s == pytest.approx(2.5 * 3600)
+
+
+def test_park_until_needs_an_iso_time() -> None:
+    with pytest.raises(ScenarioError, match="until_utc 'tomorrow' is not an ISO 8601 time"):
+        parse_scenario(scenario({"do": "park", "until_utc": "tomorrow"}), source="t")
