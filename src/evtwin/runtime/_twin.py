@@ -26,7 +26,12 @@ from evtwin.runtime._charging import ChargingService
 from evtwin.runtime._climate import DEFAULT_SETPOINT_C, ClimateService
 from evtwin.runtime._clock import Clock, ManualClock
 from evtwin.runtime._drive import DriveService
-from evtwin.runtime._interim import CabinModel, ChargePowerModel, InterimChargePower
+from evtwin.runtime._interim import (
+    CabinModel,
+    ChargePlanner,
+    ChargePowerModel,
+    InterimChargePower,
+)
 from evtwin.runtime._models import ClimateCabin, SessionChargePower, SmartChargePlanner
 from evtwin.runtime._services import ActuatorEcho, ServiceHost
 from evtwin.runtime._terrain import TerrainService
@@ -153,6 +158,7 @@ def build_twin(
     mode: str = "COMFORT",
     step_s: float = 1.0,
     charge_model: ChargePowerModel | None = None,
+    charge_planner: ChargePlanner | None = None,
     cabin_model: CabinModel | None = None,
     reference_wh_per_km: Callable[[], float | None] | None = None,
     background_reference: bool = False,
@@ -195,8 +201,8 @@ def build_twin(
     if spec.towing_capacity_kg is not None:  # unknown stays unpublished, never zero
         initial.append(("Vehicle.MaxTowWeight", Field.VALUE, round(spec.towing_capacity_kg)))
     broker.update(initial)
-    charge = charge_model or SessionChargePower(car=car_charge_params(spec, model_constants=c))
-
+    car = car_charge_params(spec, model_constants=c)
+    charge = charge_model or SessionChargePower(car=car)
     cabin = cabin_model or ClimateCabin(cabin=cabin_params(spec), heat_pump=bool(spec.heat_pump))
     echo = ActuatorEcho(broker, SETPOINT_ACTUATORS)
     sensors = WorldSensors(broker, world)
@@ -208,12 +214,11 @@ def build_twin(
         cabin_temp_c=ambient if cabin_temp_c is None else cabin_temp_c,
     )
     drive = DriveService(broker, world, params, constants=c)
-    car = car_charge_params(spec, model_constants=c)
     charging = ChargingService(
         broker,
         usable_kwh=spec.usable_battery_kwh,
         model=charge,
-        planner=SmartChargePlanner(car=car),
+        planner=charge_planner or SmartChargePlanner(car=car),
     )
     bms = BatteryService(
         broker,

@@ -7,15 +7,14 @@ from __future__ import annotations
 from evtwin.scenarios._load import bundled_scenarios, load_scenario
 from evtwin.scenarios._model import ACTIONS, DriveSpec, Scenario, Step, parse_scenario
 from evtwin.scenarios._output import TRACE_COLUMNS, plot_trace, write_trace_csv
-from evtwin.scenarios._run import (
+from evtwin.scenarios._result import (
     SNAPSHOT_SIGNALS,
     LegReport,
-    ScenarioPlayer,
     ScenarioResult,
     StepReport,
     TraceRow,
-    run,
 )
+from evtwin.scenarios._run import ScenarioPlayer, run
 
 __all__ = [
     "ACTIONS",

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Final
 
 from evtwin.errors import ScenarioError
-from evtwin.scenarios._run import ScenarioResult, TraceRow
+from evtwin.scenarios._result import ScenarioResult, TraceRow
 
 __all__ = ["TRACE_COLUMNS", "plot_trace", "write_trace_csv"]
 
