@@ -227,9 +227,9 @@ def simulate_year(
     wltp = {s.id: results[len(specs) * 2 * n + i] for i, s in enumerate(specs)}
 
     chargers: dict[str, Charger] = {}
-    for t in tariffs.values():
-        if t.charger not in chargers:
-            chargers[t.charger] = _charger(t.charger, t)
+    for tariff in tariffs.values():
+        if tariff.charger not in chargers:
+            chargers[tariff.charger] = _charger(tariff.charger, tariff)
     requests = [
         ChargeRequest(
             car=car_charge_params(spec),
