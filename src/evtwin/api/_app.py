@@ -142,7 +142,7 @@ def cost_params(
         str | None, _q("public tariff id (default public-rapid)", max_length=60)
     ] = None,
     hvac: Annotated[
-        bool, _q("include the stopgap cabin-heating load (false = the CLI's --no-hvac)")
+        bool, _q("include the cabin climate, climate-model HVAC load (false = the CLI's --no-hvac)")
     ] = True,
     price_gbp: Annotated[
         float | None, _q("price of VEHICLE, £ (overrides the data)", allow_inf_nan=False)
