@@ -66,6 +66,7 @@ def test_charge_keeps_the_estimate_flag_and_the_price_source(client: TestClient)
         ("defender-sport", {"charger_voltage_v": 600}, 400, "ChargingError", "600 V"),
         ("defender-sport", {"battery_temp_c": -60}, 400, "ChargingError", "-60 °C"),
         ("defender-sport", {"depart": "7pm"}, 400, "ChargingError", "HH:MM"),
+        ("defender-sport", {"depart": "18:30"}, 400, "ChargingError", "impossible schedule"),
         ("defender-sport", {"depart": "07:00", "tariff": "cheap"}, 400, "ChargingError", "cheap"),
         (
             "defender-sport",
