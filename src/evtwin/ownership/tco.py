@@ -10,7 +10,7 @@ The proposed pay-per-mile eVED is never inside ``tco_gbp``: it is reported besid
 grant band, what the price cap includes) the answer is a range with its scenarios and the
 point value is ``None``; the price scenarios of estimated cars are evaluated one by one.
 
-:func:`compare_costs` is the one entry point for the CLI and the future HTTP endpoint;
+:func:`compare_costs` is the one entry point for the CLI and the HTTP endpoint;
 :func:`cost_report_json` takes query-string-like input (via
 :func:`evtwin.ownership.request.request_from_mapping`) and returns the JSON object.
 """
@@ -389,7 +389,7 @@ def compare_costs(req: CostRequest) -> CostReport:
 def cost_report_json(params: Mapping[str, Any]) -> dict[str, Any]:
     """The documented ``evtwin cost --json`` object for string/number ``params``.
 
-    The function behind the (future) HTTP endpoint: query parameters in, JSON object out;
+    The function behind the HTTP endpoint: query parameters in, JSON object out;
     bad input raises :class:`~evtwin.errors.EvtwinError` (map it to HTTP 400/404).
     """
     return compare_costs(request_from_mapping(params)).to_json()
