@@ -9,6 +9,7 @@ from typing import Final
 
 from evtwin.errors import ScenarioError
 from evtwin.scenarios._result import ScenarioResult, TraceRow
+from evtwin.vehicles.catalogue import load_vehicle
 
 __all__ = ["TRACE_COLUMNS", "plot_trace", "write_trace_csv"]
 
