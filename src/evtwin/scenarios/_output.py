@@ -63,9 +63,8 @@ def plot_trace(result: ScenarioResult, path: Path) -> None:
     for ax in (ax_v, ax_soc, ax_t):
         ax.grid(alpha=0.3)
     s = result.scenario
-    fig.suptitle(
-        f"{s.name} — {s.vehicle} (evtwin twin run; estimates where the spec is)", fontsize=10
-    )
+    estimate = " — ESTIMATED PROFILE" if load_vehicle(s.vehicle).is_estimate else ""
+    fig.suptitle(f"{s.name}: {s.vehicle}{estimate} (evtwin twin run)", fontsize=10)
     fig.tight_layout()
     try:
         fig.savefig(path, dpi=110)
