@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Final
 
-import numba
 import numpy as np
 
 from evtwin.modes import DriveMode, load_mode, load_surface
@@ -86,15 +85,9 @@ def regen_decel_mps2(mode: DriveMode, constants: ModelConstants) -> float:
 def _simulate_one_thread(
     params: VehicleParams, trace: Trace, conditions: Conditions, constants: ModelConstants
 ) -> CaseResult:
-    """A batch of one on the calling thread only: the engine's parallel launch costs
-    milliseconds per call (thread-pool wake-up), the few steps of a runtime chunk ~0.1 ms.
-    Numba's thread count is thread-local, so other callers are unaffected."""
-    previous = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
-        return simulate(params, trace, conditions, constants=constants, record=True)
-    finally:
-        numba.set_num_threads(previous)
+    """A batch of one: the engine runs a single block on its serial path (no thread-pool
+    wake-up), ~0.1 ms for the few steps of a runtime chunk."""
+    return simulate(params, trace, conditions, constants=constants, record=True)
 
 
 @dataclass(kw_only=True, slots=True)
