@@ -14,6 +14,14 @@ from evtwin.climate.cabin import (
     warmup_heat_j,
 )
 from evtwin.climate.constants import ClimateConstants, default_climate_constants
+from evtwin.climate.controller import (
+    CabinState,
+    CabinTrace,
+    ClimateControl,
+    dew_point_c,
+    humidity_ratio,
+    simulate_cabin,
+)
 from evtwin.climate.hvac import (
     ClimateSetting,
     HvacPower,
@@ -29,7 +37,10 @@ from evtwin.climate.parked import KeepClimate, Precondition, keep_climate, preco
 
 __all__ = [
     "CabinParams",
+    "CabinState",
+    "CabinTrace",
     "ClimateConstants",
+    "ClimateControl",
     "ClimateSetting",
     "HvacPower",
     "KeepClimate",
@@ -38,14 +49,17 @@ __all__ = [
     "cabin_heat_load_w",
     "cabin_params",
     "default_climate_constants",
+    "dew_point_c",
     "effective_setpoint_c",
     "envelope_ua_w_per_k",
     "heat_pump_capacity_w",
     "heat_pump_cop",
+    "humidity_ratio",
     "hvac_power",
     "keep_climate",
     "mean_hvac_power_w",
     "precondition_cabin",
+    "simulate_cabin",
     "vehicle_hvac_w",
     "warmup_heat_j",
 ]
