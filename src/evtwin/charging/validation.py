@@ -50,9 +50,7 @@ def _predict(
     charger = get_charger(REFERENCE_CHARGER)
     reqs = [
         ChargeRequest(
-            car=car_charge_params(
-                spec, constants=c0.replace(taper_start_soc=a, power_at_80_rel=b)
-            ),
+            car=car_charge_params(spec, constants=c0.replace(taper_start_soc=a, power_at_80_rel=b)),
             charger=charger,
             from_soc=0.10,
             to_soc=0.80,
