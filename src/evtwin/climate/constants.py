@@ -42,6 +42,10 @@ class ClimateConstants:
     hp_min_ambient_c: float
     hp_capacity_at_0c_w: float
     hp_capacity_slope_per_k: float
+    hp_frost_min_c: float
+    hp_frost_max_c: float
+    hp_frost_capacity_factor: float
+    hp_frost_power_factor: float
     ac_cop_at_25c: float
     ac_cop_slope_per_k: float
     ac_cop_min: float
@@ -103,6 +107,10 @@ _SECTIONS = {
         "hp_min_ambient_c",
         "hp_capacity_at_0c_w",
         "hp_capacity_slope_per_k",
+        "hp_frost_min_c",
+        "hp_frost_max_c",
+        "hp_frost_capacity_factor",
+        "hp_frost_power_factor",
         "ac_cop_at_25c",
         "ac_cop_slope_per_k",
         "ac_cop_min",
