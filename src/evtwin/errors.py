@@ -146,3 +146,64 @@ class ModeError(DataFileError):
 
 class UnknownModeError(EvtwinError):
     """A mode or surface name is not one evtwin knows; the message lists the known ones."""
+
+
+# -- OTA updates (issue 5; owned by the ota branch) -------------------------------------------
+# Listed here, not in the sorted list above, so other features' edits do not collide.
+__all__ += [
+    "OtaAuthError",
+    "OtaConsensusError",
+    "OtaDownloadError",
+    "OtaImageError",
+    "OtaInventoryError",
+    "OtaKeyError",
+    "OtaManifestError",
+    "OtaMetadataError",
+    "OtaRangeError",
+    "OtaRollbackError",
+    "OtaSlotError",
+]
+
+
+class OtaMetadataError(OtaError):
+    """TUF/Uptane metadata failed to verify: bad signature, expired, rolled back, malformed."""
+
+
+class OtaDownloadError(OtaError):
+    """Metadata or an image could not be fetched: dropped, too slow, too long, HTTP error."""
+
+
+class OtaConsensusError(OtaError):
+    """The Director and the Image repository disagree about an image (Uptane full verification)."""
+
+
+class OtaRollbackError(OtaError):
+    """An image's release counter is lower than the one installed on the ECU."""
+
+
+class OtaImageError(OtaError):
+    """An image does not match its metadata (length, hash, hardware ID, ECU serial)."""
+
+
+class OtaManifestError(OtaError):
+    """A vehicle version manifest or ECU version report is unsigned, replayed or inconsistent."""
+
+
+class OtaInventoryError(OtaError):
+    """A VIN, ECU serial or hardware ID is not in the Director's inventory."""
+
+
+class OtaKeyError(OtaError):
+    """Key configuration is impossible (e.g. threshold above the number of keys)."""
+
+
+class OtaSlotError(OtaError):
+    """An A/B slot cannot be written, read or switched."""
+
+
+class OtaAuthError(OtaError):
+    """Missing or wrong credentials at the OTA server (HTTP 401)."""
+
+
+class OtaRangeError(OtaError):
+    """An HTTP byte range lies outside the file (HTTP 416)."""

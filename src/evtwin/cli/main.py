@@ -29,6 +29,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "evtwin.cli.up_cmd",
     "evtwin.cli.signals_cmd",
     "evtwin.cli.serve_cmd",
+    "evtwin.cli.ota_cmd",
 )
 
 EXIT_USAGE = 2

@@ -1,0 +1,343 @@
+"""``evtwin ota …``: over-the-air updates.
+
+``evtwin ota demo [--json]`` runs the whole Uptane story in memory: release images, the car
+verifies them against both repositories and installs them, then a broken image rolls back.
+
+``evtwin ota server [--host H] [--port P] [--db FILE | --postgres DSN] [--state DIR]
+[--tls-cert PEM --tls-key PEM]``
+runs the OTA server (FastAPI on uvicorn; SQLite, or PostgreSQL in schema ``evtwin_ota``;
+artefacts in memory, under ``--state``, or in S3 with ``--s3-endpoint URL --s3-bucket B``).
+The factory and release-engineer secrets come from ``--provisioning-token``/``--admin-token``
+or the environment variables ``EVTWIN_OTA_PROVISIONING_TOKEN``/``EVTWIN_OTA_ADMIN_TOKEN``;
+missing ones are generated and printed once at start-up.
+
+``evtwin ota status --car DIR [--json]`` shows what each ECU of a car runs, read from the
+car's storage: ``{"vin", "ecus": {serial: {"serial", "hardware_id", "image",
+"release_counter", "pending", "boot_attempts", "failed_images", "last_error"}}}``.
+
+``evtwin ota keys init --state DIR [--offline-keys N --threshold K]`` generates the key sets
+(Image root/targets K-of-N offline, online snapshot/timestamp and Director keys) that
+``server --state DIR`` then signs with; ``--json``: ``{repo: {role: {threshold, keyids}}}``.
+
+``evtwin ota release IMAGE --hardware-id H --release-counter N`` and
+``evtwin ota campaign create|start|status|pause|resume|stop|cancel NAME`` call a running
+server's admin API (``--server URL``, ``--admin-token`` or ``EVTWIN_OTA_ADMIN_TOKEN``);
+``--json`` prints the server's answer (campaign: ``{name, state, stage, stage_percent,
+group_size, vehicles: {offered, succeeded, failed}, pause_reason, consent}``).
+
+JSON output of ``demo`` (stable)::
+
+    {"vin": str,
+     "steps": [{"action": str, "outcomes": {ecu_serial: "committed"|"rolled_back"|…},
+                "errors": {ecu_serial: str}}],
+     "ecus": {ecu_serial: {"image": str, "release_counter": int} | null}}
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from evtwin.errors import OtaError
+from evtwin.ota import OtaBackend, SystemClock
+from evtwin.ota._demo import run_demo
+
+if TYPE_CHECKING:
+    from evtwin.cloud import OtaServer
+
+__all__ = ["build_server", "register"]
+
+
+def register(subparsers: Any) -> None:
+    ota = subparsers.add_parser("ota", help="secure over-the-air updates (Uptane on TUF)")
+    sub = ota.add_subparsers(dest="ota_command", metavar="OTA_COMMAND", required=True)
+    demo = sub.add_parser("demo", help="release, install, commit; a broken image rolls back")
+    demo.add_argument("--json", action="store_true", help="print the documented JSON object")
+    demo.set_defaults(func=_demo)
+    server = sub.add_parser("server", help="run the OTA server (HTTP, SQLite)")
+    server.add_argument("--host", default="127.0.0.1")
+    server.add_argument("--port", type=int, default=8080)
+    server.add_argument("--db", type=Path, default=Path("ota.sqlite"), help="SQLite file")
+    server.add_argument(
+        "--postgres", metavar="DSN", help="use PostgreSQL instead of SQLite (libpq DSN)"
+    )
+    server.add_argument(
+        "--state",
+        type=Path,
+        default=None,
+        help="directory for keys, metadata and images (kept across restarts; default: memory)",
+    )
+    server.add_argument("--postgres-schema", default="evtwin_ota")
+    server.add_argument("--tls-cert", type=Path, help="serve HTTPS with this PEM certificate")
+    server.add_argument("--tls-key", type=Path, help="… and this PEM private key")
+    server.add_argument("--s3-endpoint", help=f"artefacts in S3 (keys from {_S3_ENV}_*)")
+    server.add_argument("--s3-bucket", default="evtwin-ota")
+    server.add_argument("--provisioning-token", default=os.environ.get(_PROV_ENV))
+    server.add_argument("--admin-token", default=os.environ.get(_ADMIN_ENV))
+    server.set_defaults(func=_server)
+
+    def admin_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--server", default="http://127.0.0.1:8080", help="OTA server URL")
+        p.add_argument("--admin-token", default=os.environ.get(_ADMIN_ENV))
+        p.add_argument("--json", action="store_true", help="print the server's JSON answer")
+
+    status = sub.add_parser("status", help="what each ECU of a car runs (from its storage)")
+    status.add_argument("--car", type=Path, required=True, help="the car's storage directory")
+    status.add_argument("--json", action="store_true", help="print the documented JSON object")
+    status.set_defaults(func=_status)
+
+    keys = sub.add_parser("keys", help="repository signing keys")
+    ksub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    kinit = ksub.add_parser("init", help="generate the key sets a server --state DIR uses")
+    kinit.add_argument("--state", type=Path, required=True, help="server state directory")
+    kinit.add_argument("--offline-keys", type=int, default=3, help="Image root/targets keys")
+    kinit.add_argument("--threshold", type=int, default=2, help="signatures required of them")
+    kinit.add_argument("--json", action="store_true")
+    kinit.set_defaults(func=_keys_init)
+    krot = ksub.add_parser("rotate", help="new key for an online role of a running server")
+    krot.add_argument("repository", choices=["image", "director"])
+    krot.add_argument("role", choices=["targets", "snapshot", "timestamp"])
+    admin_args(krot)
+    krot.set_defaults(func=_keys_rotate)
+
+    release = sub.add_parser("release", help="publish an image in the Image repository")
+    release.add_argument("image", type=Path, help="image file")
+    release.add_argument("--name", help="target name (default: the file name)")
+    release.add_argument("--hardware-id", action="append", required=True, dest="hardware_ids")
+    release.add_argument("--release-counter", type=int, required=True)
+    admin_args(release)
+    release.set_defaults(func=_release)
+
+    campaign = sub.add_parser("campaign", help="create and steer update campaigns")
+    csub = campaign.add_subparsers(dest="campaign_command", metavar="ACTION", required=True)
+    create = csub.add_parser("create", help="create a campaign (state draft)")
+    create.add_argument("name")
+    create.add_argument(
+        "--image", action="append", required=True, metavar="HW_ID=IMAGE", help="repeatable"
+    )
+    create.add_argument("--vin-prefix", action="append", default=None)
+    create.add_argument("--stages", default="1,10,50,100", help="cumulative %% per stage")
+    create.add_argument("--consent", choices=["required", "forced", "download_only"])
+    create.add_argument("--window", metavar="START-END", help="maintenance window, UTC hours")
+    admin_args(create)
+    create.set_defaults(func=_campaign_create)
+    for action in ("start", "status", "pause", "resume", "stop", "cancel"):
+        p = csub.add_parser(action, help=f"{action} a campaign")
+        p.add_argument("name")
+        admin_args(p)
+        p.set_defaults(func=_campaign_action, action=action)
+
+
+_PROV_ENV = "EVTWIN_OTA_PROVISIONING_TOKEN"
+_ADMIN_ENV = "EVTWIN_OTA_ADMIN_TOKEN"
+_S3_ENV = "EVTWIN_OTA_S3"  # _ACCESS_KEY, _SECRET_KEY
+
+
+def build_server(args: argparse.Namespace) -> tuple[OtaServer, dict[str, str]]:
+    """The server the ``server`` command runs, and any secrets it had to generate."""
+    from evtwin.cloud import OtaDatabase, OtaServer  # FastAPI loads only for this command
+
+    generated: dict[str, str] = {}
+    for attr in ("provisioning_token", "admin_token"):
+        if not getattr(args, attr):
+            generated[attr] = secrets.token_urlsafe(24)
+            setattr(args, attr, generated[attr])
+    clock = SystemClock()
+    store = None
+    if args.s3_endpoint:
+        from evtwin.cloud import S3Config, S3Store
+
+        access = os.environ.get(f"{_S3_ENV}_ACCESS_KEY")
+        secret = os.environ.get(f"{_S3_ENV}_SECRET_KEY")
+        if not access or not secret:
+            raise OtaError(f"--s3-endpoint needs {_S3_ENV}_ACCESS_KEY and {_S3_ENV}_SECRET_KEY")
+        store = S3Store(
+            S3Config(
+                endpoint=args.s3_endpoint,
+                bucket=args.s3_bucket,
+                access_key=access,
+                secret_key=secret,
+            )
+        )
+        store.create_bucket()
+    if args.state:
+        backend = OtaBackend.open(args.state, clock, store=store)
+    else:
+        backend = OtaBackend.create(clock, store=store)
+    server = OtaServer(
+        backend,
+        OtaDatabase.postgres(args.postgres, schema=args.postgres_schema)
+        if args.postgres
+        else OtaDatabase.sqlite(args.db),
+        provisioning_token=args.provisioning_token,
+        admin_token=args.admin_token,
+        state_dir=args.state,
+    )
+    return server, generated
+
+
+def _server(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from evtwin.cloud import create_app
+
+    server, generated = build_server(args)
+    for name, value in generated.items():
+        print(f"generated {name.replace('_', ' ')}: {value}", flush=True)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise OtaError("HTTPS needs both --tls-cert and --tls-key")
+    uvicorn.run(
+        create_app(server),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        ssl_certfile=str(args.tls_cert) if args.tls_cert else None,
+        ssl_keyfile=str(args.tls_key) if args.tls_key else None,
+    )
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory(prefix="evtwin-ota-demo-") as tmp:
+        steps, final = run_demo(Path(tmp))
+    if args.json:
+        print(json.dumps({**final, "steps": [s.to_dict() for s in steps]}, indent=2))
+        return 0
+    print(f"Vehicle {final['vin']}")
+    for i, step in enumerate(steps, 1):
+        print(f"{i}. {step.action}")
+        for serial, outcome in step.outcomes.items():
+            print(f"     {serial:<10} {outcome}")
+        for serial, error in step.errors.items():
+            print(f"     {serial:<10} error: {error}")
+    print(f"{'ECU':<10} {'image':<16} release_counter")
+    for serial, running in final["ecus"].items():
+        if running is None:
+            print(f"{serial:<10} {'(factory)':<16} -")
+        else:
+            print(f"{serial:<10} {running['image']:<16} {running['release_counter']}")
+    return 0
+
+
+def _admin(args: argparse.Namespace) -> Any:
+    from evtwin.cloud import AdminClient
+
+    if not args.admin_token:
+        raise OtaError(f"no admin token: pass --admin-token or set {_ADMIN_ENV}")
+    return AdminClient(args.server, args.admin_token)
+
+
+def _print_campaign(status: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(status, indent=2))
+        return
+    v = status["vehicles"]
+    print(
+        f"{status['name']}: {status['state']}, stage {status['stage']} "
+        f"({status['stage_percent']:g} % of {status['group_size']} vehicles); "
+        f"offered {v['offered']}, succeeded {v['succeeded']}, failed {v['failed']}"
+    )
+    if status["pause_reason"]:
+        print(f"paused: {status['pause_reason']}")
+
+
+def _release(args: argparse.Namespace) -> int:
+    try:
+        data = args.image.read_bytes()
+    except OSError as e:
+        raise OtaError(f"cannot read image {args.image}: {e}") from e
+    name = args.name or args.image.name
+    out = _admin(args).release(name, data, args.hardware_ids, args.release_counter)
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        print(f"released {name} ({out['length']} bytes, sha256 {out['hashes']['sha256'][:16]}…)")
+    return 0
+
+
+def _campaign_create(args: argparse.Namespace) -> int:
+    images = {}
+    for item in args.image:
+        hw, sep, image = item.partition("=")
+        if not sep or not hw or not image:
+            raise OtaError(f"--image {item!r} must be HW_ID=IMAGE")
+        images[hw] = image
+    spec: dict[str, Any] = {"name": args.name, "images": images}
+    try:
+        spec["stages_percent"] = [float(x) for x in args.stages.split(",")]
+        if args.window:
+            start, end = args.window.split("-")
+            spec["window_utc_hours"] = [int(start), int(end)]
+    except ValueError as e:
+        raise OtaError(f"bad --stages {args.stages!r} or --window {args.window!r}: {e}") from e
+    if args.vin_prefix:
+        spec["vin_prefixes"] = args.vin_prefix
+    if args.consent:
+        spec["consent"] = args.consent
+    _print_campaign(_admin(args).create_campaign(spec), args.json)
+    return 0
+
+
+def _campaign_action(args: argparse.Namespace) -> int:
+    _print_campaign(_admin(args).campaign(args.name, args.action), args.json)
+    return 0
+
+
+def _keys_init(args: argparse.Namespace) -> int:
+    from evtwin.ota._keys import save_keys
+    from evtwin.ota._twin import generate_keys, key_paths
+
+    paths = key_paths(args.state)
+    existing = [str(p) for p in paths if p.exists()]
+    if existing:
+        raise OtaError(f"keys already exist ({', '.join(existing)}): refusing to overwrite")
+    image_keys, director_keys = generate_keys(args.offline_keys, args.threshold)
+    save_keys(paths[0], image_keys)
+    save_keys(paths[1], director_keys)
+    summary: dict[str, dict[str, dict[str, Any]]] = {
+        repo: {r: {"threshold": k.threshold, "keyids": k.keyids} for r, k in keys.items()}
+        for repo, keys in (("image", image_keys), ("director", director_keys))
+    }
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return 0
+    print(f"{'repository':<10} {'role':<10} {'k of n':<7} key ids")
+    for repo, roles in summary.items():
+        for role, info in roles.items():
+            ids = ", ".join(i[:12] for i in info["keyids"])
+            print(f"{repo:<10} {role:<10} {info['threshold']} of {len(info['keyids']):<3} {ids}")
+    print(f"saved (owner-only) to {paths[0].parent}")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from evtwin.ota import vehicle_status
+
+    status = vehicle_status(args.car)
+    if args.json:
+        print(json.dumps(status, indent=2))
+        return 0
+    print(f"Vehicle {status['vin']}")
+    print(f"{'ECU':<10} {'hardware':<20} {'image':<18} {'counter':>7}  pending / last error")
+    for serial, ecu in status["ecus"].items():
+        counter = "-" if ecu["release_counter"] is None else str(ecu["release_counter"])
+        note = ecu["pending"] or ecu["last_error"] or ""
+        print(
+            f"{serial:<10} {ecu['hardware_id']:<20} {ecu['image'] or '(factory)':<18} "
+            f"{counter:>7}  {note}"
+        )
+    return 0
+
+
+def _keys_rotate(args: argparse.Namespace) -> int:
+    out = _admin(args).rotate_key(args.repository, args.role)
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        print(f"{out['repository']} {out['role']}: new key {', '.join(out['keyids'])}")
+    return 0

@@ -1,0 +1,61 @@
+"""The release engineer's HTTP client of the OTA server: releases and campaigns."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import urllib3
+
+from evtwin.errors import OtaError
+
+__all__ = ["AdminClient"]
+
+
+class AdminClient:
+    """Calls the server's admin API with ``X-Admin-Token``."""
+
+    def __init__(self, base_url: str, token: str, timeout_s: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self._pool = urllib3.PoolManager(timeout=urllib3.Timeout(total=timeout_s), retries=False)
+
+    def _call(self, method: str, path: str, body: bytes | None = None) -> dict[str, Any]:
+        url = f"{self.base_url}{path}"
+        try:
+            resp = self._pool.request(method, url, body=body, headers={"X-Admin-Token": self.token})
+        except urllib3.exceptions.HTTPError as e:
+            raise OtaError(f"{method} {url} failed: {e}") from e
+        try:
+            data: dict[str, Any] = json.loads(resp.data)
+        except ValueError:
+            data = {"detail": resp.data[:200].decode(errors="replace")}
+        if resp.status >= 400:
+            raise OtaError(f"{method} {url}: HTTP {resp.status}: {data.get('detail', '')}")
+        return data
+
+    def release(
+        self, name: str, data: bytes, hardware_ids: Sequence[str], release_counter: int
+    ) -> dict[str, Any]:
+        query = urlencode(
+            [("hardware_id", h) for h in hardware_ids] + [("release_counter", release_counter)]
+        )
+        return self._call("PUT", f"/api/v1/images/{quote(name, safe='')}?{query}", data)
+
+    def create_campaign(self, spec: dict[str, Any]) -> dict[str, Any]:
+        return self._call("POST", "/api/v1/campaigns", json.dumps(spec).encode())
+
+    def campaign(self, name: str, action: str) -> dict[str, Any]:
+        """``status`` (GET) or ``start|pause|resume|stop|cancel`` (POST)."""
+        path = f"/api/v1/campaigns/{quote(name, safe='')}"
+        if action == "status":
+            return self._call("GET", path)
+        return self._call("POST", f"{path}/{quote(action, safe='')}")
+
+    def rotate_key(self, repository: str, role: str) -> dict[str, Any]:
+        """Rotate an online role's key (``image``: snapshot/timestamp; ``director``: all
+        but root)."""
+        path = f"/api/v1/keys/{quote(repository, safe='')}/{quote(role, safe='')}/rotate"
+        return self._call("POST", path)

@@ -1,0 +1,229 @@
+"""HTTP API of the OTA server (FastAPI). Routes translate; :class:`OtaServer` decides.
+
+Routes (JSON unless noted):
+
+- ``POST /api/v1/vehicles`` (``X-Provisioning-Token``): register an inventory; returns
+  ``{vin, token, director_root, image_root}`` (roots as metadata JSON).
+- ``GET /api/v1/vehicles/{vin}/nonce`` (``Authorization: Bearer``): ``{nonce}``.
+- ``POST /api/v1/vehicles/{vin}/manifest`` (bearer): signed manifest; returns
+  ``{assigned, consent}``.
+- ``PUT /api/v1/images/{name}?hardware_id=…&release_counter=…`` (``X-Admin-Token``): raw
+  image body; returns its targets entry.
+- ``POST /api/v1/campaigns`` (admin): create from a spec (see :class:`CampaignSpec`);
+  ``POST /api/v1/campaigns/{name}/{start|pause|resume|stop|cancel}``,
+  ``GET /api/v1/campaigns/{name}``: state, stage, per-outcome counts.
+- ``POST /api/v1/keys/{image|director}/{role}/rotate`` (admin): new key for an online role.
+- ``GET /director/{vin}/metadata/{file}`` (bearer), ``GET /image/metadata/{file}``: metadata.
+- ``GET /image/targets/{file}``: image bytes, with single-range ``Range`` support (206/416).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Header, HTTPException, Query, Request, Response
+
+from evtwin.cloud._range import parse_range
+from evtwin.cloud._server import OtaServer
+from evtwin.errors import (
+    OtaAuthError,
+    OtaError,
+    OtaInventoryError,
+    OtaManifestError,
+    OtaRangeError,
+)
+
+__all__ = ["create_app"]
+
+_MAX_IMAGE_BYTES = 512 * 1024 * 1024
+_MAX_JSON_BYTES = 1024 * 1024
+
+
+def _bearer(authorization: str | None) -> str | None:
+    if authorization and authorization.startswith("Bearer "):
+        return authorization.removeprefix("Bearer ")
+    return None
+
+
+async def _capped_body(request: Request, cap_bytes: int) -> bytes:
+    """The request body, refused (413) as soon as it grows past ``cap_bytes``."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > cap_bytes:
+        raise HTTPException(413, f"body of {declared} bytes exceeds {cap_bytes}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > cap_bytes:
+            raise HTTPException(413, f"body exceeds {cap_bytes} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    body = await _capped_body(request, _MAX_JSON_BYTES)
+    try:
+        data = json.loads(body)
+    except ValueError as e:
+        raise HTTPException(400, f"body is not JSON: {e}") from e
+    if not isinstance(data, dict):
+        raise HTTPException(400, "body must be a JSON object")
+    return data
+
+
+def create_app(server: OtaServer) -> FastAPI:
+    """The FastAPI application over ``server``."""
+    app = FastAPI(title="evtwin OTA server", version="1")
+
+    def auth_vehicle(vin: str, authorization: str | None) -> None:
+        try:
+            server.authenticate_vehicle(vin, _bearer(authorization))
+        except OtaAuthError as e:
+            raise HTTPException(401, str(e)) from e
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/api/v1/vehicles", status_code=201)
+    async def register(
+        request: Request, x_provisioning_token: Annotated[str | None, Header()] = None
+    ) -> dict[str, Any]:
+        inventory = await _json_body(request)
+        try:
+            creds = server.register(inventory, x_provisioning_token)
+        except OtaAuthError as e:
+            raise HTTPException(401, str(e)) from e
+        except OtaInventoryError as e:
+            raise HTTPException(409 if "already" in str(e) else 400, str(e)) from e
+        return {
+            "vin": creds.vin,
+            "token": creds.token,
+            "director_root": json.loads(creds.director_root),
+            "image_root": json.loads(creds.image_root),
+        }
+
+    @app.get("/api/v1/vehicles/{vin}/nonce")
+    def nonce(vin: str, authorization: Annotated[str | None, Header()] = None) -> dict[str, str]:
+        auth_vehicle(vin, authorization)
+        return {"nonce": server.nonce(vin)}
+
+    @app.post("/api/v1/vehicles/{vin}/manifest")
+    async def manifest(
+        vin: str, request: Request, authorization: Annotated[str | None, Header()] = None
+    ) -> dict[str, Any]:
+        auth_vehicle(vin, authorization)
+        body = await _json_body(request)
+        try:
+            assigned = server.check_in(vin, body)
+        except (OtaManifestError, OtaInventoryError) as e:
+            raise HTTPException(400, str(e)) from e
+        return {"assigned": assigned, "consent": server.consent_for(vin)}
+
+    @app.put("/api/v1/images/{name}", status_code=201)
+    async def release(
+        name: str,
+        request: Request,
+        hardware_id: Annotated[list[str], Query()],
+        release_counter: int,
+        x_admin_token: Annotated[str | None, Header()] = None,
+    ) -> dict[str, Any]:
+        try:
+            server.authenticate_admin(x_admin_token)
+        except OtaAuthError as e:
+            raise HTTPException(401, str(e)) from e
+        data = await _capped_body(request, _MAX_IMAGE_BYTES)
+        try:
+            return server.release(name, data, hardware_id, release_counter)
+        except OtaError as e:
+            raise HTTPException(400, str(e)) from e
+
+    def admin(token: str | None) -> None:
+        try:
+            server.authenticate_admin(token)
+        except OtaAuthError as e:
+            raise HTTPException(401, str(e)) from e
+
+    @app.post("/api/v1/campaigns", status_code=201)
+    async def create_campaign(
+        request: Request, x_admin_token: Annotated[str | None, Header()] = None
+    ) -> dict[str, Any]:
+        admin(x_admin_token)
+        spec = await _json_body(request)
+        try:
+            return server.create_campaign(spec)
+        except OtaError as e:
+            raise HTTPException(409 if "already exists" in str(e) else 400, str(e)) from e
+
+    @app.get("/api/v1/campaigns/{name}")
+    def campaign_status(
+        name: str, x_admin_token: Annotated[str | None, Header()] = None
+    ) -> dict[str, Any]:
+        admin(x_admin_token)
+        try:
+            return server.campaign_action(name, "status")
+        except OtaError as e:
+            raise HTTPException(404, str(e)) from e
+
+    @app.post("/api/v1/campaigns/{name}/{action}")
+    def campaign_action(
+        name: str, action: str, x_admin_token: Annotated[str | None, Header()] = None
+    ) -> dict[str, Any]:
+        admin(x_admin_token)
+        if name not in server.campaigns:
+            raise HTTPException(404, f"no campaign {name!r}")
+        try:
+            return server.campaign_action(name, action)
+        except OtaError as e:
+            raise HTTPException(409, str(e)) from e
+
+    @app.post("/api/v1/keys/{repository}/{role}/rotate")
+    def rotate_key(
+        repository: str, role: str, x_admin_token: Annotated[str | None, Header()] = None
+    ) -> dict[str, Any]:
+        admin(x_admin_token)
+        try:
+            return server.rotate_online_key(repository, role)
+        except OtaError as e:
+            raise HTTPException(400, str(e)) from e
+
+    def artefact(path: str) -> bytes:
+        data = server.artefact(path)
+        if data is None:
+            raise HTTPException(404, f"{path} not found")
+        return data
+
+    @app.get("/director/{vin}/metadata/{filename}")
+    def director_metadata(
+        vin: str, filename: str, authorization: Annotated[str | None, Header()] = None
+    ) -> Response:
+        auth_vehicle(vin, authorization)
+        return Response(
+            artefact(f"director/{vin}/metadata/{filename}"), media_type="application/json"
+        )
+
+    @app.get("/image/metadata/{filename}")
+    def image_metadata(filename: str) -> Response:
+        return Response(artefact(f"image/metadata/{filename}"), media_type="application/json")
+
+    @app.get("/image/targets/{filename}")
+    def image_target(filename: str, range: Annotated[str | None, Header()] = None) -> Response:
+        data = artefact(f"image/targets/{filename}")
+        size = len(data)
+        headers = {"Accept-Ranges": "bytes"}
+        try:
+            span = parse_range(range, size)
+        except OtaRangeError as e:
+            raise HTTPException(416, str(e), headers={"Content-Range": f"bytes */{size}"}) from e
+        if span is None:
+            return Response(data, media_type="application/octet-stream", headers=headers)
+        first, last = span
+        headers["Content-Range"] = f"bytes {first}-{last}/{size}"
+        return Response(
+            data[first : last + 1],
+            status_code=206,
+            media_type="application/octet-stream",
+            headers=headers,
+        )
+
+    return app

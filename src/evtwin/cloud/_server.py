@@ -1,0 +1,284 @@
+"""The OTA server's logic, without HTTP: registration, credentials, manifests, releases.
+
+Wraps an :class:`~evtwin.ota.OtaBackend` (Image repository + Director) and an
+:class:`OtaDatabase`. One lock serialises changes to the repositories, which are not
+thread-safe; the HTTP layer (:mod:`evtwin.cloud._app`) only translates.
+
+Limitation of this slice: repository keys and metadata live in the server process (the
+artefacts in its store persist, the keys do not), so a restarted server starts new
+repositories. Persisting keys and metadata is a later slice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evtwin.cloud._campaigns import Campaign, CampaignSpec, CampaignState, VehicleOutcome
+from evtwin.cloud._db import OtaDatabase
+from evtwin.errors import OtaAuthError, OtaError, OtaInventoryError, OtaKeyError
+from evtwin.ota import OtaBackend, RoleKeys, VehicleInventory
+from evtwin.ota._image_repo import CUSTOM_HARDWARE_IDS
+
+__all__ = ["OtaServer", "VehicleCredentials"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class VehicleCredentials:
+    """What registration returns to the factory: the bearer token and the roots to pin."""
+
+    vin: str
+    token: str
+    director_root: bytes
+    image_root: bytes
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class OtaServer:
+    """Registration, check-ins and releases over an OTA backend.
+
+    Args:
+        backend: the repositories and their store.
+        db: vehicles and manifests.
+        provisioning_token: the factory's secret for registering vehicles.
+        admin_token: the release engineers' secret for publishing images.
+    """
+
+    def __init__(
+        self,
+        backend: OtaBackend,
+        db: OtaDatabase,
+        *,
+        provisioning_token: str,
+        admin_token: str,
+        state_dir: Path | None = None,
+    ) -> None:
+        if len(provisioning_token) < 16 or len(admin_token) < 16:
+            raise OtaError("provisioning and admin tokens must be at least 16 characters")
+        self.backend = backend
+        self.db = db
+        self.state_dir = state_dir  # where rotated keys are saved (None: keys live in memory)
+        self._provisioning_sha = _sha256(provisioning_token)
+        self._admin_sha = _sha256(admin_token)
+        self._lock = threading.Lock()
+        self.campaigns: dict[str, Campaign] = {}
+        self._restore()
+
+    def _restore(self) -> None:
+        """Reopen the repositories of vehicles registered before a restart, and campaigns."""
+        for stored in self.db.campaigns():
+            campaign = Campaign.from_dict(stored)
+            self.campaigns[campaign.spec.name] = campaign
+        for vin in self.db.vehicles():
+            inventory = self.db.inventory(vin)
+            if inventory is None or vin in self.backend.director.registered:
+                continue
+            self.backend.director.restore_vehicle(
+                VehicleInventory.from_dict(inventory), self.db.latest_manifest(vin)
+            )
+
+    # -- auth ----------------------------------------------------------------------------------
+    @staticmethod
+    def _check(given: str | None, expected_sha: str | None, what: str) -> None:
+        # One message for every failure, so an unknown VIN and a wrong token look the same.
+        if given is None or expected_sha is None:
+            raise OtaAuthError(f"{what}: not authorized")
+        if not hmac.compare_digest(_sha256(given), expected_sha):
+            raise OtaAuthError(f"{what}: not authorized")
+
+    def authenticate_vehicle(self, vin: str, token: str | None) -> None:
+        """Raises OtaAuthError unless ``token`` is the one issued to ``vin``."""
+        self._check(token, self.db.token_sha256(vin), f"vehicle {vin}")
+
+    def authenticate_admin(self, token: str | None) -> None:
+        self._check(token, self._admin_sha, "admin")
+
+    # -- operations ----------------------------------------------------------------------------
+    def register(
+        self, inventory: dict[str, Any], provisioning_token: str | None
+    ) -> VehicleCredentials:
+        """Register a vehicle; return its one-time-shown bearer token and the roots to pin.
+
+        Raises:
+            OtaAuthError: wrong provisioning token.
+            OtaInventoryError: malformed inventory or VIN already registered.
+        """
+        self._check(provisioning_token, self._provisioning_sha, "provisioning")
+        inv = VehicleInventory.from_dict(inventory)
+        token = secrets.token_urlsafe(32)
+        with self._lock:
+            if inv.vin in self.db.vehicles():
+                raise OtaInventoryError(f"vehicle {inv.vin} is already registered")
+            director_root = self.backend.director.register_vehicle(inv)
+            self.db.add_vehicle(inv.vin, _sha256(token), inv.to_dict(), self.backend.clock.now())
+            image_root = self.backend.image_repo.role_bytes("root")
+        return VehicleCredentials(
+            vin=inv.vin, token=token, director_root=director_root, image_root=image_root
+        )
+
+    def nonce(self, vin: str) -> str:
+        with self._lock:
+            return self.backend.director.issue_nonce(vin)
+
+    def check_in(self, vin: str, manifest: dict[str, Any]) -> dict[str, str]:
+        """Verify and store a manifest; assign new images. Returns the new assignments.
+
+        With campaigns, images come only from the campaigns that offer them to this vehicle
+        now (and its results move those campaigns on); without, each ECU gets the newest
+        image released for its hardware ID.
+
+        Raises:
+            OtaManifestError: bad signature, replayed nonce, inconsistent reports.
+        """
+        with self._lock:
+            self.backend.director.receive_manifest(vin, manifest)
+            self.db.add_manifest(vin, manifest, self.backend.clock.now())
+            if self.campaigns:
+                return self._campaign_check_in(vin)
+            return self.backend.director.assign_latest(vin)
+
+    # -- campaigns -----------------------------------------------------------------------------
+    def create_campaign(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """Create a campaign (state ``draft``) over the vehicles registered now.
+
+        Raises:
+            OtaError: malformed spec, duplicate name, or an image that is not released for
+                the hardware ID it is listed under.
+        """
+        parsed = CampaignSpec.from_dict(spec)
+        with self._lock:
+            if parsed.name in self.campaigns:
+                raise OtaError(f"campaign {parsed.name!r} already exists")
+            for hw, name in parsed.images.items():
+                image = self.backend.image_repo.get_image(name)
+                if image is None or hw not in image.custom.get(CUSTOM_HARDWARE_IDS, []):
+                    raise OtaError(f"image {name!r} is not released for hardware {hw!r}")
+            campaign = Campaign.create(parsed, self.db.vehicles())
+            self.campaigns[parsed.name] = campaign
+            self.db.save_campaign(parsed.name, campaign.to_dict())
+            return campaign.status()
+
+    def campaign_action(self, name: str, action: str) -> dict[str, Any]:
+        """``start``, ``pause``, ``resume``, ``stop`` (emergency) or ``cancel``; or ``status``."""
+        with self._lock:
+            campaign = self.campaigns.get(name)
+            if campaign is None:
+                raise OtaError(f"no campaign {name!r}")
+            moves: dict[str, Callable[[], None]] = {
+                "start": campaign.start,
+                "pause": campaign.pause,
+                "resume": campaign.resume,
+                "stop": campaign.stop,
+                "cancel": campaign.cancel,
+                "status": lambda: None,
+            }
+            if action not in moves:
+                raise OtaError(f"campaign action {action!r} is not one of {sorted(moves)}")
+            moves[action]()
+            if action != "status":
+                self.db.save_campaign(name, campaign.to_dict())
+            return campaign.status()
+
+    def consent_for(self, vin: str) -> str:
+        """The consent mode of the campaign offering this vehicle images (default required)."""
+        with self._lock:
+            for c in self.campaigns.values():
+                outcome = c.outcomes.get(vin)
+                if c.active and outcome is not None and outcome.pending:
+                    return c.spec.consent
+        return "required"
+
+    def _campaign_check_in(self, vin: str) -> dict[str, str]:
+        director = self.backend.director
+        inv = director.inventory(vin)
+        now = self.backend.clock.now()
+        assign: dict[str, str] = {}
+        for c in self.campaigns.values():
+            wanted = {
+                serial: c.spec.images[ecu.hardware_id]
+                for serial, ecu in inv.ecus.items()
+                if ecu.hardware_id in c.spec.images
+            }
+            if not wanted or vin not in c.group:
+                continue
+            current = c.outcomes.get(vin)
+            if current is not None and current.pending:
+                c.report(vin, self._outcome(vin, wanted))
+            if c.offered_to(vin, now):
+                for serial, image in wanted.items():
+                    running = director.installed[vin].get(serial)
+                    if running is None or running.filepath != image:
+                        assign[serial] = image
+            elif c.state in (CampaignState.STOPPED, CampaignState.CANCELLED):
+                director.withdraw(vin, [s for s in wanted if s not in assign])
+        if assign:
+            director.assign(vin, assign)
+        for c in self.campaigns.values():
+            if vin in c.group:
+                self.db.save_campaign(c.spec.name, c.to_dict())
+        return assign
+
+    def _outcome(self, vin: str, wanted: dict[str, str]) -> VehicleOutcome:
+        director = self.backend.director
+        failures = director.install_failures.get(vin, {})
+        if any(image in failures.get(serial, ()) for serial, image in wanted.items()):
+            return VehicleOutcome.FAILED
+        running = director.installed[vin]
+        if all(
+            (r := running.get(serial)) is not None and r.filepath == image
+            for serial, image in wanted.items()
+        ):
+            return VehicleOutcome.SUCCEEDED
+        if director.update_states.get(vin, {}).get("state") == "deferred":
+            return VehicleOutcome.DEFERRED
+        return VehicleOutcome.OFFERED
+
+    def rotate_online_key(self, repository: str, role: str) -> dict[str, Any]:
+        """Replace an online role's key with a fresh one and revoke the old (root re-signed).
+
+        Online roles: the Image repository's ``snapshot`` and ``timestamp``, and every
+        Director role except ``root``. Offline roles (Image ``root``/``targets``, Director
+        ``root``) need their key holders: not over this API. Returns the new key IDs.
+
+        Raises:
+            OtaKeyError: not an online role.
+        """
+        online = {
+            "image": ("snapshot", "timestamp"),
+            "director": ("targets", "snapshot", "timestamp"),
+        }
+        if role not in online.get(repository, ()):
+            raise OtaKeyError(f"{repository} {role!r} is not an online role; online: {online}")
+        new = RoleKeys.generate()
+        with self._lock:
+            if repository == "image":
+                self.backend.image_repo.rotate_keys(role, new)
+            else:
+                self.backend.director.rotate_keys(role, new)
+            if self.state_dir is not None:
+                self.backend.save_keys(self.state_dir)
+        return {"repository": repository, "role": role, "keyids": new.keyids}
+
+    def release(
+        self, name: str, data: bytes, hardware_ids: Sequence[str], release_counter: int
+    ) -> dict[str, Any]:
+        """Publish an image in the Image repository. Returns its targets entry."""
+        with self._lock:
+            target = self.backend.image_repo.add_image(
+                name, data, hardware_ids=hardware_ids, release_counter=release_counter
+            )
+        return {"name": name, **target.to_dict()}
+
+    def artefact(self, path: str) -> bytes | None:
+        """Published metadata or image bytes at a store path."""
+        with self._lock:
+            return self.backend.store.get(path)

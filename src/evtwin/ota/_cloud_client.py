@@ -1,0 +1,101 @@
+"""The vehicle's side of the OTA server's HTTP API: register, check in, fetch with a token.
+
+The car reaches the cloud only over this protocol; it imports nothing from
+:mod:`evtwin.cloud`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import urllib3
+
+from evtwin.errors import OtaDownloadError, OtaError
+from evtwin.ota._http_fetch import HttpConfig, HttpFetcher
+from evtwin.ota._inventory import VehicleInventory
+from evtwin.ota._primary import Primary, RepositoryUrls
+from evtwin.ota._twin import Registration
+
+__all__ = ["OtaCloudClient"]
+
+
+class OtaCloudClient:
+    """HTTP client of one vehicle (or of the factory, before it has a token).
+
+    Args:
+        base_url: the OTA server, e.g. ``http://127.0.0.1:8080``.
+        token: the vehicle's bearer token (from registration).
+    """
+
+    def __init__(self, base_url: str, token: str | None = None, config: HttpConfig | None = None):
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.config = config or HttpConfig()
+        self._pool = self.config.pool()
+
+    def _headers(self) -> dict[str, str]:
+        h = {"Content-Type": "application/json"}
+        if self.token:
+            h["Authorization"] = f"Bearer {self.token}"
+        return h
+
+    def _call(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> Any:
+        url = f"{self.base_url}{path}"
+        try:
+            resp = self._pool.request(
+                method,
+                url,
+                body=None if body is None else json.dumps(body).encode(),
+                headers={**self._headers(), **(headers or {})},
+            )
+        except urllib3.exceptions.HTTPError as e:
+            raise OtaDownloadError(f"{method} {url} failed: {e}") from e
+        if resp.status >= 400:
+            try:
+                detail = json.loads(resp.data).get("detail", "")
+            except ValueError:
+                detail = resp.data[:200].decode(errors="replace")
+            raise OtaError(f"{method} {url}: HTTP {resp.status}: {detail}")
+        return json.loads(resp.data)
+
+    def register(self, inventory: VehicleInventory, provisioning_token: str) -> Registration:
+        """Register at the factory; keeps the issued token on this client."""
+        out = self._call(
+            "POST",
+            "/api/v1/vehicles",
+            inventory.to_dict(),
+            headers={"X-Provisioning-Token": provisioning_token},
+        )
+        self.token = str(out["token"])
+        return Registration(
+            director_root=json.dumps(out["director_root"]).encode(),
+            image_root=json.dumps(out["image_root"]).encode(),
+        )
+
+    def urls(self, vin: str) -> RepositoryUrls:
+        return RepositoryUrls(
+            director_metadata=f"{self.base_url}/director/{vin}/metadata/",
+            image_metadata=f"{self.base_url}/image/metadata/",
+            image_targets=f"{self.base_url}/image/targets/",
+        )
+
+    def fetcher(self) -> HttpFetcher:
+        """A python-tuf fetcher that sends this vehicle's credentials (read at each request,
+        so it may be made before registration) and resumes drops."""
+
+        def headers() -> dict[str, str]:
+            return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+        return HttpFetcher(headers, self.config)
+
+    def check_in(self, primary: Primary) -> dict[str, str]:
+        """Send a fresh signed manifest; returns the Director's new assignments."""
+        nonce = str(self._call("GET", f"/api/v1/vehicles/{primary.vin}/nonce")["nonce"])
+        out = self._call(
+            "POST", f"/api/v1/vehicles/{primary.vin}/manifest", primary.manifest(nonce)
+        )
+        assigned: dict[str, str] = out["assigned"]
+        return assigned

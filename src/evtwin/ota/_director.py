@@ -1,0 +1,286 @@
+"""The Uptane Director: per-vehicle targets metadata, signed with online keys.
+
+The Director knows each vehicle's inventory, checks its signed version manifest (with a
+one-time nonce against replay), and writes the vehicle's own TUF targets naming the image
+each ECU must run. Its metadata lives under ``director/<VIN>/metadata/`` and every vehicle's
+repository shares the Director's key sets. Director targets carry Uptane custom metadata:
+``{"ecuIdentifiers": {serial: {"hardwareId": …}}}``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from tuf.api.metadata import TargetFile
+
+from evtwin.errors import OtaImageError, OtaInventoryError, OtaManifestError
+from evtwin.ota._clock import Clock
+from evtwin.ota._image_repo import CUSTOM_HARDWARE_IDS, CUSTOM_RELEASE_COUNTER, ImageRepository
+from evtwin.ota._inventory import VehicleInventory
+from evtwin.ota._keys import RoleKeys
+from evtwin.ota._manifest import EcuVersionReport, InstalledImage, verify_envelope
+from evtwin.ota._store import ArtifactStore
+from evtwin.ota._tufrepo import ExpiryPolicy, TufRepository
+
+__all__ = ["CUSTOM_ECU_IDENTIFIERS", "Director"]
+
+CUSTOM_ECU_IDENTIFIERS = "ecuIdentifiers"
+
+
+class Director:
+    """Director repository for a fleet.
+
+    Args:
+        keys: online key sets of the four top-level roles (shared by every vehicle).
+        store: where per-vehicle metadata is published.
+        clock: time source for expiry dates.
+        image_repo: the Image repository whose released images the Director may assign.
+    """
+
+    def __init__(
+        self,
+        *,
+        keys: Mapping[str, RoleKeys],
+        store: ArtifactStore,
+        clock: Clock,
+        image_repo: ImageRepository,
+        expiry: ExpiryPolicy | None = None,
+    ) -> None:
+        self.keys = dict(keys)
+        self.store = store
+        self.clock = clock
+        self.image_repo = image_repo
+        self.expiry = expiry
+        self._repos: dict[str, TufRepository] = {}
+        self._inventory: dict[str, VehicleInventory] = {}
+        self._nonces: dict[str, set[str]] = {}
+        self.installed: dict[str, dict[str, InstalledImage | None]] = {}
+        self.reported_attacks: dict[str, dict[str, str]] = {}
+        self.install_failures: dict[str, dict[str, tuple[str, ...]]] = {}
+        self.update_states: dict[str, dict[str, Any]] = {}  # the car's last update cycle
+
+    # -- vehicles ------------------------------------------------------------------------------
+    def register_vehicle(self, inventory: VehicleInventory) -> bytes:
+        """Register a vehicle and publish its (empty) targets; return its root metadata.
+
+        Raises:
+            OtaInventoryError: the VIN is already registered.
+        """
+        vin = inventory.vin
+        if vin in self._repos:
+            raise OtaInventoryError(f"vehicle {vin} is already registered")
+        self._inventory[vin] = inventory
+        self._nonces[vin] = set()
+        self.installed[vin] = dict.fromkeys(inventory.ecus)
+        self._repos[vin] = TufRepository(
+            prefix=f"director/{vin}",
+            keys=self.keys,
+            store=self.store,
+            clock=self.clock,
+            expiry=self.expiry,
+        )
+        return self._repos[vin].role_bytes("root")
+
+    def restore_vehicle(
+        self, inventory: VehicleInventory, last_manifest: Mapping[str, Any] | None = None
+    ) -> None:
+        """Reopen a registered vehicle's repository from the store (after a server restart).
+
+        ``last_manifest`` (as stored when it was received) restores what each ECU runs; its
+        signatures are checked again, its one-time nonce is not.
+        """
+        vin = inventory.vin
+        self._inventory[vin] = inventory
+        self._nonces[vin] = set()
+        self.installed[vin] = dict.fromkeys(inventory.ecus)
+        self._repos[vin] = TufRepository.load(
+            prefix=f"director/{vin}",
+            keys=self.keys,
+            store=self.store,
+            clock=self.clock,
+            expiry=self.expiry,
+        )
+        if last_manifest is not None:
+            self._record(vin, self._verify_manifest(vin, last_manifest, check_nonce=False))
+
+    @property
+    def registered(self) -> list[str]:
+        """VINs this Director serves."""
+        return sorted(self._inventory)
+
+    def inventory(self, vin: str) -> VehicleInventory:
+        try:
+            return self._inventory[vin]
+        except KeyError:
+            raise OtaInventoryError(f"vehicle {vin!r} is not registered") from None
+
+    def vehicle_repo(self, vin: str) -> TufRepository:
+        """The vehicle's TUF repository (tests use it to play a compromised Director)."""
+        self.inventory(vin)
+        return self._repos[vin]
+
+    # -- manifests -----------------------------------------------------------------------------
+    def issue_nonce(self, vin: str) -> str:
+        """A one-time token the vehicle must put in its next manifest."""
+        self.inventory(vin)
+        nonce = secrets.token_hex(16)
+        self._nonces[vin].add(nonce)
+        return nonce
+
+    def receive_manifest(self, vin: str, envelope: Mapping[str, Any]) -> dict[str, Any]:
+        """Verify a vehicle version manifest and record what each ECU runs.
+
+        The whole manifest is rejected if the Primary's signature, the nonce, or any ECU
+        report (signature by that ECU's registered key, serial, nonce) is wrong.
+
+        Raises:
+            OtaInventoryError: unknown VIN or ECU.
+            OtaManifestError: bad signature, wrong VIN, unknown or reused nonce.
+        """
+        signed, reports = self._verify_manifest(vin, envelope, check_nonce=True)
+        self._record(vin, (signed, reports))
+        return signed
+
+    def _verify_manifest(
+        self, vin: str, envelope: Mapping[str, Any], *, check_nonce: bool
+    ) -> tuple[dict[str, Any], dict[str, EcuVersionReport]]:
+        inv = self.inventory(vin)
+        signed = verify_envelope(envelope, inv.ecu(inv.primary_serial).public_key)
+        if signed.get("vin") != vin or signed.get("primary_ecu_serial") != inv.primary_serial:
+            raise OtaManifestError(
+                f"manifest names vehicle {signed.get('vin')!r} / primary "
+                f"{signed.get('primary_ecu_serial')!r}, expected {vin} / {inv.primary_serial}"
+            )
+        nonce = signed.get("nonce")
+        if check_nonce:
+            if not isinstance(nonce, str) or nonce not in self._nonces[vin]:
+                raise OtaManifestError(
+                    f"manifest nonce {nonce!r} was not issued or is already used"
+                )
+            self._nonces[vin].discard(nonce)
+        reports_raw = signed.get("ecu_version_reports")
+        if not isinstance(reports_raw, dict):
+            raise OtaManifestError("manifest has no ecu_version_reports object")
+        reports: dict[str, EcuVersionReport] = {}
+        for serial, report_env in reports_raw.items():
+            ecu = inv.ecu(serial)
+            report = EcuVersionReport.from_dict(verify_envelope(report_env, ecu.public_key))
+            if report.ecu_serial != serial:
+                raise OtaManifestError(
+                    f"report filed under ECU {serial!r} names ECU {report.ecu_serial!r}"
+                )
+            if report.nonce != nonce:
+                raise OtaManifestError(f"report of ECU {serial!r} carries a stale nonce")
+            reports[serial] = report
+        return signed, reports
+
+    def _record(
+        self, vin: str, verified: tuple[dict[str, Any], dict[str, EcuVersionReport]]
+    ) -> None:
+        state = verified[0].get("update_state")
+        self.update_states[vin] = dict(state) if isinstance(state, dict) else {}
+        for serial, report in verified[1].items():
+            self.installed[vin][serial] = report.installed
+            self.install_failures.setdefault(vin, {})[serial] = report.install_failures
+            if report.attacks_detected:
+                self.reported_attacks.setdefault(vin, {})[serial] = report.attacks_detected
+
+    # -- targets -------------------------------------------------------------------------------
+    def assign(self, vin: str, images: Mapping[str, str]) -> None:
+        """Tell ECUs of ``vin`` to run the named images (``{ecu_serial: image_name}``).
+
+        Raises:
+            OtaInventoryError: unknown VIN or ECU serial.
+            OtaImageError: image not released, or not built for the ECU's hardware ID.
+        """
+        inv = self.inventory(vin)
+        repo = self._repos[vin]
+        targets = repo.targets_md.signed.targets
+        before = {path: t.to_dict() for path, t in targets.items()}
+        for serial, name in images.items():
+            ecu = inv.ecu(serial)
+            image = self.image_repo.get_image(name)
+            if image is None:
+                raise OtaImageError(f"image {name!r} is not in the Image repository")
+            if ecu.hardware_id not in image.custom.get(CUSTOM_HARDWARE_IDS, []):
+                raise OtaImageError(
+                    f"image {name!r} is for {image.custom.get(CUSTOM_HARDWARE_IDS)}, ECU {serial} "
+                    f"is {ecu.hardware_id!r}"
+                )
+            for path in list(targets):  # one image per ECU: drop its previous assignment
+                ids: dict[str, Any] = targets[path].custom[CUSTOM_ECU_IDENTIFIERS]
+                ids.pop(serial, None)
+                if not ids:
+                    del targets[path]
+            entry = targets.get(name)
+            if entry is None:
+                entry = TargetFile(image.length, dict(image.hashes), name)
+                entry.unrecognized_fields["custom"] = {CUSTOM_ECU_IDENTIFIERS: {}}
+                targets[name] = entry
+            entry.custom[CUSTOM_ECU_IDENTIFIERS][serial] = {"hardwareId": ecu.hardware_id}
+        if {path: t.to_dict() for path, t in targets.items()} != before:
+            repo.refresh_all()  # a new targets version only when something changed
+
+    def withdraw(self, vin: str, serials: Sequence[str]) -> list[str]:
+        """Remove any image assigned to these ECUs (a stopped campaign). Returns those removed."""
+        repo = self.vehicle_repo(vin)
+        targets = repo.targets_md.signed.targets
+        removed = []
+        for path in list(targets):
+            ids: dict[str, Any] = targets[path].custom[CUSTOM_ECU_IDENTIFIERS]
+            for serial in serials:
+                if ids.pop(serial, None) is not None:
+                    removed.append(serial)
+            if not ids:
+                del targets[path]
+        if removed:
+            repo.refresh_all()
+        return sorted(removed)
+
+    def assign_latest(self, vin: str) -> dict[str, str]:
+        """Assign each ECU the newest released image for its hardware ID, if it runs another.
+
+        Uses the installed images and install failures from the vehicle's last manifest
+        (an image that failed its health check on an ECU is not offered to it again).
+        Returns the assignments.
+        """
+        inv = self.inventory(vin)
+        chosen: dict[str, str] = {}
+        released = self.image_repo.targets_md.signed.targets
+        assigned_now = {
+            serial: path
+            for path, t in self._repos[vin].targets_md.signed.targets.items()
+            for serial in t.custom[CUSTOM_ECU_IDENTIFIERS]
+        }
+        for serial, ecu in inv.ecus.items():
+            failed = self.install_failures.get(vin, {}).get(serial, ())
+            fits = [
+                t
+                for t in released.values()
+                if ecu.hardware_id in t.custom.get(CUSTOM_HARDWARE_IDS, []) and t.path not in failed
+            ]
+            if not fits:
+                continue
+            best = max(fits, key=lambda t: (t.custom[CUSTOM_RELEASE_COUNTER], t.path))
+            current = self.installed[vin].get(serial)
+            runs_best = (
+                current is not None and current.hashes.get("sha256") == best.hashes["sha256"]
+            )
+            if not runs_best or assigned_now.get(serial, best.path) != best.path:
+                chosen[serial] = best.path
+        if chosen:
+            self.assign(vin, chosen)
+        return chosen
+
+    def rotate_keys(self, role: str, new_keys: RoleKeys) -> None:
+        """Rotate a role's keys for every vehicle (revoking the old keys)."""
+        self.keys[role] = new_keys
+        for repo in self._repos.values():
+            repo.rotate_keys(role, new_keys)
+
+    def refresh_timestamps(self) -> None:
+        """Periodic online job: re-sign every vehicle's timestamp with a fresh expiry."""
+        for repo in self._repos.values():
+            repo.refresh_timestamp()

@@ -1,0 +1,134 @@
+"""The Uptane Image repository: every released image, signed with offline keys.
+
+Root and targets keys are offline (k-of-n thresholds; a release is a signing ceremony);
+snapshot and timestamp keys are online. Each image's targets entry carries Uptane custom
+metadata: the hardware IDs it may be installed on and its release counter.
+
+In the twin the offline signers are held in process memory; a production deployment would
+pass them in from the key holders' hardware tokens at signing time (``signers=``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from securesystemslib.signer import Signer
+from tuf.api.metadata import TargetFile
+
+from evtwin.errors import OtaError, OtaKeyError
+from evtwin.ota._clock import Clock
+from evtwin.ota._delta import CUSTOM_DELTA_FROM, CUSTOM_DELTA_TO, create_delta, delta_name
+from evtwin.ota._keys import RoleKeys
+from evtwin.ota._store import ArtifactStore
+from evtwin.ota._tufrepo import ExpiryPolicy, TufRepository
+
+__all__ = ["CUSTOM_HARDWARE_IDS", "CUSTOM_RELEASE_COUNTER", "ImageRepository"]
+
+CUSTOM_HARDWARE_IDS = "hardwareIds"
+CUSTOM_RELEASE_COUNTER = "releaseCounter"
+_TARGET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+class ImageRepository(TufRepository):
+    """Image repository published under ``image/`` in the store.
+
+    Images are stored as ``image/targets/{sha256}.{name}`` (consistent snapshots).
+    """
+
+    def __init__(
+        self,
+        *,
+        keys: Mapping[str, RoleKeys],
+        store: ArtifactStore,
+        clock: Clock,
+        expiry: ExpiryPolicy | None = None,
+        prefix: str = "image",
+    ) -> None:
+        super().__init__(prefix=prefix, keys=keys, store=store, clock=clock, expiry=expiry)
+
+    @property
+    def targets_prefix(self) -> str:
+        return f"{self.prefix}/targets"
+
+    def add_image(
+        self,
+        name: str,
+        data: bytes,
+        *,
+        hardware_ids: Sequence[str],
+        release_counter: int,
+        signers: Sequence[Signer] | None = None,
+    ) -> TargetFile:
+        """Release an image: store it, list it in targets, re-sign targets/snapshot/timestamp.
+
+        Args:
+            name: target name, e.g. ``bms-2.1.0.img``.
+            data: image bytes.
+            hardware_ids: hardware IDs the image is built for.
+            release_counter: monotonic release number; ECUs refuse a lower one than installed.
+            signers: the offline targets keys present at the ceremony (default: all held).
+
+        Raises:
+            OtaError: bad name, no hardware ID, negative release counter, or the name is
+                already released with different content.
+            OtaKeyError: fewer signers than the targets threshold.
+        """
+        if not _TARGET_NAME.match(name):
+            raise OtaError(f"image name {name!r} must match {_TARGET_NAME.pattern}")
+        if not hardware_ids:
+            raise OtaError(f"image {name!r} needs at least one hardware ID")
+        if release_counter < 0:
+            raise OtaError(f"release counter of {name!r} must be >= 0, got {release_counter}")
+        threshold = self.keys["targets"].threshold
+        if signers is not None and len(signers) < threshold:
+            raise OtaKeyError(
+                f"releasing {name!r} needs {threshold} targets signatures, got {len(signers)}"
+            )
+        target = TargetFile.from_data(name, data, ["sha256", "sha512"])
+        old = self.targets_md.signed.targets.get(name)
+        if old is not None and old.hashes != target.hashes:
+            raise OtaError(f"image {name!r} is already released with different content")
+        target.unrecognized_fields["custom"] = {
+            CUSTOM_HARDWARE_IDS: sorted(hardware_ids),
+            CUSTOM_RELEASE_COUNTER: release_counter,
+        }
+        self.store.put(f"{self.targets_prefix}/{target.hashes['sha256']}.{name}", data)
+        self.targets_md.signed.targets[name] = target
+        self.publish_targets(targets_signers=signers)
+        return target
+
+    def add_delta(
+        self, image_name: str, base_name: str, *, signers: Sequence[Signer] | None = None
+    ) -> TargetFile:
+        """Publish a delta from the released ``base_name`` to the released ``image_name``.
+
+        The delta is a target of its own (see :mod:`evtwin.ota._delta`), signed like any
+        release. Returns its targets entry.
+
+        Raises:
+            OtaError: either image is not released.
+        """
+        new, base = self.get_image(image_name), self.get_image(base_name)
+        if new is None or base is None:
+            missing = image_name if new is None else base_name
+            raise OtaError(f"cannot make a delta: image {missing!r} is not released")
+        new_data = self.store.get(f"{self.targets_prefix}/{new.hashes['sha256']}.{new.path}")
+        base_data = self.store.get(f"{self.targets_prefix}/{base.hashes['sha256']}.{base.path}")
+        if new_data is None or base_data is None:
+            raise OtaError("cannot make a delta: image bytes missing from the store")
+        name = delta_name(image_name, base.hashes["sha256"])
+        patch = create_delta(base_data, new_data)
+        target = TargetFile.from_data(name, patch, ["sha256", "sha512"])
+        target.unrecognized_fields["custom"] = {  # no hardware IDs: a delta is not an image
+            CUSTOM_DELTA_FROM: base.hashes["sha256"],
+            CUSTOM_DELTA_TO: image_name,
+        }
+        self.store.put(f"{self.targets_prefix}/{target.hashes['sha256']}.{name}", patch)
+        self.targets_md.signed.targets[name] = target
+        self.publish_targets(targets_signers=signers)
+        return target
+
+    def get_image(self, name: str) -> TargetFile | None:
+        """The released targets entry for ``name``, if any."""
+        return self.targets_md.signed.targets.get(name)

@@ -1,0 +1,161 @@
+"""Signed ECU version reports and the vehicle version manifest (Uptane §5.4.2.1).
+
+Each ECU signs a report of what it runs (image name, length, hashes, release counter) with
+its own key, including the Director's check-in nonce so that an old report cannot be
+replayed. The Primary bundles the reports and signs the vehicle version manifest. Envelopes
+are ``{"signed": …, "signatures": [{"keyid", "sig"}]}`` over canonical JSON, as in TUF.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from securesystemslib.formats import encode_canonical
+from securesystemslib.signer import Key, Signature, Signer
+
+from evtwin.errors import OtaManifestError
+
+__all__ = [
+    "EcuVersionReport",
+    "InstalledImage",
+    "VehicleManifest",
+    "sign_envelope",
+    "verify_envelope",
+]
+
+
+def _canonical(obj: Mapping[str, Any]) -> bytes:
+    data = encode_canonical(dict(obj))
+    if not isinstance(data, str):  # pragma: no cover - encode_canonical returns str here
+        raise OtaManifestError("canonical JSON encoding failed")
+    return data.encode()
+
+
+def sign_envelope(signed: Mapping[str, Any], signer: Signer) -> dict[str, Any]:
+    """Wrap ``signed`` in a TUF-style envelope signed by ``signer``."""
+    sig = signer.sign(_canonical(signed))
+    return {"signed": dict(signed), "signatures": [sig.to_dict()]}
+
+
+def verify_envelope(envelope: Mapping[str, Any], key: Key) -> dict[str, Any]:
+    """Check that ``key`` signed ``envelope`` and return its ``signed`` part.
+
+    Raises:
+        OtaManifestError: malformed envelope or no valid signature by ``key``.
+    """
+    try:
+        signed = envelope["signed"]
+        sigs = [Signature.from_dict(dict(s)) for s in envelope["signatures"]]
+    except (KeyError, TypeError, ValueError) as e:
+        raise OtaManifestError(f"malformed signed envelope: {e}") from e
+    if not isinstance(signed, dict):
+        raise OtaManifestError(f"envelope 'signed' must be an object, got {type(signed).__name__}")
+    payload = _canonical(signed)
+    for sig in sigs:
+        if sig.keyid != key.keyid:
+            continue
+        try:
+            key.verify_signature(sig, payload)
+        except Exception as e:  # securesystemslib raises its own VerificationError family
+            raise OtaManifestError(f"bad signature by key {key.keyid[:12]}…: {e}") from e
+        return signed
+    raise OtaManifestError(f"no signature by key {key.keyid[:12]}…")
+
+
+@dataclass(frozen=True, kw_only=True)
+class InstalledImage:
+    """What an ECU runs: target name, length in bytes, hashes (hex by algorithm)."""
+
+    filepath: str
+    length: int
+    hashes: dict[str, str]
+    release_counter: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "filepath": self.filepath,
+            "length": self.length,
+            "hashes": dict(self.hashes),
+            "release_counter": self.release_counter,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> InstalledImage:
+        try:
+            return cls(
+                filepath=str(d["filepath"]),
+                length=int(d["length"]),
+                hashes={str(k): str(v) for k, v in dict(d["hashes"]).items()},
+                release_counter=int(d["release_counter"]),
+            )
+        except (KeyError, TypeError, ValueError) as e:
+            raise OtaManifestError(f"malformed installed image {d!r}: {e}") from e
+
+
+@dataclass(frozen=True, kw_only=True)
+class EcuVersionReport:
+    """One ECU's signed statement of what it runs."""
+
+    ecu_serial: str
+    installed: InstalledImage | None
+    nonce: str
+    time: str
+    attacks_detected: str = ""
+    install_failures: tuple[str, ...] = ()  # images that failed their health check here
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "install_failures": list(self.install_failures),
+            "ecu_serial": self.ecu_serial,
+            "installed_image": self.installed.to_dict() if self.installed else None,
+            "nonce": self.nonce,
+            "time": self.time,
+            "attacks_detected": self.attacks_detected,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> EcuVersionReport:
+        try:
+            img = d["installed_image"]
+            return cls(
+                ecu_serial=str(d["ecu_serial"]),
+                installed=InstalledImage.from_dict(img) if img is not None else None,
+                nonce=str(d["nonce"]),
+                time=str(d["time"]),
+                attacks_detected=str(d.get("attacks_detected", "")),
+                install_failures=tuple(str(f) for f in d.get("install_failures", [])),
+            )
+        except (KeyError, TypeError) as e:
+            raise OtaManifestError(f"malformed ECU version report: {e}") from e
+
+    def sign(self, signer: Signer) -> dict[str, Any]:
+        return sign_envelope(self.to_dict(), signer)
+
+
+@dataclass(frozen=True, kw_only=True)
+class VehicleManifest:
+    """The Primary's signed bundle of every ECU's signed version report."""
+
+    vin: str
+    primary_ecu_serial: str
+    nonce: str
+    ecu_version_reports: dict[str, dict[str, Any]] = field(default_factory=dict)
+    update_state: dict[str, Any] = field(default_factory=dict)  # the last update cycle
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "update_state": dict(self.update_state),
+            "vin": self.vin,
+            "primary_ecu_serial": self.primary_ecu_serial,
+            "nonce": self.nonce,
+            "ecu_version_reports": dict(self.ecu_version_reports),
+        }
+
+    def sign(self, signer: Signer) -> dict[str, Any]:
+        return sign_envelope(self.to_dict(), signer)
+
+    def to_bytes(self, signer: Signer) -> bytes:
+        return json.dumps(self.sign(signer), sort_keys=True).encode()

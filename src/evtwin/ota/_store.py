@@ -1,0 +1,84 @@
+"""Where repositories publish metadata and images: an in-memory twin and a directory.
+
+Paths are ``/``-separated and relative (``image/metadata/1.root.json``).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+from evtwin.errors import OtaError
+
+__all__ = ["ArtifactStore", "DirectoryStore", "MemoryStore", "atomic_write"]
+
+
+class ArtifactStore(Protocol):
+    """A flat key-value store of published files."""
+
+    def put(self, path: str, data: bytes) -> None: ...
+
+    def get(self, path: str) -> bytes | None:
+        """The bytes at ``path``, or ``None`` when nothing is published there."""
+        ...
+
+
+def _check_path(path: str) -> str:
+    parts = path.split("/")
+    if not path or path.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        raise OtaError(f"store path {path!r} must be relative without '.', '..' or '//'")
+    return path
+
+
+class MemoryStore:
+    """In-memory :class:`ArtifactStore` for tests and the single-process twin."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+
+    def put(self, path: str, data: bytes) -> None:
+        self.files[_check_path(path)] = bytes(data)
+
+    def get(self, path: str) -> bytes | None:
+        return self.files.get(path)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a reader sees the old or the new file, never a mix.
+
+    Write-temp in the same directory, fsync, rename over the target, fsync the directory.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+class DirectoryStore:
+    """:class:`ArtifactStore` on a local directory, written atomically."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def put(self, path: str, data: bytes) -> None:
+        atomic_write(self.root / _check_path(path), data)
+
+    def get(self, path: str) -> bytes | None:
+        try:
+            return (self.root / _check_path(path)).read_bytes()
+        except FileNotFoundError:
+            return None

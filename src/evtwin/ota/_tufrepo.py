@@ -1,0 +1,275 @@
+"""A TUF repository on python-tuf's Metadata API: the top-level roles, signing and publishing.
+
+Both Uptane repositories build on this: the Image repository (offline root/targets keys)
+and the Director (one of these per vehicle, online keys). Metadata is published with
+consistent snapshots: ``{prefix}/metadata/{version}.{role}.json`` for root, snapshot and
+targets, plus ``{prefix}/metadata/timestamp.json`` and unversioned copies of each role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Self
+
+from securesystemslib.signer import Signer
+from tuf.api.metadata import (
+    SPECIFICATION_VERSION,
+    Metadata,
+    MetaFile,
+    Role,
+    Root,
+    Snapshot,
+    Targets,
+    Timestamp,
+)
+from tuf.api.serialization.json import JSONSerializer
+
+from evtwin.errors import OtaKeyError, OtaMetadataError
+from evtwin.ota._clock import Clock
+from evtwin.ota._keys import RoleKeys
+from evtwin.ota._store import ArtifactStore
+
+__all__ = ["TOP_LEVEL_ROLES", "ExpiryPolicy", "TufRepository"]
+
+TOP_LEVEL_ROLES: tuple[str, ...] = (Root.type, Targets.type, Snapshot.type, Timestamp.type)
+_SPEC = ".".join(SPECIFICATION_VERSION)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExpiryPolicy:
+    """How long each role's metadata stays valid after it is signed."""
+
+    root: timedelta = timedelta(days=365)
+    targets: timedelta = timedelta(days=90)
+    snapshot: timedelta = timedelta(days=7)
+    timestamp: timedelta = timedelta(days=1)
+
+    def lifetime(self, role: str) -> timedelta:
+        lifetime: timedelta = getattr(self, role)
+        return lifetime
+
+
+class TufRepository:
+    """The four top-level roles of one repository, signed with their key sets.
+
+    Args:
+        prefix: store path prefix of this repository (``image`` or ``director/<VIN>``).
+        keys: the key set of each top-level role.
+        store: where metadata is published.
+        clock: time source for expiry dates.
+        expiry: lifetime of each role.
+
+    Raises:
+        OtaKeyError: a top-level role has no key set.
+    """
+
+    def __init__(
+        self,
+        *,
+        prefix: str,
+        keys: Mapping[str, RoleKeys],
+        store: ArtifactStore,
+        clock: Clock,
+        expiry: ExpiryPolicy | None = None,
+    ) -> None:
+        missing = [r for r in TOP_LEVEL_ROLES if r not in keys]
+        if missing:
+            raise OtaKeyError(f"repository {prefix!r} has no keys for role(s) {missing}")
+        self.prefix = prefix
+        self.keys: dict[str, RoleKeys] = dict(keys)
+        self.store = store
+        self.clock = clock
+        self.expiry = expiry or ExpiryPolicy()
+        root = Root(
+            version=1,
+            spec_version=_SPEC,
+            expires=self._expiry(Root.type),
+            consistent_snapshot=True,
+            roles={r: Role([], self.keys[r].threshold) for r in TOP_LEVEL_ROLES},
+        )
+        for role in TOP_LEVEL_ROLES:
+            for key in self.keys[role].public_keys:
+                root.add_key(key, role)
+        self.root_md: Metadata[Root] = Metadata(root)
+        self.targets_md: Metadata[Targets] = Metadata(
+            Targets(version=1, spec_version=_SPEC, expires=self._expiry(Targets.type))
+        )
+        self.snapshot_md: Metadata[Snapshot] = Metadata(
+            Snapshot(version=1, spec_version=_SPEC, expires=self._expiry(Snapshot.type))
+        )
+        self.timestamp_md: Metadata[Timestamp] = Metadata(
+            Timestamp(version=1, spec_version=_SPEC, expires=self._expiry(Timestamp.type))
+        )
+        self._sign(self.root_md, self.keys[Root.type].signers)
+        self.publish_targets(bump=False)
+
+    @classmethod
+    def load(
+        cls,
+        *,
+        prefix: str,
+        keys: Mapping[str, RoleKeys],
+        store: ArtifactStore,
+        clock: Clock,
+        expiry: ExpiryPolicy | None = None,
+    ) -> Self:
+        """Reopen a repository from the metadata it published to ``store`` (after a restart).
+
+        Raises:
+            OtaMetadataError: a role's metadata is missing or malformed in the store.
+            OtaKeyError: a role has no key set.
+        """
+        missing = [r for r in TOP_LEVEL_ROLES if r not in keys]
+        if missing:
+            raise OtaKeyError(f"repository {prefix!r} has no keys for role(s) {missing}")
+        self = cls.__new__(cls)
+        self.prefix = prefix
+        self.keys = dict(keys)
+        self.store = store
+        self.clock = clock
+        self.expiry = expiry or ExpiryPolicy()
+        loaded: dict[str, Metadata[Any]] = {}
+        for role in TOP_LEVEL_ROLES:
+            data = store.get(f"{prefix}/metadata/{role}.json")
+            if data is None:
+                raise OtaMetadataError(f"{prefix}/metadata/{role}.json is not in the store")
+            try:
+                loaded[role] = Metadata.from_bytes(data)
+            except Exception as e:  # DeserializationError and the like
+                raise OtaMetadataError(f"{prefix}/metadata/{role}.json: {e}") from e
+            if loaded[role].signed.type != role:
+                raise OtaMetadataError(
+                    f"{prefix}/metadata/{role}.json holds {loaded[role].signed.type!r}"
+                )
+        self.root_md = loaded[Root.type]
+        self.targets_md = loaded[Targets.type]
+        self.snapshot_md = loaded[Snapshot.type]
+        self.timestamp_md = loaded[Timestamp.type]
+        return self
+
+    # -- reading -------------------------------------------------------------------------------
+    @property
+    def metadata_prefix(self) -> str:
+        return f"{self.prefix}/metadata"
+
+    def role_bytes(self, role: str) -> bytes:
+        """Current serialized metadata of a top-level role."""
+        return self._md(role).to_bytes(JSONSerializer(compact=True))
+
+    # -- writing -------------------------------------------------------------------------------
+    def _expiry(self, role: str) -> datetime:
+        return (self.clock.now() + self.expiry.lifetime(role)).replace(microsecond=0)
+
+    def _md(self, role: str) -> Metadata[Any]:
+        mds: dict[str, Metadata[Any]] = {
+            Root.type: self.root_md,
+            Targets.type: self.targets_md,
+            Snapshot.type: self.snapshot_md,
+            Timestamp.type: self.timestamp_md,
+        }
+        return mds[role]
+
+    @staticmethod
+    def _sign(md: Metadata[Any], signers: Sequence[Signer]) -> None:
+        md.signatures.clear()
+        for signer in signers:
+            md.sign(signer, append=True)
+
+    def _bump(self, role: str) -> None:
+        signed = self._md(role).signed
+        signed.version += 1
+        signed.expires = self._expiry(role)
+
+    def publish_targets(
+        self, *, bump: bool = True, targets_signers: Sequence[Signer] | None = None
+    ) -> None:
+        """Re-sign targets, then snapshot and timestamp over it, and publish all of it.
+
+        ``targets_signers`` are the targets keys present (default: every key held); a client
+        accepts the result only if they reach the targets threshold.
+        """
+        if bump:
+            self._bump(Targets.type)
+        signers = self.keys[Targets.type].signers if targets_signers is None else targets_signers
+        self._sign(self.targets_md, signers)
+        self.commit_snapshot(bump=bump)
+
+    def commit_snapshot(self, *, bump: bool = True) -> None:
+        """New snapshot over the current targets, new timestamp over it, then publish."""
+        if bump:
+            self._bump(Snapshot.type)
+        self.snapshot_md.signed.meta[f"{Targets.type}.json"] = MetaFile(
+            version=self.targets_md.signed.version
+        )
+        self._sign(self.snapshot_md, self.keys[Snapshot.type].signers)
+        self.refresh_timestamp(bump=bump)
+
+    def refresh_timestamp(self, *, bump: bool = True) -> None:
+        """Re-sign the timestamp (online role) with a fresh expiry, then publish."""
+        if bump:
+            self._bump(Timestamp.type)
+        snap = self.snapshot_md.to_bytes(JSONSerializer(compact=True))
+        self.timestamp_md.signed.snapshot_meta = MetaFile.from_data(
+            self.snapshot_md.signed.version, snap, ["sha256"]
+        )
+        self._sign(self.timestamp_md, self.keys[Timestamp.type].signers)
+        self.publish()
+
+    def publish(self) -> None:
+        """Write every role to the store (versioned and unversioned names)."""
+        base = self.metadata_prefix
+        for role in TOP_LEVEL_ROLES:
+            data = self.role_bytes(role)
+            if role != Timestamp.type:
+                self.store.put(f"{base}/{self._md(role).signed.version}.{role}.json", data)
+            self.store.put(f"{base}/{role}.json", data)
+
+    def refresh_all(self) -> None:
+        """Re-sign targets, snapshot and timestamp with fresh expiry (a periodic online job)."""
+        self.publish_targets(bump=True)
+
+    def revoke_key(self, role: str, keyid: str) -> None:
+        """Revoke one (compromised) key of ``role``; the role keeps its threshold.
+
+        Raises:
+            OtaKeyError: unknown key, or too few keys left for the threshold.
+        """
+        current = self.keys.get(role)
+        if current is None or keyid not in current.keyids:
+            raise OtaKeyError(f"key {keyid[:12]}… is not a {role!r} key")
+        left = tuple(s for s in current.signers if s.public_key.keyid != keyid)
+        if len(left) < current.threshold:
+            raise OtaKeyError(
+                f"revoking {keyid[:12]}… leaves {len(left)} {role!r} key(s) for a threshold "
+                f"of {current.threshold}: rotate in new keys instead"
+            )
+        self.rotate_keys(role, RoleKeys(signers=left, threshold=current.threshold))
+
+    def rotate_keys(self, role: str, new_keys: RoleKeys) -> None:
+        """Replace every key of ``role`` (and its threshold) with ``new_keys``; revoke the old.
+
+        A new root version is signed by the old root keys and, for a root rotation, by the new
+        ones too, so that clients can follow the chain. The rotated role (and the roles below
+        it) are re-signed with the new keys and published.
+
+        Raises:
+            OtaKeyError: ``role`` is not a top-level role.
+        """
+        if role not in TOP_LEVEL_ROLES:
+            raise OtaKeyError(f"cannot rotate keys of {role!r}: not one of {TOP_LEVEL_ROLES}")
+        old_root_signers = self.keys[Root.type].signers
+        root = self.root_md.signed
+        for keyid in list(root.roles[role].keyids):
+            root.revoke_key(keyid, role)
+        for key in new_keys.public_keys:
+            root.add_key(key, role)
+        root.roles[role].threshold = new_keys.threshold
+        self.keys[role] = new_keys
+        self._bump(Root.type)
+        signers = list(old_root_signers)
+        if role == Root.type:
+            signers += [s for s in new_keys.signers if s not in old_root_signers]
+        self._sign(self.root_md, signers)
+        self.publish_targets(bump=True)

@@ -1,0 +1,244 @@
+"""Wire a whole OTA world in one process: repositories, a vehicle, its ECUs.
+
+Used by ``evtwin ota demo``, by the vehicle runtime and by the tests. The simulated ECUs of
+the Defender Sport are listed in :data:`DEFENDER_SPORT_ECUS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from tuf.ngclient import FetcherInterface
+
+from evtwin.ota._clock import Clock
+from evtwin.ota._director import Director
+from evtwin.ota._ecu import Ecu, HealthCheck, default_health_check
+from evtwin.ota._fetch import StoreFetcher, WatchdogConfig
+from evtwin.ota._image_repo import ImageRepository
+from evtwin.ota._inventory import EcuRecord, VehicleInventory
+from evtwin.ota._keys import RoleKeys, generate_signer, load_keys, save_keys
+from evtwin.ota._primary import Primary, RepositoryUrls
+from evtwin.ota._store import ArtifactStore, DirectoryStore, MemoryStore
+from evtwin.ota._tufrepo import TOP_LEVEL_ROLES
+
+__all__ = [
+    "DEFENDER_SPORT_ECUS",
+    "EcuSpec",
+    "OtaBackend",
+    "Register",
+    "Registration",
+    "build_vehicle",
+    "generate_keys",
+    "key_paths",
+    "provision_vehicle",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class EcuSpec:
+    """A simulated ECU to build: serial and hardware ID."""
+
+    serial: str
+    hardware_id: str
+
+
+# The Primary (telematics control unit) first, then the Secondaries.
+DEFENDER_SPORT_ECUS: tuple[EcuSpec, ...] = (
+    EcuSpec(serial="tcu-0001", hardware_id="ds-tcu-r1"),
+    EcuSpec(serial="bms-0001", hardware_id="ds-bms-r2"),
+    EcuSpec(serial="inv-0001", hardware_id="ds-inverter-r1"),
+    EcuSpec(serial="bcm-0001", hardware_id="ds-body-r1"),
+    EcuSpec(serial="ivi-0001", hardware_id="ds-infotainment-r3"),
+)
+
+
+def key_paths(state_dir: Path) -> tuple[Path, Path]:
+    """Where the Image repository's and the Director's key sets are kept."""
+    return state_dir / "keys" / "image.keys.json", state_dir / "keys" / "director.keys.json"
+
+
+def generate_keys(
+    offline_keys: int = 3, offline_threshold: int = 2
+) -> tuple[dict[str, RoleKeys], dict[str, RoleKeys]]:
+    """Fresh key sets: Image root and targets ``offline_threshold``-of-``offline_keys``; one
+    online key each for Image snapshot/timestamp and for every Director role."""
+    image_keys = {
+        "root": RoleKeys.generate(offline_keys, offline_threshold),
+        "targets": RoleKeys.generate(offline_keys, offline_threshold),
+        "snapshot": RoleKeys.generate(),
+        "timestamp": RoleKeys.generate(),
+    }
+    return image_keys, {role: RoleKeys.generate() for role in TOP_LEVEL_ROLES}
+
+
+@dataclass
+class OtaBackend:
+    """The cloud side: a store, an Image repository and a Director sharing one clock."""
+
+    store: ArtifactStore
+    clock: Clock
+    image_repo: ImageRepository
+    director: Director
+
+    @classmethod
+    def create(
+        cls,
+        clock: Clock,
+        *,
+        store: ArtifactStore | None = None,
+        offline_keys: int = 3,
+        offline_threshold: int = 2,
+        keys: tuple[dict[str, RoleKeys], dict[str, RoleKeys]] | None = None,
+    ) -> OtaBackend:
+        """New repositories with ``keys`` (Image, Director) or fresh ones from
+        :func:`generate_keys`."""
+        store = store if store is not None else MemoryStore()
+        image_keys, director_keys = keys or generate_keys(offline_keys, offline_threshold)
+        image_repo = ImageRepository(keys=image_keys, store=store, clock=clock)
+        director = Director(keys=director_keys, store=store, clock=clock, image_repo=image_repo)
+        return cls(store=store, clock=clock, image_repo=image_repo, director=director)
+
+    @classmethod
+    def open(
+        cls, state_dir: Path, clock: Clock, *, store: ArtifactStore | None = None
+    ) -> OtaBackend:
+        """A backend that survives restarts: keys under ``state_dir``, artefacts there too
+        unless ``store`` (e.g. an S3 bucket) is given.
+
+        Keys come from ``state_dir/keys`` (made by ``evtwin ota keys init``, or generated and
+        saved owner-only on first use). Repositories are reopened from their published
+        metadata, or created if nothing is published yet. Vehicles are restored by the caller
+        (:meth:`Director.restore_vehicle`), which holds the inventory. In the twin the Image
+        repository's offline keys sit there too; a production deployment keeps them off the
+        server.
+        """
+        store = store if store is not None else DirectoryStore(state_dir / "artifacts")
+        image_keys_path, director_keys_path = key_paths(state_dir)
+        if not image_keys_path.exists():
+            backend = cls.create(clock, store=store)
+            backend.save_keys(state_dir)
+            return backend
+        keys = (load_keys(image_keys_path), load_keys(director_keys_path))
+        if store.get("image/metadata/root.json") is None:
+            return cls.create(clock, store=store, keys=keys)
+        image_repo = ImageRepository.load(prefix="image", keys=keys[0], store=store, clock=clock)
+        director = Director(keys=keys[1], store=store, clock=clock, image_repo=image_repo)
+        return cls(store=store, clock=clock, image_repo=image_repo, director=director)
+
+    def save_keys(self, state_dir: Path) -> None:
+        """Save both repositories' key sets (call again after a rotation)."""
+        image_path, director_path = key_paths(state_dir)
+        save_keys(image_path, self.image_repo.keys)
+        save_keys(director_path, self.director.keys)
+
+    def fetcher(self) -> StoreFetcher:
+        """An in-memory transport onto this backend's store."""
+        return StoreFetcher(self.store, "mem://")
+
+    def urls(self, vin: str, base: str = "mem://") -> RepositoryUrls:
+        return RepositoryUrls(
+            director_metadata=f"{base}director/{vin}/metadata/",
+            image_metadata=f"{base}{self.image_repo.metadata_prefix}/",
+            image_targets=f"{base}{self.image_repo.targets_prefix}/",
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Registration:
+    """What the factory gets back when it registers a vehicle: the roots to pin."""
+
+    director_root: bytes
+    image_root: bytes
+
+
+Register = Callable[[VehicleInventory], Registration]
+
+
+def build_vehicle(
+    *,
+    vin: str,
+    root_dir: Path,
+    register: Register,
+    urls: RepositoryUrls,
+    fetcher: FetcherInterface,
+    clock: Clock,
+    ecus: Sequence[EcuSpec] = DEFENDER_SPORT_ECUS,
+    health_checks: Mapping[str, HealthCheck] | None = None,
+    watchdog: WatchdogConfig | None = None,
+) -> Primary:
+    """Build a vehicle at the factory: ECU keys, registration, pinned roots, storage.
+
+    ``register`` sends the inventory (VIN, ECU serials, hardware IDs, public keys) to the
+    Director, in process or over HTTP. The first of ``ecus`` is the Primary. Returns the
+    Primary; its ``ecus`` holds them all.
+    """
+    signers = {spec.serial: generate_signer() for spec in ecus}
+    inventory = VehicleInventory(
+        vin=vin,
+        primary_serial=ecus[0].serial,
+        ecus={
+            s.serial: EcuRecord(
+                serial=s.serial, hardware_id=s.hardware_id, public_key=signers[s.serial].public_key
+            )
+            for s in ecus
+        },
+    )
+    reg = register(inventory)
+    checks = dict(health_checks or {})
+    built = [
+        Ecu(
+            serial=s.serial,
+            hardware_id=s.hardware_id,
+            signer=signers[s.serial],
+            root_dir=root_dir / "ecus" / s.serial,
+            director_root=reg.director_root,
+            clock=clock,
+            health_check=checks.get(s.serial, default_health_check),
+        )
+        for s in ecus
+    ]
+    return Primary(
+        vin=vin,
+        ecu=built[0],
+        secondaries={e.serial: e for e in built[1:]},
+        storage_dir=root_dir / "primary",
+        urls=urls,
+        fetcher=fetcher,
+        clock=clock,
+        image_root=reg.image_root,
+        director_root=reg.director_root,
+        watchdog=watchdog,
+    )
+
+
+def provision_vehicle(
+    backend: OtaBackend,
+    *,
+    vin: str,
+    root_dir: Path,
+    ecus: Sequence[EcuSpec] = DEFENDER_SPORT_ECUS,
+    fetcher: FetcherInterface | None = None,
+    health_checks: Mapping[str, HealthCheck] | None = None,
+    watchdog: WatchdogConfig | None = None,
+) -> Primary:
+    """:func:`build_vehicle` registered directly with ``backend`` (the in-memory twin)."""
+
+    def register(inventory: VehicleInventory) -> Registration:
+        return Registration(
+            director_root=backend.director.register_vehicle(inventory),
+            image_root=backend.image_repo.role_bytes("root"),
+        )
+
+    return build_vehicle(
+        vin=vin,
+        root_dir=root_dir,
+        register=register,
+        urls=backend.urls(vin),
+        fetcher=fetcher if fetcher is not None else backend.fetcher(),
+        clock=backend.clock,
+        ecus=ecus,
+        health_checks=health_checks,
+        watchdog=watchdog,
+    )
