@@ -79,3 +79,14 @@ def test_impossible_requests_get_clear_errors(
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert re.search(match, err), err
+
+
+def test_plots_are_written_and_a_bad_path_is_a_clear_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    pre, keep = tmp_path / "pre.png", tmp_path / "keep.png"
+    assert main([*PRE, "--plot", str(pre)]) == 0
+    assert main([*KEEP, "--plot", str(keep)]) == 0
+    assert pre.stat().st_size > 10_000 and keep.stat().st_size > 10_000
+    assert main([*KEEP, "--plot", str(tmp_path / "missing" / "x.png")]) == 2
+    assert "cannot write plot" in capsys.readouterr().err

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import math
 import re
+from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from rich.table import Table
 
@@ -13,6 +16,7 @@ from evtwin.charging.constants import default_charging_constants
 from evtwin.cli._output import console, print_json
 from evtwin.climate.cabin import cabin_params
 from evtwin.climate.hvac import ClimateSetting
+from evtwin.climate.controller import CabinTrace
 from evtwin.climate.parked import (
     KeepClimateRun,
     PreconditionPlan,
@@ -20,6 +24,7 @@ from evtwin.climate.parked import (
     precondition_schedule,
 )
 from evtwin.errors import ClimateError
+from evtwin.plotting import save_figure
 from evtwin.vehicles import VehicleSpec, resolve_vehicle
 
 __all__ = ["register"]
@@ -51,6 +56,9 @@ def _vehicle_args(p: argparse.ArgumentParser, default_temp: float) -> None:
         "--solar-w-m2", type=float, default=0.0, metavar="N", help="sunshine, W/m² (default 0)"
     )
     p.add_argument("--json", action="store_true", help="print the documented JSON object")
+    p.add_argument(
+        "--plot", metavar="FILE.png", help="also plot cabin temperature and power over time"
+    )
 
 
 def register(sub: Any) -> None:
@@ -214,6 +222,18 @@ def run_precondition(args: argparse.Namespace) -> int:
         obc_efficiency=default_charging_constants().obc_efficiency,
         solar_w_per_m2=args.solar_w_m2,
     )
+    if args.plot:
+        if plan.trace is None:
+            raise ClimateError("nothing to plot: the cabin is already at its set point")
+        n = round(plan.minutes * 60 / float(plan.trace.time_s[0]))
+        _plot(
+            plan.trace,
+            n,
+            Path(args.plot),
+            f"{spec.name}: precondition {plan.ambient_c:g} → {plan.setpoint_c:g} °C, "
+            f"{_fmt(plan.start_min)}–{_fmt(plan.depart_min)}",
+            start_min=plan.start_min,
+        )
     if args.json:
         print_json(precondition_json(spec, plan))
         return 0
@@ -233,6 +253,8 @@ def run_precondition(args: argparse.Namespace) -> int:
     ):
         t.add_row(k, v)
     console.print(t)
+    if args.plot:
+        console.print(f"plot written to {args.plot}")
     return 0
 
 
@@ -249,6 +271,13 @@ def run_keep(args: argparse.Namespace) -> int:
         mode=args.mode,
         solar_w_per_m2=args.solar_w_m2,
     )
+    if args.plot:
+        _plot(
+            run.trace,
+            len(run.trace.time_s),
+            Path(args.plot),
+            f"{spec.name}: keep {run.setpoint_c:g} °C ({run.mode}) at {run.ambient_c:g} °C",
+        )
     if args.json:
         print_json(keep_json(spec, run))
         return 0
@@ -266,3 +295,44 @@ def run_keep(args: argparse.Namespace) -> int:
         t.add_row(k, v)
     console.print(t)
     return 0
+    if args.plot:
+        console.print(f"plot written to {args.plot}")
+    return 0
+
+
+def _plot(tr: CabinTrace, n: int, path: Path, title: str, start_min: int | None = None) -> None:
+    """Cabin temperature and electric power over time (first ``n`` steps)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    minutes = np.concatenate([[0.0], tr.time_s[:n]]) / 60.0
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.5))
+    ax1.plot(minutes[1:], tr.cabin_temp_c[:n], label="cabin air")
+    ax1.plot(minutes[1:], tr.supply_temp_c[:n], label="supply air", alpha=0.6)
+    ax1.plot(minutes[1:], tr.glass_temp_c[:n], label="inner glass", alpha=0.6)
+    ax1.plot(minutes[1:], tr.dew_point_c[:n], label="cabin dew point", ls="--", alpha=0.6)
+    ax1.set_ylabel("°C")
+    ax1.legend(fontsize=8)
+    ax1.grid(alpha=0.3)
+    parts = [
+        (tr.heat_pump_w, "heat pump"),
+        (tr.ptc_w, "PTC"),
+        (tr.ac_w, "A/C"),
+        (tr.blower_w, "blower"),
+        (tr.comfort_w, "seat/wheel"),
+    ]
+    ax2.stackplot(
+        minutes[1:],
+        *[p[:n] / 1000.0 for p, _ in parts],
+        labels=[label for _, label in parts],
+        alpha=0.8,
+    )
+    ax2.set_ylabel("electric power (kW)")
+    ax2.legend(fontsize=8, loc="upper right")
+    ax2.grid(alpha=0.3)
+    for ax in (ax1, ax2):
+        ax.set_xlabel("minutes" if start_min is None else f"minutes after {_fmt(start_min)}")
+    fig.suptitle(title + " — evtwin model", fontsize=10)
+    save_figure(fig, path, ClimateError)

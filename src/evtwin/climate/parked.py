@@ -206,6 +206,7 @@ class KeepClimateRun:
     cabin_temp_min_c: float
     cabin_temp_max_c: float
     parts_kwh: dict[str, float]
+    trace: CabinTrace
 
 
 def _parts_kwh(tr: CabinTrace, n: int, dt_s: float, awake_w: float) -> dict[str, float]:
@@ -395,4 +396,5 @@ def keep_climate_run(
         cabin_temp_min_c=float(np.min(tr.cabin_temp_c)),
         cabin_temp_max_c=float(np.max(tr.cabin_temp_c)),
         parts_kwh=_parts_kwh(tr, steps, dt_s, own_w),
+        trace=tr,
     )
