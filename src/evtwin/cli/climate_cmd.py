@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from rich.table import Table
 
 from evtwin.charging.constants import default_charging_constants
 from evtwin.cli._output import console, print_json
 from evtwin.climate.cabin import cabin_params
-from evtwin.climate.hvac import ClimateSetting
 from evtwin.climate.controller import CabinTrace
+from evtwin.climate.hvac import ClimateSetting
 from evtwin.climate.parked import (
     KeepClimateRun,
     PreconditionPlan,
