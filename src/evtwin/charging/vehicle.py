@@ -31,7 +31,7 @@ import numpy.typing as npt
 from evtwin.battery.pack import OCV_FULL_REL, PackParams
 from evtwin.battery.thermal import ThermalParams
 from evtwin.charging.constants import ChargingConstants, default_charging_constants
-from evtwin.errors import DataFileError, SpecError
+from evtwin.errors import ChargingError, DataFileError, SpecError
 from evtwin.physics.constants import ModelConstants, default_constants
 from evtwin.vehicles import VehicleSpec, derive_params, parse_spec
 
@@ -94,6 +94,11 @@ def car_charge_params(
 ) -> CarChargeParams:
     """Charging parameters of ``spec``, estimating what is missing by documented rules."""
     c = constants if constants is not None else default_charging_constants()
+    if not 0.0 <= c.taper_start_soc < 0.8 or not 0.0 < c.power_at_80_rel <= 1.0:
+        raise ChargingError(
+            f"charge envelope: taper start {c.taper_start_soc:g} must be in 0..0.8 (below "
+            f"80 %) and the share of the peak at 80 % {c.power_at_80_rel:g} in (0, 1]"
+        )
     vp = derive_params(spec, model_constants)
     mc_b = _arrhenius_b(model_constants)
     basis = {
