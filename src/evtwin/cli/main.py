@@ -23,6 +23,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "evtwin.cli.vehicles_cmd",
     "evtwin.cli.range_cmd",
     "evtwin.cli.charge_cmd",
+    "evtwin.cli.climate_cmd",
     "evtwin.cli.validate_cmd",
     "evtwin.cli.cost_cmd",
     "evtwin.cli.up_cmd",
