@@ -22,7 +22,7 @@ from evtwin.ota._inventory import EcuRecord, VehicleInventory
 from evtwin.ota._keys import RoleKeys, generate_signer
 from evtwin.ota._manifest import EcuVersionReport, InstalledImage, VehicleManifest
 from evtwin.ota._policy import Consent, InstallPolicy, VehicleConditions, install_blockers
-from evtwin.ota._primary import Primary, RepositoryUrls, UpdateReport, vehicle_status
+from evtwin.ota._primary import PlannedUpdate, Primary, RepositoryUrls, UpdateReport, vehicle_status
 from evtwin.ota._slots import BootOutcome, SlotStore
 from evtwin.ota._store import ArtifactStore, DirectoryStore, MemoryStore
 from evtwin.ota._tufrepo import ExpiryPolicy, TufRepository
@@ -57,6 +57,7 @@ __all__ = [
     "MemoryStore",
     "OtaBackend",
     "OtaCloudClient",
+    "PlannedUpdate",
     "Primary",
     "Registration",
     "RepositoryUrls",

@@ -33,6 +33,7 @@ class OtaCloudClient:
         self.token = token
         self.config = config or HttpConfig()
         self._pool = self.config.pool()
+        self.last_consent = "required"  # the consent mode the server named at the last check-in
 
     def _headers(self) -> dict[str, str]:
         h = {"Content-Type": "application/json"}
@@ -92,10 +93,14 @@ class OtaCloudClient:
         return HttpFetcher(headers, self.config)
 
     def check_in(self, primary: Primary) -> dict[str, str]:
-        """Send a fresh signed manifest; returns the Director's new assignments."""
+        """Send a fresh signed manifest; returns the Director's new assignments.
+
+        The consent mode of the campaign offering this car images (``required``, ``forced``
+        or ``download_only``) is kept in :attr:`last_consent`."""
         nonce = str(self._call("GET", f"/api/v1/vehicles/{primary.vin}/nonce")["nonce"])
         out = self._call(
             "POST", f"/api/v1/vehicles/{primary.vin}/manifest", primary.manifest(nonce)
         )
         assigned: dict[str, str] = out["assigned"]
+        self.last_consent = str(out.get("consent", "required"))
         return assigned

@@ -227,7 +227,24 @@ class Ecu:
         """Verify, stage into the inactive slot, reboot and commit or roll back.
 
         ``release_counter`` comes from the Image repository via the Primary; the ECU refuses
-        one lower than it runs (Uptane rollback defence).
+        one lower than it runs (Uptane rollback defence). The same as :meth:`stage_update`
+        followed by :meth:`boot_staged`.
+
+        Raises:
+            OtaMetadataError, OtaImageError: partial verification failed (nothing written).
+            OtaRollbackError: lower release counter than installed.
+        """
+        early = self.stage_update(director_targets, image, release_counter)
+        return early if early is not None else self.boot_staged()
+
+    def stage_update(
+        self, director_targets: bytes, image: bytes, release_counter: int
+    ) -> BootOutcome | None:
+        """Verify ``image`` and write it to the inactive slot, pending its first boot.
+
+        Returns ``None`` when the image is staged (call :meth:`boot_staged`), or the outcome
+        when there is nothing to boot: ``BOOTED`` if the ECU already runs it, ``ROLLED_BACK``
+        if it failed its health check here before (never looped on).
 
         Raises:
             OtaMetadataError, OtaImageError: partial verification failed (nothing written).
@@ -243,19 +260,24 @@ class Ecu:
                     f"ECU {self.serial}: release counter {release_counter} of "
                     f"{info.filepath!r} is below the installed {current.release_counter}"
                 )
-        failed = self.failed_images()
-        if failed.get(info.filepath) == info.hashes["sha256"]:
+        if self.failed_images().get(info.filepath) == info.hashes["sha256"]:
             return BootOutcome.ROLLED_BACK  # it failed here before: do not loop on it
-        info = InstalledImage(
+        staged = InstalledImage(
             filepath=info.filepath,
             length=info.length,
             hashes=info.hashes,
             release_counter=release_counter,
         )
-        self.slots.stage(image, info)
+        self.slots.stage(image, staged)
+        return None
+
+    def boot_staged(self) -> BootOutcome:
+        """Reboot into the staged slot: commit it, or roll back and remember the failure."""
+        pending = self.slots.pending
         outcome = self.reboot()
-        if outcome is BootOutcome.ROLLED_BACK:
-            failed[info.filepath] = info.hashes["sha256"]
+        if outcome is BootOutcome.ROLLED_BACK and pending is not None:
+            failed = self.failed_images()
+            failed[pending.filepath] = pending.hashes["sha256"]
             atomic_write(self._failed_path, json.dumps(failed, sort_keys=True).encode())
         return outcome
 

@@ -47,7 +47,7 @@ from evtwin.ota._policy import InstallPolicy, VehicleConditions, install_blocker
 from evtwin.ota._slots import BootOutcome
 from evtwin.ota._store import atomic_write
 
-__all__ = ["Primary", "RepositoryUrls", "UpdateReport", "vehicle_status"]
+__all__ = ["PlannedUpdate", "Primary", "RepositoryUrls", "UpdateReport", "vehicle_status"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,6 +79,31 @@ class _Planned:
     ecu: Ecu
     target: TargetFile
     release_counter: int
+
+
+@dataclass
+class PlannedUpdate:
+    """An update cycle's plan: both repositories refreshed and the consensus checked, nothing
+    downloaded yet. :meth:`Primary.plan` makes it; :meth:`Primary.download` fetches it.
+
+    ``images`` maps each ECU serial that needs a new image to the image's name;
+    ``length_bytes`` is the full images' total size [B] (a delta may fetch less);
+    ``release_counters`` by ECU serial.
+    """
+
+    images: dict[str, str]
+    length_bytes: int
+    release_counters: dict[str, int]
+    _image: Updater
+    _director_targets: bytes
+    _work: list[_Planned]
+    downloaded: dict[str, bytes] = field(default_factory=dict)  # by ECU serial, verified
+    report: UpdateReport = field(default_factory=UpdateReport)
+
+    @property
+    def empty(self) -> bool:
+        """True when every ECU already runs what the Director names."""
+        return not self._work
 
 
 def vehicle_status(root_dir: Path) -> dict[str, Any]:
@@ -252,7 +277,11 @@ class Primary:
     def _save_state(self, state: dict[str, Any]) -> None:
         atomic_write(self.storage_dir / "update_state.json", json.dumps(state).encode())
 
-    def _update(self, conditions: VehicleConditions | None, policy: InstallPolicy) -> UpdateReport:
+    def plan(self) -> PlannedUpdate:
+        """Refresh both repositories and check the consensus (steps 1-2 of the cycle).
+
+        Raises: as :meth:`update` (metadata, consensus, hardware and rollback errors).
+        """
         director = self._updater("director", self.urls.director_metadata, None)
         image = self._updater("image", self.urls.image_metadata, self.urls.image_targets)
         with tuf_errors("Director"):
@@ -271,29 +300,95 @@ class Primary:
                 i_target = image.get_targetinfo(name)
             plan += self._check_consensus(d_target, i_target)
         work = [p for p in plan if not self._runs(p)]
-        report = UpdateReport()
-        images: dict[str, bytes] = {}  # by ECU serial
-        full: dict[str, bytes] = {}  # by image name
-        for p in work:  # download and verify every image before installing any
-            patched = self._via_delta(image, p, director_targets, report)
+        return PlannedUpdate(
+            images={p.ecu.serial: p.target.path for p in work},
+            length_bytes=sum(p.target.length for p in {p.target.path: p for p in work}.values()),
+            release_counters={p.ecu.serial: p.release_counter for p in work},
+            _image=image,
+            _director_targets=director_targets,
+            _work=work,
+        )
+
+    def download(self, planned: PlannedUpdate) -> None:
+        """Download and verify every planned image before any is installed (step 3): into
+        ``planned.downloaded``, a delta where published (``planned.report.transfers``).
+
+        Raises:
+            OtaDownloadError, OtaMetadataError: as :meth:`update`.
+        """
+        report, full = planned.report, {}
+        for p in planned._work:
+            patched = self._via_delta(planned._image, p, planned._director_targets, report)
             if patched is not None:
-                images[p.ecu.serial] = patched
+                planned.downloaded[p.ecu.serial] = patched
                 report.transfers[p.ecu.serial] = "delta"
                 continue
             if p.target.path not in full:
-                full[p.target.path] = self._download(image, p.target, f"image {p.target.path!r}")
-            images[p.ecu.serial] = full[p.target.path]
+                full[p.target.path] = self._download(
+                    planned._image, p.target, f"image {p.target.path!r}"
+                )
+            planned.downloaded[p.ecu.serial] = full[p.target.path]
             report.transfers[p.ecu.serial] = "full"
-        if work and conditions is not None:
+
+    def stage(self, planned: PlannedUpdate) -> None:
+        """Hand every downloaded image to its ECU, which verifies it again and writes its
+        inactive slot (step 4, before the reboot). An ECU that refuses lands in
+        ``planned.report.errors``; one with nothing to boot in ``planned.report.outcomes``."""
+        chain = self._director_root_chain()
+        for p in planned._work:
+            serial = p.ecu.serial
+            if serial not in planned.downloaded:
+                continue
+            try:
+                p.ecu.update_root(chain)
+                early = p.ecu.stage_update(
+                    planned._director_targets, planned.downloaded[serial], p.release_counter
+                )
+            except OtaError as e:
+                p.ecu.attacks_detected = f"{type(e).__name__}: {e}"
+                planned.report.errors[serial] = str(e)
+                continue
+            if early is not None:
+                planned.report.outcomes[serial] = early
+
+    def boot(self, planned: PlannedUpdate) -> UpdateReport:
+        """Reboot every ECU that staged an image: commit, or roll back by itself. Records the
+        cycle's result (``update_state``) for the next manifest and returns the report."""
+        report = planned.report
+        for p in planned._work:
+            serial = p.ecu.serial
+            if serial in report.errors or serial in report.outcomes:
+                continue
+            if serial in planned.downloaded:
+                report.outcomes[serial] = p.ecu.boot_staged()
+                p.ecu.clear_reported_attack()
+        if self.ecu.serial not in report.errors:
+            self.ecu.clear_reported_attack()  # a clean cycle
+        if report.errors:
+            self._save_state({"state": "error", "errors": dict(report.errors)})
+        else:
+            self._save_state({"state": "installed", "outcomes": dict(report.outcomes)})
+        return report
+
+    def record_state(self, state: dict[str, Any]) -> None:
+        """Record where the cycle stands (``{"state": "downloading", …}``) for the next
+        signed manifest; the runtime's OTA service reports each step this way."""
+        self._save_state(dict(state))
+
+    def _update(self, conditions: VehicleConditions | None, policy: InstallPolicy) -> UpdateReport:
+        planned = self.plan()
+        self.download(planned)
+        report = planned.report
+        if planned._work and conditions is not None:
             report.deferred = install_blockers(policy, conditions)
             if report.deferred:
                 return report
         chain = self._director_root_chain()
-        for p in work:
+        for p in planned._work:
             try:
                 p.ecu.update_root(chain)
                 report.outcomes[p.ecu.serial] = p.ecu.install(
-                    director_targets, images[p.ecu.serial], p.release_counter
+                    planned._director_targets, planned.downloaded[p.ecu.serial], p.release_counter
                 )
                 p.ecu.clear_reported_attack()
             except OtaError as e:

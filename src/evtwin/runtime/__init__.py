@@ -21,6 +21,8 @@ from evtwin.runtime._interim import (
     PlannedCharge,
 )
 from evtwin.runtime._models import ClimateCabin, SessionChargePower, SmartChargePlanner
+from evtwin.runtime._ota import CheckIn, OtaLink, OtaService, TwinOtaClock, UpdateState
+from evtwin.runtime._ota_car import CloudLink, OtaCar, open_car
 from evtwin.runtime._services import ActuatorEcho, Service, ServiceFault, ServiceHost
 from evtwin.runtime._terrain import TerrainService
 from evtwin.runtime._twin import SETPOINT_ACTUATORS, Twin, build_twin, interim_charge_model
@@ -37,16 +39,21 @@ __all__ = [
     "Charger",
     "ChargingRefusal",
     "ChargingService",
+    "CheckIn",
     "ClimateCabin",
     "ClimateRefusal",
     "ClimateService",
     "Clock",
+    "CloudLink",
     "DriveLeg",
     "DriveService",
     "InterimCabin",
     "InterimChargePower",
     "LegStats",
     "ManualClock",
+    "OtaCar",
+    "OtaLink",
+    "OtaService",
     "PlannedCharge",
     "ScaledClock",
     "Service",
@@ -58,9 +65,12 @@ __all__ = [
     "TerrainService",
     "Trailer",
     "Twin",
+    "TwinOtaClock",
+    "UpdateState",
     "World",
     "WorldSensors",
     "build_twin",
     "interim_charge_model",
+    "open_car",
     "regen_decel_mps2",
 ]

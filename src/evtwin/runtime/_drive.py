@@ -224,6 +224,7 @@ class DriveService:
             (P.IS_MOVING, Field.VALUE, v_end > 0.0),
             (P.LONGITUDINAL_ACCEL_MPS2, Field.VALUE, accel),
             (P.POWER_STATE, Field.VALUE, "ON"),
+            (P.SELECTED_GEAR, Field.VALUE, 127),  # D while a leg is driven
             (P.MOTOR_POWER_KW, Field.VALUE, max(-32768, min(32767, round(wheel_kw)))),
             (P.PACK_CURRENT_A, Field.VALUE, float(hist.current_a[-1])),
             (P.PACK_VOLTAGE_V, Field.VALUE, float(hist.voltage_v[-1])),
@@ -239,6 +240,7 @@ class DriveService:
                 (P.IS_MOVING, Field.VALUE, False),
                 (P.LONGITUDINAL_ACCEL_MPS2, Field.VALUE, 0.0),
                 (P.POWER_STATE, Field.VALUE, "OFF"),
+                (P.SELECTED_GEAR, Field.VALUE, 126),  # P once parked
                 (P.MOTOR_POWER_KW, Field.VALUE, 0),
                 (P.PACK_CURRENT_A, Field.VALUE, 0.0),
             ]

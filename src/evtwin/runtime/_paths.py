@@ -48,6 +48,7 @@ __all__ = [
     "PRECONDITION_REQUESTED",
     "RANGE_M",
     "READY_BY_TIME",
+    "SELECTED_GEAR",
     "SOC_CURRENT_PCT",
     "SOC_DISPLAYED_PCT",
     "SPEED_KPH",
@@ -66,6 +67,7 @@ _BATT: Final = "Vehicle.Powertrain.TractionBattery"
 _CHG: Final = f"{_BATT}.Charging"
 
 SPEED_KPH: Final = "Vehicle.Speed"
+SELECTED_GEAR: Final = "Vehicle.Powertrain.Transmission.SelectedGear"  # 126 = P, 127 = D
 TRAVELED_DISTANCE_M: Final = "Vehicle.TraveledDistance"
 IS_MOVING: Final = "Vehicle.IsMoving"
 LONGITUDINAL_ACCEL_MPS2: Final = "Vehicle.Acceleration.Longitudinal"

@@ -33,6 +33,7 @@ from evtwin.runtime._interim import (
     InterimChargePower,
 )
 from evtwin.runtime._models import ClimateCabin, SessionChargePower, SmartChargePlanner
+from evtwin.runtime._ota import OtaService
 from evtwin.runtime._services import ActuatorEcho, ServiceHost
 from evtwin.runtime._terrain import TerrainService
 from evtwin.runtime._world import World, WorldSensors
@@ -102,6 +103,17 @@ class Twin:
     bms: BatteryService
     terrain: TerrainService
     constants: ModelConstants = field(default_factory=default_constants)
+    ota: OtaService | None = None
+
+    def attach_ota(self, service: OtaService) -> OtaService:
+        """Add the OTA client (:class:`~evtwin.runtime.OtaService`) as the last service, so
+        it sees the car's state after every other service has stepped. Before ``host.start``.
+        """
+        if self.host.running:
+            raise ScenarioError("attach the OTA service before the host starts stepping")
+        self.host.services.append(service)
+        self.ota = service
+        return service
 
     def advance(self, seconds: float, step_s: float | None = None) -> None:
         """Headless runs: move a :class:`ManualClock` on by ``seconds`` of twin time in
@@ -196,6 +208,7 @@ def build_twin(
         (P.IS_CHARGING, Field.VALUE, False),
         (P.POWER_STATE, Field.VALUE, "OFF"),
         (P.SPEED_KPH, Field.VALUE, 0.0),
+        (P.SELECTED_GEAR, Field.VALUE, 126),  # P
         (P.TRAVELED_DISTANCE_M, Field.VALUE, 0),
     ]
     if spec.towing_capacity_kg is not None:  # unknown stays unpublished, never zero
