@@ -10,14 +10,27 @@ The central screen joins here when it lands.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
 import time
+from pathlib import Path
 from types import FrameType
 from typing import Any, Final
 
-from evtwin.runtime import SETPOINT_ACTUATORS, Charger, ScaledClock, Twin, World, build_twin
+from evtwin.ota import InstallPolicy
+from evtwin.runtime import (
+    SETPOINT_ACTUATORS,
+    Charger,
+    OtaService,
+    ScaledClock,
+    Twin,
+    TwinOtaClock,
+    World,
+    build_twin,
+    open_car,
+)
 from evtwin.scenarios import ScenarioPlayer, load_scenario
 from evtwin.signals import DEFAULT_HOST, DEFAULT_PORT, SignalServer
 
@@ -122,7 +135,69 @@ def register(subparsers: Any) -> None:
             "car; its own vehicle and start state apply"
         ),
     )
+    ota = parser.add_argument_group(
+        "over-the-air updates",
+        "attach the car to a running `evtwin ota server`: it checks in, shows offers on "
+        "Vehicle.Software.Update.*, asks consent (set IsInstallApproved), installs when "
+        "parked, reboots its ECUs and commits or rolls back",
+    )
+    ota.add_argument("--ota-server", metavar="URL", default=None, help="the OTA server's URL")
+    ota.add_argument(
+        "--ota-car-dir",
+        metavar="DIR",
+        default="evtwin-car",
+        help="the car's OTA storage (keys, token, slots); survives restarts (default ./evtwin-car)",
+    )
+    ota.add_argument(
+        "--ota-token",
+        metavar="TOKEN",
+        default=os.environ.get("EVTWIN_OTA_PROVISIONING_TOKEN"),
+        help="factory provisioning token, needed on the first start only "
+        "(default $EVTWIN_OTA_PROVISIONING_TOKEN)",
+    )
+    ota.add_argument("--ota-vin", default="SALDS27A1RA000001", help="VIN to register")
+    ota.add_argument(
+        "--ota-check-in-s",
+        type=_number("--ota-check-in-s", 1.0, 86400.0, " s"),
+        default=300.0,
+        help="twin seconds between check-ins (default 300)",
+    )
+    ota.add_argument(
+        "--ota-min-soc",
+        type=_number("--ota-min-soc", 0.0, 100.0, " %"),
+        default=30.0,
+        help="install only above this state of charge, %% (default 30)",
+    )
     parser.set_defaults(func=run)
+
+
+def _attach_ota(twin: Twin, args: argparse.Namespace) -> str:
+    """Attach the OTA client if ``--ota-server`` is given; returns a line to print."""
+    if args.ota_server is None:
+        return ""
+    car_dir = Path(args.ota_car_dir)
+    car = open_car(
+        car_dir,
+        server_url=args.ota_server,
+        clock=TwinOtaClock(twin.clock),
+        provisioning_token=args.ota_token,
+        vin=args.ota_vin,
+    )
+    twin.attach_ota(
+        OtaService(
+            twin.broker,
+            car.primary,
+            car.link,
+            policy=InstallPolicy(min_soc_percent=float(args.ota_min_soc)),
+            check_in_interval_s=float(args.ota_check_in_s),
+        )
+    )
+    how = "registered" if car.registered_now else "reopened"
+    return (
+        f"  ota:      {car.primary.vin} {how} with {args.ota_server} (storage {car_dir}); "
+        f"check-in every {args.ota_check_in_s:g} twin s\n"
+        "  consent:  setTargetValue Vehicle.Software.Update.IsInstallApproved true\n"
+    )
 
 
 class _Stopped(Exception):
@@ -167,6 +242,11 @@ def run(args: argparse.Namespace) -> int:
         state = f"playing scenario {scenario.name!r} ({len(scenario.steps)} steps)"
     else:
         twin, state = _parked_twin(args, speedup)
+    try:
+        ota_line = _attach_ota(twin, args)
+    except BaseException:
+        twin.close()
+        raise
     twin.host.step()  # every sensor published before the first client connects
     try:
         server = SignalServer(twin.broker, host=args.host, port=args.port).start()
@@ -187,6 +267,7 @@ def run(args: argparse.Namespace) -> int:
     profile = " (estimated profile)" if estimate else ""
     print(f"  car:      {twin.spec.name}{profile}, {state}; clock x{speedup:g}")
     print("  try:      setTargetValue Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature 22")
+    print(ota_line, end="")
     print("  stop:     Ctrl-C", flush=True)
     try:
         if player is not None:
