@@ -172,7 +172,9 @@ def test_the_policy_defers_below_the_soc_floor_and_while_charging(
     backend = OtaBackend.create(TwinOtaClock(twin.clock))
     primary = provision_vehicle(backend, vin=VIN, root_dir=tmp_path / "car")
     ota = twin.attach_ota(
-        OtaService(twin.broker, primary, MemoryLink(backend, Consent.FORCED), check_in_interval_s=60)
+        OtaService(
+            twin.broker, primary, MemoryLink(backend, Consent.FORCED), check_in_interval_s=60
+        )
     )
     backend.image_repo.add_image(
         "bms-2.1.0.img", image("bms"), hardware_ids=["ds-bms-r2"], release_counter=21
