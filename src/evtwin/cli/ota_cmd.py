@@ -91,6 +91,17 @@ def register(subparsers: Any) -> None:
     status.add_argument("--json", action="store_true", help="print the documented JSON object")
     status.set_defaults(func=_status)
 
+    approve = sub.add_parser(
+        "approve",
+        help="answer a running car's update offer (as its screen would): set "
+        "Vehicle.Software.Update.IsInstallApproved over the KUKSA API",
+    )
+    approve.add_argument(
+        "--twin", default="127.0.0.1:55555", help="the car's KUKSA API (`evtwin up`), HOST:PORT"
+    )
+    approve.add_argument("--decline", action="store_true", help="answer no instead")
+    approve.set_defaults(func=_approve)
+
     keys = sub.add_parser("keys", help="repository signing keys")
     ksub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
     kinit = ksub.add_parser("init", help="generate the key sets a server --state DIR uses")
@@ -340,4 +351,27 @@ def _keys_rotate(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2))
     else:
         print(f"{out['repository']} {out['role']}: new key {', '.join(out['keyids'])}")
+    return 0
+
+
+def _approve(args: argparse.Namespace) -> int:
+    """Actuate the consent signal through the broker (kuksa.val.v2 ``Actuate``)."""
+    import grpc
+    from kuksa.val.v2 import types_pb2 as types_v2
+    from kuksa.val.v2 import val_pb2 as val_v2
+    from kuksa.val.v2 import val_pb2_grpc as val_grpc_v2
+
+    path = "Vehicle.Software.Update.IsInstallApproved"
+    answer = not args.decline
+    with grpc.insecure_channel(args.twin) as channel:
+        try:
+            val_grpc_v2.VALStub(channel).Actuate(
+                val_v2.ActuateRequest(
+                    signal_id=types_v2.SignalID(path=path), value=types_v2.Value(bool=answer)
+                ),
+                timeout=10.0,
+            )
+        except grpc.RpcError as e:
+            raise OtaError(f"cannot reach the car at {args.twin}: {e.details()}") from e
+    print(f"{path} = {str(answer).lower()} (requested on {args.twin})")
     return 0

@@ -32,7 +32,7 @@ from evtwin.runtime import (
     open_car,
 )
 from evtwin.scenarios import ScenarioPlayer, load_scenario
-from evtwin.signals import DEFAULT_HOST, DEFAULT_PORT, SignalServer
+from evtwin.signals import DEFAULT_HOST, DEFAULT_PORT, Field, SignalServer
 
 __all__ = ["REAL_STEP_S", "SETPOINT_ACTUATORS", "register", "run"]
 
@@ -171,6 +171,50 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
+_U = "Vehicle.Software.Update"
+
+
+def _ota_line(twin: Twin, state: str, api: str) -> str:
+    """One printed line per OTA state, with what matters in that state."""
+
+    def get(path: str) -> Any:
+        dp = twin.broker.get(path)
+        return None if dp is None else dp.value
+
+    when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(twin.clock.now_s()))
+    detail = ""
+    if state == "AVAILABLE":
+        ecus = ", ".join(get(f"{_U}.Ecus") or ())
+        detail = (
+            f"offered {get(f'{_U}.AvailableVersion')} ({get(f'{_U}.AvailableSize')} B) for "
+            f"{ecus}; consent {get(f'{_U}.ConsentMode')}"
+        )
+        if get(f"{_U}.ConsentMode") == "REQUIRED":
+            detail += f" - answer: evtwin ota approve --twin {api}"
+    elif state == "DEFERRED":
+        detail = f"held back: {get(f'{_U}.DeferredReason')}"
+    elif state in ("SUCCEEDED", "ROLLED_BACK"):
+        images = [i for i in get("Vehicle.Software.InstalledImages") or () if not i.endswith("=")]
+        detail = f"ECUs run: {', '.join(images)}"
+    if state in ("ROLLED_BACK", "FAILED"):
+        detail = f"{get(f'{_U}.LastError')}; {detail}".rstrip("; ")
+    return f"  ota {when} {state:<16} {detail}".rstrip()
+
+
+def _watch_ota(twin: Twin, stop: threading.Event, api: str) -> None:
+    """Print every OTA state the car publishes (a broker subscriber, like any client)."""
+    sub = twin.broker.subscribe([f"{_U}.State"], fields=[Field.VALUE], initial=False)
+
+    def loop() -> None:
+        with sub:
+            while not stop.is_set():
+                for update in sub.next_batch(timeout_s=0.2):
+                    if update.datapoint is not None:
+                        print(_ota_line(twin, str(update.datapoint.value), api), flush=True)
+
+    threading.Thread(target=loop, name="evtwin-ota-log", daemon=True).start()
+
+
 def _attach_ota(twin: Twin, args: argparse.Namespace) -> str:
     """Attach the OTA client if ``--ota-server`` is given; returns a line to print."""
     if args.ota_server is None:
@@ -196,7 +240,6 @@ def _attach_ota(twin: Twin, args: argparse.Namespace) -> str:
     return (
         f"  ota:      {car.primary.vin} {how} with {args.ota_server} (storage {car_dir}); "
         f"check-in every {args.ota_check_in_s:g} twin s\n"
-        "  consent:  setTargetValue Vehicle.Software.Update.IsInstallApproved true\n"
     )
 
 
@@ -253,6 +296,8 @@ def run(args: argparse.Namespace) -> int:
     except BaseException:
         twin.close()
         raise
+    if twin.ota is not None:
+        _watch_ota(twin, stop, server.address)
     if player is None:
         twin.host.start(real_step_s=REAL_STEP_S)
 
@@ -267,7 +312,9 @@ def run(args: argparse.Namespace) -> int:
     profile = " (estimated profile)" if estimate else ""
     print(f"  car:      {twin.spec.name}{profile}, {state}; clock x{speedup:g}")
     print("  try:      setTargetValue Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature 22")
-    print(ota_line, end="")
+    if ota_line:
+        print(ota_line, end="")
+        print(f"  consent:  evtwin ota approve --twin {server.address}")
     print("  stop:     Ctrl-C", flush=True)
     try:
         if player is not None:
