@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from evtwin.errors import OtaDownloadError
 from evtwin.ota import Consent, InstallPolicy, OtaBackend, Primary, provision_vehicle
 from evtwin.runtime import (
     CheckIn,
@@ -226,3 +227,27 @@ def test_no_install_on_metadata_that_expired_while_the_car_was_held(car: Car) ->
 
 def test_the_service_reads_time_from_the_twin_clock(car: Car) -> None:
     assert car.ota.primary.clock.now().timestamp() == car.twin.clock.now_s()
+
+
+class DownLink:
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    def check_in(self, primary: Primary) -> CheckIn:
+        self.attempts += 1
+        raise OtaDownloadError("GET http://127.0.0.1:9/ failed: connection refused")
+
+
+def test_an_unreachable_server_is_retried_each_interval_not_each_step(
+    make_twin: MakeTwin, tmp_path: Path
+) -> None:
+    twin = make_twin()
+    backend = OtaBackend.create(TwinOtaClock(twin.clock))
+    primary = provision_vehicle(backend, vin=VIN, root_dir=tmp_path / "car")
+    link = DownLink()
+    ota = twin.attach_ota(OtaService(twin.broker, primary, link, check_in_interval_s=60.0))
+    for _ in range(600):
+        twin.advance(1.0)
+    assert link.attempts == 10
+    assert ota.history == ["IDLE", "FAILED"]
+    assert "connection refused" in str(twin.broker.get(f"{U}.LastError").value)  # type: ignore[union-attr]

@@ -196,3 +196,32 @@ def test_the_car_keeps_its_identity_across_a_restart(w: World) -> None:
     w.twin.advance(1.0)  # its signed manifest verifies with the keys it kept
     assert service.history == ["IDLE", "AVAILABLE"]
     assert w.twin.broker.get(f"{U}.Ecus").value == ("ivi-0001",)  # type: ignore[union-attr]
+
+
+def test_a_car_held_for_a_month_never_installs_on_expired_metadata_and_recovers(
+    w: World,
+) -> None:
+    twin = w.twin
+    ota = attach(w)
+    w.admin.release("bms-2.1.0.img", image("bms 2.1.0"), ["ds-bms-r2"], 21)
+    sub = twin.broker.subscribe([f"{U}.State"], fields=[Field.VALUE], initial=False)
+    seen: list[str] = []
+    run_until(w, sub, seen, "AVAILABLE")
+    # the driver never answers; a month passes and nobody re-signs the metadata
+    twin.advance(30 * 86400.0, step_s=86400.0)
+    twin.broker.set_target(f"{U}.IsInstallApproved", True)  # too late: it has expired
+    run_until(w, sub, seen, "FAILED")
+    assert "expired" in str(signal(w, "LastError")).lower()
+    twin.advance(600.0)
+    assert ota.primary.ecus["bms-0001"].slots.active is None  # nothing installed
+    # the servers' online jobs re-sign: the next check-in offers the update again
+    backend = w.server.backend
+    backend.image_repo.refresh_all()
+    backend.director.vehicle_repo(VIN).refresh_all()
+    seen.clear()
+    run_until(w, sub, seen, "AVAILABLE", steps=400)
+    twin.broker.set_target(f"{U}.IsInstallApproved", True)
+    run_until(w, sub, seen, "SUCCEEDED")
+    active = ota.primary.ecus["bms-0001"].slots.active
+    assert active is not None and active.filepath == "bms-2.1.0.img"
+    sub.close()

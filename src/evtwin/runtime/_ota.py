@@ -17,6 +17,7 @@ watchdog and the check-in interval all run on twin time, never the host's.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -199,11 +200,16 @@ class OtaService:
             images.append(f"{serial}={active.filepath if active else ''}")
         self._broker.update([(INSTALLED_IMAGES, Field.VALUE, tuple(images))])
 
-    def _fail(self, now_s: float, error: str) -> None:
+    def _fail(self, now_s: float, error: str, *, report_now: bool = True) -> None:
+        """Give the cycle up; tell the server at the next step (``report_now``) or at the
+        next regular check-in (when the check-in itself failed: no retry storm)."""
         self.primary.record_state({"state": "error", "error": error})
         self._planned = None
         self.phase = _Phase.WAIT
-        self._next_check_in_s = now_s  # tell the server at the next step
+        if report_now:
+            self._next_check_in_s = now_s
+        if self.history[-1] == UpdateState.FAILED and read_str(self._broker, LAST_ERROR) == error:
+            return  # the same failure again (e.g. still out of coverage): nothing new to say
         self._set_state(UpdateState.FAILED, (LAST_ERROR, Field.VALUE, error))
 
     # -- the car's own conditions ------------------------------------------------------------
@@ -257,13 +263,17 @@ class OtaService:
 
     def _check_in(self, now_s: float) -> None:
         self._next_check_in_s = now_s + self.interval_s
+        if self.phase is _Phase.HELD and self._planned is not None:
+            # report "deferred"; out of coverage, the next check-in does: the downloaded
+            # update waits for the policy either way
+            with contextlib.suppress(OtaError):
+                self._link.check_in(self.primary)
+            return
         try:
             answer = self._link.check_in(self.primary)
-            if self.phase is _Phase.HELD and self._planned is not None:
-                return  # reported; the downloaded update waits for the policy
             planned = self.primary.plan()
         except OtaError as e:
-            self._fail(now_s, f"{type(e).__name__}: {e}")
+            self._fail(now_s, f"{type(e).__name__}: {e}", report_now=False)
             return
         offer = {
             serial: name
