@@ -18,7 +18,7 @@ $(STAMP): $(BIN)/python pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/evtwin range --all
+	$(BIN)/evtwin up
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
