@@ -20,7 +20,18 @@ from evtwin.cli.main import main
 @pytest.fixture
 def twin() -> Iterator[tuple[subprocess.Popen[str], int]]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "evtwin", "up", "--port", "0", "--duration-s", "60"],
+        [
+            sys.executable,
+            "-m",
+            "evtwin",
+            "up",
+            "--port",
+            "0",
+            "--http-port",
+            "0",
+            "--duration-s",
+            "60",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -57,7 +68,7 @@ def test_up_stops_cleanly_on_sigterm(twin: tuple[subprocess.Popen[str], int]) ->
 
 
 def test_up_runs_for_the_given_duration(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["up", "--port", "0", "--duration-s", "0.01"]) == 0
+    assert main(["up", "--port", "0", "--http-port", "0", "--duration-s", "0.01"]) == 0
     assert "kuksa-client grpc://127.0.0.1:" in capsys.readouterr().out
 
 
@@ -72,7 +83,7 @@ def test_up_reports_a_busy_port_as_an_error(capsys: pytest.CaptureFixture[str]) 
     from evtwin.signals import Broker, SignalServer
 
     with SignalServer(Broker(), port=0) as busy:
-        assert main(["up", "--port", str(busy.port), "--duration-s", "0.01"]) == 2
+        assert main(["up", "--port", str(busy.port), "--no-http", "--duration-s", "0.01"]) == 2
     assert f"cannot listen on 127.0.0.1:{busy.port}" in capsys.readouterr().err
 
 
@@ -99,6 +110,8 @@ def fast_twin() -> Iterator[int]:
             "evtwin",
             "up",
             "--port",
+            "0",
+            "--http-port",
             "0",
             "--duration-s",
             "120",
@@ -192,6 +205,8 @@ def test_up_plays_a_scenario_live(tmp_path: Path) -> None:
             "up",
             "--port",
             "0",
+            "--http-port",
+            "0",
             "--duration-s",
             "120",
             "--speedup",
@@ -209,7 +224,7 @@ def test_up_plays_a_scenario_live(tmp_path: Path) -> None:
         banner = proc.stdout.readline()
         match = re.search(r"grpc://127\.0\.0\.1:(\d+)", banner)
         assert match, banner
-        lines = [proc.stdout.readline() for _ in range(5)]
+        lines = [proc.stdout.readline() for _ in range(6)]  # connect, screen, car, try, stop
         assert "scenario finished" in lines[-1], lines
         soc = "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current"
         cable = (
@@ -223,3 +238,41 @@ def test_up_plays_a_scenario_live(tmp_path: Path) -> None:
     finally:
         proc.kill()
         proc.communicate(timeout=30)
+
+
+def test_up_serves_the_http_api_and_page_beside_the_signal_broker() -> None:
+    import urllib.request
+
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "evtwin",
+            "up",
+            "--port",
+            "0",
+            "--http-port",
+            "0",
+            "--duration-s",
+            "60",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        screen = None
+        for _ in range(20):
+            line = proc.stdout.readline()
+            if line.strip().startswith("screen:"):
+                screen = line.split()[1]
+                break
+        assert screen is not None, "evtwin up printed no screen address"
+        with urllib.request.urlopen(screen.rstrip("/") + "/api/v1/health", timeout=10) as r:
+            assert r.status == 200
+        with urllib.request.urlopen(screen, timeout=10) as r:
+            assert b"Defender Sport (ESTIMATE)" in r.read()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

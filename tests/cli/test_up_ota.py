@@ -40,7 +40,7 @@ def server_url(tmp_path: Path) -> Iterator[str]:
 
 
 def up(url: str, car: Path, *extra: str) -> list[str]:
-    args = ["up", "--port", "0", "--duration-s", "0.3", "--ota-server", url]
+    args = ["up", "--port", "0", "--no-http", "--duration-s", "0.3", "--ota-server", url]
     return [*args, "--ota-car-dir", str(car), *extra]
 
 

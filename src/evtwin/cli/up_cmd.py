@@ -82,8 +82,8 @@ def register(subparsers: Any) -> None:
         description=(
             "Start the twin on embedded defaults: the car (parked, services live: energy, "
             "BMS, charging, climate, modes) on a real-time or accelerated clock, its VSS "
-            "signal broker and the KUKSA-compatible gRPC API (kuksa.val.v1 and v2). "
-            "Runs until Ctrl-C."
+            "signal broker and the KUKSA-compatible gRPC API (kuksa.val.v1 and v2), and the "
+            "HTTP API with its page on --http-port. Runs until Ctrl-C."
         ),
     )
     parser.add_argument(
@@ -95,6 +95,13 @@ def register(subparsers: Any) -> None:
         default=DEFAULT_PORT,
         help=f"gRPC port (default {DEFAULT_PORT}, KUKSA's; 0 = any free port)",
     )
+    parser.add_argument(
+        "--http-port",
+        type=_port,
+        default=8000,
+        help="HTTP API and central-screen page (default 8000; 0 = any free port)",
+    )
+    parser.add_argument("--no-http", action="store_true", help="do not serve the HTTP API and page")
     parser.add_argument(
         "--duration-s",
         type=_positive_seconds,
@@ -296,6 +303,16 @@ def run(args: argparse.Namespace) -> int:
     except BaseException:
         twin.close()
         raise
+    api = None
+    if not args.no_http:
+        from evtwin.api import start_api_server
+
+        try:
+            api = start_api_server(args.host, args.http_port)
+        except BaseException:
+            server.stop()
+            twin.close()
+            raise
     if twin.ota is not None:
         _watch_ota(twin, stop, server.address)
     if player is None:
@@ -308,6 +325,8 @@ def run(args: argparse.Namespace) -> int:
     url = f"grpc://{server.address}"
     print(f"evtwin up: signal broker (KUKSA kuksa.val.v1 + v2, VSS 6.0) on {url}")
     print(f"  connect:  kuksa-client {url}")
+    if api is not None:
+        print(f"  screen:   {api.url}/  (HTTP API {api.url}/api/v1, docs {api.url}/api/docs)")
     estimate = twin.spec.is_estimate and "estimate" not in twin.spec.name.lower()
     profile = " (estimated profile)" if estimate else ""
     print(f"  car:      {twin.spec.name}{profile}, {state}; clock x{speedup:g}")
@@ -329,6 +348,8 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        if api is not None:
+            api.stop()
         server.stop()
         twin.close()
         signal.signal(signal.SIGTERM, previous)
