@@ -251,3 +251,21 @@ def test_an_unreachable_server_is_retried_each_interval_not_each_step(
     assert link.attempts == 10
     assert ota.history == ["IDLE", "FAILED"]
     assert "connection refused" in str(twin.broker.get(f"{U}.LastError").value)  # type: ignore[union-attr]
+
+
+def test_an_install_waits_for_the_time_the_driver_scheduled(car: Car) -> None:
+    from datetime import UTC, datetime
+
+    car.release("bms-2.1.0.img", "ds-bms-r2", 21)
+    car.run_until(UpdateState.AVAILABLE)
+    at_s = car.twin.clock.now_s() + 3600.0
+    at = datetime.fromtimestamp(at_s, UTC).isoformat().replace("+00:00", "Z")
+    car.twin.broker.set_target(f"{U}.ScheduledTime", at)
+    car.approve()
+    car.run_until(UpdateState.SCHEDULED)
+    assert car.value("DeferredReason") == f"scheduled for {at}"
+    car.twin.advance(3500.0, step_s=50.0)
+    assert car.state() == UpdateState.SCHEDULED
+    assert car.ota.primary.ecus["bms-0001"].slots.active is None
+    car.twin.advance(100.0, step_s=50.0)
+    car.run_until(UpdateState.SUCCEEDED)

@@ -8,8 +8,9 @@ check-in (``update_state``). One state change per host step, so a subscriber see
 
 ``IDLE → AVAILABLE (offered) → CONSENTED → DOWNLOADING → INSTALLING → REBOOTING →
 SUCCEEDED | ROLLED_BACK | FAILED``; ``DEFERRED`` while the install policy holds a downloaded
-update back (driving, low charge, a charge planned), ``READY_TO_INSTALL`` for a
-download-only campaign.
+update back (driving, low charge, a charge planned), ``SCHEDULED`` while it waits only for
+the time the driver chose (``ScheduledTime``), ``READY_TO_INSTALL`` for a download-only
+campaign.
 
 Time comes from the twin's clock (:class:`TwinOtaClock`): metadata expiry, the download
 watchdog and the check-in interval all run on twin time, never the host's.
@@ -65,6 +66,7 @@ class UpdateState(StrEnum):
     DOWNLOADING = "DOWNLOADING"
     READY_TO_INSTALL = "READY_TO_INSTALL"
     DEFERRED = "DEFERRED"
+    SCHEDULED = "SCHEDULED"
     INSTALLING = "INSTALLING"
     REBOOTING = "REBOOTING"
     SUCCEEDED = "SUCCEEDED"
@@ -121,6 +123,7 @@ APPROVED: Final = f"{_U}.IsInstallApproved"
 DOWNLOAD_PROGRESS: Final = f"{_U}.DownloadProgress"
 INSTALL_PROGRESS: Final = f"{_U}.InstallProgress"
 DEFERRED_REASON: Final = f"{_U}.DeferredReason"
+SCHEDULED_TIME: Final = f"{_U}.ScheduledTime"
 LAST_ERROR: Final = f"{_U}.LastError"
 INSTALLED_IMAGES: Final = "Vehicle.Software.InstalledImages"
 
@@ -242,7 +245,22 @@ class OtaService:
             block_during_planned_charge=self.policy.block_during_planned_charge,
             consent=Consent.FORCED,
         )
-        return install_blockers(policy, self.conditions(now_s))
+        reasons = install_blockers(policy, self.conditions(now_s))
+        when = self._scheduled_s()
+        if when is not None and when > now_s:
+            reasons.append(f"scheduled for {read_str(self._broker, SCHEDULED_TIME)}")
+        return reasons
+
+    def _scheduled_s(self) -> float | None:
+        """The driver's chosen install time (``ScheduledTime``, ISO 8601), if any [s]."""
+        text = read_str(self._broker, SCHEDULED_TIME)
+        if not text:
+            return None
+        try:
+            when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None  # not a time: no schedule (the screen validates what it sends)
+        return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
 
     # -- stepping -----------------------------------------------------------------------------
     def step(self, now_s: float, dt_s: float) -> None:
@@ -340,10 +358,12 @@ class OtaService:
         if reasons:
             self.phase = _Phase.HELD
             reason = "; ".join(reasons)
-            if reason != self._reason or self.history[-1] != UpdateState.DEFERRED:
+            only_schedule = len(reasons) == 1 and reasons[0].startswith("scheduled for ")
+            state = UpdateState.SCHEDULED if only_schedule else UpdateState.DEFERRED
+            if reason != self._reason or self.history[-1] != state:
                 self._reason = reason
                 self.primary.record_state({"state": "deferred", "reasons": reasons})
-                self._set_state(UpdateState.DEFERRED, (DEFERRED_REASON, Field.VALUE, reason))
+                self._set_state(state, (DEFERRED_REASON, Field.VALUE, reason))
             return
         self._reason = ""
         self.phase = _Phase.INSTALL
