@@ -16,6 +16,7 @@ import hmac
 import secrets
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from evtwin.errors import OtaAuthError, OtaError, OtaInventoryError, OtaKeyError
 from evtwin.ota import OtaBackend, RoleKeys, VehicleInventory
 from evtwin.ota._image_repo import CUSTOM_HARDWARE_IDS
 
-__all__ = ["OtaServer", "VehicleCredentials"]
+__all__ = ["CheckIn", "OtaServer", "VehicleCredentials"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,6 +38,21 @@ class VehicleCredentials:
     token: str
     director_root: bytes
     image_root: bytes
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckIn:
+    """A verified check-in: the answer for the car, and its database write.
+
+    ``next_nonce`` is a fresh one-time nonce for the car's next manifest (it saves the car a
+    round trip; ``GET …/nonce`` still issues one). Answer the car only once ``durable`` is
+    done: the manifest (and any campaign state it moved) is then committed.
+    """
+
+    assigned: dict[str, str]
+    consent: str
+    next_nonce: str
+    durable: Future[None]
 
 
 def _sha256(text: str) -> str:
@@ -70,6 +86,7 @@ class OtaServer:
         self._provisioning_sha = _sha256(provisioning_token)
         self._admin_sha = _sha256(admin_token)
         self._lock = threading.Lock()
+        self._token_sha: dict[str, str] = {}  # VIN -> token hash; a token never changes
         self.campaigns: dict[str, Campaign] = {}
         self._restore()
 
@@ -96,8 +113,17 @@ class OtaServer:
             raise OtaAuthError(f"{what}: not authorized")
 
     def authenticate_vehicle(self, vin: str, token: str | None) -> None:
-        """Raises OtaAuthError unless ``token`` is the one issued to ``vin``."""
-        self._check(token, self.db.token_sha256(vin), f"vehicle {vin}")
+        """Raises OtaAuthError unless ``token`` is the one issued to ``vin``.
+
+        The stored token hash is read once per VIN and kept (tokens are issued once, at
+        registration, and never change); unknown VINs are not remembered.
+        """
+        expected = self._token_sha.get(vin)
+        if expected is None:
+            expected = self.db.token_sha256(vin)
+            if expected is not None:
+                self._token_sha[vin] = expected
+        self._check(token, expected, f"vehicle {vin}")
 
     def authenticate_admin(self, token: str | None) -> None:
         self._check(token, self._admin_sha, "admin")
@@ -139,12 +165,33 @@ class OtaServer:
         Raises:
             OtaManifestError: bad signature, replayed nonce, inconsistent reports.
         """
+        result = self.begin_check_in(vin, manifest)
+        result.durable.result()
+        return result.assigned
+
+    def begin_check_in(self, vin: str, manifest: dict[str, Any]) -> CheckIn:
+        """:meth:`check_in` without waiting for the database: verify the manifest, update
+        the Director, queue the writes (group commit) and issue the next nonce.
+
+        Raises:
+            OtaManifestError: bad signature, replayed nonce, inconsistent reports.
+        """
         with self._lock:
-            self.backend.director.receive_manifest(vin, manifest)
-            self.db.add_manifest(vin, manifest, self.backend.clock.now())
+            director = self.backend.director
+            director.receive_manifest(vin, manifest)
+            writes = [self.db.manifest_write(vin, manifest, self.backend.clock.now())]
             if self.campaigns:
-                return self._campaign_check_in(vin)
-            return self.backend.director.assign_latest(vin)
+                assigned = self._campaign_check_in(vin, writes)
+            else:
+                assigned = director.assign_latest(vin)
+            durable = self.db.write(writes)
+            next_nonce = director.issue_nonce(vin)
+        return CheckIn(
+            assigned=assigned,
+            consent=self.consent_for(vin),
+            next_nonce=next_nonce,
+            durable=durable,
+        )
 
     # -- campaigns -----------------------------------------------------------------------------
     def create_campaign(self, spec: dict[str, Any]) -> dict[str, Any]:
@@ -197,7 +244,7 @@ class OtaServer:
                     return c.spec.consent
         return "required"
 
-    def _campaign_check_in(self, vin: str) -> dict[str, str]:
+    def _campaign_check_in(self, vin: str, writes: list[tuple[str, Any]]) -> dict[str, str]:
         director = self.backend.director
         inv = director.inventory(vin)
         now = self.backend.clock.now()
@@ -224,7 +271,7 @@ class OtaServer:
             director.assign(vin, assign)
         for c in self.campaigns.values():
             if vin in c.group:
-                self.db.save_campaign(c.spec.name, c.to_dict())
+                writes.append(self.db.campaign_write(c.spec.name, c.to_dict()))
         return assign
 
     def _outcome(self, vin: str, wanted: dict[str, str]) -> VehicleOutcome:

@@ -27,6 +27,7 @@ from evtwin.ota._tufrepo import ExpiryPolicy, TufRepository
 __all__ = ["CUSTOM_ECU_IDENTIFIERS", "Director"]
 
 CUSTOM_ECU_IDENTIFIERS = "ecuIdentifiers"
+MAX_OPEN_NONCES = 16  # per vehicle; issuing another forgets the oldest unused one
 
 
 class Director:
@@ -55,7 +56,7 @@ class Director:
         self.expiry = expiry
         self._repos: dict[str, TufRepository] = {}
         self._inventory: dict[str, VehicleInventory] = {}
-        self._nonces: dict[str, set[str]] = {}
+        self._nonces: dict[str, dict[str, None]] = {}  # insertion-ordered sets
         self.installed: dict[str, dict[str, InstalledImage | None]] = {}
         self.reported_attacks: dict[str, dict[str, str]] = {}
         self.install_failures: dict[str, dict[str, tuple[str, ...]]] = {}
@@ -72,7 +73,7 @@ class Director:
         if vin in self._repos:
             raise OtaInventoryError(f"vehicle {vin} is already registered")
         self._inventory[vin] = inventory
-        self._nonces[vin] = set()
+        self._nonces[vin] = {}
         self.installed[vin] = dict.fromkeys(inventory.ecus)
         self._repos[vin] = TufRepository(
             prefix=f"director/{vin}",
@@ -93,7 +94,7 @@ class Director:
         """
         vin = inventory.vin
         self._inventory[vin] = inventory
-        self._nonces[vin] = set()
+        self._nonces[vin] = {}
         self.installed[vin] = dict.fromkeys(inventory.ecus)
         self._repos[vin] = TufRepository.load(
             prefix=f"director/{vin}",
@@ -123,10 +124,17 @@ class Director:
 
     # -- manifests -----------------------------------------------------------------------------
     def issue_nonce(self, vin: str) -> str:
-        """A one-time token the vehicle must put in its next manifest."""
+        """A one-time token the vehicle must put in its next manifest.
+
+        At most :data:`MAX_OPEN_NONCES` are open per vehicle (memory stays bounded however
+        often a car asks); the oldest unused one is forgotten first.
+        """
         self.inventory(vin)
         nonce = secrets.token_hex(16)
-        self._nonces[vin].add(nonce)
+        open_nonces = self._nonces[vin]
+        open_nonces[nonce] = None
+        while len(open_nonces) > MAX_OPEN_NONCES:
+            del open_nonces[next(iter(open_nonces))]
         return nonce
 
     def receive_manifest(self, vin: str, envelope: Mapping[str, Any]) -> dict[str, Any]:
@@ -159,7 +167,7 @@ class Director:
                 raise OtaManifestError(
                     f"manifest nonce {nonce!r} was not issued or is already used"
                 )
-            self._nonces[vin].discard(nonce)
+            del self._nonces[vin][nonce]
         reports_raw = signed.get("ecu_version_reports")
         if not isinstance(reports_raw, dict):
             raise OtaManifestError("manifest has no ecu_version_reports object")
