@@ -123,7 +123,7 @@ def create_app(server: OtaServer) -> FastAPI:
         auth_vehicle(vin, authorization)
         body = await _json_body(request)
         try:
-            result = server.begin_check_in(vin, body)
+            result = await server.check_in_async(vin, body)
         except (OtaManifestError, OtaInventoryError) as e:
             raise HTTPException(400, str(e)) from e
         await asyncio.wrap_future(result.durable)

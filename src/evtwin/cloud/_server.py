@@ -11,21 +11,25 @@ repositories. Persisting keys and metadata is a later slice.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import multiprocessing
 import secrets
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from evtwin.cloud._campaigns import Campaign, CampaignSpec, CampaignState, VehicleOutcome
 from evtwin.cloud._db import OtaDatabase
-from evtwin.errors import OtaAuthError, OtaError, OtaInventoryError, OtaKeyError
+from evtwin.errors import OtaAuthError, OtaError, OtaInventoryError, OtaKeyError, OtaManifestError
 from evtwin.ota import OtaBackend, RoleKeys, VehicleInventory
+from evtwin.ota._director import PendingManifest
 from evtwin.ota._image_repo import CUSTOM_HARDWARE_IDS
+from evtwin.ota._manifest import verify_ed25519_batch
 
 __all__ = ["CheckIn", "OtaServer", "VehicleCredentials"]
 
@@ -67,6 +71,9 @@ class OtaServer:
         db: vehicles and manifests.
         provisioning_token: the factory's secret for registering vehicles.
         admin_token: the release engineers' secret for publishing images.
+        verify_workers: worker processes that verify manifest signatures for
+            :meth:`check_in_async` (0: in the server's own thread). ed25519 verification
+            holds the GIL, so this is how one server process uses more than one core.
     """
 
     def __init__(
@@ -77,6 +84,7 @@ class OtaServer:
         provisioning_token: str,
         admin_token: str,
         state_dir: Path | None = None,
+        verify_workers: int = 0,
     ) -> None:
         if len(provisioning_token) < 16 or len(admin_token) < 16:
             raise OtaError("provisioning and admin tokens must be at least 16 characters")
@@ -87,6 +95,15 @@ class OtaServer:
         self._admin_sha = _sha256(admin_token)
         self._lock = threading.Lock()
         self._token_sha: dict[str, str] = {}  # VIN -> token hash; a token never changes
+        if verify_workers < 0:
+            raise OtaError(f"verify_workers must be 0 or more, got {verify_workers}")
+        self._pool: ProcessPoolExecutor | None = None
+        if verify_workers:
+            self._pool = ProcessPoolExecutor(
+                verify_workers, mp_context=multiprocessing.get_context("spawn")
+            )
+            for f in [self._pool.submit(verify_ed25519_batch, []) for _ in range(verify_workers)]:
+                f.result()  # start the workers now, not on the first check-in
         self.campaigns: dict[str, Campaign] = {}
         self._restore()
 
@@ -177,9 +194,43 @@ class OtaServer:
             OtaManifestError: bad signature, replayed nonce, inconsistent reports.
         """
         with self._lock:
+            pending = self.backend.director.open_manifest(vin, manifest)
+        pending.verify()
+        return self._accept(pending)
+
+    async def check_in_async(self, vin: str, manifest: dict[str, Any]) -> CheckIn:
+        """:meth:`begin_check_in` for the event loop: the signatures are verified in the
+        worker processes (if any) while the loop serves other requests.
+
+        Raises:
+            OtaManifestError: bad signature, replayed nonce, inconsistent reports.
+        """
+        with self._lock:
+            pending = self.backend.director.open_manifest(vin, manifest)
+        args = [check.ed25519_args() for check in pending.checks]
+        if self._pool is None or any(a is None for a in args):
+            pending.verify()
+        else:
+            batch = [a for a in args if a is not None]
+            bad = await asyncio.wrap_future(self._pool.submit(verify_ed25519_batch, batch))
+            if bad >= 0:
+                keyid = pending.checks[bad].key.keyid
+                raise OtaManifestError(f"bad signature by key {keyid[:12]}…: invalid")
+            pending.set_verified()
+        return self._accept(pending)
+
+    def close(self) -> None:
+        """Stop the verification workers and close the database."""
+        if self._pool is not None:
+            self._pool.shutdown()
+        self.db.close()
+
+    def _accept(self, pending: PendingManifest) -> CheckIn:
+        vin = pending.vin
+        with self._lock:
             director = self.backend.director
-            director.receive_manifest(vin, manifest)
-            writes = [self.db.manifest_write(vin, manifest, self.backend.clock.now())]
+            director.accept_manifest(pending)
+            writes = [self.db.manifest_write(vin, dict(pending.envelope), self.backend.clock.now())]
             if self.campaigns:
                 assigned = self._campaign_check_in(vin, writes)
             else:

@@ -15,7 +15,7 @@ directly, each public key parsed once.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, cast
@@ -31,9 +31,13 @@ from evtwin.errors import OtaManifestError
 __all__ = [
     "EcuVersionReport",
     "InstalledImage",
+    "SignatureCheck",
     "VehicleManifest",
     "canonical_bytes",
+    "check_signature",
+    "open_envelope",
     "sign_envelope",
+    "verify_ed25519_batch",
     "verify_envelope",
 ]
 
@@ -112,11 +116,35 @@ def sign_envelope(signed: Mapping[str, Any], signer: Signer) -> dict[str, Any]:
     return {"signed": dict(signed), "signatures": [sig.to_dict()]}
 
 
-def verify_envelope(envelope: Mapping[str, Any], key: Key) -> dict[str, Any]:
-    """Check that ``key`` signed ``envelope`` and return its ``signed`` part.
+@dataclass(frozen=True)
+class SignatureCheck:
+    """One signature still to verify: ``key``'s ``signature`` over ``payload``."""
+
+    key: Key
+    signature: Signature
+    payload: bytes
+
+    def ed25519_args(self) -> tuple[str, str, bytes] | None:
+        """``(public key hex, signature hex, payload)`` for :func:`verify_ed25519_batch`, or
+        ``None`` for another key type."""
+        public = self.key.keyval.get("public")
+        if (
+            self.key.keytype == "ed25519"
+            and self.key.scheme == "ed25519"
+            and isinstance(public, str)
+        ):
+            return public, self.signature.signature, self.payload
+        return None
+
+
+def open_envelope(envelope: Mapping[str, Any], key: Key) -> tuple[dict[str, Any], SignatureCheck]:
+    """Parse an envelope and find ``key``'s signature; nothing is verified yet.
+
+    Returns the (unverified) ``signed`` part and the check that :func:`check_signature`
+    must pass before anything in it is trusted.
 
     Raises:
-        OtaManifestError: malformed envelope or no valid signature by ``key``.
+        OtaManifestError: malformed envelope, not canonical JSON, or no signature by ``key``.
     """
     try:
         signed = envelope["signed"]
@@ -127,11 +155,40 @@ def verify_envelope(envelope: Mapping[str, Any], key: Key) -> dict[str, Any]:
         raise OtaManifestError(f"envelope 'signed' must be an object, got {type(signed).__name__}")
     payload = canonical_bytes(signed)
     for sig in sigs:
-        if sig.keyid != key.keyid:
-            continue
-        _verify(key, sig, payload)
-        return signed
+        if sig.keyid == key.keyid:
+            return signed, SignatureCheck(key, sig, payload)
     raise OtaManifestError(f"no signature by key {key.keyid[:12]}…")
+
+
+def check_signature(check: SignatureCheck) -> None:
+    """Raises OtaManifestError unless the signature is valid."""
+    _verify(check.key, check.signature, check.payload)
+
+
+def verify_ed25519_batch(items: Sequence[tuple[str, str, bytes]]) -> int:
+    """Verify ed25519 signatures ``(public key hex, signature hex, payload)``; return the
+    index of the first invalid one, or -1 if all are valid.
+
+    A pure function of its arguments, so a server can run it in worker processes (the GIL is
+    held during ed25519 verification, so threads would not run two at once).
+    """
+    for i, (public, sig, payload) in enumerate(items):
+        try:
+            _ed25519_key(public).verify(bytes.fromhex(sig), payload)
+        except (InvalidSignature, ValueError):
+            return i
+    return -1
+
+
+def verify_envelope(envelope: Mapping[str, Any], key: Key) -> dict[str, Any]:
+    """Check that ``key`` signed ``envelope`` and return its ``signed`` part.
+
+    Raises:
+        OtaManifestError: malformed envelope or no valid signature by ``key``.
+    """
+    signed, check = open_envelope(envelope, key)
+    check_signature(check)
+    return signed
 
 
 @dataclass(frozen=True, kw_only=True)
