@@ -147,6 +147,7 @@ class OtaDatabase:
             queue.SimpleQueue()
         )
         self._writer: threading.Thread | None = None
+        self._writer_lock = threading.Lock()  # not self._lock: that one is held while committing
         self._closed = False
         for statement in _SCHEMA.format(serial=serial).split(";"):
             conn.execute(statement)
@@ -158,8 +159,10 @@ class OtaDatabase:
             return rows
 
     def close(self) -> None:
-        """Commit what is queued, stop the writer, close the connection."""
-        with self._lock:
+        """Commit what is queued, stop the writer, close the connection (once; again: no-op)."""
+        with self._writer_lock:
+            if self._closed:
+                return
             self._closed = True
             writer, self._writer = self._writer, None
         if writer is not None:
@@ -176,7 +179,7 @@ class OtaDatabase:
         caller). Writes from one thread commit in the order they were queued.
         """
         done: Future[None] = Future()
-        with self._lock:
+        with self._writer_lock:
             if self._closed:
                 raise OtaError("OTA database is closed")
             if self._writer is None:

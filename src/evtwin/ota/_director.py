@@ -24,6 +24,7 @@ from evtwin.ota._manifest import (
     EcuVersionReport,
     InstalledImage,
     SignatureCheck,
+    canonical_bytes,
     check_signature,
     open_envelope,
 )
@@ -292,7 +293,7 @@ class Director:
         inv = self.inventory(vin)
         repo = self._repos[vin]
         targets = repo.targets_md.signed.targets
-        before = {path: t.to_dict() for path, t in targets.items()}
+        before = self._targets_snapshot(targets)  # a copy: the loop edits these entries
         for serial, name in images.items():
             ecu = inv.ecu(serial)
             image = self.image_repo.get_image(name)
@@ -314,8 +315,12 @@ class Director:
                 entry.unrecognized_fields["custom"] = {CUSTOM_ECU_IDENTIFIERS: {}}
                 targets[name] = entry
             entry.custom[CUSTOM_ECU_IDENTIFIERS][serial] = {"hardwareId": ecu.hardware_id}
-        if {path: t.to_dict() for path, t in targets.items()} != before:
+        if self._targets_snapshot(targets) != before:
             repo.refresh_all()  # a new targets version only when something changed
+
+    @staticmethod
+    def _targets_snapshot(targets: Mapping[str, TargetFile]) -> bytes:
+        return canonical_bytes({path: t.to_dict() for path, t in targets.items()})
 
     def withdraw(self, vin: str, serials: Sequence[str]) -> list[str]:
         """Remove any image assigned to these ECUs (a stopped campaign). Returns those removed."""
