@@ -110,17 +110,17 @@ def create_app(server: OtaServer) -> FastAPI:
             "image_root": json.loads(creds.image_root),
         }
 
-    # Check-in routes run on the event loop: no thread hop; the database write is awaited.
-    @app.get("/api/v1/vehicles/{vin}/nonce")
-    async def nonce(vin: str, authorization: Annotated[str | None, Header()] = None) -> Response:
-        auth_vehicle(vin, authorization)
+    # The two check-in routes are what every car calls all the time: plain Starlette routes
+    # (no dependency injection or validation layer), on the event loop, the database write
+    # awaited. Errors are the same HTTPExceptions, so answers look like every other route's.
+    async def nonce(request: Request) -> Response:
+        vin = request.path_params["vin"]
+        auth_vehicle(vin, request.headers.get("authorization"))
         return _json({"nonce": server.nonce(vin)})
 
-    @app.post("/api/v1/vehicles/{vin}/manifest")
-    async def manifest(
-        vin: str, request: Request, authorization: Annotated[str | None, Header()] = None
-    ) -> Response:
-        auth_vehicle(vin, authorization)
+    async def manifest(request: Request) -> Response:
+        vin = request.path_params["vin"]
+        auth_vehicle(vin, request.headers.get("authorization"))
         body = await _json_body(request)
         try:
             result = await server.check_in_async(vin, body)
@@ -130,6 +130,9 @@ def create_app(server: OtaServer) -> FastAPI:
         return _json(
             {"assigned": result.assigned, "consent": result.consent, "nonce": result.next_nonce}
         )
+
+    app.router.add_route("/api/v1/vehicles/{vin}/nonce", nonce, methods=["GET"])
+    app.router.add_route("/api/v1/vehicles/{vin}/manifest", manifest, methods=["POST"])
 
     @app.put("/api/v1/images/{name}", status_code=201)
     async def release(

@@ -46,16 +46,23 @@ def _plain(obj: object) -> bool:
     """True if ``obj`` holds only dicts with str keys, lists, str, int, bool and None.
 
     Exact types only: anything else (a float, a tuple, a subclass) goes to the reference
-    encoder, which accepts or rejects it as canonical JSON does.
+    encoder, which accepts or rejects it as canonical JSON does. Iterative (no recursion).
     """
-    t = type(obj)
-    if t is str or t is int or t is bool or obj is None:
-        return True
-    if t is dict:
-        return all(type(k) is str and _plain(v) for k, v in cast(dict[Any, Any], obj).items())
-    if t is list:
-        return all(_plain(v) for v in cast(list[Any], obj))
-    return False
+    stack = [obj]
+    while stack:
+        o = stack.pop()
+        t = type(o)
+        if t is dict:
+            d = cast(dict[Any, Any], o)
+            for k in d:
+                if type(k) is not str:
+                    return False
+            stack.extend(d.values())
+        elif t is list:
+            stack.extend(cast(list[Any], o))
+        elif t is not str and t is not int and t is not bool and o is not None:
+            return False
+    return True
 
 
 def canonical_bytes(obj: Mapping[str, Any]) -> bytes:
