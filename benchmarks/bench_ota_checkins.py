@@ -6,6 +6,9 @@ the manifest (SQLite ``synchronous=FULL`` or PostgreSQL, acknowledged once commi
 answers with the Director's assignments and the next nonce. Bounded: ``--cars`` cars ×
 ``--rounds`` check-ins each.
 
+``--pending-update`` releases an image first that every car is offered at each check-in and
+never installs (a rollout in progress: the Director's assignment logic runs each time).
+
 - *in process*: ``OtaServer`` called directly; each round's manifests are signed first (not
   timed), then the round's check-ins are verified and queued together (as concurrent requests
   would be) and the round waits for their commits. The server's own cost, no HTTP.
@@ -49,7 +52,14 @@ from evtwin.ota import (
 )
 
 TOKENS = {"provisioning_token": "p" * 20, "admin_token": "a" * 20}
+# ``evtwin ota server``, parsed by the ``ota`` command's own parser: the CLI's other commands
+# (and the numeric stack they import) are not loaded, so the server starts in a second.
+_SERVER = (
+    "import argparse, sys; from evtwin.cli import ota_cmd; p = argparse.ArgumentParser(); "
+    "ota_cmd.register(p.add_subparsers()); a = p.parse_args(); sys.exit(a.func(a))"
+)
 _TICK_S = 1 / os.sysconf("SC_CLK_TCK")
+_IMAGE = b"DEFENDER-SPORT BMS 9\n" * 1000  # --pending-update: offered, never installed
 
 
 def _cpus(spec: str | None) -> set[int] | None:
@@ -154,10 +164,9 @@ def over_http(args: argparse.Namespace, root: Path, db_args: list[str]) -> dict[
         port = s.getsockname()[1]
     env = {**os.environ, "EVTWIN_OTA_PROVISIONING_TOKEN": TOKENS["provisioning_token"],
            "EVTWIN_OTA_ADMIN_TOKEN": TOKENS["admin_token"]}  # fmt: skip
-    evtwin = Path(sys.executable).parent / "evtwin"
     server_cpus = _cpus(args.server_cpus)
     proc = subprocess.Popen(
-        [evtwin, "ota", "server", "--port", str(port), "--no-access-log",
+        [sys.executable, "-c", _SERVER, "ota", "server", "--port", str(port), "--no-access-log",
          "--verify-workers", str(args.verify_workers), *db_args],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         preexec_fn=(lambda: os.sched_setaffinity(0, server_cpus)) if server_cpus else None,
@@ -173,6 +182,14 @@ def over_http(args: argparse.Namespace, root: Path, db_args: list[str]) -> dict[
                 break
             except urllib3.exceptions.HTTPError:
                 time.sleep(0.05)
+        if args.pending_update:
+            resp = urllib3.request(
+                "PUT",
+                f"{base}/api/v1/images/bms-9.img?hardware_id=ds-bms-r2&release_counter=9",
+                body=_IMAGE,
+                headers={"X-Admin-Token": TOKENS["admin_token"]},
+            )
+            assert resp.status == 201, resp.data
         per = -(-args.cars // args.client_procs)
         sizes = [min(per, args.cars - i * per) for i in range(args.client_procs)]
         client_cpus = _cpus(args.client_cpus)
@@ -212,6 +229,11 @@ def main() -> None:
         "--verify-workers", type=int, default=0, help="server's signature-verifying processes"
     )
     parser.add_argument("--no-in-process", action="store_true", help="HTTP column only")
+    parser.add_argument(
+        "--pending-update",
+        action="store_true",
+        help="release a BMS image first: every check-in is offered it (a rollout in progress)",
+    )
     args = parser.parse_args()
     _drop_schemas(args.postgres)
     engines = {"sqlite": lambda d: OtaDatabase.sqlite(d / "ota.sqlite")}
@@ -236,7 +258,10 @@ def main() -> None:
             a = float("nan")
             if not args.no_in_process:
                 server = OtaServer(OtaBackend.create(ManualClock()), open_db(d), **TOKENS)
-                a = in_process(server, fleet(server, args.cars, d), args.rounds)
+                cars = fleet(server, args.cars, d)
+                if args.pending_update:
+                    server.release("bms-9.img", _IMAGE, ["ds-bms-r2"], 9)
+                a = in_process(server, cars, args.rounds)
                 server.close()
             b = over_http(args, d, http_args[name](d))
             print(
