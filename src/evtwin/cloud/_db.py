@@ -190,6 +190,13 @@ class OtaDatabase:
             self._queue.put((list(statements), done))
         return done
 
+    def write_now(self, statements: Sequence[Write]) -> Future[None]:
+        """:meth:`write` committed in the calling thread (one caller that waits anyway: no
+        hand-over to the writer thread). Returns a completed future."""
+        done: Future[None] = Future()
+        self._commit([(list(statements), done)])
+        return done
+
     def _write_loop(self) -> None:
         while True:
             first = self._queue.get()
@@ -264,7 +271,7 @@ class OtaDatabase:
         )
 
     def add_manifest(self, vin: str, manifest: dict[str, Any], now: datetime) -> None:
-        self.write([self.manifest_write(vin, manifest, now)]).result()
+        self.write_now([self.manifest_write(vin, manifest, now)]).result()
 
     def latest_manifest(self, vin: str) -> dict[str, Any] | None:
         rows = self._q(
@@ -286,7 +293,7 @@ class OtaDatabase:
 
     def save_campaign(self, name: str, campaign: dict[str, Any]) -> None:
         """Insert or replace a campaign's stored state."""
-        self.write([self.campaign_write(name, campaign)]).result()
+        self.write_now([self.campaign_write(name, campaign)]).result()
 
     def campaigns(self) -> list[dict[str, Any]]:
         rows = self._q("SELECT campaign_json FROM campaigns ORDER BY name")

@@ -182,7 +182,10 @@ class OtaServer:
         Raises:
             OtaManifestError: bad signature, replayed nonce, inconsistent reports.
         """
-        result = self.begin_check_in(vin, manifest)
+        with self._lock:
+            pending = self.backend.director.open_manifest(vin, manifest)
+        pending.verify()
+        result = self._accept(pending, wait=True)  # committed in this thread: no hand-over
         result.durable.result()
         return result.assigned
 
@@ -225,7 +228,7 @@ class OtaServer:
             self._pool.shutdown()
         self.db.close()
 
-    def _accept(self, pending: PendingManifest) -> CheckIn:
+    def _accept(self, pending: PendingManifest, *, wait: bool = False) -> CheckIn:
         vin = pending.vin
         with self._lock:
             director = self.backend.director
@@ -235,7 +238,7 @@ class OtaServer:
                 assigned = self._campaign_check_in(vin, writes)
             else:
                 assigned = director.assign_latest(vin)
-            durable = self.db.write(writes)
+            durable = self.db.write_now(writes) if wait else self.db.write(writes)
             next_nonce = director.issue_nonce(vin)
         return CheckIn(
             assigned=assigned,
