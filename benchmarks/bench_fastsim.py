@@ -42,6 +42,7 @@ from evtwin.vehicles import derive_params, list_vehicles
 N_BATCH = int(os.environ.get("EVTWIN_BENCH_BATCH", "10000"))
 N_FASTSIM = int(os.environ.get("EVTWIN_BENCH_FASTSIM_RUNS", "400"))
 N_SINGLE = 300
+ROUNDS = int(os.environ.get("EVTWIN_BENCH_ROUNDS", "3"))
 WORKERS = numba.get_num_threads()
 WLTC_CSV = Path(__file__).resolve().parents[1] / "src/evtwin/data/cycles/wltc_class3b.csv"
 ZOE = "2022_Renault_Zoe_ZE50_R135.yaml"
@@ -181,14 +182,22 @@ def main() -> None:
     )
     print(
         f"cycle: WLTC class 3b (1,801 s); evtwin batch {N_BATCH:,} variants; FASTSim "
-        f"{N_FASTSIM} runs over {WORKERS} processes (vehicle: {ZOE})\n"
+        f"{N_FASTSIM} runs over {WORKERS} processes (vehicle: {ZOE}); best of {ROUNDS} "
+        "interleaved rounds per measure\n"
     )
-    ev_rate, ev_e2e, ev_mean = evtwin_batch()
-    ev_ms = evtwin_single_ms()
-    fs_rate = fastsim_batch_rate(history=False)
-    fs_rate_hist = fastsim_batch_rate(history=True)
-    fs_ms = fastsim_single_ms(history=False)
-    fs_ms_hist = fastsim_single_ms(history=True)
+    # The machine may be shared: every measure is taken ROUNDS times, interleaved, and the
+    # best (fastest) run of each is kept, for evtwin and FASTSim alike.
+    ev_rate = ev_e2e = fs_rate = fs_rate_hist = 0.0
+    ev_ms = fs_ms = fs_ms_hist = float("inf")
+    ev_mean = 0.0
+    for _ in range(ROUNDS):
+        rate, e2e, ev_mean = evtwin_batch()
+        ev_rate, ev_e2e = max(ev_rate, rate), max(ev_e2e, e2e)
+        fs_rate = max(fs_rate, fastsim_batch_rate(history=False))
+        fs_rate_hist = max(fs_rate_hist, fastsim_batch_rate(history=True))
+        ev_ms = min(ev_ms, evtwin_single_ms())
+        fs_ms = min(fs_ms, fastsim_single_ms(history=False))
+        fs_ms_hist = min(fs_ms_hist, fastsim_single_ms(history=True))
     batch_ratio = ev_rate / fs_rate
     single_ratio = fs_ms / ev_ms
     rows = [

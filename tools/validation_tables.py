@@ -1,6 +1,8 @@
 """Print the validation section of BENCHMARKS.md from `evtwin validate --json`.
 
-Run: .venv/bin/evtwin validate --json > /tmp/val.json && .venv/bin/python tools/validation_tables.py /tmp/val.json
+Run:
+    .venv/bin/evtwin validate --json > /tmp/val.json
+    .venv/bin/python tools/validation_tables.py /tmp/val.json
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ def summary(r: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    d = json.load(open(sys.argv[1], encoding="utf-8"))
+    with open(sys.argv[1], encoding="utf-8") as f:
+        d = json.load(f)
     w, e, rr = d["wltp"], d["epa"], d["real_road"]
     print("### WLTP range, catalogue cars\n")
     print(summary(w) + ".  ")
@@ -35,7 +38,9 @@ def main() -> None:
     )
     print("| car | predicted km | official km | error % |\n| --- | ---: | ---: | ---: |")
     for r in w["rows"]:
-        print(f"| {r['label']} | {r['predicted']:.0f} | {r['reference']:g} | {r['error_pct']:+.1f} |")
+        print(
+            f"| {r['label']} | {r['predicted']:.0f} | {r['reference']:g} | {r['error_pct']:+.1f} |"
+        )
     print("\n### EPA dyno plug energy from measured road load\n")
     print(summary(e) + f", over {e['tests']} tests of {e['cars']} cars.  ")
     print(f"Full-sample fit: {e['calibrated_full_sample']}.")
@@ -67,6 +72,32 @@ def main() -> None:
         print(
             f"| {r['key']} | {r['detail']} | {r['predicted']:.0f} | {r['reference']:g} | "
             f"{r['error_pct']:+.1f} |"
+        )
+
+    dc, cl = d["dc_10_80"], d["climate"]
+    print("\n### DC 10–80 % charging time vs makers' claims\n")
+    print(summary(dc) + ".  ")
+    print(f"Method: {dc['method']}. Full-sample fit: {dc['calibrated_full_sample']}.\n")
+    print("| car | fit | predicted min | claimed min | error % |")
+    print("| --- | --- | ---: | ---: | ---: |")
+    for r in dc["rows"]:
+        print(
+            f"| {r['label']} | {r['detail']} | {r['predicted']:.1f} | {r['reference']:g} | "
+            f"{r['error_pct']:+.1f} |"
+        )
+    print("\n### Temperature and climate effects vs published studies\n")
+    verdict = "**met**" if cl["goal_met"] else "**not met**"
+    print(
+        f"Climate rows within {cl['goal_max_abs_error_pp']:g} points: {verdict} (all rows: "
+        f"MAE {cl['mae_pp']:.1f} points, max {cl['max_abs_error_pp']:.1f}). "
+        f"Method: {cl['method']}\n"
+    )
+    print("| study | predicted % | study % | error (points) |")
+    print("| --- | ---: | ---: | ---: |")
+    for r in cl["rows"]:
+        print(
+            f"| {r['label']} | {r['predicted_pct']:+.1f} | {r['reference_pct']:+.1f} | "
+            f"{r['error_pp']:+.1f} |"
         )
 
 

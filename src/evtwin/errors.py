@@ -207,3 +207,11 @@ class OtaAuthError(OtaError):
 
 class OtaRangeError(OtaError):
     """An HTTP byte range lies outside the file (HTTP 416)."""
+
+
+# -- scenarios (evtwin.scenarios) ---------------------------------------------------------------
+__all__ += ["UnknownScenarioError"]
+
+
+class UnknownScenarioError(ScenarioError):
+    """A scenario name is neither a bundled scenario nor a file; the message lists the known."""

@@ -78,3 +78,29 @@ def test_any_range_query_gets_an_answer_or_a_named_error(
 @given(query=COST_QUERY)
 def test_any_cost_query_gets_an_answer_or_a_named_error(query: dict[str, Any]) -> None:
     _answers_cleanly("/api/v1/cost/defender-sport", query)
+
+
+CHARGE_QUERY = _query(
+    {
+        "from_percent": numbers,
+        "to_percent": numbers,
+        "charger_kw": numbers,
+        "ac_kw": numbers,
+        "charger": st.one_of(st.sampled_from(["dc50", "dc350", "ac7", "ac22"]), texts),
+        "charger_voltage_v": st.one_of(st.sampled_from([400, 800, 600]), texts),
+        "battery_temp_c": numbers,
+        "ambient_temp_c": numbers,
+        "precondition": st.sampled_from(["true", "false", "maybe"]),
+        "depart": st.one_of(st.sampled_from(["07:00", "23:59", "24:00"]), texts),
+        "tariff": st.one_of(st.sampled_from(["octopus-go", "price-cap"]), texts),
+        "limit_percent": numbers,
+    }
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(vehicle=st.sampled_from(["defender-sport", "kia-ev3-long-range"]), query=CHARGE_QUERY)
+def test_any_charge_query_gets_an_answer_or_a_named_error(
+    vehicle: str, query: dict[str, Any]
+) -> None:
+    _answers_cleanly(f"/api/v1/charge/{vehicle}", query)

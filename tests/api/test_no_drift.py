@@ -1,4 +1,4 @@
-"""Every CLI option of ``evtwin range`` / ``evtwin cost`` is a query parameter of the API.
+"""Every CLI option of ``evtwin range`` / ``cost`` / ``charge`` is a query parameter of the API.
 
 A new CLI option fails here until the API takes it too (and the parity tests in
 test_endpoints.py say whether it gives the same object).
@@ -11,7 +11,7 @@ from dataclasses import fields
 
 from fastapi.testclient import TestClient
 
-from evtwin.api import CostParams, RangeParams
+from evtwin.api import ChargeParams, CostParams, RangeParams
 from evtwin.cli.main import build_parser
 
 # Options that only make sense on a command line: files named by the user, output format.
@@ -22,6 +22,8 @@ COST_RENAMED = {
     "insurance_gbp": "insurance_gbp_per_year",
     "servicing_gbp": "servicing_gbp_per_year",
 }
+
+CHARGE_RENAMED = {"from_pct": "from_percent", "to_pct": "to_percent", "limit": "limit_percent"}
 
 
 def _options(command: str) -> set[str]:
@@ -45,3 +47,9 @@ def test_every_cost_option_is_a_cost_query_parameter(client: TestClient) -> None
     cli = {COST_RENAMED.get(d, d) for d in _options("cost")}
     assert cli == {f.name for f in fields(CostParams)}
     assert cli == _query_names(client, "/api/v1/cost/{vehicle}")
+
+
+def test_every_charge_option_is_a_charge_query_parameter(client: TestClient) -> None:
+    cli = {CHARGE_RENAMED.get(d, d) for d in _options("charge")}
+    assert cli == {f.name for f in fields(ChargeParams)}
+    assert cli == _query_names(client, "/api/v1/charge/{vehicle}")

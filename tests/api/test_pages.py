@@ -31,6 +31,7 @@ def test_openapi_docs_list_every_endpoint(client: TestClient) -> None:
         "/api/v1/range/{vehicle}/plot.png",
         "/api/v1/cost/{vehicle}",
         "/api/v1/cost/{vehicle}/plot.png",
+        "/api/v1/charge/{vehicle}",
     } <= paths.keys()
     cost_params = {p["name"] for p in paths["/api/v1/cost/{vehicle}"]["get"]["parameters"]}
     assert {"vs", "registered", "years", "miles_per_year", "home_share", "price_gbp"} <= cost_params
@@ -43,3 +44,12 @@ def test_first_page_shows_estimates_and_attributions_from_the_api(client: TestCl
     assert "ESTIMATE" in page and "Data and attributions" in page
     assert "/api/v1/range" in page and "/api/v1/cost/defender-sport?rivals=true" in page
     assert "<script src=" not in page  # no framework, nothing fetched from elsewhere
+
+
+def test_first_page_has_a_charging_card_read_from_the_charge_endpoint(client: TestClient) -> None:
+    page = client.get("/").text
+    assert 'id="charge"' in page and "/api/v1/charge/defender-sport?" in page
+    for q in ("charger_kw=350&battery_temp_c=0&precondition=true", "ac_kw=7.4"):
+        assert q in page
+        r = client.get("/api/v1/charge/defender-sport?" + q)
+        assert r.status_code == 200 and r.json()["profile"] == "estimate"

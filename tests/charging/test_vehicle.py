@@ -76,3 +76,12 @@ def test_spec_without_a_curve_reads_as_before(tmp_path: Path) -> None:
 def test_malformed_curves_are_rejected(table: dict[str, object], match: str) -> None:
     with pytest.raises(SpecError, match=match):
         parse_charge_curve(table, where="x.toml")
+
+
+def test_an_envelope_shape_that_cannot_taper_is_refused() -> None:
+    from evtwin.charging import default_charging_constants
+    from evtwin.errors import ChargingError
+
+    bad = default_charging_constants().replace(taper_start_soc=0.85)
+    with pytest.raises(ChargingError, match=r"taper start 0\.85 must be in 0\.\.0\.8"):
+        car_charge_params(load_vehicle("defender-sport"), constants=bad)

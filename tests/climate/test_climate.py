@@ -158,3 +158,39 @@ def test_dual_zone_holds_the_mean_and_pays_for_the_mixing() -> None:
 def test_passenger_set_point_is_checked() -> None:
     with pytest.raises(ClimateError, match=r"passenger set point = 35 °C"):
         ClimateSetting(cabin_temp_c=21.0, passenger_temp_c=35.0)
+
+
+def test_heat_pump_loses_capacity_and_cop_to_frost_and_defrost_in_the_ahri_band() -> None:
+    """AHRI 210/240: between 17 °F and 45 °F capacity x 0.90 and power x 0.985."""
+    from evtwin.climate import default_climate_constants, heat_pump_capacity_w, heat_pump_cop
+
+    k = default_climate_constants()
+    no_frost = k.replace(hp_frost_capacity_factor=1.0, hp_frost_power_factor=1.0)
+    for t in (-5.0, 0.0, 5.0):
+        assert float(heat_pump_capacity_w(t, k)) == pytest.approx(
+            0.90 * float(heat_pump_capacity_w(t, no_frost))
+        )
+        assert float(heat_pump_cop(t, k)) == pytest.approx(
+            0.90 / 0.985 * float(heat_pump_cop(t, no_frost))
+        )
+    for t in (-12.0, 10.0):  # too dry / too warm to frost
+        assert float(heat_pump_cop(t, k)) == float(heat_pump_cop(t, no_frost))
+
+
+def test_a_heat_pump_warm_up_needs_the_ptc_beyond_its_capacity() -> None:
+    """Warming a soaked cabin runs at full output: the PTC supplies what the heat pump's
+    spare capacity cannot, so a short trip gains less from the heat pump than the steady
+    state suggests."""
+    from evtwin.climate import hvac_power, mean_hvac_power_w
+
+    cab = cabin_params(load_vehicle("defender-sport"))
+    hp = ClimateSetting(cabin_temp_c=21.0, heat_pump=True)
+    ptc = ClimateSetting(cabin_temp_c=21.0, heat_pump=False)
+    args = {"ambient_c": -5.0, "speed_mps": 13.0}
+    steady_ratio = float(hvac_power(cab, hp, **args).total_w) / float(
+        hvac_power(cab, ptc, **args).total_w
+    )
+    short_ratio = float(mean_hvac_power_w(cab, hp, duration_s=900.0, **args)) / float(
+        mean_hvac_power_w(cab, ptc, duration_s=900.0, **args)
+    )
+    assert steady_ratio < short_ratio < 1.0

@@ -49,3 +49,47 @@ def test_parked_modes_need_a_set_point_and_a_sane_soc() -> None:
         keep_climate(CABIN, ClimateSetting(cabin_temp_c=None), ambient_c=0.0, usable_battery_kwh=75)
     with pytest.raises(ClimateError, match=r"SOC = -10 %"):
         keep_climate(CABIN, ClimateSetting(), ambient_c=0.0, usable_battery_kwh=75, soc=-0.1)
+
+
+def test_scheduled_preconditioning_starts_its_warm_up_before_departure_across_midnight() -> None:
+    from evtwin.climate.parked import precondition_schedule
+
+    plan = precondition_schedule(
+        CABIN,
+        ClimateSetting(cabin_temp_c=21.0, heat_pump=True),
+        ambient_c=-5.0,
+        depart_min=10,
+        plugged_in=True,
+        usable_battery_kwh=75.0,
+    )
+    assert plan.start_min == (10 - plan.minutes) % 1440 and plan.start_min > 1400
+    assert plan.battery_kwh == 0.0 and plan.grid_kwh > plan.hv_kwh
+
+
+def test_no_preconditioning_is_needed_when_it_is_already_comfortable() -> None:
+    from evtwin.climate.parked import precondition_schedule
+
+    plan = precondition_schedule(
+        CABIN,
+        ClimateSetting(cabin_temp_c=21.0),
+        ambient_c=21.0,
+        depart_min=450,
+        plugged_in=False,
+        usable_battery_kwh=75.0,
+    )
+    assert plan.minutes == 0.0 and plan.hv_kwh == 0.0 and plan.start_min == 450
+
+
+def test_an_unplugged_warm_up_the_battery_cannot_pay_for_is_refused() -> None:
+    from evtwin.climate.parked import precondition_schedule
+
+    with pytest.raises(ClimateError, match=r"only 0\.00 kWh left at 0 %"):
+        precondition_schedule(
+            CABIN,
+            ClimateSetting(cabin_temp_c=21.0),
+            ambient_c=-10.0,
+            depart_min=450,
+            plugged_in=False,
+            usable_battery_kwh=75.0,
+            soc=0.0,
+        )

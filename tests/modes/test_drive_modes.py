@@ -192,3 +192,42 @@ def test_surface_with_impossible_coefficients_is_rejected() -> None:
     }
     with pytest.raises(ModeError, match=r"friction_coefficient = 3\.0"):
         parse_surface("glue", table)
+
+
+def test_grip_peaks_at_the_surfaces_peak_slip() -> None:
+    for surface in load_surfaces().values():
+        assert surface.peak_slip is not None, surface.id
+        peak = surface.usable_friction(surface.peak_slip)
+        assert peak == pytest.approx(surface.friction_coefficient)
+        assert surface.usable_friction(surface.peak_slip / 2) < peak
+        assert surface.usable_friction(surface.peak_slip * 2) < peak
+
+
+@given(st.floats(min_value=0.0, max_value=1.0))
+def test_usable_grip_never_exceeds_the_peak(slip: float) -> None:
+    for surface in load_surfaces().values():
+        assert 0.0 <= surface.usable_friction(slip) <= surface.friction_coefficient + 1e-12
+
+
+def test_the_matching_program_grips_best_on_its_ground() -> None:
+    sand, wet_grass = load_surface("sand"), load_surface("grass_wet")
+    by_mode = {m.id: m.traction_slip_target for m in load_modes().values()}
+    best_on_sand = max(by_mode, key=lambda m: sand.usable_friction(by_mode[m]))
+    best_on_grass = max(by_mode, key=lambda m: wet_grass.usable_friction(by_mode[m]))
+    assert best_on_sand == "sand"
+    assert best_on_grass == "grass_gravel_snow"
+
+
+def test_a_surface_without_peak_slip_ignores_the_slip_target() -> None:
+    table = {
+        "name": "Test",
+        "signal_value": "ASPHALT",
+        "rolling_resistance_coefficient": 0.012,
+        "friction_coefficient": 0.8,
+        "rolling_resistance_basis": "estimate",
+        "friction_basis": "estimate",
+        "source": "test",
+    }
+    assert parse_surface("plain", table).usable_friction(0.3) == 0.8
+    with pytest.raises(ModeError, match="peak_slip"):
+        parse_surface("bad", {**table, "peak_slip": 1.5})

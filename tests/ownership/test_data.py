@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from evtwin.ownership import (
     default_rivals,
     load_bik_rules,
@@ -73,3 +75,19 @@ def test_the_defender_sport_price_is_an_estimate_with_seed_and_press_scenarios()
     assert p.basis == "estimate"
     names = {s.name for s in p.scenarios}
     assert {"seed low", "seed high", "press low", "press high"} <= names
+
+
+def test_the_uk_temperatures_cite_the_met_office_series_they_were_derived_from() -> None:
+    year = load_uk_year()
+    assert year.temperature_status == "DERIVED"
+    assert "metoffice.gov.uk" in year.temperature_source
+    assert "1991-2020" in year.temperature_source
+    assert sum(year.monthly_mean_c) / 12 == pytest.approx(9.1, abs=0.1)
+
+
+def test_every_tariff_names_a_bundled_charger_and_why() -> None:
+    from evtwin.charging import bundled_chargers
+
+    for t in load_tariffs().values():
+        assert t.charger in bundled_chargers(), t.id
+        assert "assumption" in t.charger_source

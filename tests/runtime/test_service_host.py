@@ -72,3 +72,14 @@ def test_background_host_stops_when_asked() -> None:
     assert host.running
     host.stop()
     assert not host.running
+
+
+def test_a_repeating_fault_is_logged_once_but_recorded_every_step(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = ManualClock(0.0)
+    host = ServiceHost(clock, [Faulty()], step_s=1.0)
+    with caplog.at_level("ERROR"):
+        host.run_steps(clock, 5)
+    assert len(host.faults) == 5
+    assert sum("service faulty failed" in r.getMessage() for r in caplog.records) == 1

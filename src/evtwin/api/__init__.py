@@ -7,6 +7,7 @@ See ``docs/api.md``.
 """
 
 from evtwin.api._app import API_PREFIX, create_app
+from evtwin.api._charge import ChargeParams, charge_json
 from evtwin.api._errors import error_body, status_for
 from evtwin.api._reports import (
     CostParams,
@@ -32,8 +33,10 @@ __all__ = [
     "DEFAULT_PORT",
     "ApiServer",
     "ApiServerError",
+    "ChargeParams",
     "CostParams",
     "RangeParams",
+    "charge_json",
     "cost_json",
     "create_app",
     "error_body",

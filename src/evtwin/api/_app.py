@@ -15,6 +15,13 @@ from fastapi import Depends, FastAPI, Path, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from evtwin import __version__
+from evtwin.api._charge import (
+    DEFAULT_DC_KW,
+    DEFAULT_PLUG_IN,
+    DEFAULT_TARIFF,
+    ChargeParams,
+    charge_json,
+)
 from evtwin.api._errors import ERROR_RESPONSES, install_error_handlers
 from evtwin.api._plots import cost_plot_png, range_plot_png
 from evtwin.api._reports import (
@@ -25,6 +32,7 @@ from evtwin.api._reports import (
     range_json,
     vehicles_json,
 )
+from evtwin.charging import bundled_chargers, list_tariffs
 from evtwin.ownership import default_rivals
 from evtwin.sim.traces import CYCLES
 
@@ -142,7 +150,7 @@ def cost_params(
         str | None, _q("public tariff id (default public-rapid)", max_length=60)
     ] = None,
     hvac: Annotated[
-        bool, _q("include the stopgap cabin-heating load (false = the CLI's --no-hvac)")
+        bool, _q("include the cabin climate, climate-model HVAC load (false = the CLI's --no-hvac)")
     ] = True,
     price_gbp: Annotated[
         float | None, _q("price of VEHICLE, £ (overrides the data)", allow_inf_nan=False)
@@ -176,6 +184,88 @@ def cost_params(
     )
 
 
+def charge_params(
+    from_percent: Annotated[
+        float, _q("start state of charge, % (CLI: --from)", allow_inf_nan=False)
+    ] = 10.0,
+    to_percent: Annotated[
+        float, _q("end state of charge, % (CLI: --to)", allow_inf_nan=False)
+    ] = 80.0,
+    charger_kw: Annotated[
+        float | None,
+        _q(
+            f"DC charger power, kW (default {DEFAULT_DC_KW:g}; not with ac_kw or charger)",
+            allow_inf_nan=False,
+        ),
+    ] = None,
+    ac_kw: Annotated[
+        float | None,
+        _q("AC supply, kW (single-phase up to 7.4, three-phase above)", allow_inf_nan=False),
+    ] = None,
+    charger: Annotated[
+        str | None,
+        _q(
+            "a bundled charger class (one of: " + ", ".join(sorted(bundled_chargers())) + ")",
+            max_length=40,
+        ),
+    ] = None,
+    charger_voltage_v: Annotated[
+        int, _q("DC charger voltage class: 400 (500 V max) or 800 (920 V max)")
+    ] = 800,
+    battery_temp_c: Annotated[
+        float, _q("pack temperature on arrival, °C (cold-soaked = ambient)", allow_inf_nan=False)
+    ] = 25.0,
+    ambient_temp_c: Annotated[
+        float | None, _q("ambient temperature, °C (default: the pack's)", allow_inf_nan=False)
+    ] = None,
+    precondition: Annotated[
+        bool, _q("heat the pack before arrival (DC), energy from the battery")
+    ] = False,
+    price_p_per_kwh: Annotated[
+        float | None,
+        _q(
+            "price at the plug, p/kWh (default: UK average for the charger type)",
+            allow_inf_nan=False,
+        ),
+    ] = None,
+    depart: Annotated[
+        str | None, _q("departure HH:MM: plan the cheapest AC schedule instead", max_length=10)
+    ] = None,
+    plug_in: Annotated[
+        str, _q(f"plug-in time HH:MM (default {DEFAULT_PLUG_IN})", max_length=10)
+    ] = DEFAULT_PLUG_IN,
+    tariff: Annotated[
+        str,
+        _q(
+            f"time-of-use tariff for depart (default {DEFAULT_TARIFF}; one of: "
+            + ", ".join(list_tariffs())
+            + ")",
+            max_length=60,
+        ),
+    ] = DEFAULT_TARIFF,
+    limit_percent: Annotated[
+        float, _q("the car's charge limit, % (CLI: --limit)", allow_inf_nan=False)
+    ] = 100.0,
+) -> ChargeParams:
+    """The ``evtwin charge`` options; missing = the CLI's default."""
+    return ChargeParams(
+        from_percent=from_percent,
+        to_percent=to_percent,
+        charger_kw=charger_kw,
+        ac_kw=ac_kw,
+        charger=charger,
+        charger_voltage_v=charger_voltage_v,
+        battery_temp_c=battery_temp_c,
+        ambient_temp_c=ambient_temp_c,
+        precondition=precondition,
+        price_p_per_kwh=price_p_per_kwh,
+        depart=depart,
+        plug_in=plug_in,
+        tariff=tariff,
+        limit_percent=limit_percent,
+    )
+
+
 _PNG: Final[dict[int | str, dict[str, Any]]] = {
     200: {"content": {"image/png": {}}, "description": "a PNG chart"},
     **ERROR_RESPONSES,
@@ -195,8 +285,8 @@ def create_app() -> FastAPI:
     app = FastAPI(
         title="evtwin API",
         version=__version__,
-        summary="Range, consumption and cost of ownership of the Defender Sport (an ESTIMATED "
-        "profile) and its rivals (sourced data); the objects of the CLI's --json output.",
+        summary="Range, consumption, charging and cost of ownership of the Defender Sport (an "
+        "ESTIMATED profile) and its rivals (sourced data); the objects of the CLI's --json output.",
         docs_url="/api/docs",
         redoc_url=None,
         openapi_url="/api/openapi.json",
@@ -258,6 +348,15 @@ def create_app() -> FastAPI:
     ) -> Response:
         """``evtwin cost VEHICLE --plot``: the TCO bar chart against the rivals."""
         return Response(cost_plot_png(vehicle, params), media_type="image/png")
+
+    @app.get(f"{API_PREFIX}/charge/{{vehicle}}", tags=["charge"], responses=ERROR_RESPONSES)
+    def charge(
+        vehicle: _VEHICLE, params: Annotated[ChargeParams, Depends(charge_params)]
+    ) -> JSONResponse:
+        """A DC or AC charge session (minutes, energy from the grid, at the plug and into the
+        battery, losses, cost, binding limits), or with ``depart`` the cheapest overnight AC
+        plan: the ``evtwin charge VEHICLE --json`` object."""
+        return JSONResponse(charge_json(vehicle, params))
 
     @app.get("/", include_in_schema=False)
     def index() -> HTMLResponse:

@@ -14,17 +14,29 @@ from evtwin.charging.session import (
     simulate_session,
     simulate_sessions,
 )
-from evtwin.charging.smart import ChargePlan, PlanSlot, SmartRequest, plan_charge
-from evtwin.charging.tariffs import Tariff, TariffWindow, default_price, list_tariffs, load_tariff
+from evtwin.charging.smart import ChargePlan, PlanSlot, SmartRequest, format_clock, plan_charge
+from evtwin.charging.tariffs import (
+    MINUTES_PER_DAY,
+    Tariff,
+    TariffWindow,
+    default_price,
+    list_tariffs,
+    load_tariff,
+    parse_clock,
+)
 from evtwin.charging.vehicle import (
+    CHARGE_CURVE_KEY,
     CarChargeParams,
     MeasuredCurve,
     car_charge_params,
     load_spec_with_curve,
+    parse_charge_curve,
 )
 
 __all__ = [
+    "CHARGE_CURVE_KEY",
     "LIMITS",
+    "MINUTES_PER_DAY",
     "CarChargeParams",
     "ChargePlan",
     "ChargeRequest",
@@ -43,10 +55,13 @@ __all__ = [
     "dc_charger",
     "default_charging_constants",
     "default_price",
+    "format_clock",
     "get_charger",
     "list_tariffs",
     "load_spec_with_curve",
     "load_tariff",
+    "parse_charge_curve",
+    "parse_clock",
     "plan_charge",
     "simulate_session",
     "simulate_sessions",

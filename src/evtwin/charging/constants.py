@@ -25,11 +25,11 @@ class ChargingConstants:
     """Charging-model constants (units in names; dimensionless where unnamed)."""
 
     cv_headroom_rel: float
+    charge_resistance_energy_h: float
     heat_capacity_j_per_k_per_kwh: float
-    c_rate_at_10: float
-    c_rate_at_80: float
+    taper_start_soc: float
+    power_at_80_rel: float
     min_c_rate: float
-    peak_c_rate_exponent: float
     plating_arrhenius_b_k: float
     reference_temp_c: float
     derate_start_c: float
@@ -74,11 +74,11 @@ class ChargingConstants:
 
 _MAP: dict[str, tuple[str, str]] = {
     "cv_headroom_rel": ("pack", "cv_headroom_rel"),
+    "charge_resistance_energy_h": ("pack", "charge_resistance_energy_h"),
     "heat_capacity_j_per_k_per_kwh": ("pack", "heat_capacity_j_per_k_per_kwh"),
-    "c_rate_at_10": ("envelope", "c_rate_at_10"),
-    "c_rate_at_80": ("envelope", "c_rate_at_80"),
+    "taper_start_soc": ("envelope", "taper_start_soc"),
+    "power_at_80_rel": ("envelope", "power_at_80_rel"),
     "min_c_rate": ("envelope", "min_c_rate"),
-    "peak_c_rate_exponent": ("envelope", "peak_c_rate_exponent"),
     "plating_arrhenius_b_k": ("envelope", "plating_arrhenius_b_k"),
     "reference_temp_c": ("envelope", "reference_temp_c"),
     "derate_start_c": ("envelope", "derate_start_c"),

@@ -2,9 +2,10 @@
 
 Every catalogue vehicle with ``[official] dc_10_80_min`` is charged from 10 % to 80 % on an
 unconstrained high-power charger (350 kW, 500 A, 920 V) with the pack at 25 °C, the
-conditions makers quote. The only calibrated constants are the two global knots of the
-charge-current envelope (``[envelope] c_rate_at_10``, ``c_rate_at_80`` in
-``data/chargers/charging_model.toml``); they are refitted on a grid *without* each held-out
+conditions makers quote. The only calibrated constants are the two global numbers of the
+charge envelope's shape (``[envelope] taper_start_soc``, ``power_at_80_rel`` in
+``data/chargers/charging_model.toml``: the SOC where the plateau at the car's peak power ends
+and the share of the peak left at 80 %); they are refitted on a grid *without* each held-out
 car (leave-one-out; cars sharing the same pack and charging hardware, e.g. two trims of one
 model, are held out together), and the held-out car is predicted with that fit.
 
@@ -26,13 +27,12 @@ from evtwin.charging.vehicle import car_charge_params
 from evtwin.validation.loo import LooReport, LooRow
 from evtwin.vehicles import VehicleSpec, list_vehicles
 
-__all__ = ["ENVELOPE_GRID_C10", "ENVELOPE_GRID_C80", "ENVELOPE_GRID_EXP", "dc_10_80_report"]
+__all__ = ["ENVELOPE_GRID_AT_80", "ENVELOPE_GRID_KNEE", "dc_10_80_report"]
 
 FloatArray = npt.NDArray[np.float64]
 
-ENVELOPE_GRID_C10 = tuple(np.round(np.arange(1.6, 3.61, 0.2), 2))
-ENVELOPE_GRID_C80 = tuple(np.round(np.arange(0.6, 2.21, 0.2), 2))
-ENVELOPE_GRID_EXP = (0.0, 0.25, 0.5, 0.75, 1.0)
+ENVELOPE_GRID_KNEE = tuple(float(x) for x in np.round(np.arange(0.1, 0.701, 0.05), 2))
+ENVELOPE_GRID_AT_80 = tuple(float(x) for x in np.round(np.arange(0.05, 0.901, 0.05), 2))
 REFERENCE_CHARGER = "dc350"
 REFERENCE_TEMP_C = 25.0
 GOAL_MAE_PCT = 10.0
@@ -44,21 +44,19 @@ def _group(spec: VehicleSpec) -> str:
 
 
 def _predict(
-    specs: list[VehicleSpec], grid: list[tuple[float, float, float]], c0: ChargingConstants
+    specs: list[VehicleSpec], grid: list[tuple[float, float]], c0: ChargingConstants
 ) -> FloatArray:
     """Minutes 10-80 % for every (grid point, car), in one batch: shape (grid, cars)."""
     charger = get_charger(REFERENCE_CHARGER)
     reqs = [
         ChargeRequest(
-            car=car_charge_params(
-                spec, constants=c0.replace(c_rate_at_10=a, c_rate_at_80=b, peak_c_rate_exponent=x)
-            ),
+            car=car_charge_params(spec, constants=c0.replace(taper_start_soc=a, power_at_80_rel=b)),
             charger=charger,
             from_soc=0.10,
             to_soc=0.80,
             battery_temp_c=REFERENCE_TEMP_C,
         )
-        for a, b, x in grid
+        for a, b in grid
         for spec in specs
     ]
     res = simulate_sessions(reqs, c0, record=False)
@@ -79,7 +77,7 @@ def dc_10_80_report(
     specs = [s for s in list_vehicles() if s.official.dc_10_80_min is not None]
     obs = np.array([s.official.dc_10_80_min or 0.0 for s in specs])
     if not calibrate:
-        point = (c0.c_rate_at_10, c0.c_rate_at_80, c0.peak_c_rate_exponent)
+        point = (c0.taper_start_soc, c0.power_at_80_rel)
         pred = _predict(specs, [point], c0)[0]
         rows = tuple(
             LooRow(s.id, s.name, "bundled constants", float(pred[i]), float(obs[i]))
@@ -92,22 +90,15 @@ def dc_10_80_report(
             unit="min",
             rows=rows,
             calibrated={
-                "c_rate_at_10": c0.c_rate_at_10,
-                "c_rate_at_80": c0.c_rate_at_80,
-                "peak_c_rate_exponent": c0.peak_c_rate_exponent,
+                "taper_start_soc": c0.taper_start_soc,
+                "power_at_80_rel": c0.power_at_80_rel,
             },
             method="bundled constants, no fit (in-sample: they were fitted on these cars)",
             goal_mae_pct=GOAL_MAE_PCT,
             goal_max_pct=None,
             in_sample_mae_pct=float(np.mean(err)),
         )
-    grid = [
-        (float(a), float(b), float(x))
-        for a in ENVELOPE_GRID_C10
-        for b in ENVELOPE_GRID_C80
-        for x in ENVELOPE_GRID_EXP
-        if b <= a
-    ]
+    grid = [(a, b) for a in ENVELOPE_GRID_KNEE for b in ENVELOPE_GRID_AT_80]
     pred_grid = _predict(specs, grid, c0)
     if progress is not None:
         progress(1, 1)
@@ -120,8 +111,8 @@ def dc_10_80_report(
     rows_l = []
     for i, s in enumerate(specs):
         gi = best(groups != groups[i])
-        a, b, x = grid[gi]
-        detail = f"fit {a:g}C@10% {b:g}C@80% exp {x:g}"
+        a, b = grid[gi]
+        detail = f"fit plateau to {a:.0%}, {b:.0%} of peak at 80%"
         rows_l.append(LooRow(s.id, s.name, detail, float(pred_grid[gi, i]), obs[i]))
     full = best(np.ones(len(specs), dtype=bool))
     return LooReport(
@@ -130,13 +121,12 @@ def dc_10_80_report(
         unit="min",
         rows=tuple(rows_l),
         calibrated={
-            "c_rate_at_10": grid[full][0],
-            "c_rate_at_80": grid[full][1],
-            "peak_c_rate_exponent": grid[full][2],
+            "taper_start_soc": grid[full][0],
+            "power_at_80_rel": grid[full][1],
         },
         method=(
-            "leave-one-out: the two knots of the global charge-current envelope (C-rate at "
-            "10 % and 80 % SOC) and its peak-C exponent refitted on a grid without the "
+            "leave-one-out: the global envelope shape (plateau at the car's peak power up "
+            "to a knee SOC, share of the peak left at 80 %) refitted on a grid without the "
             "held-out car (trims sharing a "
             f"pack held out together); {REFERENCE_CHARGER} charger, pack at "
             f"{REFERENCE_TEMP_C:g} °C, makers' claims as reference"

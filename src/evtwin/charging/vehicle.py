@@ -31,7 +31,7 @@ import numpy.typing as npt
 from evtwin.battery.pack import OCV_FULL_REL, PackParams
 from evtwin.battery.thermal import ThermalParams
 from evtwin.charging.constants import ChargingConstants, default_charging_constants
-from evtwin.errors import DataFileError, SpecError
+from evtwin.errors import ChargingError, DataFileError, SpecError
 from evtwin.physics.constants import ModelConstants, default_constants
 from evtwin.vehicles import VehicleSpec, derive_params, parse_spec
 
@@ -46,7 +46,6 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 CHARGE_CURVE_KEY = "charge_curve"
-_REFERENCE_PEAK_C = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +71,12 @@ class CarChargeParams:
     pack: PackParams
     dc_peak_power_w: float
     measured_curve: MeasuredCurve | None
-    envelope_c_at_10: float
-    """Charge-current envelope knots (C) for this car: global knots x its peak-C scale."""
-    envelope_c_at_80: float
+    envelope_taper_start_soc: float
+    """Charge envelope: the cells take the car's peak power up to this SOC (0..1) ..."""
+    envelope_power_at_80_rel: float
+    """... then the allowed power falls linearly to this share of the peak at 80 %."""
     envelope_min_c: float
+    """The envelope never asks for less than this C-rate (end of the CV taper)."""
     obc_power_w: float
     boost_power_w: float
     """Onboard DC-DC boost for 400 V-class chargers (0: the car has none)."""
@@ -93,11 +94,19 @@ def car_charge_params(
 ) -> CarChargeParams:
     """Charging parameters of ``spec``, estimating what is missing by documented rules."""
     c = constants if constants is not None else default_charging_constants()
+    if not 0.0 <= c.taper_start_soc < 0.8 or not 0.0 < c.power_at_80_rel <= 1.0:
+        raise ChargingError(
+            f"charge envelope: taper start {c.taper_start_soc:g} must be in 0..0.8 (below "
+            f"80 %) and the share of the peak at 80 % {c.power_at_80_rel:g} in (0, 1]"
+        )
     vp = derive_params(spec, model_constants)
     mc_b = _arrhenius_b(model_constants)
     basis = {
         "battery_voltage_v": vp.basis["battery_voltage_v"],
-        "battery_resistance_ohm": vp.basis["battery_resistance_ohm"],
+        "battery_resistance_ohm": (
+            f"rule: {c.charge_resistance_energy_h:g} h x V^2 / E (at 25 C; the charging "
+            "model's own constant, from large-format cell DCIR)"
+        ),
         "dc_peak_power_w": vp.basis["battery_charge_power_w"],
     }
     if spec.ac_onboard_kw is not None:
@@ -122,15 +131,17 @@ def car_charge_params(
         )
         peak = vp.battery_charge_power_w
     peak_c = vp.battery_charge_power_w / (vp.battery_energy_j / 3600.0)
-    scale = (peak_c / _REFERENCE_PEAK_C) ** c.peak_c_rate_exponent
     basis["charge_envelope"] = (
-        f"rule: global envelope x (peak {peak_c:.2f} C / {_REFERENCE_PEAK_C:g} C)^"
-        f"{c.peak_c_rate_exponent:g}"
+        f"rule: peak {peak / 1000:.0f} kW ({peak_c:.2f} C) into the cells up to "
+        f"{c.taper_start_soc:.0%}, falling linearly to {c.power_at_80_rel:.0%} of it at 80 % "
+        "(global taper shape)"
     )
     pack = PackParams(
         energy_j=vp.battery_energy_j,
         nominal_voltage_v=vp.battery_voltage_v,
-        resistance_25c_ohm=vp.battery_resistance_ohm,
+        resistance_25c_ohm=c.charge_resistance_energy_h
+        * vp.battery_voltage_v**2
+        / (spec.usable_battery_kwh * 1000.0),
         arrhenius_b_k=mc_b,
         max_voltage_rel=OCV_FULL_REL * (1.0 + c.cv_headroom_rel),
         heat_capacity_j_per_k=c.heat_capacity_j_per_k_per_kwh * spec.usable_battery_kwh,
@@ -142,8 +153,8 @@ def car_charge_params(
         pack=pack,
         dc_peak_power_w=peak,
         measured_curve=measured_curve,
-        envelope_c_at_10=c.c_rate_at_10 * scale,
-        envelope_c_at_80=c.c_rate_at_80 * scale,
+        envelope_taper_start_soc=c.taper_start_soc,
+        envelope_power_at_80_rel=c.power_at_80_rel,
         envelope_min_c=c.min_c_rate,
         obc_power_w=obc_w,
         boost_power_w=boost_w,

@@ -59,7 +59,9 @@ def register(sub: Any) -> None:
     p.add_argument("--home-tariff", choices=home, help="home tariff (default price-cap)")
     p.add_argument("--public-tariff", choices=public, help="public tariff (default public-rapid)")
     p.add_argument(
-        "--no-hvac", action="store_true", help="leave the stopgap cabin-heating load out"
+        "--no-hvac",
+        action="store_true",
+        help="leave the cabin climate (climate model HVAC load) out",
     )
     p.add_argument("--price-gbp", metavar="N", help="price of VEHICLE, £ (overrides the data)")
     p.add_argument(
@@ -190,6 +192,15 @@ def _print(report: CostReport) -> None:
     console.print(
         f"energy (year 1): {parts[0]}; {parts[1]}; blended {blended:.1f}p/kWh at "
         f"{r.usage.home_share:.0%} home charging"
+    )
+    ch = report.vehicles[0].energy.charging
+    console.print(
+        "energy billed per kWh into the battery (charging model, "
+        f"{report.vehicles[0].spec.id}): home {ch['home']['kwh_billed_per_kwh_battery']:.3f} "
+        f"kWh at the wall ({ch['home']['charger']}), public "
+        f"{ch['public']['kwh_billed_per_kwh_battery']:.3f} kWh at the plug "
+        f"({ch['public']['charger']}); cabin climate per month from the climate model"
+        + ("" if r.usage.hvac else " (off: --no-hvac)")
     )
     for n in report.notes:
         console.print(f"note: {n}")

@@ -1,7 +1,10 @@
-"""``evtwin up``: start the twin (today: its signal broker and KUKSA-compatible gRPC API).
+"""``evtwin up``: start the twin: the running car (its services on a real-time or
+accelerated clock) behind its signal broker and KUKSA-compatible gRPC API.
 
 Runs on embedded defaults, prints where to connect, and serves until Ctrl-C (or SIGTERM, or
-``--duration-s``). The vehicle runtime and the central screen join here as they land.
+``--duration-s``). The car sits parked with every service live: set a temperature, request
+preconditioning, start charging (with ``--charger-kw`` a cable is connected), select a mode.
+The central screen joins here when it lands.
 """
 
 from __future__ import annotations
@@ -10,27 +13,18 @@ import argparse
 import signal
 import sys
 import threading
+import time
 from types import FrameType
 from typing import Any, Final
 
-from evtwin import __version__
-from evtwin.runtime import ActuatorEcho, ScaledClock, ServiceHost
-from evtwin.signals import DEFAULT_HOST, DEFAULT_PORT, Broker, SignalServer
+from evtwin.runtime import SETPOINT_ACTUATORS, Charger, ScaledClock, Twin, World, build_twin
+from evtwin.scenarios import ScenarioPlayer, load_scenario
+from evtwin.signals import DEFAULT_HOST, DEFAULT_PORT, SignalServer
 
-__all__ = ["SETPOINT_ACTUATORS", "register", "run"]
+__all__ = ["REAL_STEP_S", "SETPOINT_ACTUATORS", "register", "run"]
 
-SETPOINT_ACTUATORS: Final = (
-    "Vehicle.TerrainResponse",
-    "Vehicle.Trailer.IsTowingModeEnabled",
-    "Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit",
-    "Vehicle.Powertrain.TractionBattery.Charging.Plan",
-    "Vehicle.Powertrain.TractionBattery.Charging.Timer",
-    "Vehicle.Cabin.HVAC.Station",
-    "Vehicle.Cabin.Infotainment.Navigation.DestinationSet",
-    "Vehicle.Software.Update",
-)
-"""Actuators whose requested value is simply the setting in effect (selectors, set points),
-until a service with physics takes one over."""
+REAL_STEP_S: Final = 0.1
+"""Real seconds between service steps; each step covers REAL_STEP_S x speed-up twin seconds."""
 
 
 def _positive_seconds(text: str) -> float:
@@ -53,13 +47,30 @@ def _port(text: str) -> int:
     return value
 
 
+def _number(name: str, lo: float, hi: float, unit: str) -> Any:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(
+                f"{name} must be in {lo:g}..{hi:g}{unit}, got {value:g}{unit}"
+            )
+        return value
+
+    return parse
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "up",
-        help="start the twin: signal broker with a KUKSA-compatible gRPC API",
+        help="start the twin: the running car behind a KUKSA-compatible signal API",
         description=(
-            "Start the twin on embedded defaults: the VSS signal broker and its "
-            "KUKSA-compatible gRPC API (kuksa.val.v1 and v2). Runs until Ctrl-C."
+            "Start the twin on embedded defaults: the car (parked, services live: energy, "
+            "BMS, charging, climate, modes) on a real-time or accelerated clock, its VSS "
+            "signal broker and the KUKSA-compatible gRPC API (kuksa.val.v1 and v2), and the "
+            "HTTP API with its page on --http-port. Runs until Ctrl-C."
         ),
     )
     parser.add_argument(
@@ -72,29 +83,115 @@ def register(subparsers: Any) -> None:
         help=f"gRPC port (default {DEFAULT_PORT}, KUKSA's; 0 = any free port)",
     )
     parser.add_argument(
+        "--http-port",
+        type=_port,
+        default=8000,
+        help="HTTP API and central-screen page (default 8000; 0 = any free port)",
+    )
+    parser.add_argument("--no-http", action="store_true", help="do not serve the HTTP API and page")
+    parser.add_argument(
         "--duration-s",
         type=_positive_seconds,
         default=None,
         help="stop by itself after this many seconds (default: run until Ctrl-C)",
     )
+    parser.add_argument(
+        "--speedup",
+        type=_number("--speedup", 0.1, 86400.0, "x"),
+        default=1.0,
+        help="twin seconds per real second (default 1 = real time; 60 = a minute a second)",
+    )
+    parser.add_argument("--vehicle", default="defender-sport", help="catalogue id")
+    parser.add_argument(
+        "--soc",
+        type=_number("--soc", 1.0, 100.0, " %"),
+        default=80.0,
+        help="state of charge at start, %% (default 80)",
+    )
+    parser.add_argument(
+        "--ambient-c",
+        type=_number("--ambient-c", -40.0, 55.0, " °C"),
+        default=15.0,
+        help="outside air temperature, °C (default 15; the car starts soaked to it)",
+    )
+    parser.add_argument(
+        "--charger-kw",
+        type=_number("--charger-kw", 1.0, 43.0, " kW"),
+        default=None,
+        help="park plugged in to an AC charge point of this power (kW)",
+    )
+    parser.add_argument(
+        "--scenario",
+        metavar="SCENARIO",
+        default=None,
+        help=(
+            "play a scenario (bundled name or .toml) live at --speedup instead of a parked "
+            "car; its own vehicle and start state apply"
+        ),
+    )
     parser.set_defaults(func=run)
 
 
-def initial_state(broker: Broker) -> None:
-    """What the car reports before any service has run."""
-    broker.set_current("Vehicle.Software.CurrentVersion", f"evtwin-{__version__}")
-    broker.set_current("Vehicle.Software.Update.State", "IDLE")
+class _Stopped(Exception):
+    """Ctrl-C, SIGTERM or --duration-s while a scenario plays."""
+
+
+def _parked_twin(args: argparse.Namespace, speedup: float) -> tuple[Twin, str]:
+    charger = None if args.charger_kw is None else Charger(power_kw=args.charger_kw)
+    world = World(ambient_temp_c=float(args.ambient_c), charger=charger)
+    twin = build_twin(
+        ScaledClock(speedup),
+        vehicle=args.vehicle,
+        world=world,
+        soc_percent=float(args.soc),
+        step_s=REAL_STEP_S * speedup,
+        background_reference=True,
+    )
+    plug = f", plugged in to {charger.power_kw:g} kW AC" if charger else ""
+    state = f"parked{plug}, SOC {args.soc:g} %, {world.ambient_temp_c:g} °C outside"
+    return twin, state
 
 
 def run(args: argparse.Namespace) -> int:
-    clock = ScaledClock(1.0)
-    broker = Broker(clock=clock.now_s)
-    initial_state(broker)
-    echo = ActuatorEcho(broker, SETPOINT_ACTUATORS)
-    services = ServiceHost(clock, [echo], step_s=0.1)
-    server = SignalServer(broker, host=args.host, port=args.port).start()
-    services.start()
+    speedup = float(args.speedup)
+    player: ScenarioPlayer | None = None
     stop = threading.Event()
+    t0 = time.monotonic()
+
+    def pace(elapsed_twin_s: float) -> None:
+        delay = t0 + elapsed_twin_s / speedup - time.monotonic()
+        if args.duration_s is not None:
+            delay = min(delay, t0 + args.duration_s - time.monotonic())
+        if stop.wait(max(0.0, delay)) or (
+            args.duration_s is not None and time.monotonic() - t0 >= args.duration_s
+        ):
+            raise _Stopped
+
+    if args.scenario is not None:
+        scenario = load_scenario(args.scenario)
+        player = ScenarioPlayer(scenario, pace=pace)
+        twin = player.twin
+        state = f"playing scenario {scenario.name!r} ({len(scenario.steps)} steps)"
+    else:
+        twin, state = _parked_twin(args, speedup)
+    twin.host.step()  # every sensor published before the first client connects
+    try:
+        server = SignalServer(twin.broker, host=args.host, port=args.port).start()
+    except BaseException:
+        twin.close()
+        raise
+    api = None
+    if not args.no_http:
+        from evtwin.api import start_api_server
+
+        try:
+            api = start_api_server(args.host, args.http_port)
+        except BaseException:
+            server.stop()
+            twin.close()
+            raise
+    if player is None:
+        twin.host.start(real_step_s=REAL_STEP_S)
 
     def on_term(signum: int, frame: FrameType | None) -> None:
         stop.set()
@@ -103,15 +200,30 @@ def run(args: argparse.Namespace) -> int:
     url = f"grpc://{server.address}"
     print(f"evtwin up: signal broker (KUKSA kuksa.val.v1 + v2, VSS 6.0) on {url}")
     print(f"  connect:  kuksa-client {url}")
+    if api is not None:
+        print(f"  screen:   {api.url}/  (HTTP API {api.url}/api/v1, docs {api.url}/api/docs)")
+    estimate = twin.spec.is_estimate and "estimate" not in twin.spec.name.lower()
+    profile = " (estimated profile)" if estimate else ""
+    print(f"  car:      {twin.spec.name}{profile}, {state}; clock x{speedup:g}")
+    print("  try:      setTargetValue Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature 22")
     print("  stop:     Ctrl-C", flush=True)
     try:
-        stop.wait(timeout=args.duration_s)
+        if player is not None:
+            try:
+                player.play()
+                print("evtwin up: scenario finished; the car stays as it is", flush=True)
+            except _Stopped:
+                pass
+        if not stop.is_set():
+            remaining = None if args.duration_s is None else t0 + args.duration_s - time.monotonic()
+            stop.wait(timeout=None if remaining is None else max(0.0, remaining))
     except KeyboardInterrupt:
         pass
     finally:
+        if api is not None:
+            api.stop()
         server.stop()
-        services.stop()
-        echo.close()
+        twin.close()
         signal.signal(signal.SIGTERM, previous)
     print("evtwin up: stopped", file=sys.stderr)
     return 0

@@ -42,6 +42,10 @@ class ClimateConstants:
     hp_min_ambient_c: float
     hp_capacity_at_0c_w: float
     hp_capacity_slope_per_k: float
+    hp_frost_min_c: float
+    hp_frost_max_c: float
+    hp_frost_capacity_factor: float
+    hp_frost_power_factor: float
     ac_cop_at_25c: float
     ac_cop_slope_per_k: float
     ac_cop_min: float
@@ -52,6 +56,27 @@ class ClimateConstants:
     eco_setpoint_offset_k: float
     eco_min_recirculation: float
     eco_blower_factor: float
+    fan_stages: float
+    fan_min_kg_per_s: float
+    fan_max_kg_per_s: float
+    fan_max_w: float
+    fan_base_w: float
+    fan_k_per_stage: float
+    eco_max_fan_stage: float
+    supply_min_c: float
+    supply_max_c: float
+    supply_gain: float
+    ptc_max_w: float
+    ac_capacity_w: float
+    fresh_air_per_occupant_kg_per_s: float
+    occupant_moisture_kg_per_s: float
+    fog_margin_k: float
+    glass_resistance_m2k_per_w: float
+    dehumidify_evaporator_c: float
+    dehumidify_min_ambient_c: float
+    max_recirculation: float
+    cabin_air_kg: float
+    leakage_kg_per_s: float
 
     def replace(self, **changes: Any) -> ClimateConstants:
         return dataclasses.replace(self, **changes)
@@ -82,6 +107,10 @@ _SECTIONS = {
         "hp_min_ambient_c",
         "hp_capacity_at_0c_w",
         "hp_capacity_slope_per_k",
+        "hp_frost_min_c",
+        "hp_frost_max_c",
+        "hp_frost_capacity_factor",
+        "hp_frost_power_factor",
         "ac_cop_at_25c",
         "ac_cop_slope_per_k",
         "ac_cop_min",
@@ -90,6 +119,29 @@ _SECTIONS = {
     "comfort": ("seat_heater_w", "wheel_heater_w"),
     "zones": ("zone_mixing_w_per_k",),
     "eco": ("setpoint_offset_k", "min_recirculation", "blower_factor"),
+    "controller": (
+        "fan_stages",
+        "fan_min_kg_per_s",
+        "fan_max_kg_per_s",
+        "fan_max_w",
+        "fan_base_w",
+        "fan_k_per_stage",
+        "eco_max_fan_stage",
+        "supply_min_c",
+        "supply_max_c",
+        "supply_gain",
+        "ptc_max_w",
+        "ac_capacity_w",
+        "fresh_air_per_occupant_kg_per_s",
+        "occupant_moisture_kg_per_s",
+        "fog_margin_k",
+        "glass_resistance_m2k_per_w",
+        "dehumidify_evaporator_c",
+        "dehumidify_min_ambient_c",
+        "max_recirculation",
+        "cabin_air_kg",
+        "leakage_kg_per_s",
+    ),
 }
 _PREFIX = {"eco": "eco_"}
 

@@ -121,11 +121,21 @@ def effective_setpoint_c(
 
 
 def heat_pump_cop(ambient_c: ArrayLike, c: ClimateConstants | None = None) -> FloatArray:
-    """Heating COP of the heat pump at ``ambient_c`` (0 where it cannot run)."""
+    """Heating COP of the heat pump at ``ambient_c`` (0 where it cannot run).
+
+    Linear in ambient, floored; in the frosting band (-8.3..7.2 °C) lowered by the frost
+    and defrost degradation of AHRI 210/240 (capacity x 0.90, power x 0.985).
+    """
     k = c if c is not None else default_climate_constants()
     t = np.asarray(ambient_c, dtype=np.float64)
     cop = np.maximum(k.hp_cop_at_0c + k.hp_cop_slope_per_k * t, k.hp_cop_min)
+    cop = cop * np.where(_frosting(t, k), k.hp_frost_capacity_factor / k.hp_frost_power_factor, 1.0)
     return np.asarray(np.where(t >= k.hp_min_ambient_c, cop, 0.0), dtype=np.float64)
+
+
+def _frosting(t: FloatArray, k: ClimateConstants) -> npt.NDArray[np.bool_]:
+    """Where the outdoor heat exchanger frosts and defrosts (AHRI 210/240 band)."""
+    return np.asarray((t >= k.hp_frost_min_c) & (t <= k.hp_frost_max_c))
 
 
 def heat_pump_capacity_w(ambient_c: ArrayLike, c: ClimateConstants | None = None) -> FloatArray:
@@ -135,6 +145,7 @@ def heat_pump_capacity_w(ambient_c: ArrayLike, c: ClimateConstants | None = None
     cap = k.hp_capacity_at_0c_w * np.clip(
         1.0 + k.hp_capacity_slope_per_k * np.minimum(t, 0.0), 0, 1
     )
+    cap = cap * np.where(_frosting(t, k), k.hp_frost_capacity_factor, 1.0)
     return np.asarray(np.where(t >= k.hp_min_ambient_c, cap, 0.0), dtype=np.float64)
 
 
@@ -238,8 +249,11 @@ def mean_hvac_power_w(
     """Mean electric HVAC power (W) over a trip of ``duration_s`` from a soaked cabin.
 
     Steady-state power plus the warm-up (or cool-down) of the cabin's thermal mass from
-    ``soak_c`` (default: ambient), delivered at the steady state's mean efficiency (heat per
-    electric W). A constant for the engine's ``hvac_w``.
+    ``soak_c`` (default: ambient). A cool-down, or a warm-up without a heat pump, is
+    delivered at the steady state's mean efficiency (heat per electric W); a warm-up with a
+    heat pump runs at full output, as the time-stepped controller does: the heat pump's
+    capacity beyond the steady load at its COP, the PTC heater the rest. A constant for the
+    engine's ``hvac_w``.
     """
     k = constants if constants is not None else default_climate_constants()
     p = hvac_power(
@@ -265,6 +279,22 @@ def mean_hvac_power_w(
         active, delivered, out=np.full_like(active, 1.0 / k.ptc_efficiency), where=delivered > 1.0
     )
     per_heat = np.where(active > 0.0, per_heat, 1.0 / k.ptc_efficiency)
+    if setting.heat_pump:
+        # a warm-up runs at full output (as the time-stepped controller does): the heat
+        # pump's capacity left over from the steady load at its COP, the PTC the rest
+        t = np.asarray(ambient_c, dtype=np.float64)
+        cap = heat_pump_capacity_w(t, k)
+        cop = heat_pump_cop(t, k)
+        spare = np.maximum(cap - np.minimum(np.maximum(p.heat_load_w, 0.0), cap), 0.0)
+        extra = np.maximum(spare + k.ptc_max_w * k.ptc_efficiency, 1.0)
+        hp_share = spare / extra
+        warm = (
+            hp_share
+            * np.divide(1.0, cop, out=np.full_like(cop, 1.0 / k.ptc_efficiency), where=cop > 0)
+            + (1.0 - hp_share) / k.ptc_efficiency
+        )
+        warming = np.asarray(warmup_heat_j(cabin, soak_c=soak, setpoint_c=sp)) > 0.0
+        per_heat = np.where(warming, warm, per_heat)
     return np.asarray(p.total_w + e_heat * per_heat / dur, dtype=np.float64)
 
 

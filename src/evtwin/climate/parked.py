@@ -7,27 +7,44 @@
   by departure: the cabin's thermal mass plus the steady load over the warm-up, at the
   efficiency of the heat pump or PTC. Plugged in, the energy comes from the grid through the
   onboard charger (so it does not cost range); unplugged, from the battery.
-Pure functions over the cabin and HVAC models.
+Pure functions over the cabin and HVAC models. :func:`keep_climate` and
+:func:`precondition_cabin` are steady-state estimates; :func:`keep_climate_run` and
+:func:`precondition_schedule` run the time-stepped controller
+(:mod:`evtwin.climate.controller`) and are what ``evtwin climate`` reports.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from evtwin.climate.cabin import CabinParams, warmup_heat_j
 from evtwin.climate.constants import ClimateConstants, default_climate_constants
+from evtwin.climate.controller import (
+    CabinState,
+    CabinTrace,
+    ClimateControl,
+    humidity_ratio,
+    simulate_cabin,
+)
 from evtwin.climate.hvac import ClimateSetting, effective_setpoint_c, hvac_power
 from evtwin.errors import ClimateError
 from evtwin.units import J_PER_KWH
 
 __all__ = [
     "AWAKE_LOAD_W",
+    "CAMP_ACCESSORY_W",
     "KeepClimate",
+    "KeepClimateRun",
     "Precondition",
+    "PreconditionPlan",
     "keep_climate",
+    "keep_climate_run",
     "precondition_cabin",
+    "precondition_schedule",
 ]
 
 AWAKE_LOAD_W = 250.0
@@ -130,4 +147,254 @@ def precondition_cabin(
         grid_kwh=kwh / obc_efficiency if plugged_in else 0.0,
         battery_kwh=0.0 if plugged_in else kwh,
         minutes=seconds / 60.0 if np.isfinite(seconds) else float("inf"),
+    )
+
+
+# -- time-stepped parked climate: scheduled preconditioning and keep-climate runs ----------
+
+CAMP_ACCESSORY_W = 60.0
+"""Camp mode keeps the screen, interior lights and 12 V/USB outlets on. ESTIMATE."""
+READY_TOLERANCE_K = 0.5
+"""The cabin counts as ready within this many K of its set point."""
+MAX_PRECONDITION_MIN = 90
+MINUTES_PER_DAY = 1440
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PreconditionPlan:
+    """A scheduled cabin preconditioning before departure (time-stepped controller).
+
+    Energies in kWh: ``hv_kwh`` at the car's HV bus (climate system and the awake car);
+    plugged in it is drawn from the grid through the onboard charger (``grid_kwh``), so the
+    battery gives nothing; unplugged it comes from the battery (``battery_kwh``).
+    """
+
+    start_min: int
+    depart_min: int
+    minutes: float
+    ambient_c: float
+    setpoint_c: float
+    cabin_temp_at_departure_c: float
+    plugged_in: bool
+    hv_kwh: float
+    grid_kwh: float
+    battery_kwh: float
+    battery_percent: float
+    parts_kwh: dict[str, float]
+    peak_power_w: float
+    trace: CabinTrace | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class KeepClimateRun:
+    """A parked car holding its cabin (dog or camp mode) for ``hours`` (controller)."""
+
+    mode: str
+    hours: float
+    ambient_c: float
+    setpoint_c: float
+    energy_kwh: float
+    mean_power_w: float
+    kwh_per_hour: float
+    percent_per_hour: float
+    hourly_kwh: tuple[float, ...]
+    soc_start: float
+    soc_end: float
+    stop_at_soc: float
+    hours_until_stop: float
+    """From ``soc_start`` down to ``stop_at_soc`` at the run's mean drain."""
+    cabin_temp_min_c: float
+    cabin_temp_max_c: float
+    parts_kwh: dict[str, float]
+    trace: CabinTrace
+
+
+def _parts_kwh(tr: CabinTrace, n: int, dt_s: float, awake_w: float) -> dict[str, float]:
+    def kwh(x: npt.NDArray[np.float64]) -> float:
+        return float(np.sum(x[:n])) * dt_s / J_PER_KWH
+
+    return {
+        "heat_pump": kwh(tr.heat_pump_w),
+        "ptc": kwh(tr.ptc_w),
+        "ac": kwh(tr.ac_w),
+        "blower": kwh(tr.blower_w),
+        "comfort": kwh(tr.comfort_w),
+        "awake_car": awake_w * n * dt_s / J_PER_KWH,
+    }
+
+
+def precondition_schedule(
+    cabin: CabinParams,
+    setting: ClimateSetting,
+    *,
+    ambient_c: float,
+    depart_min: int,
+    plugged_in: bool,
+    usable_battery_kwh: float,
+    now_min: int | None = None,
+    soc: float | None = None,
+    obc_efficiency: float = 0.93,
+    solar_w_per_m2: float = 0.0,
+    dt_s: float = 15.0,
+    constants: ClimateConstants | None = None,
+) -> PreconditionPlan:
+    """When to start warming (or cooling) a soaked cabin so it is ready at ``depart_min``.
+
+    The automatic controller runs from a cabin soaked at ambient (parked, no wind) until the
+    cabin is within 0.5 K of the set point; the start is that long before departure.
+    Impossible requests raise :class:`~evtwin.errors.ClimateError`: a set point the cabin
+    cannot reach within 90 min, less time until departure (``now_min``) than the warm-up
+    needs, or (unplugged) more energy than the battery holds at ``soc``.
+    """
+    if setting.cabin_temp_c is None:
+        raise ClimateError("preconditioning needs a cabin set point (cabin_temp_c)")
+    for name, m in (("departure", depart_min), ("now", now_min)):
+        if m is not None and not 0 <= m < MINUTES_PER_DAY:
+            raise ClimateError(f"{name} = {m} min is not a time of day (0..1439 min)")
+    if not 0.5 <= obc_efficiency <= 1.0:
+        raise ClimateError(f"onboard charger efficiency = {obc_efficiency:g} is outside 0.5..1")
+    if soc is not None and not 0.0 <= soc <= 1.0:
+        raise ClimateError(f"SOC = {soc * 100:g} % is outside 0..100 %")
+    k = constants if constants is not None else default_climate_constants()
+    sp = float(effective_setpoint_c(setting, ambient_c, k))
+    steps = int(MAX_PRECONDITION_MIN * 60 / dt_s)
+    tr = simulate_cabin(
+        cabin,
+        ClimateControl(setting=setting),
+        ambient_c=ambient_c,
+        dt_s=dt_s,
+        steps=steps,
+        solar_w_per_m2=solar_w_per_m2,
+        constants=k,
+    )
+    temps = np.concatenate([[ambient_c], tr.cabin_temp_c])
+    ready = np.flatnonzero(np.abs(temps - sp) <= READY_TOLERANCE_K)
+    if ready.size == 0:
+        closest = temps[np.argmin(np.abs(temps - sp))]
+        raise ClimateError(
+            f"the cabin cannot reach {sp:g} °C at {ambient_c:g} °C outside within "
+            f"{MAX_PRECONDITION_MIN} min (it gets to {closest:.1f} °C)"
+        )
+    n = int(ready[0])
+    minutes = math.ceil(n * dt_s / 60.0)
+    n = min(round(minutes * 60 / dt_s), steps)
+    if now_min is not None:
+        available = (depart_min - now_min) % MINUTES_PER_DAY
+        if available < minutes:
+            raise ClimateError(
+                f"impossible schedule: preconditioning to {sp:g} °C at {ambient_c:g} °C "
+                f"needs {minutes} min, only {available} min until departure"
+            )
+    parts = _parts_kwh(tr, n, dt_s, AWAKE_LOAD_W if n else 0.0)
+    hv = sum(parts.values())
+    battery = 0.0 if plugged_in else hv
+    if soc is not None and not plugged_in and battery > soc * usable_battery_kwh:
+        raise ClimateError(
+            f"preconditioning needs {battery:.2f} kWh from the battery; only "
+            f"{soc * usable_battery_kwh:.2f} kWh left at {soc * 100:g} %"
+        )
+    return PreconditionPlan(
+        start_min=(depart_min - minutes) % MINUTES_PER_DAY,
+        depart_min=depart_min,
+        minutes=float(minutes),
+        ambient_c=ambient_c,
+        setpoint_c=sp,
+        cabin_temp_at_departure_c=float(temps[n]),
+        plugged_in=plugged_in,
+        hv_kwh=hv,
+        grid_kwh=hv / obc_efficiency if plugged_in else 0.0,
+        battery_kwh=battery,
+        battery_percent=battery / usable_battery_kwh * 100.0,
+        parts_kwh=parts,
+        peak_power_w=float(np.max(tr.total_w[:n]) + AWAKE_LOAD_W) if n else 0.0,
+        trace=tr if n else None,
+    )
+
+
+def keep_climate_run(
+    cabin: CabinParams,
+    setting: ClimateSetting,
+    *,
+    ambient_c: float,
+    hours: float,
+    usable_battery_kwh: float,
+    soc: float = 0.8,
+    stop_at_soc: float = 0.2,
+    mode: str = "dog",
+    solar_w_per_m2: float = 0.0,
+    dt_s: float = 60.0,
+    constants: ClimateConstants | None = None,
+) -> KeepClimateRun:
+    """Drain of a parked car holding ``setting`` for ``hours`` (dog or camp mode).
+
+    The cabin starts at the set point (the car was just driven), the controller holds it;
+    the awake car (and in camp mode its screen and outlets) adds its own load. A run the
+    battery cannot carry above ``stop_at_soc`` (where the car ends keep-climate) raises
+    :class:`~evtwin.errors.ClimateError` saying when it would stop.
+    """
+    if setting.cabin_temp_c is None:
+        raise ClimateError("keep-climate needs a cabin set point (cabin_temp_c)")
+    if mode not in ("dog", "camp"):
+        raise ClimateError(f"keep-climate mode = {mode!r} is not 'dog' or 'camp'")
+    if not math.isfinite(hours) or not 0.0 < hours <= 72.0:
+        raise ClimateError(f"hours = {hours:g} is outside (0, 72] h")
+    if not 0.0 <= stop_at_soc < 1.0:
+        raise ClimateError(f"stop at SOC = {stop_at_soc * 100:g} % is outside 0..100 %")
+    if not 0.0 < soc <= 1.0:
+        raise ClimateError(f"SOC = {soc * 100:g} % is outside 0..100 % (above 0)")
+    if soc <= stop_at_soc:
+        raise ClimateError(
+            f"SOC = {soc * 100:g} % is already at or below the {stop_at_soc * 100:g} % where "
+            "keep-climate stops"
+        )
+    k = constants if constants is not None else default_climate_constants()
+    sp = float(effective_setpoint_c(setting, ambient_c, k))
+    steps = max(1, round(hours * 3600.0 / dt_s))
+    tr = simulate_cabin(
+        cabin,
+        ClimateControl(setting=setting),
+        ambient_c=ambient_c,
+        dt_s=dt_s,
+        steps=steps,
+        solar_w_per_m2=solar_w_per_m2,
+        initial=CabinState(sp, float(humidity_ratio(sp, 0.4))),
+        constants=k,
+    )
+    own_w = AWAKE_LOAD_W + (CAMP_ACCESSORY_W if mode == "camp" else 0.0)
+    power = tr.total_w + own_w
+    cum_kwh = np.cumsum(power) * dt_s / J_PER_KWH
+    energy = float(cum_kwh[-1])
+    available = (soc - stop_at_soc) * usable_battery_kwh
+    real_h = steps * dt_s / 3600.0
+    if energy > available:
+        stop_h = float(np.searchsorted(cum_kwh, available) + 1) * dt_s / 3600.0
+        raise ClimateError(
+            f"keep-climate for {hours:g} h needs {energy:.1f} kWh, but only {available:.1f} "
+            f"kWh lie above the {stop_at_soc * 100:g} % floor at {soc * 100:g} %: it would "
+            f"stop after {stop_h:.1f} h"
+        )
+    per_h = energy / real_h
+    per_step_h = max(1, round(3600.0 / dt_s))
+    hourly = tuple(
+        float(np.sum(power[i : i + per_step_h])) * dt_s / J_PER_KWH
+        for i in range(0, steps, per_step_h)
+    )
+    return KeepClimateRun(
+        mode=mode,
+        hours=real_h,
+        ambient_c=ambient_c,
+        setpoint_c=sp,
+        energy_kwh=energy,
+        mean_power_w=energy * J_PER_KWH / (steps * dt_s),
+        kwh_per_hour=per_h,
+        percent_per_hour=per_h / usable_battery_kwh * 100.0,
+        hourly_kwh=hourly,
+        soc_start=soc,
+        soc_end=soc - energy / usable_battery_kwh,
+        stop_at_soc=stop_at_soc,
+        hours_until_stop=available / per_h,
+        cabin_temp_min_c=float(np.min(tr.cabin_temp_c)),
+        cabin_temp_max_c=float(np.max(tr.cabin_temp_c)),
+        parts_kwh=_parts_kwh(tr, steps, dt_s, own_w),
+        trace=tr,
     )

@@ -119,6 +119,11 @@ def parse_surface(surface_id: str, raw: Mapping[str, Any]) -> Surface:
         raise ModeError(f"{where}: rolling_resistance_coefficient = {rr} must be in (0, 1)")
     if not 0.0 < mu <= 1.5:
         raise ModeError(f"{where}: friction_coefficient = {mu} must be in (0, 1.5]")
+    peak_slip = raw.get("peak_slip")
+    if peak_slip is not None:
+        peak_slip = float(_get(raw, "peak_slip", (int, float), where))
+        if not 0.0 < peak_slip < 1.0:
+            raise ModeError(f"{where}: peak_slip = {peak_slip} must be a slip ratio in (0, 1)")
     return Surface(
         id=surface_id,
         name=_get(raw, "name", str, where),
@@ -128,6 +133,7 @@ def parse_surface(surface_id: str, raw: Mapping[str, Any]) -> Surface:
         rolling_resistance_basis=_basis(raw, "rolling_resistance_basis", where),
         friction_basis=_basis(raw, "friction_basis", where),
         source=_get(raw, "source", str, where),
+        peak_slip=peak_slip,
     )
 
 

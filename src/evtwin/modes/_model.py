@@ -11,13 +11,17 @@ Reference for the physics the numbers feed: Wong, *Theory of Ground Vehicles*, 4
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from dataclasses import dataclass
 from enum import StrEnum
 
 from evtwin.units import G_M_PER_S2
 
-__all__ = ["DriveMode", "ModeKind", "Surface", "SurfaceBasis", "ThrottleMap"]
+__all__ = ["PACEJKA_SHAPE_C", "DriveMode", "ModeKind", "Surface", "SurfaceBasis", "ThrottleMap"]
+
+PACEJKA_SHAPE_C = 1.65
+"""Shape factor of the magic formula for longitudinal force (Pacejka 2012, typical value)."""
 
 
 class ModeKind(StrEnum):
@@ -84,6 +88,26 @@ class Surface:
     rolling_resistance_basis: SurfaceBasis
     friction_basis: SurfaceBasis
     source: str
+    peak_slip: float | None = None
+    """Longitudinal slip ratio at which the tyre reaches ``friction_coefficient`` on this
+    surface (estimate); None: unknown, and traction control settings make no difference."""
+
+    def usable_friction(self, slip_target: float) -> float:
+        """Friction the driven wheels can use when traction control holds slip at
+        ``slip_target``: ``mu_peak * sin(C atan(B s))`` with Pacejka's typical longitudinal
+        shape factor ``C = 1.65`` and ``B = tan(pi / 2C) / peak_slip``, so the curve peaks at
+        the surface's ``peak_slip`` (Pacejka, *Tire and Vehicle Dynamics*, 3rd ed. 2012, ch.
+        4.3; soil traction-slip curves, Wong 2008 ch. 2).
+
+        Only the peak's position is surface data, so this is an **estimate** of how much a
+        mode's slip target helps or costs on a surface, not a fitted tyre model. Exactly the
+        peak friction when the target matches the peak slip or the peak slip is unknown.
+        """
+        if self.peak_slip is None:
+            return self.friction_coefficient
+        b = math.tan(math.pi / (2.0 * PACEJKA_SHAPE_C)) / self.peak_slip
+        shape = math.sin(PACEJKA_SHAPE_C * math.atan(b * max(slip_target, 0.0)))
+        return self.friction_coefficient * shape
 
     def rolling_resistance_n(self, mass_kg: float) -> float:
         """Rolling resistance force on level ground, F = C_rr · m · g (Wong 2008 §1.2)."""

@@ -1,7 +1,8 @@
 """The owner's view: price, UK grant eligibility, taxes, running costs and TCO.
 
 Rules (grant, VED, eVED proposal, BiK), tariffs, prices and the UK driving year are dated,
-sourced data files under ``evtwin/data``; running costs come from the physics engine. Start
+sourced data files under ``evtwin/data``; running costs come from the physics engine, the
+climate model and the charging model (:mod:`evtwin.ownership.year`). Start
 with :func:`compare_costs` (or :func:`request_from_mapping` for string input).
 """
 
@@ -23,15 +24,12 @@ from evtwin.ownership.request import (
     request_from_mapping,
 )
 from evtwin.ownership.running import (
-    EnergyUse,
     Tariff,
     TariffPrice,
-    UkYear,
     Usage,
     blended_price,
     load_tariffs,
-    load_uk_year,
-    simulate_year,
+    tariff_price,
 )
 from evtwin.ownership.tco import (
     CostReport,
@@ -51,6 +49,7 @@ from evtwin.ownership.ved import (
     load_ved_rules,
     ved_schedule,
 )
+from evtwin.ownership.year import EnergyUse, UkYear, load_uk_year, simulate_year
 
 __all__ = [
     "DEFAULT_MILES_PER_YEAR",
@@ -93,6 +92,7 @@ __all__ = [
     "price_info",
     "request_from_mapping",
     "simulate_year",
+    "tariff_price",
     "tax_year_of",
     "ved_schedule",
 ]

@@ -10,7 +10,7 @@ The proposed pay-per-mile eVED is never inside ``tco_gbp``: it is reported besid
 grant band, what the price cap includes) the answer is a range with its scenarios and the
 point value is ``None``; the price scenarios of estimated cars are evaluated one by one.
 
-:func:`compare_costs` is the one entry point for the CLI and the future HTTP endpoint;
+:func:`compare_costs` is the one entry point for the CLI and the HTTP endpoint;
 :func:`cost_report_json` takes query-string-like input (via
 :func:`evtwin.ownership.request.request_from_mapping`) and returns the JSON object.
 """
@@ -27,14 +27,7 @@ from evtwin.ownership.bik import BikYear, bik_schedule, load_bik_rules
 from evtwin.ownership.grant import GrantInput, GrantResult, evaluate_grant, load_grant_rules
 from evtwin.ownership.prices import PriceInfo, price_info
 from evtwin.ownership.request import DEFAULT_MILES_BASIS, CostRequest, request_from_mapping
-from evtwin.ownership.running import (
-    EnergyUse,
-    TariffPrice,
-    blended_price,
-    load_tariffs,
-    load_uk_year,
-    simulate_year,
-)
+from evtwin.ownership.running import TariffPrice, blended_price, load_tariffs, tariff_price
 from evtwin.ownership.ved import (
     EvedYear,
     LicenceVed,
@@ -44,6 +37,7 @@ from evtwin.ownership.ved import (
     load_ved_rules,
     ved_schedule,
 )
+from evtwin.ownership.year import EnergyUse, load_uk_year, simulate_year
 from evtwin.units import KM_PER_MILE
 from evtwin.vehicles import load_vehicle
 from evtwin.vehicles.spec import VehicleSpec
@@ -168,6 +162,10 @@ class VehicleCost:
                 k: round(x, 2) for k, x in self.energy_by_home_tariff_gbp.items()
             },
             "energy_kwh_per_year": round(self.energy.kwh_per_year, 1),
+            "battery_kwh_per_year": round(self.energy.battery_kwh_per_year, 1),
+            "home_wall_kwh_per_year": round(self.energy.home_kwh_per_year, 1),
+            "public_plug_kwh_per_year": round(self.energy.public_kwh_per_year, 1),
+            "battery_wh_per_km": round(self.energy.battery_wh_per_km, 1),
             "plug_wh_per_km": round(self.energy.wh_per_km, 1),
             "miles_per_kwh": round(self.energy.miles_per_kwh, 2),
             "pence_per_mile": round(self.pence_per_mile, 2),
@@ -181,6 +179,7 @@ class VehicleCost:
                 for i, (p, h, q) in enumerate(self.tariffs)
             ],
             "energy_by_month": list(self.energy.monthly),
+            "charging": self.energy.charging,
             "followed_trace": self.energy.followed_trace,
             "other_costs_gbp": {k: round(v, 2) for k, v in self.other_gbp.items()},
             "residual_value_gbp": None
@@ -271,12 +270,19 @@ def _evaluate(
 ) -> VehicleCost:
     tariffs = load_tariffs()
     starts = [anniversary(req.registered, k) for k in range(req.years)]
-    prices = tuple(blended_price(req.usage, d, tariffs) for d in starts)
-    energy_gbp = tuple(energy.kwh_per_year * p / 100.0 for p, _, _ in prices)
+    prices: list[tuple[float, TariffPrice, TariffPrice]] = []
+    energy_gbp: list[float] = []
+    for d in starts:
+        _, hp, pp = blended_price(req.usage, d, tariffs)
+        pence = energy.cost_pence(hp.pence_per_kwh, pp.pence_per_kwh)
+        prices.append((pence / energy.kwh_per_year, hp, pp))
+        energy_gbp.append(pence / 100.0)
     by_tariff = {
         tid: sum(
-            energy.kwh_per_year * blended_price(replace(req.usage, home_tariff=tid), d, tariffs)[0]
-            for d in starts
+            energy.cost_pence(
+                tariff_price(t, d).pence_per_kwh, pp.pence_per_kwh, home_charger=t.charger
+            )
+            for d, (_, _, pp) in zip(starts, prices, strict=True)
         )
         / 100.0
         for tid, t in tariffs.items()
@@ -329,9 +335,9 @@ def _evaluate(
             list_price_gbp=price.price_gbp,
         ),
         energy=energy,
-        energy_gbp=energy_gbp,
+        energy_gbp=tuple(energy_gbp),
         energy_by_home_tariff_gbp=by_tariff,
-        tariffs=prices,
+        tariffs=tuple(prices),
         other_gbp=other,
         residual_gbp=residual,
         scenarios=(),
@@ -366,7 +372,7 @@ def compare_costs(req: CostRequest) -> CostReport:
     specs = [load_vehicle(v) for v in ids]
     # Rules first: a registration date outside the rules is an input error, before simulating.
     ved_schedule(load_ved_rules(), registered=req.registered, years=req.years, list_price_gbp=0)
-    energy, wltp = simulate_year(specs, req.usage, load_uk_year())
+    energy, wltp = simulate_year(specs, req.usage, load_uk_year(), load_tariffs())
     out: list[VehicleCost] = []
     for i, spec in enumerate(specs):
         official_km = spec.official.wltp_range_km
@@ -383,7 +389,7 @@ def compare_costs(req: CostRequest) -> CostReport:
 def cost_report_json(params: Mapping[str, Any]) -> dict[str, Any]:
     """The documented ``evtwin cost --json`` object for string/number ``params``.
 
-    The function behind the (future) HTTP endpoint: query parameters in, JSON object out;
+    The function behind the HTTP endpoint: query parameters in, JSON object out;
     bad input raises :class:`~evtwin.errors.EvtwinError` (map it to HTTP 400/404).
     """
     return compare_costs(request_from_mapping(params)).to_json()

@@ -54,6 +54,7 @@ class ServiceHost:
         self.services: list[Service] = list(services)
         self.step_s = step_s
         self.faults: list[ServiceFault] = []
+        self._last_error: dict[str, str] = {}
         self._last_s = clock.now_s()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -66,8 +67,13 @@ class ServiceHost:
             try:
                 service.step(now_s, dt_s)
             except Exception as e:  # a faulty service must not stop the car
-                log.exception("service %s failed at t=%.3f s", service.name, now_s)
+                last = self._last_error.get(service.name)
+                if last != str(e):  # log each new failure once, not every step
+                    log.exception("service %s failed at t=%.3f s", service.name, now_s)
+                self._last_error[service.name] = str(e)
                 self.faults.append(ServiceFault(service=service.name, time_s=now_s, error=str(e)))
+            else:
+                self._last_error.pop(service.name, None)
 
     def run_steps(self, clock: ManualClock, count: int) -> None:
         """Advance a manual clock ``count`` steps, stepping the services after each."""

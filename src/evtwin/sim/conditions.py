@@ -57,7 +57,7 @@ class Conditions:
             ("headwind_mps", self.headwind_mps, -40.0, 40.0, "m/s"),
             ("hvac_w", self.hvac_w, 0.0, 15000.0, "W"),
             ("initial_soc", self.initial_soc, 0.0, 1.0, ""),
-            ("rolling_factor", self.rolling_factor, 0.2, 20.0, ""),
+            ("rolling_factor", self.rolling_factor, 0.2, 40.0, ""),  # loose sand: 25x asphalt
             ("friction", self.friction, 0.02, 1.5, ""),
         ]
         if self.aux_w is not None:

@@ -1,0 +1,228 @@
+"""The physics models behind the runtime's charging and climate services.
+
+- :class:`SessionChargePower` (default): ``evtwin.charging``'s session model. For a charger,
+  the pack temperature (5 °C bins) and the SOC the session starts from (5 % bins, rounded
+  down), it simulates one session up to 100 % once (a few hundred ms) and the runtime then
+  follows that session's power into the cells over SOC. The pack's warming during the
+  session is therefore the session model's, not the BMS's.
+- :class:`ClimateCabin` (default): ``evtwin.climate``'s cabin (thermal mass, envelope
+  conductance, ventilation, occupant and internal gains) and HVAC (heat pump capacity and COP,
+  PTC, A/C COP, blower), stepped in time: the HVAC supplies the steady load at the set point
+  plus a proportional warm-up term, within its heating capacity.
+
+The interim rules they replaced remain in :mod:`evtwin.runtime._interim` for comparison and
+for tests that want numbers simple enough to check by hand.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Final
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import numpy.typing as npt
+
+from evtwin.charging import (
+    CarChargeParams,
+    ChargeRequest,
+    SmartRequest,
+    ac_supply,
+    dc_charger,
+    load_tariff,
+    plan_charge,
+    simulate_session,
+)
+from evtwin.climate import (
+    CabinParams,
+    ClimateConstants,
+    ac_cop,
+    cabin_heat_load_w,
+    default_climate_constants,
+    envelope_ua_w_per_k,
+    heat_pump_capacity_w,
+    heat_pump_cop,
+)
+from evtwin.runtime._interim import (
+    CONTROL_TIME_S,
+    ECO_POWER_FRACTION,
+    SUBSTEP_S,
+    CabinStep,
+    PlannedCharge,
+)
+
+__all__ = [
+    "CHEAPEST_TARIFF",
+    "PTC_MAX_W",
+    "READY_BY_TARIFF",
+    "TARIFF_ZONE",
+    "ClimateCabin",
+    "SessionChargePower",
+    "SmartChargePlanner",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+CHEAPEST_TARIFF: Final = "octopus-go"
+"""Tariff a CHEAPEST plan optimises against (assumption: a common UK EV time-of-use tariff;
+VSS has no signal for the household's tariff yet)."""
+READY_BY_TARIFF: Final = "price-cap"
+"""A flat tariff: READY_BY then charges as late as it can (the planner's tie-break)."""
+TARIFF_ZONE: Final = ZoneInfo("Europe/London")
+"""Tariff windows are UK clock times; the twin's clock is UTC."""
+TEMP_BIN_C: Final = 5.0
+SOC_BIN: Final = 0.05
+PTC_MAX_W: Final = 6_000.0
+"""Peak heat of the cabin PTC heater (assumption, as the charging model's pack heater)."""
+
+
+@dataclass(kw_only=True)
+class SessionChargePower:
+    """``evtwin.charging`` session curves as the runtime's charge power (module docstring)."""
+
+    car: CarChargeParams
+    _curves: dict[tuple[tuple[int, bool, float], float], tuple[FloatArray, FloatArray]] = field(
+        default_factory=dict, repr=False
+    )
+
+    def _curve(
+        self, charger_w: float, dc: bool, temp_c: float, soc: float
+    ) -> tuple[FloatArray, FloatArray]:
+        t_bin = min(max(TEMP_BIN_C * math.floor(temp_c / TEMP_BIN_C + 0.5), -40.0), 60.0)
+        key = (round(charger_w), dc, t_bin)
+        # a session simulated from a lower SOC already covers this one
+        starts = [s for (k, s) in self._curves if k == key and s <= soc + 1e-9]
+        if starts:
+            return self._curves[(key, max(starts))]
+        start = round(min(SOC_BIN * math.floor(soc / SOC_BIN + 1e-9), 1.0 - SOC_BIN), 4)
+        kw = charger_w / 1000.0
+        charger = dc_charger(kw) if dc else ac_supply(kw)
+        trace = simulate_session(
+            ChargeRequest(
+                car=self.car, charger=charger, from_soc=start, to_soc=1.0, battery_temp_c=t_bin
+            )
+        ).trace
+        curve = (trace.soc.copy(), trace.battery_power_w.copy())
+        self._curves[(key, start)] = curve
+        return curve
+
+    def pack_power_w(
+        self, *, soc: float, charger_w: float, dc: bool, battery_temp_c: float
+    ) -> float:
+        if soc >= 1.0 or charger_w <= 0:
+            return 0.0
+        socs, power = self._curve(charger_w, dc, battery_temp_c, soc)
+        return max(0.0, float(np.interp(soc, socs, power)))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClimateCabin:
+    """``evtwin.climate``'s cabin and HVAC, stepped in time (module docstring)."""
+
+    cabin: CabinParams
+    heat_pump: bool
+    constants: ClimateConstants = field(default_factory=default_climate_constants)
+
+    def step(
+        self,
+        *,
+        cabin_temp_c: float,
+        ambient_temp_c: float,
+        setpoint_c: float | None,
+        power_fraction: float,
+        dt_s: float,
+        speed_mps: float = 0.0,
+    ) -> CabinStep:
+        cab, k = self.cabin, self.constants
+        c = cab.thermal_mass_j_per_k
+        ua = float(envelope_ua_w_per_k(cab, speed_mps))
+        if setpoint_c is None or dt_s <= 0:
+            t = ambient_temp_c + (cabin_temp_c - ambient_temp_c) * math.exp(-ua * dt_s / c)
+            return CabinStep(cabin_temp_c=t, hvac_electric_w=0.0, cooling=False)
+        eco = power_fraction < 1.0
+        recirc = k.eco_min_recirculation if eco else 0.0
+        fresh = cab.fresh_air_kg_per_s * (1.0 - recirc) * cab.air_cp_j_per_kgk
+        loss = ua + fresh  # W/K with the HVAC drawing outside air
+        gains = cab.occupant_heat_w + cab.internal_heat_w
+        hold = float(
+            cabin_heat_load_w(
+                cab,
+                ambient_c=ambient_temp_c,
+                setpoint_c=setpoint_c,
+                speed_mps=speed_mps,
+                recirculation=recirc,
+            )
+        )
+        hp_cap = float(heat_pump_capacity_w(ambient_temp_c, k)) if self.heat_pump else 0.0
+        cop_hp = float(heat_pump_cop(ambient_temp_c, k)) if self.heat_pump else 0.0
+        heat_max = (hp_cap + PTC_MAX_W) * (ECO_POWER_FRACTION if eco else 1.0)
+        cool_max = heat_max
+        n = max(1, math.ceil(dt_s / SUBSTEP_S))
+        h = dt_s / n
+        temp, energy_j, cooling = cabin_temp_c, 0.0, False
+        for _ in range(n):
+            q = hold + c * (setpoint_c - temp) / CONTROL_TIME_S
+            q = min(max(q, -cool_max), heat_max)
+            if q >= 0:
+                hp_heat = min(q, hp_cap) if cop_hp > 0 else 0.0
+                electric = (hp_heat / cop_hp if cop_hp > 0 else 0.0) + (
+                    q - hp_heat
+                ) / k.ptc_efficiency
+            else:
+                electric = -q / float(ac_cop(ambient_temp_c, k))
+                cooling = True
+            energy_j += (electric + k.blower_w) * h
+            t_eq = ambient_temp_c + (q + gains) / loss
+            temp = t_eq + (temp - t_eq) * math.exp(-loss * h / c)
+        return CabinStep(cabin_temp_c=temp, hvac_electric_w=energy_j / dt_s, cooling=cooling)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmartChargePlanner:
+    """``evtwin.charging``'s smart planner (``plan_charge``) as the runtime's charging plan.
+
+    CHEAPEST fills the cheapest slots of :data:`CHEAPEST_TARIFF`; READY_BY plans on the flat
+    :data:`READY_BY_TARIFF`, so it charges as late as still reaches the limit. Windows longer
+    than a day are planned over the last 24 hours before the ready-by time's clock time (the
+    planner works on one day).
+    """
+
+    car: CarChargeParams
+    cheapest_tariff: str = CHEAPEST_TARIFF
+    ready_by_tariff: str = READY_BY_TARIFF
+
+    def plan(
+        self,
+        *,
+        mode: str,
+        now_s: float,
+        ready_by_s: float,
+        soc: float,
+        limit: float,
+        charger_w: float,
+        battery_temp_c: float,
+    ) -> PlannedCharge:
+        tariff = load_tariff(self.cheapest_tariff if mode == "CHEAPEST" else self.ready_by_tariff)
+        start = datetime.fromtimestamp(now_s, TARIFF_ZONE)
+        end = datetime.fromtimestamp(ready_by_s, TARIFF_ZONE)
+        midnight = start.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+        plan = plan_charge(
+            SmartRequest(
+                car=self.car,
+                supply=ac_supply(min(charger_w / 1000.0, 22.0)),
+                tariff=tariff,
+                from_soc=soc,
+                target_soc=limit,
+                charge_limit_soc=limit,
+                plug_in_min=start.hour * 60 + start.minute,
+                depart_min=end.hour * 60 + end.minute,
+                battery_temp_c=min(max(battery_temp_c, -40.0), 60.0),
+            )
+        )
+        windows = tuple(
+            (float(max(midnight + s.start_min * 60.0, now_s)), float(midnight + s.end_min * 60.0))
+            for s in plan.slots
+        )
+        return PlannedCharge(windows=windows, energy_kwh=float(plan.energy_battery_kwh))
