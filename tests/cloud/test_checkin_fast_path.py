@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -203,17 +206,40 @@ def test_concurrent_check_ins_are_all_committed_in_group_commits(
     assert [server.db.manifest_count(car.vin) for car in cars] == [1] * 6
 
 
+@contextmanager
+def writer_held(db: OtaDatabase) -> Iterator[None]:
+    """Hold the group commit (as if a commit were in flight) so writes pile up in one batch."""
+    with db._cv:
+        db._busy = True
+    try:
+        yield
+    finally:
+        with db._cv:
+            db._busy = False
+            db._cv.notify_all()
+
+
 def test_a_failing_write_in_a_group_commit_fails_only_its_own_caller(db: OtaDatabase) -> None:
     db.add_vehicle("SALDS27A1RA000301", "ab" * 32, {}, NOW)
-    blocker = db.write([("SELECT 1", ())])  # the writer starts
-    blocker.result(timeout=30)
-    with db._lock:  # hold the writer so that both writes land in one batch
-        bad = db.write(
-            [("INSERT INTO vehicles VALUES (?, ?, ?, ?)", ("SALDS27A1RA000301", "x", "{}", "t"))]
-        )
+    duplicate = ("INSERT INTO vehicles VALUES (?, ?, ?, ?)", ("SALDS27A1RA000301", "x", "{}", "t"))
+    with writer_held(db):
+        bad = db.write([duplicate])
         good = db.write([db.manifest_write("SALDS27A1RA000301", {"n": 1}, NOW)])
 
     good.result(timeout=30)
     with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
         bad.result(timeout=30)
     assert db.manifest_count("SALDS27A1RA000301") == 1
+
+
+def test_a_write_now_never_overtakes_writes_queued_before_it(db: OtaDatabase) -> None:
+    with writer_held(db):
+        db.write([db.campaign_write("bms", {"state": "running"})])
+        later = ThreadPoolExecutor(1).submit(db.save_campaign, "bms", {"state": "paused"})
+        for _ in range(3000):  # until it is queued (or, wrongly, committed ahead)
+            if later.done() or len(db._pending) == 2:
+                break
+            time.sleep(0.001)
+
+    later.result(timeout=30)
+    assert db.campaigns() == [{"state": "paused"}]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import queue
 import re
 import sqlite3
 import threading
@@ -143,11 +142,14 @@ class OtaDatabase:
         self._integrity = integrity
         self._batch = batch
         self._lock = threading.Lock()
-        self._queue: queue.SimpleQueue[tuple[list[Write], Future[None]] | None] = (
-            queue.SimpleQueue()
-        )
+        # Group commit: writes wait in _pending (in the order they were made) for the writer
+        # thread, or one caller commits in its own thread when nothing is queued or in flight.
+        # _busy: a commit is in flight. Guarded by _cv, never by self._lock (held while
+        # committing).
+        self._cv = threading.Condition()
+        self._pending: list[tuple[list[Write], Future[None]]] = []
+        self._busy = False
         self._writer: threading.Thread | None = None
-        self._writer_lock = threading.Lock()  # not self._lock: that one is held while committing
         self._closed = False
         for statement in _SCHEMA.format(serial=serial).split(";"):
             conn.execute(statement)
@@ -160,61 +162,79 @@ class OtaDatabase:
 
     def close(self) -> None:
         """Commit what is queued, stop the writer, close the connection (once; again: no-op)."""
-        with self._writer_lock:
+        with self._cv:
             if self._closed:
                 return
             self._closed = True
             writer, self._writer = self._writer, None
+            self._cv.notify_all()
         if writer is not None:
-            self._queue.put(None)
             writer.join()
+        with self._cv:
+            while self._busy:  # a caller committing in its own thread
+                self._cv.wait()
         self._conn.close()
 
     # -- group commit --------------------------------------------------------------------------
     def write(self, statements: Sequence[Write]) -> Future[None]:
-        """Queue statements to commit together, in order, in the next group commit.
+        """Queue statements to commit in the next group commit (one transaction per batch).
 
         The future completes once they are durable (or fails with the database's error; a
         failing batch is retried one caller at a time, so one bad write fails only its own
-        caller). Writes from one thread commit in the order they were queued.
+        caller). Writes commit in the order they were made, :meth:`write_now`'s included.
         """
         done: Future[None] = Future()
-        with self._writer_lock:
-            if self._closed:
-                raise OtaError("OTA database is closed")
-            if self._writer is None:
-                self._writer = threading.Thread(
-                    target=self._write_loop, name="ota-db-writer", daemon=True
-                )
-                self._writer.start()
-            self._queue.put((list(statements), done))
+        with self._cv:
+            self._enqueue(statements, done)
         return done
 
     def write_now(self, statements: Sequence[Write]) -> Future[None]:
-        """:meth:`write` committed in the calling thread (one caller that waits anyway: no
-        hand-over to the writer thread). Returns a completed future."""
+        """:meth:`write` for a caller that waits anyway: committed in the calling thread when
+        nothing is queued or in flight (no hand-over to the writer thread), else queued behind
+        the earlier writes. Wait on the returned future."""
         done: Future[None] = Future()
-        self._commit([(list(statements), done)])
+        with self._cv:
+            if self._pending or self._busy:
+                self._enqueue(statements, done)
+                return done
+            if self._closed:
+                raise OtaError("OTA database is closed")
+            self._busy = True
+        try:
+            self._commit([(list(statements), done)])
+        finally:
+            with self._cv:
+                self._busy = False
+                self._cv.notify_all()
         return done
+
+    def _enqueue(self, statements: Sequence[Write], done: Future[None]) -> None:
+        if self._closed:
+            raise OtaError("OTA database is closed")
+        if self._writer is None:
+            self._writer = threading.Thread(
+                target=self._write_loop, name="ota-db-writer", daemon=True
+            )
+            self._writer.start()
+        self._pending.append((list(statements), done))
+        self._cv.notify_all()
 
     def _write_loop(self) -> None:
         while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            batch, stop = [first], False
-            while len(batch) < _MAX_BATCH:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    stop = True
-                    break
-                batch.append(item)
-            self._commit(batch)
-            if stop:
-                return
+            with self._cv:
+                while self._busy or (not self._pending and not self._closed):
+                    self._cv.wait()
+                if not self._pending:
+                    return  # closed, everything committed
+                batch = self._pending[:_MAX_BATCH]
+                del self._pending[:_MAX_BATCH]
+                self._busy = True
+            try:
+                self._commit(batch)
+            finally:
+                with self._cv:
+                    self._busy = False
+                    self._cv.notify_all()
 
     def _commit(self, batch: list[tuple[list[Write], Future[None]]]) -> None:
         try:
