@@ -33,6 +33,7 @@ from typing import Final
 import numba
 import numpy as np
 from numba import njit, prange
+from numba.extending import register_jitable
 
 __all__ = [
     "BLOCK",
@@ -310,12 +311,12 @@ def ocv_relative(soc: np.ndarray | float) -> np.ndarray:
     return np.asarray(np.polyval(OCV_POLY, soc), dtype=np.float64)
 
 
-@njit(cache=True, inline="always", fastmath=True)
+@register_jitable(inline="always", fastmath=True)
 def _ocv(soc: float, c: np.ndarray) -> float:
     return float(((((c[0] * soc + c[1]) * soc + c[2]) * soc + c[3]) * soc + c[4]) * soc + c[5])
 
 
-@njit(cache=True, inline="always", fastmath=True)
+@register_jitable(inline="always", fastmath=True)
 def _loss(
     p_abs: float,
     p_rated: float,
@@ -374,6 +375,227 @@ W_ACC = 35
 N_W = W_ACC + N_O
 
 
+@register_jitable(inline="always", fastmath=True)
+def _init_slot(
+    W: np.ndarray, B: int, j: int, P: np.ndarray, C: np.ndarray, Gc: np.ndarray, b: int, v0: float
+) -> None:
+    """Per-vehicle constants and initial state of slot ``j`` (row stride ``B``), element ``b``."""
+    mass = P[b, P_MASS]
+    pr = P[b, P_MOTOR_W]
+    # a one-axle car is an AWD car with no front motor: one loss formula for all
+    sh = P[b, P_FRONT_SHARE] if P[b, P_AWD] > 0.5 else 0.0
+    W[W_P_RATED * B + j] = pr
+    W[W_INV_P_RATED * B + j] = 1.0 / pr
+    W[W_INV_VBASE * B + j] = 1.0 / P[b, P_BASE_SPEED]
+    W[W_AWD * B + j] = P[b, P_AWD]
+    W[W_SHARE * B + j] = sh
+    W[W_P_FRONT * B + j] = sh * pr
+    W[W_P_REAR * B + j] = (1.0 - sh) * pr
+    W[W_INV_P_FRONT * B + j] = 1.0 / (sh * pr) if sh > 0.0 else 0.0
+    W[W_INV_P_REAR * B + j] = 1.0 / ((1.0 - sh) * pr)
+    W[W_DRAG_FRONT * B + j] = (1.0 - P[b, P_DISCONNECT]) if sh > 0.0 else 0.0
+    v_nom = P[b, P_BATT_V]
+    W[W_V_NOM * B + j] = v_nom
+    W[W_V_MIN * B + j] = P[b, P_VMIN]
+    W[W_P_DIS * B + j] = P[b, P_DIS_W]
+    W[W_P_CHG * B + j] = P[b, P_CHG_W]
+    ambient = C[b, C_AMBIENT_C]
+    altitude = C[b, C_ALTITUDE_M]
+    payload = C[b, C_PAYLOAD_KG]
+    trailer = C[b, C_TRAILER_KG]
+    W[W_HEADWIND * B + j] = C[b, C_AIR_HEADWIND]
+    W[W_LOAD_W * B + j] = C[b, C_AUX_W] + C[b, C_HVAC_W]
+    pressure = 101325.0 * (1.0 - 2.25577e-5 * altitude) ** 5.25588
+    rho = pressure / (287.05 * (ambient + 273.15))
+    m_veh = mass + payload
+    m_eff = m_veh * (1.0 + P[b, P_ROTFRAC]) + trailer
+    W[W_M_TOT * B + j] = m_veh + trailer
+    W[W_M_EFF * B + j] = m_eff
+    W[W_INV_M_EFF * B + j] = 1.0 / m_eff
+    roll_k = (m_veh / P[b, P_RL_MASS]) * C[b, C_ROLL_FACTOR]
+    W[W_F0 * B + j] = P[b, P_F0] * roll_k
+    W[W_F1 * B + j] = P[b, P_F1] * roll_k
+    W[W_F2 * B + j] = (
+        P[b, P_F2] * C[b, C_DRAG_FACTOR] * rho / P[b, P_RHO_REF] + 0.5 * rho * C[b, C_TRAILER_CDA]
+    )
+    W[W_F_TRAILER * B + j] = C[b, C_TRAILER_CRR] * trailer * G
+    W[W_TRACTION * B + j] = P[b, P_TRACTION_N] * (m_veh / mass) * C[b, C_FRICTION] / Gc[G_DRY_MU]
+    t_batt = C[b, C_BATT_TEMP_C]
+    r = P[b, P_BATT_R] * math.exp(Gc[G_ARRHENIUS] * (1.0 / (t_batt + 273.15) - 1.0 / 298.15))
+    W[W_R_BATT * B + j] = r
+    W[W_INV_R * B + j] = 1.0 / r
+    q = P[b, P_BATT_J] / v_nom
+    W[W_Q * B + j] = q
+    W[W_INV_Q * B + j] = 1.0 / q
+    W[W_REGEN_FORCE * B + j] = m_eff * C[b, C_REGEN_DECEL]
+    soc0 = C[b, C_SOC0]
+    W[W_V * B + j] = v0
+    W[W_SOC * B + j] = soc0
+    W[(W_ACC + O_KE_START) * B + j] = 0.5 * m_eff * v0 * v0
+    W[(W_ACC + O_MIN_SOC) * B + j] = soc0
+    W[(W_ACC + O_FIRST_MISS_S) * B + j] = -1.0
+
+
+@register_jitable(inline="always", fastmath=True)
+def _step_slot(
+    W: np.ndarray,
+    B: int,
+    j: int,
+    dt: float,
+    inv_dt: float,
+    v_target: float,
+    cos_t: float,
+    sin_t: float,
+    t_now: float,
+    ocv_c: np.ndarray,
+    Gc: np.ndarray,
+) -> None:
+    """One time step of slot ``j``: the physics of the module docstring, state and
+    accumulators read from and written to the workspace ``W`` (row stride ``B``)."""
+    cu = Gc[G_CU]
+    inv = Gc[G_INV]
+    fe = Gc[G_FE]
+    wind = Gc[G_WIND]
+    standby = Gc[G_STANDBY]
+    gear = Gc[G_GEAR]
+    inv_gear = 1.0 / gear
+    regen_zero = Gc[G_REGEN_ZERO] / KPH
+    inv_fade = 1.0 / (Gc[G_REGEN_FULL] / KPH - regen_zero)
+    s = W[W_SOC * B + j]
+    vj = W[W_V * B + j]
+    # resistance rises at low SOC (x2 at empty, from LOW_SOC_KNEE down)
+    low = max(LOW_SOC_KNEE - s, 0.0) * (1.0 / LOW_SOC_KNEE)
+    r_factor = 1.0 + LOW_SOC_RESISTANCE_RISE * low
+    r = W[W_R_BATT * B + j] * r_factor
+    q = W[W_Q * B + j]
+    load = W[W_LOAD_W * B + j]
+    m_eff = W[W_M_EFF * B + j]
+    inv_m_eff = W[W_INV_M_EFF * B + j]
+    f0 = W[W_F0 * B + j]
+    f1 = W[W_F1 * B + j]
+    f2 = W[W_F2 * B + j]
+    headwind = W[W_HEADWIND * B + j]
+    traction = W[W_TRACTION * B + j]
+    p_rated = W[W_P_RATED * B + j]
+    voc = W[W_V_NOM * B + j] * _ocv(s, ocv_c)
+    # current the pack can give: charge left this step, voltage floor
+    i_max = max(
+        min(s * q * inv_dt, (voc - W[W_V_MIN * B + j]) * W[W_INV_R * B + j] / r_factor),
+        0.0,
+    )
+    p_avail = min(W[W_P_DIS * B + j], voc * i_max - i_max * i_max * r)
+    p_wheel_max = max(min(p_rated * gear, (p_avail - load) * EFF_ESTIMATE), 0.0)
+    f_grade = W[W_M_TOT * B + j] * G * sin_t
+    roll_c = W[W_F_TRAILER * B + j] * cos_t
+    # requested acceleration, then one correction if a power or grip limit binds
+    # (the limit is evaluated at the requested mean speed: slightly conservative)
+    a = (v_target - vj) * inv_dt
+    for _ in range(2):
+        v_avg = max(vj + 0.5 * a * dt, 0.0)
+        mv = 1.0 if v_avg > 1e-3 else 0.0
+        v_air = v_avg + headwind
+        f_res = mv * ((f0 + f1 * v_avg) * cos_t + roll_c + f2 * v_air * abs(v_air)) + f_grade
+        f_lim = min(traction, p_wheel_max / max(v_avg, 0.5))
+        a = a if m_eff * a + f_res <= f_lim * (1.0 + 1e-9) else ((f_lim - f_res) * inv_m_eff)
+    # a limit that would roll the car backwards stops it instead
+    a = max(a, -vj * inv_dt)
+    v_new = vj + a * dt
+    v_avg = 0.5 * (vj + v_new)
+    mv = 1.0 if v_avg > 1e-3 else 0.0
+    v_air = v_avg + headwind
+    f_roll = mv * ((f0 + f1 * v_avg) * cos_t + roll_c)
+    f_aero = mv * f2 * v_air * abs(v_air)
+    p_wheel = (f_roll + f_aero + f_grade + m_eff * a) * v_avg
+
+    # regeneration cap (binds only when braking)
+    fade = min(max((v_avg - regen_zero) * inv_fade, 0.0), 1.0)
+    p_chg_now = min(W[W_P_CHG * B + j], voc * (1.0 - s) * q * inv_dt)
+    # (the pack-side bound assumes a lossless drivetrain, so it can never
+    # push more charge than the pack's limit or its SOC headroom)
+    cap = fade * min(W[W_REGEN_FORCE * B + j] * v_avg, p_rated, (p_chg_now + load) * inv_gear)
+    p_regen_wheel = min(max(p_wheel, -cap), 0.0)
+    p_trac = max(p_wheel, 0.0)
+    p_fric = min(p_wheel, 0.0) - p_regen_wheel
+    p_mech = p_trac * inv_gear + p_regen_wheel * gear
+    p_abs = abs(p_mech)
+
+    # motor + inverter losses; AWD takes the better of rear-only and both axles
+    # (for one-axle cars the front motor has zero rating and both equal one motor)
+    sig = v_avg * W[W_INV_VBASE * B + j]
+    inv_sig = 1.0 / max(sig, 0.05)
+    turning = 1.0 if (sig > 1e-6 or p_abs > 0.0) else 0.0
+    spin_speed = fe * sig + wind * sig * sig * sig
+    spin_unit = turning * (spin_speed + standby)
+    share = W[W_SHARE * B + j]
+    p_front = W[W_P_FRONT * B + j]
+    p_rear = W[W_P_REAR * B + j]
+    inv_p_rear = W[W_INV_P_REAR * B + j]
+    split = _loss(
+        share * p_abs, p_front, W[W_INV_P_FRONT * B + j], inv_sig, spin_unit, cu, inv
+    ) + _loss((1.0 - share) * p_abs, p_rear, inv_p_rear, inv_sig, spin_unit, cu, inv)
+    rear_only = _loss(p_abs, p_rear, inv_p_rear, inv_sig, spin_unit, cu, inv) + (
+        W[W_DRAG_FRONT * B + j] * p_front * turning * spin_speed
+    )
+    loss = split if p_abs > p_rear else min(split, rear_only)
+    p_term = p_mech + loss + load
+
+    # equivalent circuit: I from P = (Voc - I R) I (stable form for small P)
+    rad = max(voc * voc - 4.0 * r * p_term, 0.0)
+    current = 2.0 * p_term / (voc + math.sqrt(rad))
+    short = current > i_max
+    served = voc * i_max - i_max * i_max * r
+    unserved = (p_term - served) * dt if short else 0.0
+    current = i_max if short else current
+    p_term = served if short else p_term
+    s_new = s - current * dt * W[W_INV_Q * B + j]
+
+    A = W_ACC * B + j
+    W[A + O_E_TERMINAL * B] += p_term * dt
+    W[A + O_E_CHEMICAL * B] += voc * current * dt
+    W[A + O_E_BATT_LOSS * B] += current * current * r * dt
+    W[A + O_E_TRACTION * B] += p_trac * dt
+    W[A + O_E_BRAKING * B] -= min(p_wheel, 0.0) * dt
+    W[A + O_E_FRICTION * B] -= p_fric * dt
+    W[A + O_E_REGEN_WHEEL * B] -= p_regen_wheel * dt
+    W[A + O_E_GEAR_LOSS * B] += (p_trac * (inv_gear - 1.0) - p_regen_wheel * (1.0 - gear)) * dt
+    W[A + O_E_MOTOR_LOSS * B] += loss * dt
+    W[A + O_E_ROLL * B] += f_roll * v_avg * dt
+    W[A + O_E_AERO * B] += f_aero * v_avg * dt
+    W[A + O_E_GRADE * B] += f_grade * v_avg * dt
+    W[A + O_E_UNSERVED * B] += unserved
+    W[A + O_DEPLETED * B] = max(W[A + O_DEPLETED * B], 1.0 if short else 0.0)
+    W[A + O_PEAK_TERMINAL_W * B] = max(W[A + O_PEAK_TERMINAL_W * B], p_term)
+    W[A + O_MIN_SOC * B] = min(W[A + O_MIN_SOC * B], s_new)
+    W[A + O_DIST_M * B] += v_avg * dt
+    deficit = v_target - v_new
+    missed = deficit > TRACE_TOLERANCE_MPS
+    W[A + O_MISS_STEPS * B] += 1.0 if missed else 0.0
+    first = W[A + O_FIRST_MISS_S * B]
+    W[A + O_FIRST_MISS_S * B] = t_now if (missed and first < 0.0) else first
+    W[A + O_MAX_DEFICIT * B] = max(W[A + O_MAX_DEFICIT * B], deficit)
+    W[W_V * B + j] = v_new
+    W[W_SOC * B + j] = s_new
+    W[W_REC_P_TERM * B + j] = p_term
+    W[W_REC_P_WHEEL * B + j] = p_wheel
+    W[W_REC_CURRENT * B + j] = current
+    W[W_REC_VOLT * B + j] = voc - current * r
+
+
+@register_jitable(inline="always", fastmath=True)
+def _finish_slot(
+    W: np.ndarray, B: int, j: int, out: np.ndarray, C: np.ndarray, b: int, duration: float
+) -> None:
+    """Totals of slot ``j`` into ``out[b]``."""
+    for o in range(N_O):
+        out[b, o] = W[(W_ACC + o) * B + j]
+    out[b, O_E_AUX] = C[b, C_AUX_W] * duration
+    out[b, O_E_HVAC] = C[b, C_HVAC_W] * duration
+    out[b, O_TIME_S] = duration
+    vj = W[W_V * B + j]
+    out[b, O_KE_END] = 0.5 * W[W_M_EFF * B + j] * vj * vj
+    out[b, O_SOC_END] = W[W_SOC * B + j]
+
+
 @njit(inline="always", fastmath=True)
 def _run_blocks(
     P: np.ndarray,
@@ -392,16 +614,6 @@ def _run_blocks(
     hist_row: np.ndarray,
 ) -> None:
     """Step every block; ``blocks[i] = (start, length <= BLOCK, trace)`` into ``order``."""
-    cu = Gc[G_CU]
-    inv = Gc[G_INV]
-    fe = Gc[G_FE]
-    wind = Gc[G_WIND]
-    standby = Gc[G_STANDBY]
-    gear = Gc[G_GEAR]
-    inv_gear = 1.0 / gear
-    regen_full = Gc[G_REGEN_FULL] / KPH
-    regen_zero = Gc[G_REGEN_ZERO] / KPH
-    inv_fade = 1.0 / (regen_full - regen_zero)
     B = BLOCK
     for bi in prange(blocks.shape[0]):
         start = blocks[bi, 0]
@@ -410,10 +622,9 @@ def _run_blocks(
         nt = lengths[tr]
         # the block's elements: full blocks run as vectors, a short block's tail runs scalar
         # (a batch of one steps one slot, not BLOCK)
-        nj = nb
         idx = np.empty(B, dtype=np.int64)
-        for j in range(nj):
-            idx[j] = order[start + (j if j < nb else 0)]
+        for j in range(nb):
+            idx[j] = order[start + j]
         rec_block = False
         for j in range(nb):
             if hist_row[idx[j]] >= 0:
@@ -421,73 +632,14 @@ def _run_blocks(
         W = np.zeros(N_W * B)
 
         # -- per-vehicle constants and initial state -------------------------------------------
-        for j in range(nj):
+        for j in range(nb):
             b = idx[j]
-            mass = P[b, P_MASS]
-            pr = P[b, P_MOTOR_W]
-            # a one-axle car is an AWD car with no front motor: one loss formula for all
-            sh = P[b, P_FRONT_SHARE] if P[b, P_AWD] > 0.5 else 0.0
-            W[W_P_RATED * B + j] = pr
-            W[W_INV_P_RATED * B + j] = 1.0 / pr
-            W[W_INV_VBASE * B + j] = 1.0 / P[b, P_BASE_SPEED]
-            W[W_AWD * B + j] = P[b, P_AWD]
-            W[W_SHARE * B + j] = sh
-            W[W_P_FRONT * B + j] = sh * pr
-            W[W_P_REAR * B + j] = (1.0 - sh) * pr
-            W[W_INV_P_FRONT * B + j] = 1.0 / (sh * pr) if sh > 0.0 else 0.0
-            W[W_INV_P_REAR * B + j] = 1.0 / ((1.0 - sh) * pr)
-            W[W_DRAG_FRONT * B + j] = (1.0 - P[b, P_DISCONNECT]) if sh > 0.0 else 0.0
-            v_nom = P[b, P_BATT_V]
-            W[W_V_NOM * B + j] = v_nom
-            W[W_V_MIN * B + j] = P[b, P_VMIN]
-            W[W_P_DIS * B + j] = P[b, P_DIS_W]
-            W[W_P_CHG * B + j] = P[b, P_CHG_W]
-            ambient = C[b, C_AMBIENT_C]
-            altitude = C[b, C_ALTITUDE_M]
-            payload = C[b, C_PAYLOAD_KG]
-            trailer = C[b, C_TRAILER_KG]
-            W[W_HEADWIND * B + j] = C[b, C_AIR_HEADWIND]
-            W[W_LOAD_W * B + j] = C[b, C_AUX_W] + C[b, C_HVAC_W]
-            pressure = 101325.0 * (1.0 - 2.25577e-5 * altitude) ** 5.25588
-            rho = pressure / (287.05 * (ambient + 273.15))
-            m_veh = mass + payload
-            m_eff = m_veh * (1.0 + P[b, P_ROTFRAC]) + trailer
-            W[W_M_TOT * B + j] = m_veh + trailer
-            W[W_M_EFF * B + j] = m_eff
-            W[W_INV_M_EFF * B + j] = 1.0 / m_eff
-            roll_k = (m_veh / P[b, P_RL_MASS]) * C[b, C_ROLL_FACTOR]
-            W[W_F0 * B + j] = P[b, P_F0] * roll_k
-            W[W_F1 * B + j] = P[b, P_F1] * roll_k
-            W[W_F2 * B + j] = (
-                P[b, P_F2] * C[b, C_DRAG_FACTOR] * rho / P[b, P_RHO_REF]
-                + 0.5 * rho * C[b, C_TRAILER_CDA]
-            )
-            W[W_F_TRAILER * B + j] = C[b, C_TRAILER_CRR] * trailer * G
-            W[W_TRACTION * B + j] = (
-                P[b, P_TRACTION_N] * (m_veh / mass) * C[b, C_FRICTION] / Gc[G_DRY_MU]
-            )
-            t_batt = C[b, C_BATT_TEMP_C]
-            r = P[b, P_BATT_R] * math.exp(
-                Gc[G_ARRHENIUS] * (1.0 / (t_batt + 273.15) - 1.0 / 298.15)
-            )
-            W[W_R_BATT * B + j] = r
-            W[W_INV_R * B + j] = 1.0 / r
-            q = P[b, P_BATT_J] / v_nom
-            W[W_Q * B + j] = q
-            W[W_INV_Q * B + j] = 1.0 / q
-            W[W_REGEN_FORCE * B + j] = m_eff * C[b, C_REGEN_DECEL]
-            v0 = VT[tr, 0]
-            soc0 = C[b, C_SOC0]
-            W[W_V * B + j] = v0
-            W[W_SOC * B + j] = soc0
-            W[(W_ACC + O_KE_START) * B + j] = 0.5 * m_eff * v0 * v0
-            W[(W_ACC + O_MIN_SOC) * B + j] = soc0
-            W[(W_ACC + O_FIRST_MISS_S) * B + j] = -1.0
-            if j < nb and hist_row[b] >= 0:
+            _init_slot(W, B, j, P, C, Gc, b, VT[tr, 0])
+            if hist_row[b] >= 0:
                 h = hist_row[b]
-                hist[h, H_SPEED, 0] = v0
-                hist[h, H_SOC, 0] = soc0
-                hist[h, H_VOLTAGE, 0] = v_nom * _ocv(soc0, ocv_c)
+                hist[h, H_SPEED, 0] = W[W_V * B + j]
+                hist[h, H_SOC, 0] = W[W_SOC * B + j]
+                hist[h, H_VOLTAGE, 0] = W[W_V_NOM * B + j] * _ocv(W[W_SOC * B + j], ocv_c)
 
         # -- time loop: one step for every vehicle of the block (vectorised over j) -----------
         for k in range(1, nt):
@@ -497,136 +649,8 @@ def _run_blocks(
             cos_t = COS[tr, k]
             sin_t = SIN[tr, k]
             t_now = TT[tr, k]
-            for j in range(nj):
-                s = W[W_SOC * B + j]
-                vj = W[W_V * B + j]
-                # resistance rises at low SOC (x2 at empty, from LOW_SOC_KNEE down)
-                low = max(LOW_SOC_KNEE - s, 0.0) * (1.0 / LOW_SOC_KNEE)
-                r_factor = 1.0 + LOW_SOC_RESISTANCE_RISE * low
-                r = W[W_R_BATT * B + j] * r_factor
-                q = W[W_Q * B + j]
-                load = W[W_LOAD_W * B + j]
-                m_eff = W[W_M_EFF * B + j]
-                inv_m_eff = W[W_INV_M_EFF * B + j]
-                f0 = W[W_F0 * B + j]
-                f1 = W[W_F1 * B + j]
-                f2 = W[W_F2 * B + j]
-                headwind = W[W_HEADWIND * B + j]
-                traction = W[W_TRACTION * B + j]
-                p_rated = W[W_P_RATED * B + j]
-                voc = W[W_V_NOM * B + j] * _ocv(s, ocv_c)
-                # current the pack can give: charge left this step, voltage floor
-                i_max = max(
-                    min(s * q * inv_dt, (voc - W[W_V_MIN * B + j]) * W[W_INV_R * B + j] / r_factor),
-                    0.0,
-                )
-                p_avail = min(W[W_P_DIS * B + j], voc * i_max - i_max * i_max * r)
-                p_wheel_max = max(min(p_rated * gear, (p_avail - load) * EFF_ESTIMATE), 0.0)
-                f_grade = W[W_M_TOT * B + j] * G * sin_t
-                roll_c = W[W_F_TRAILER * B + j] * cos_t
-                # requested acceleration, then one correction if a power or grip limit binds
-                # (the limit is evaluated at the requested mean speed: slightly conservative)
-                a = (v_target - vj) * inv_dt
-                for _ in range(2):
-                    v_avg = max(vj + 0.5 * a * dt, 0.0)
-                    mv = 1.0 if v_avg > 1e-3 else 0.0
-                    v_air = v_avg + headwind
-                    f_res = (
-                        mv * ((f0 + f1 * v_avg) * cos_t + roll_c + f2 * v_air * abs(v_air))
-                        + f_grade
-                    )
-                    f_lim = min(traction, p_wheel_max / max(v_avg, 0.5))
-                    a = (
-                        a
-                        if m_eff * a + f_res <= f_lim * (1.0 + 1e-9)
-                        else ((f_lim - f_res) * inv_m_eff)
-                    )
-                # a limit that would roll the car backwards stops it instead
-                a = max(a, -vj * inv_dt)
-                v_new = vj + a * dt
-                v_avg = 0.5 * (vj + v_new)
-                mv = 1.0 if v_avg > 1e-3 else 0.0
-                v_air = v_avg + headwind
-                f_roll = mv * ((f0 + f1 * v_avg) * cos_t + roll_c)
-                f_aero = mv * f2 * v_air * abs(v_air)
-                p_wheel = (f_roll + f_aero + f_grade + m_eff * a) * v_avg
-
-                # regeneration cap (binds only when braking)
-                fade = min(max((v_avg - regen_zero) * inv_fade, 0.0), 1.0)
-                p_chg_now = min(W[W_P_CHG * B + j], voc * (1.0 - s) * q * inv_dt)
-                # (the pack-side bound assumes a lossless drivetrain, so it can never
-                # push more charge than the pack's limit or its SOC headroom)
-                cap = fade * min(
-                    W[W_REGEN_FORCE * B + j] * v_avg, p_rated, (p_chg_now + load) * inv_gear
-                )
-                p_regen_wheel = min(max(p_wheel, -cap), 0.0)
-                p_trac = max(p_wheel, 0.0)
-                p_fric = min(p_wheel, 0.0) - p_regen_wheel
-                p_mech = p_trac * inv_gear + p_regen_wheel * gear
-                p_abs = abs(p_mech)
-
-                # motor + inverter losses; AWD takes the better of rear-only and both axles
-                # (for one-axle cars the front motor has zero rating and both equal one motor)
-                sig = v_avg * W[W_INV_VBASE * B + j]
-                inv_sig = 1.0 / max(sig, 0.05)
-                turning = 1.0 if (sig > 1e-6 or p_abs > 0.0) else 0.0
-                spin_speed = fe * sig + wind * sig * sig * sig
-                spin_unit = turning * (spin_speed + standby)
-                share = W[W_SHARE * B + j]
-                p_front = W[W_P_FRONT * B + j]
-                p_rear = W[W_P_REAR * B + j]
-                inv_p_rear = W[W_INV_P_REAR * B + j]
-                split = _loss(
-                    share * p_abs, p_front, W[W_INV_P_FRONT * B + j], inv_sig, spin_unit, cu, inv
-                ) + _loss((1.0 - share) * p_abs, p_rear, inv_p_rear, inv_sig, spin_unit, cu, inv)
-                rear_only = _loss(p_abs, p_rear, inv_p_rear, inv_sig, spin_unit, cu, inv) + (
-                    W[W_DRAG_FRONT * B + j] * p_front * turning * spin_speed
-                )
-                loss = split if p_abs > p_rear else min(split, rear_only)
-                p_term = p_mech + loss + load
-
-                # equivalent circuit: I from P = (Voc - I R) I (stable form for small P)
-                rad = max(voc * voc - 4.0 * r * p_term, 0.0)
-                current = 2.0 * p_term / (voc + math.sqrt(rad))
-                short = current > i_max
-                served = voc * i_max - i_max * i_max * r
-                unserved = (p_term - served) * dt if short else 0.0
-                current = i_max if short else current
-                p_term = served if short else p_term
-                s_new = s - current * dt * W[W_INV_Q * B + j]
-
-                A = W_ACC * B + j
-                W[A + O_E_TERMINAL * B] += p_term * dt
-                W[A + O_E_CHEMICAL * B] += voc * current * dt
-                W[A + O_E_BATT_LOSS * B] += current * current * r * dt
-                W[A + O_E_TRACTION * B] += p_trac * dt
-                W[A + O_E_BRAKING * B] -= min(p_wheel, 0.0) * dt
-                W[A + O_E_FRICTION * B] -= p_fric * dt
-                W[A + O_E_REGEN_WHEEL * B] -= p_regen_wheel * dt
-                W[A + O_E_GEAR_LOSS * B] += (
-                    p_trac * (inv_gear - 1.0) - p_regen_wheel * (1.0 - gear)
-                ) * dt
-                W[A + O_E_MOTOR_LOSS * B] += loss * dt
-                W[A + O_E_ROLL * B] += f_roll * v_avg * dt
-                W[A + O_E_AERO * B] += f_aero * v_avg * dt
-                W[A + O_E_GRADE * B] += f_grade * v_avg * dt
-                W[A + O_E_UNSERVED * B] += unserved
-                W[A + O_DEPLETED * B] = max(W[A + O_DEPLETED * B], 1.0 if short else 0.0)
-                W[A + O_PEAK_TERMINAL_W * B] = max(W[A + O_PEAK_TERMINAL_W * B], p_term)
-                W[A + O_MIN_SOC * B] = min(W[A + O_MIN_SOC * B], s_new)
-                W[A + O_DIST_M * B] += v_avg * dt
-                deficit = v_target - v_new
-                missed = deficit > TRACE_TOLERANCE_MPS
-                W[A + O_MISS_STEPS * B] += 1.0 if missed else 0.0
-                first = W[A + O_FIRST_MISS_S * B]
-                W[A + O_FIRST_MISS_S * B] = t_now if (missed and first < 0.0) else first
-                W[A + O_MAX_DEFICIT * B] = max(W[A + O_MAX_DEFICIT * B], deficit)
-                W[W_V * B + j] = v_new
-                W[W_SOC * B + j] = s_new
-                W[W_REC_P_TERM * B + j] = p_term
-                W[W_REC_P_WHEEL * B + j] = p_wheel
-                W[W_REC_CURRENT * B + j] = current
-                W[W_REC_VOLT * B + j] = voc - current * r
+            for j in range(nb):
+                _step_slot(W, B, j, dt, inv_dt, v_target, cos_t, sin_t, t_now, ocv_c, Gc)
             if rec_block:
                 for j in range(nb):
                     h = hist_row[idx[j]]
@@ -642,15 +666,7 @@ def _run_blocks(
         # -- totals ------------------------------------------------------------------------------
         duration = TT[tr, nt - 1] - TT[tr, 0]
         for j in range(nb):
-            b = idx[j]
-            for o in range(N_O):
-                out[b, o] = W[(W_ACC + o) * B + j]
-            out[b, O_E_AUX] = C[b, C_AUX_W] * duration
-            out[b, O_E_HVAC] = C[b, C_HVAC_W] * duration
-            out[b, O_TIME_S] = duration
-            vj = W[W_V * B + j]
-            out[b, O_KE_END] = 0.5 * W[W_M_EFF * B + j] * vj * vj
-            out[b, O_SOC_END] = W[W_SOC * B + j]
+            _finish_slot(W, B, j, out, C, idx[j], duration)
 
 
 # One implementation, two entry points: parallel over blocks for batches, and serial for a
