@@ -18,6 +18,11 @@ import time
 import numba
 import numpy as np
 
+# numba-cuda 0.30 still registers an overload for np.row_stack, which numpy 2.5 removed
+# (its alias np.vstack remains): restore the alias so numba-cuda can load its typing.
+if not hasattr(np, "row_stack"):
+    np.row_stack = np.vstack  # type: ignore[attr-defined]
+
 from evtwin.physics.constants import default_constants
 from evtwin.sim.conditions import Conditions
 from evtwin.sim.engine import pack_conditions, pack_params, run_arrays

@@ -33,7 +33,6 @@ from typing import Final
 import numba
 import numpy as np
 from numba import njit, prange
-from numba.extending import register_jitable
 
 __all__ = [
     "BLOCK",
@@ -311,12 +310,12 @@ def ocv_relative(soc: np.ndarray | float) -> np.ndarray:
     return np.asarray(np.polyval(OCV_POLY, soc), dtype=np.float64)
 
 
-@register_jitable(inline="always", fastmath=True)
+@njit(inline="always", fastmath=True)
 def _ocv(soc: float, c: np.ndarray) -> float:
     return float(((((c[0] * soc + c[1]) * soc + c[2]) * soc + c[3]) * soc + c[4]) * soc + c[5])
 
 
-@register_jitable(inline="always", fastmath=True)
+@njit(inline="always", fastmath=True)
 def _loss(
     p_abs: float,
     p_rated: float,
@@ -375,7 +374,7 @@ W_ACC = 35
 N_W = W_ACC + N_O
 
 
-@register_jitable(inline="always", fastmath=True)
+@njit(inline="always", fastmath=True)
 def _init_slot(
     W: np.ndarray, B: int, j: int, P: np.ndarray, C: np.ndarray, Gc: np.ndarray, b: int, v0: float
 ) -> None:
@@ -436,7 +435,7 @@ def _init_slot(
     W[(W_ACC + O_FIRST_MISS_S) * B + j] = -1.0
 
 
-@register_jitable(inline="always", fastmath=True)
+@njit(inline="always", fastmath=True)
 def _step_slot(
     W: np.ndarray,
     B: int,
@@ -581,7 +580,7 @@ def _step_slot(
     W[W_REC_VOLT * B + j] = voc - current * r
 
 
-@register_jitable(inline="always", fastmath=True)
+@njit(inline="always", fastmath=True)
 def _finish_slot(
     W: np.ndarray, B: int, j: int, out: np.ndarray, C: np.ndarray, b: int, duration: float
 ) -> None:
