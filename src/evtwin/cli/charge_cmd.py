@@ -8,19 +8,23 @@ from typing import Any
 
 from rich.table import Table
 
-from evtwin.charging.chargers import Charger, ac_supply, dc_charger, get_charger
-from evtwin.charging.session import LIMITS, ChargeRequest, SessionResult, simulate_session
-from evtwin.charging.smart import ChargePlan, SmartRequest, format_clock, plan_charge
-from evtwin.charging.tariffs import default_price, list_tariffs, load_tariff, parse_clock
+from evtwin.charging.question import (
+    DEFAULT_DC_KW,
+    DEFAULT_PLUG_IN,
+    DEFAULT_TARIFF,
+    ChargeQuestion,
+    answer_charge,
+)
+from evtwin.charging.session import LIMITS, SessionResult
+from evtwin.charging.smart import ChargePlan, format_clock
+from evtwin.charging.tariffs import list_tariffs, load_tariff
 from evtwin.charging.vehicle import CarChargeParams, car_charge_params, load_spec_with_curve
 from evtwin.cli._output import console, print_json
 from evtwin.errors import ChargingError
+from evtwin.plotting import save_figure
 from evtwin.vehicles import resolve_vehicle
 
-__all__ = ["register"]
-
-DEFAULT_DC_KW = 150.0
-DEFAULT_TARIFF = "intelligent-octopus-go"
+__all__ = ["question_from_args", "register"]
 
 
 def register(sub: Any) -> None:
@@ -107,7 +111,10 @@ def register(sub: Any) -> None:
         "--depart", metavar="HH:MM", help="departure time: plan the cheapest schedule"
     )
     plan.add_argument(
-        "--plug-in", metavar="HH:MM", default="18:00", help="plug-in time (default 18:00)"
+        "--plug-in",
+        metavar="HH:MM",
+        default=DEFAULT_PLUG_IN,
+        help=f"plug-in time (default {DEFAULT_PLUG_IN})",
     )
     plan.add_argument(
         "--tariff",
@@ -127,10 +134,37 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _pct(name: str, value: float) -> float:
-    if not 0.0 <= value <= 100.0:
-        raise ChargingError(f"{name} = {value:g} % is outside 0..100 %")
-    return value / 100.0
+_LABELS = {
+    "from_percent": "--from",
+    "to_percent": "--to",
+    "limit_percent": "--limit",
+    "charger_kw": "--charger-kw",
+    "ac_kw": "--ac-kw",
+    "charger": "--charger",
+    "precondition": "--precondition",
+    "depart": "--depart",
+    "plug_in": "--plug-in",
+}
+
+
+def question_from_args(args: argparse.Namespace) -> ChargeQuestion:
+    """The charge question the flags ask (the same object the HTTP API builds)."""
+    return ChargeQuestion(
+        from_percent=args.from_pct,
+        to_percent=args.to_pct,
+        charger_kw=args.charger_kw,
+        ac_kw=args.ac_kw,
+        charger=args.charger,
+        charger_voltage_v=args.charger_voltage_v,
+        battery_temp_c=args.battery_temp_c,
+        ambient_temp_c=args.ambient_temp_c,
+        precondition=args.precondition,
+        price_p_per_kwh=args.price_p_per_kwh,
+        depart=args.depart,
+        plug_in=args.plug_in,
+        tariff=args.tariff,
+        limit_percent=args.limit,
+    )
 
 
 def _car(args: argparse.Namespace) -> CarChargeParams:
@@ -140,75 +174,24 @@ def _car(args: argparse.Namespace) -> CarChargeParams:
     return car_charge_params(resolve_vehicle(args.vehicle, args.spec))
 
 
-def _charger(args: argparse.Namespace) -> Charger:
-    if args.charger is not None:
-        return get_charger(args.charger)
-    if args.ac_kw is not None:
-        return ac_supply(args.ac_kw)
-    if args.depart is not None:
-        return get_charger("ac7")
-    kw = DEFAULT_DC_KW if args.charger_kw is None else args.charger_kw
-    return dc_charger(kw, args.charger_voltage_v)
-
-
 def run(args: argparse.Namespace) -> int:
-    car = _car(args)
-    from_soc, to_soc = _pct("--from", args.from_pct), _pct("--to", args.to_pct)
-    charger = _charger(args)
-    if args.depart is not None:
-        if args.precondition:
-            raise ChargingError("--precondition applies to DC fast charging, not to --depart plans")
-        plan = plan_charge(
-            SmartRequest(
-                car=car,
-                supply=charger,
-                tariff=load_tariff(args.tariff),
-                from_soc=from_soc,
-                target_soc=to_soc,
-                charge_limit_soc=_pct("--limit", args.limit),
-                plug_in_min=parse_clock(args.plug_in, what="--plug-in"),
-                depart_min=parse_clock(args.depart, what="--depart"),
-                battery_temp_c=args.battery_temp_c,
-            )
-        )
+    answer = answer_charge(_car(args), question_from_args(args), _LABELS)
+    if answer.plan is not None:
         if args.plot:
-            _plot_plan(plan, Path(args.plot), args.tariff)
+            _plot_plan(answer.plan, Path(args.plot), args.tariff)
         if args.json:
-            mean_price = plan.cost_gbp / plan.session.energy_plug_kwh
-            out = plan.session.to_json() | {
-                "cost_gbp": round(plan.cost_gbp, 2),
-                "price_gbp_per_kwh": round(mean_price, 4),
-                "price_source": f"tariff {args.tariff} (mean over the planned slots)",
-                "plan": plan.to_json(),
-            }
-            print_json(out)
+            print_json(answer.to_json())
             return 0
-        _print_plan(plan, args)
+        _print_plan(answer.plan, args)
         if args.plot:
             console.print(f"plot written to {args.plot}")
         return 0
-    if args.price_p_per_kwh is not None:
-        price, price_src = args.price_p_per_kwh / 100.0, "given"
-    else:
-        price, price_src = default_price(charger)
-    res = simulate_session(
-        ChargeRequest(
-            car=car,
-            charger=charger,
-            from_soc=from_soc,
-            to_soc=to_soc,
-            battery_temp_c=args.battery_temp_c,
-            ambient_temp_c=args.ambient_temp_c,
-            precondition=args.precondition,
-            price_gbp_per_kwh=price,
-        )
-    )
     if args.plot:
-        _plot(res, Path(args.plot))
+        _plot(answer.session, Path(args.plot))
     if args.json:
-        print_json(res.to_json() | {"price_source": price_src})
+        print_json(answer.to_json())
         return 0
-    _print_session(res, price_src)
+    _print_session(answer.session, answer.price_source)
     if args.plot:
         console.print(f"plot written to {args.plot}")
     return 0
@@ -332,13 +315,7 @@ def _plot(r: SessionResult, path: Path) -> None:
         fontsize=7,
         color="0.4",
     )
-    fig.tight_layout()
-    try:
-        fig.savefig(path, dpi=110)
-    except OSError as e:
-        raise ChargingError(f"cannot write plot {path}: {e.strerror}") from e
-    finally:
-        plt.close(fig)
+    save_figure(fig, path, ChargingError)
 
 
 def _plot_plan(plan: ChargePlan, path: Path, tariff_id: str) -> None:
@@ -376,10 +353,4 @@ def _plot_plan(plan: ChargePlan, path: Path, tariff_id: str) -> None:
         fontsize=10,
     )
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    try:
-        fig.savefig(path, dpi=110)
-    except OSError as e:
-        raise ChargingError(f"cannot write plot {path}: {e.strerror}") from e
-    finally:
-        plt.close(fig)
+    save_figure(fig, path, ChargingError)

@@ -77,6 +77,15 @@ def register(subparsers: Any) -> None:
     server.add_argument("--tls-key", type=Path, help="… and this PEM private key")
     server.add_argument("--s3-endpoint", help=f"artefacts in S3 (keys from {_S3_ENV}_*)")
     server.add_argument("--s3-bucket", default="evtwin-ota")
+    server.add_argument(
+        "--verify-workers",
+        type=int,
+        default=0,
+        help="processes verifying manifest signatures (0: in the server process)",
+    )
+    server.add_argument(
+        "--no-access-log", action="store_true", help="do not log every request (load tests)"
+    )
     server.add_argument("--provisioning-token", default=os.environ.get(_PROV_ENV))
     server.add_argument("--admin-token", default=os.environ.get(_ADMIN_ENV))
     server.set_defaults(func=_server)
@@ -188,6 +197,7 @@ def build_server(args: argparse.Namespace) -> tuple[OtaServer, dict[str, str]]:
         provisioning_token=args.provisioning_token,
         admin_token=args.admin_token,
         state_dir=args.state,
+        verify_workers=getattr(args, "verify_workers", 0),
     )
     return server, generated
 
@@ -209,7 +219,9 @@ def _server(args: argparse.Namespace) -> int:
         log_level="info",
         ssl_certfile=str(args.tls_cert) if args.tls_cert else None,
         ssl_keyfile=str(args.tls_key) if args.tls_key else None,
+        access_log=not args.no_access_log,
     )
+    server.close()
     return 0
 
 

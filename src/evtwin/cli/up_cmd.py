@@ -321,7 +321,9 @@ def run(args: argparse.Namespace) -> int:
     def on_term(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
+    # Ctrl-C and SIGTERM both ask for a clean stop, whenever they arrive after start-up
     previous = signal.signal(signal.SIGTERM, on_term)
+    previous_int = signal.signal(signal.SIGINT, on_term)
     url = f"grpc://{server.address}"
     print(f"evtwin up: signal broker (KUKSA kuksa.val.v1 + v2, VSS 6.0) on {url}")
     print(f"  connect:  kuksa-client {url}")
@@ -353,5 +355,6 @@ def run(args: argparse.Namespace) -> int:
         server.stop()
         twin.close()
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
     print("evtwin up: stopped", file=sys.stderr)
     return 0

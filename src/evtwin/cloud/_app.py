@@ -6,7 +6,8 @@ Routes (JSON unless noted):
   ``{vin, token, director_root, image_root}`` (roots as metadata JSON).
 - ``GET /api/v1/vehicles/{vin}/nonce`` (``Authorization: Bearer``): ``{nonce}``.
 - ``POST /api/v1/vehicles/{vin}/manifest`` (bearer): signed manifest; returns
-  ``{assigned, consent}``.
+  ``{assigned, consent, nonce}`` once the manifest is committed (``nonce``: a fresh one-time
+  nonce for the next manifest, so a car checks in with one request).
 - ``PUT /api/v1/images/{name}?hardware_id=…&release_counter=…`` (``X-Admin-Token``): raw
   image body; returns its targets entry.
 - ``POST /api/v1/campaigns`` (admin): create from a spec (see :class:`CampaignSpec`);
@@ -19,9 +20,11 @@ Routes (JSON unless noted):
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Annotated, Any
 
+import orjson
 from fastapi import FastAPI, Header, HTTPException, Query, Request, Response
 
 from evtwin.cloud._range import parse_range
@@ -63,12 +66,16 @@ async def _capped_body(request: Request, cap_bytes: int) -> bytes:
 async def _json_body(request: Request) -> dict[str, Any]:
     body = await _capped_body(request, _MAX_JSON_BYTES)
     try:
-        data = json.loads(body)
+        data = orjson.loads(body)  # strict JSON: no NaN/Infinity, nesting capped
     except ValueError as e:
         raise HTTPException(400, f"body is not JSON: {e}") from e
     if not isinstance(data, dict):
         raise HTTPException(400, "body must be a JSON object")
     return data
+
+
+def _json(content: dict[str, Any]) -> Response:
+    return Response(orjson.dumps(content), media_type="application/json")
 
 
 def create_app(server: OtaServer) -> FastAPI:
@@ -103,22 +110,29 @@ def create_app(server: OtaServer) -> FastAPI:
             "image_root": json.loads(creds.image_root),
         }
 
-    @app.get("/api/v1/vehicles/{vin}/nonce")
-    def nonce(vin: str, authorization: Annotated[str | None, Header()] = None) -> dict[str, str]:
-        auth_vehicle(vin, authorization)
-        return {"nonce": server.nonce(vin)}
+    # The two check-in routes are what every car calls all the time: plain Starlette routes
+    # (no dependency injection or validation layer), on the event loop, the database write
+    # awaited. Errors are the same HTTPExceptions, so answers look like every other route's.
+    async def nonce(request: Request) -> Response:
+        vin = request.path_params["vin"]
+        auth_vehicle(vin, request.headers.get("authorization"))
+        return _json({"nonce": server.nonce(vin)})
 
-    @app.post("/api/v1/vehicles/{vin}/manifest")
-    async def manifest(
-        vin: str, request: Request, authorization: Annotated[str | None, Header()] = None
-    ) -> dict[str, Any]:
-        auth_vehicle(vin, authorization)
+    async def manifest(request: Request) -> Response:
+        vin = request.path_params["vin"]
+        auth_vehicle(vin, request.headers.get("authorization"))
         body = await _json_body(request)
         try:
-            assigned = server.check_in(vin, body)
+            result = await server.check_in_async(vin, body)
         except (OtaManifestError, OtaInventoryError) as e:
             raise HTTPException(400, str(e)) from e
-        return {"assigned": assigned, "consent": server.consent_for(vin)}
+        await asyncio.wrap_future(result.durable)
+        return _json(
+            {"assigned": result.assigned, "consent": result.consent, "nonce": result.next_nonce}
+        )
+
+    app.router.add_route("/api/v1/vehicles/{vin}/nonce", nonce, methods=["GET"])
+    app.router.add_route("/api/v1/vehicles/{vin}/manifest", manifest, methods=["POST"])
 
     @app.put("/api/v1/images/{name}", status_code=201)
     async def release(

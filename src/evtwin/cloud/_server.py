@@ -11,22 +11,27 @@ repositories. Persisting keys and metadata is a later slice.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import multiprocessing
 import secrets
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from evtwin.cloud._campaigns import Campaign, CampaignSpec, CampaignState, VehicleOutcome
 from evtwin.cloud._db import OtaDatabase
-from evtwin.errors import OtaAuthError, OtaError, OtaInventoryError, OtaKeyError
+from evtwin.errors import OtaAuthError, OtaError, OtaInventoryError, OtaKeyError, OtaManifestError
 from evtwin.ota import OtaBackend, RoleKeys, VehicleInventory
+from evtwin.ota._director import PendingManifest
 from evtwin.ota._image_repo import CUSTOM_HARDWARE_IDS
+from evtwin.ota._manifest import verify_ed25519_batch
 
-__all__ = ["OtaServer", "VehicleCredentials"]
+__all__ = ["CheckIn", "OtaServer", "VehicleCredentials"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,6 +42,21 @@ class VehicleCredentials:
     token: str
     director_root: bytes
     image_root: bytes
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckIn:
+    """A verified check-in: the answer for the car, and its database write.
+
+    ``next_nonce`` is a fresh one-time nonce for the car's next manifest (it saves the car a
+    round trip; ``GET …/nonce`` still issues one). Answer the car only once ``durable`` is
+    done: the manifest (and any campaign state it moved) is then committed.
+    """
+
+    assigned: dict[str, str]
+    consent: str
+    next_nonce: str
+    durable: Future[None]
 
 
 def _sha256(text: str) -> str:
@@ -51,6 +71,9 @@ class OtaServer:
         db: vehicles and manifests.
         provisioning_token: the factory's secret for registering vehicles.
         admin_token: the release engineers' secret for publishing images.
+        verify_workers: worker processes that verify manifest signatures for
+            :meth:`check_in_async` (0: in the server's own thread). ed25519 verification
+            holds the GIL, so this is how one server process uses more than one core.
     """
 
     def __init__(
@@ -61,6 +84,7 @@ class OtaServer:
         provisioning_token: str,
         admin_token: str,
         state_dir: Path | None = None,
+        verify_workers: int = 0,
     ) -> None:
         if len(provisioning_token) < 16 or len(admin_token) < 16:
             raise OtaError("provisioning and admin tokens must be at least 16 characters")
@@ -70,6 +94,16 @@ class OtaServer:
         self._provisioning_sha = _sha256(provisioning_token)
         self._admin_sha = _sha256(admin_token)
         self._lock = threading.Lock()
+        self._token_sha: dict[str, str] = {}  # VIN -> token hash; a token never changes
+        if verify_workers < 0:
+            raise OtaError(f"verify_workers must be 0 or more, got {verify_workers}")
+        self._pool: ProcessPoolExecutor | None = None
+        if verify_workers:
+            self._pool = ProcessPoolExecutor(
+                verify_workers, mp_context=multiprocessing.get_context("spawn")
+            )
+            for f in [self._pool.submit(verify_ed25519_batch, []) for _ in range(verify_workers)]:
+                f.result()  # start the workers now, not on the first check-in
         self.campaigns: dict[str, Campaign] = {}
         self._restore()
 
@@ -96,8 +130,17 @@ class OtaServer:
             raise OtaAuthError(f"{what}: not authorized")
 
     def authenticate_vehicle(self, vin: str, token: str | None) -> None:
-        """Raises OtaAuthError unless ``token`` is the one issued to ``vin``."""
-        self._check(token, self.db.token_sha256(vin), f"vehicle {vin}")
+        """Raises OtaAuthError unless ``token`` is the one issued to ``vin``.
+
+        The stored token hash is read once per VIN and kept (tokens are issued once, at
+        registration, and never change); unknown VINs are not remembered.
+        """
+        expected = self._token_sha.get(vin)
+        if expected is None:
+            expected = self.db.token_sha256(vin)
+            if expected is not None:
+                self._token_sha[vin] = expected
+        self._check(token, expected, f"vehicle {vin}")
 
     def authenticate_admin(self, token: str | None) -> None:
         self._check(token, self._admin_sha, "admin")
@@ -140,11 +183,69 @@ class OtaServer:
             OtaManifestError: bad signature, replayed nonce, inconsistent reports.
         """
         with self._lock:
-            self.backend.director.receive_manifest(vin, manifest)
-            self.db.add_manifest(vin, manifest, self.backend.clock.now())
+            pending = self.backend.director.open_manifest(vin, manifest)
+        pending.verify()
+        result = self._accept(pending, wait=True)  # committed in this thread: no hand-over
+        result.durable.result()
+        return result.assigned
+
+    def begin_check_in(self, vin: str, manifest: dict[str, Any]) -> CheckIn:
+        """:meth:`check_in` without waiting for the database: verify the manifest, update
+        the Director, queue the writes (group commit) and issue the next nonce.
+
+        Raises:
+            OtaManifestError: bad signature, replayed nonce, inconsistent reports.
+        """
+        with self._lock:
+            pending = self.backend.director.open_manifest(vin, manifest)
+        pending.verify()
+        return self._accept(pending)
+
+    async def check_in_async(self, vin: str, manifest: dict[str, Any]) -> CheckIn:
+        """:meth:`begin_check_in` for the event loop: the signatures are verified in the
+        worker processes (if any) while the loop serves other requests.
+
+        Raises:
+            OtaManifestError: bad signature, replayed nonce, inconsistent reports.
+        """
+        with self._lock:
+            pending = self.backend.director.open_manifest(vin, manifest)
+        args = [check.ed25519_args() for check in pending.checks]
+        if self._pool is None or any(a is None for a in args):
+            pending.verify()
+        else:
+            batch = [a for a in args if a is not None]
+            bad = await asyncio.wrap_future(self._pool.submit(verify_ed25519_batch, batch))
+            if bad >= 0:
+                keyid = pending.checks[bad].key.keyid
+                raise OtaManifestError(f"bad signature by key {keyid[:12]}…: invalid")
+            pending.set_verified()
+        return self._accept(pending)
+
+    def close(self) -> None:
+        """Stop the verification workers and close the database."""
+        if self._pool is not None:
+            self._pool.shutdown()
+        self.db.close()
+
+    def _accept(self, pending: PendingManifest, *, wait: bool = False) -> CheckIn:
+        vin = pending.vin
+        with self._lock:
+            director = self.backend.director
+            director.accept_manifest(pending)
+            writes = [self.db.manifest_write(vin, dict(pending.envelope), self.backend.clock.now())]
             if self.campaigns:
-                return self._campaign_check_in(vin)
-            return self.backend.director.assign_latest(vin)
+                assigned = self._campaign_check_in(vin, writes)
+            else:
+                assigned = director.assign_latest(vin)
+            durable = self.db.write_now(writes) if wait else self.db.write(writes)
+            next_nonce = director.issue_nonce(vin)
+        return CheckIn(
+            assigned=assigned,
+            consent=self.consent_for(vin),
+            next_nonce=next_nonce,
+            durable=durable,
+        )
 
     # -- campaigns -----------------------------------------------------------------------------
     def create_campaign(self, spec: dict[str, Any]) -> dict[str, Any]:
@@ -197,7 +298,7 @@ class OtaServer:
                     return c.spec.consent
         return "required"
 
-    def _campaign_check_in(self, vin: str) -> dict[str, str]:
+    def _campaign_check_in(self, vin: str, writes: list[tuple[str, Any]]) -> dict[str, str]:
         director = self.backend.director
         inv = director.inventory(vin)
         now = self.backend.clock.now()
@@ -224,7 +325,7 @@ class OtaServer:
             director.assign(vin, assign)
         for c in self.campaigns.values():
             if vin in c.group:
-                self.db.save_campaign(c.spec.name, c.to_dict())
+                writes.append(self.db.campaign_write(c.spec.name, c.to_dict()))
         return assign
 
     def _outcome(self, vin: str, wanted: dict[str, str]) -> VehicleOutcome:

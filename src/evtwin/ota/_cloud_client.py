@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
 import urllib3
 
 from evtwin.errors import OtaDownloadError, OtaError
@@ -33,6 +34,7 @@ class OtaCloudClient:
         self.token = token
         self.config = config or HttpConfig()
         self._pool = self.config.pool()
+        self._next_nonce: str | None = None  # handed out with the last check-in's answer
         self.last_consent = "required"  # the consent mode the server named at the last check-in
 
     def _headers(self) -> dict[str, str]:
@@ -49,7 +51,7 @@ class OtaCloudClient:
             resp = self._pool.request(
                 method,
                 url,
-                body=None if body is None else json.dumps(body).encode(),
+                body=None if body is None else orjson.dumps(body),
                 headers={**self._headers(), **(headers or {})},
             )
         except urllib3.exceptions.HTTPError as e:
@@ -60,7 +62,7 @@ class OtaCloudClient:
             except ValueError:
                 detail = resp.data[:200].decode(errors="replace")
             raise OtaError(f"{method} {url}: HTTP {resp.status}: {detail}")
-        return json.loads(resp.data)
+        return orjson.loads(resp.data)
 
     def register(self, inventory: VehicleInventory, provisioning_token: str) -> Registration:
         """Register at the factory; keeps the issued token on this client."""
@@ -95,12 +97,29 @@ class OtaCloudClient:
     def check_in(self, primary: Primary) -> dict[str, str]:
         """Send a fresh signed manifest; returns the Director's new assignments.
 
+        Uses the one-time nonce the server handed out with the previous check-in's answer
+        (one request per check-in), else asks for one; a nonce the server no longer holds
+        (it keeps a few per car) is replaced by a fresh one and the manifest re-signed once.
         The consent mode of the campaign offering this car images (``required``, ``forced``
-        or ``download_only``) is kept in :attr:`last_consent`."""
-        nonce = str(self._call("GET", f"/api/v1/vehicles/{primary.vin}/nonce")["nonce"])
-        out = self._call(
-            "POST", f"/api/v1/vehicles/{primary.vin}/manifest", primary.manifest(nonce)
-        )
+        or ``download_only``) is kept in :attr:`last_consent`.
+        """
+        vin = primary.vin
+        nonce, self._next_nonce = self._next_nonce, None
+        for attempt in range(2):
+            if nonce is None:
+                nonce = str(self._call("GET", f"/api/v1/vehicles/{vin}/nonce")["nonce"])
+            try:
+                out = self._call(
+                    "POST", f"/api/v1/vehicles/{vin}/manifest", primary.manifest(nonce)
+                )
+            except OtaError as e:
+                if attempt or "nonce" not in str(e) or isinstance(e, OtaDownloadError):
+                    raise
+                nonce = None
+                continue
+            break
+        next_nonce = out.get("nonce")
+        self._next_nonce = next_nonce if isinstance(next_nonce, str) else None
         assigned: dict[str, str] = out["assigned"]
         self.last_consent = str(out.get("consent", "required"))
         return assigned

@@ -20,13 +20,61 @@ from evtwin.ota._clock import Clock
 from evtwin.ota._image_repo import CUSTOM_HARDWARE_IDS, CUSTOM_RELEASE_COUNTER, ImageRepository
 from evtwin.ota._inventory import VehicleInventory
 from evtwin.ota._keys import RoleKeys
-from evtwin.ota._manifest import EcuVersionReport, InstalledImage, verify_envelope
+from evtwin.ota._manifest import (
+    EcuVersionReport,
+    InstalledImage,
+    SignatureCheck,
+    canonical_bytes,
+    check_signature,
+    open_envelope,
+)
 from evtwin.ota._store import ArtifactStore
 from evtwin.ota._tufrepo import ExpiryPolicy, TufRepository
 
-__all__ = ["CUSTOM_ECU_IDENTIFIERS", "Director"]
+__all__ = ["CUSTOM_ECU_IDENTIFIERS", "Director", "PendingManifest"]
 
 CUSTOM_ECU_IDENTIFIERS = "ecuIdentifiers"
+MAX_OPEN_NONCES = 16  # per vehicle; issuing another forgets the oldest unused one
+
+
+class PendingManifest:
+    """A parsed vehicle manifest whose signatures are still to be verified.
+
+    :meth:`Director.open_manifest` makes one; :meth:`verify` (here) or a caller that
+    verified every one of :attr:`checks` elsewhere (:meth:`set_verified`, e.g. after
+    :func:`~evtwin.ota._manifest.verify_ed25519_batch` in a worker process) marks it
+    verified; only then does :meth:`Director.accept_manifest` take it.
+    """
+
+    def __init__(
+        self,
+        *,
+        vin: str,
+        envelope: Mapping[str, Any],
+        signed: dict[str, Any],
+        reports: dict[str, dict[str, Any]],
+        checks: tuple[SignatureCheck, ...],
+    ) -> None:
+        self.vin = vin
+        self.envelope = envelope  # as received (what the server stores)
+        self.signed = signed
+        self.reports = reports
+        self.checks = checks
+        self._verified = False
+
+    @property
+    def verified(self) -> bool:
+        return self._verified
+
+    def verify(self) -> None:
+        """Verify every signature here. Raises OtaManifestError at the first bad one."""
+        for check in self.checks:
+            check_signature(check)
+        self._verified = True
+
+    def set_verified(self) -> None:
+        """Record that every one of :attr:`checks` was verified by the caller."""
+        self._verified = True
 
 
 class Director:
@@ -55,7 +103,7 @@ class Director:
         self.expiry = expiry
         self._repos: dict[str, TufRepository] = {}
         self._inventory: dict[str, VehicleInventory] = {}
-        self._nonces: dict[str, set[str]] = {}
+        self._nonces: dict[str, dict[str, None]] = {}  # insertion-ordered sets
         self.installed: dict[str, dict[str, InstalledImage | None]] = {}
         self.reported_attacks: dict[str, dict[str, str]] = {}
         self.install_failures: dict[str, dict[str, tuple[str, ...]]] = {}
@@ -72,7 +120,7 @@ class Director:
         if vin in self._repos:
             raise OtaInventoryError(f"vehicle {vin} is already registered")
         self._inventory[vin] = inventory
-        self._nonces[vin] = set()
+        self._nonces[vin] = {}
         self.installed[vin] = dict.fromkeys(inventory.ecus)
         self._repos[vin] = TufRepository(
             prefix=f"director/{vin}",
@@ -93,7 +141,7 @@ class Director:
         """
         vin = inventory.vin
         self._inventory[vin] = inventory
-        self._nonces[vin] = set()
+        self._nonces[vin] = {}
         self.installed[vin] = dict.fromkeys(inventory.ecus)
         self._repos[vin] = TufRepository.load(
             prefix=f"director/{vin}",
@@ -123,10 +171,17 @@ class Director:
 
     # -- manifests -----------------------------------------------------------------------------
     def issue_nonce(self, vin: str) -> str:
-        """A one-time token the vehicle must put in its next manifest."""
+        """A one-time token the vehicle must put in its next manifest.
+
+        At most :data:`MAX_OPEN_NONCES` are open per vehicle (memory stays bounded however
+        often a car asks); the oldest unused one is forgotten first.
+        """
         self.inventory(vin)
         nonce = secrets.token_hex(16)
-        self._nonces[vin].add(nonce)
+        open_nonces = self._nonces[vin]
+        open_nonces[nonce] = None
+        while len(open_nonces) > MAX_OPEN_NONCES:
+            del open_nonces[next(iter(open_nonces))]
         return nonce
 
     def receive_manifest(self, vin: str, envelope: Mapping[str, Any]) -> dict[str, Any]:
@@ -139,34 +194,68 @@ class Director:
             OtaInventoryError: unknown VIN or ECU.
             OtaManifestError: bad signature, wrong VIN, unknown or reused nonce.
         """
-        signed, reports = self._verify_manifest(vin, envelope, check_nonce=True)
-        self._record(vin, (signed, reports))
+        pending = self.open_manifest(vin, envelope)
+        pending.verify()
+        return self.accept_manifest(pending)
+
+    def open_manifest(self, vin: str, envelope: Mapping[str, Any]) -> PendingManifest:
+        """First half of :meth:`receive_manifest`: parse the manifest and collect the
+        signatures to verify (the Primary's and every ECU report's). Changes nothing.
+
+        Raises:
+            OtaInventoryError: unknown VIN or ECU.
+            OtaManifestError: malformed manifest, or a signature missing.
+        """
+        inv = self.inventory(vin)
+        signed, primary_check = open_envelope(envelope, inv.ecu(inv.primary_serial).public_key)
+        reports_raw = signed.get("ecu_version_reports")
+        if not isinstance(reports_raw, dict):
+            raise OtaManifestError("manifest has no ecu_version_reports object")
+        reports: dict[str, dict[str, Any]] = {}
+        checks = [primary_check]
+        for serial, report_env in reports_raw.items():
+            if not isinstance(report_env, Mapping):
+                raise OtaManifestError(f"report of ECU {serial!r} is not a signed envelope")
+            reports[serial], check = open_envelope(report_env, inv.ecu(serial).public_key)
+            checks.append(check)
+        return PendingManifest(
+            vin=vin, envelope=envelope, signed=signed, reports=reports, checks=tuple(checks)
+        )
+
+    def accept_manifest(self, pending: PendingManifest) -> dict[str, Any]:
+        """Second half of :meth:`receive_manifest`, once every signature of ``pending`` is
+        verified: check VIN, serials and the one-time nonce (consumed here), then record.
+
+        Raises:
+            OtaManifestError: signatures not verified, wrong VIN, unknown or reused nonce.
+        """
+        signed, reports = self._check_manifest(pending, check_nonce=True)
+        self._record(pending.vin, (signed, reports))
         return signed
 
     def _verify_manifest(
         self, vin: str, envelope: Mapping[str, Any], *, check_nonce: bool
     ) -> tuple[dict[str, Any], dict[str, EcuVersionReport]]:
+        pending = self.open_manifest(vin, envelope)
+        pending.verify()
+        return self._check_manifest(pending, check_nonce=check_nonce)
+
+    def _check_manifest(
+        self, pending: PendingManifest, *, check_nonce: bool
+    ) -> tuple[dict[str, Any], dict[str, EcuVersionReport]]:
+        if not pending.verified:
+            raise OtaManifestError("manifest signatures are not verified")
+        vin, signed = pending.vin, pending.signed
         inv = self.inventory(vin)
-        signed = verify_envelope(envelope, inv.ecu(inv.primary_serial).public_key)
         if signed.get("vin") != vin or signed.get("primary_ecu_serial") != inv.primary_serial:
             raise OtaManifestError(
                 f"manifest names vehicle {signed.get('vin')!r} / primary "
                 f"{signed.get('primary_ecu_serial')!r}, expected {vin} / {inv.primary_serial}"
             )
         nonce = signed.get("nonce")
-        if check_nonce:
-            if not isinstance(nonce, str) or nonce not in self._nonces[vin]:
-                raise OtaManifestError(
-                    f"manifest nonce {nonce!r} was not issued or is already used"
-                )
-            self._nonces[vin].discard(nonce)
-        reports_raw = signed.get("ecu_version_reports")
-        if not isinstance(reports_raw, dict):
-            raise OtaManifestError("manifest has no ecu_version_reports object")
         reports: dict[str, EcuVersionReport] = {}
-        for serial, report_env in reports_raw.items():
-            ecu = inv.ecu(serial)
-            report = EcuVersionReport.from_dict(verify_envelope(report_env, ecu.public_key))
+        for serial, report_signed in pending.reports.items():
+            report = EcuVersionReport.from_dict(report_signed)
             if report.ecu_serial != serial:
                 raise OtaManifestError(
                     f"report filed under ECU {serial!r} names ECU {report.ecu_serial!r}"
@@ -174,6 +263,12 @@ class Director:
             if report.nonce != nonce:
                 raise OtaManifestError(f"report of ECU {serial!r} carries a stale nonce")
             reports[serial] = report
+        if check_nonce:  # last: only a manifest that is right in every other way uses it up
+            if not isinstance(nonce, str) or nonce not in self._nonces[vin]:
+                raise OtaManifestError(
+                    f"manifest nonce {nonce!r} was not issued or is already used"
+                )
+            del self._nonces[vin][nonce]
         return signed, reports
 
     def _record(
@@ -198,7 +293,7 @@ class Director:
         inv = self.inventory(vin)
         repo = self._repos[vin]
         targets = repo.targets_md.signed.targets
-        before = {path: t.to_dict() for path, t in targets.items()}
+        before = self._targets_snapshot(targets)  # a copy: the loop edits these entries
         for serial, name in images.items():
             ecu = inv.ecu(serial)
             image = self.image_repo.get_image(name)
@@ -220,8 +315,12 @@ class Director:
                 entry.unrecognized_fields["custom"] = {CUSTOM_ECU_IDENTIFIERS: {}}
                 targets[name] = entry
             entry.custom[CUSTOM_ECU_IDENTIFIERS][serial] = {"hardwareId": ecu.hardware_id}
-        if {path: t.to_dict() for path, t in targets.items()} != before:
+        if self._targets_snapshot(targets) != before:
             repo.refresh_all()  # a new targets version only when something changed
+
+    @staticmethod
+    def _targets_snapshot(targets: Mapping[str, TargetFile]) -> bytes:
+        return canonical_bytes({path: t.to_dict() for path, t in targets.items()})
 
     def withdraw(self, vin: str, serials: Sequence[str]) -> list[str]:
         """Remove any image assigned to these ECUs (a stopped campaign). Returns those removed."""

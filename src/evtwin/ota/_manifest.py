@@ -4,15 +4,25 @@ Each ECU signs a report of what it runs (image name, length, hashes, release cou
 its own key, including the Director's check-in nonce so that an old report cannot be
 replayed. The Primary bundles the reports and signs the vehicle version manifest. Envelopes
 are ``{"signed": …, "signatures": [{"keyid", "sig"}]}`` over canonical JSON, as in TUF.
+
+Verification is on the server's hot path (six envelopes per check-in), so
+:func:`canonical_bytes` encodes with ``orjson`` when the result is provably the same bytes as
+securesystemslib's reference encoder (plain JSON types, no float, nothing that needs an escape)
+and falls back to the reference otherwise; ed25519 keys are verified with ``cryptography``
+directly, each public key parsed once.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
+import orjson
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from securesystemslib.formats import encode_canonical
 from securesystemslib.signer import Key, Signature, Signer
 
@@ -21,30 +31,127 @@ from evtwin.errors import OtaManifestError
 __all__ = [
     "EcuVersionReport",
     "InstalledImage",
+    "SignatureCheck",
     "VehicleManifest",
+    "canonical_bytes",
+    "check_signature",
+    "open_envelope",
     "sign_envelope",
+    "verify_ed25519_batch",
     "verify_envelope",
 ]
 
 
-def _canonical(obj: Mapping[str, Any]) -> bytes:
-    data = encode_canonical(dict(obj))
-    if not isinstance(data, str):  # pragma: no cover - encode_canonical returns str here
-        raise OtaManifestError("canonical JSON encoding failed")
-    return data.encode()
+def _plain(obj: object) -> bool:
+    """True if ``obj`` holds only dicts with str keys, lists, str, int, bool and None.
+
+    Exact types only: anything else (a float, a tuple, a subclass) goes to the reference
+    encoder, which accepts or rejects it as canonical JSON does. Iterative (no recursion).
+    """
+    stack = [obj]
+    while stack:
+        o = stack.pop()
+        t = type(o)
+        if t is dict:
+            d = cast(dict[Any, Any], o)
+            for k in d:
+                if type(k) is not str:
+                    return False
+            stack.extend(d.values())
+        elif t is list:
+            stack.extend(cast(list[Any], o))
+        elif t is not str and t is not int and t is not bool and o is not None:
+            return False
+    return True
+
+
+def canonical_bytes(obj: Mapping[str, Any]) -> bytes:
+    """``obj`` as canonical JSON (OLPC, as securesystemslib writes it), UTF-8 encoded.
+
+    Byte-for-byte :func:`securesystemslib.formats.encode_canonical`: keys sorted, no
+    whitespace, only ``"`` and ``\\`` escaped, no floats. The fast path (``orjson`` with
+    sorted keys) is taken only when the two encoders provably agree: plain JSON types, integers
+    within 64 bits, and no backslash in the output (so no string needed any escape, where
+    the two differ); everything else goes through the reference encoder.
+
+    Raises:
+        OtaManifestError: ``obj`` cannot be canonical JSON (a float, a lone surrogate, …).
+    """
+    if _plain(obj):
+        try:
+            data = orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+        except (orjson.JSONEncodeError, TypeError):
+            pass  # e.g. an integer past 64 bits or a lone surrogate: let the reference decide
+        else:
+            if b"\\" not in data:
+                return data
+    try:
+        text = encode_canonical(dict(obj))
+        if not isinstance(text, str):  # pragma: no cover - encode_canonical returns str here
+            raise OtaManifestError("canonical JSON encoding failed")
+        return text.encode()
+    except OtaManifestError:
+        raise
+    except Exception as e:  # FormatError for floats, UnicodeEncodeError for lone surrogates
+        raise OtaManifestError(f"not canonical JSON: {e}") from e
+
+
+@lru_cache(maxsize=65536)
+def _ed25519_key(public_hex: str) -> Ed25519PublicKey:
+    """A parsed ed25519 public key, once per key (keyed by its public bytes, not its keyid)."""
+    return Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_hex))
+
+
+def _verify(key: Key, sig: Signature, payload: bytes) -> None:
+    """Raise unless ``sig`` by ``key`` is valid over ``payload``."""
+    public = key.keyval.get("public")
+    if key.keytype == "ed25519" and key.scheme == "ed25519" and isinstance(public, str):
+        try:
+            _ed25519_key(public).verify(bytes.fromhex(sig.signature), payload)
+        except (InvalidSignature, ValueError) as e:
+            raise OtaManifestError(f"bad signature by key {key.keyid[:12]}…: invalid") from e
+        return
+    try:  # other key types: securesystemslib's general path
+        key.verify_signature(sig, payload)
+    except Exception as e:  # securesystemslib raises its own VerificationError family
+        raise OtaManifestError(f"bad signature by key {key.keyid[:12]}…: {e}") from e
 
 
 def sign_envelope(signed: Mapping[str, Any], signer: Signer) -> dict[str, Any]:
     """Wrap ``signed`` in a TUF-style envelope signed by ``signer``."""
-    sig = signer.sign(_canonical(signed))
+    sig = signer.sign(canonical_bytes(signed))
     return {"signed": dict(signed), "signatures": [sig.to_dict()]}
 
 
-def verify_envelope(envelope: Mapping[str, Any], key: Key) -> dict[str, Any]:
-    """Check that ``key`` signed ``envelope`` and return its ``signed`` part.
+@dataclass(frozen=True)
+class SignatureCheck:
+    """One signature still to verify: ``key``'s ``signature`` over ``payload``."""
+
+    key: Key
+    signature: Signature
+    payload: bytes
+
+    def ed25519_args(self) -> tuple[str, str, bytes] | None:
+        """``(public key hex, signature hex, payload)`` for :func:`verify_ed25519_batch`, or
+        ``None`` for another key type."""
+        public = self.key.keyval.get("public")
+        if (
+            self.key.keytype == "ed25519"
+            and self.key.scheme == "ed25519"
+            and isinstance(public, str)
+        ):
+            return public, self.signature.signature, self.payload
+        return None
+
+
+def open_envelope(envelope: Mapping[str, Any], key: Key) -> tuple[dict[str, Any], SignatureCheck]:
+    """Parse an envelope and find ``key``'s signature; nothing is verified yet.
+
+    Returns the (unverified) ``signed`` part and the check that :func:`check_signature`
+    must pass before anything in it is trusted.
 
     Raises:
-        OtaManifestError: malformed envelope or no valid signature by ``key``.
+        OtaManifestError: malformed envelope, not canonical JSON, or no signature by ``key``.
     """
     try:
         signed = envelope["signed"]
@@ -53,16 +160,42 @@ def verify_envelope(envelope: Mapping[str, Any], key: Key) -> dict[str, Any]:
         raise OtaManifestError(f"malformed signed envelope: {e}") from e
     if not isinstance(signed, dict):
         raise OtaManifestError(f"envelope 'signed' must be an object, got {type(signed).__name__}")
-    payload = _canonical(signed)
+    payload = canonical_bytes(signed)
     for sig in sigs:
-        if sig.keyid != key.keyid:
-            continue
-        try:
-            key.verify_signature(sig, payload)
-        except Exception as e:  # securesystemslib raises its own VerificationError family
-            raise OtaManifestError(f"bad signature by key {key.keyid[:12]}…: {e}") from e
-        return signed
+        if sig.keyid == key.keyid:
+            return signed, SignatureCheck(key, sig, payload)
     raise OtaManifestError(f"no signature by key {key.keyid[:12]}…")
+
+
+def check_signature(check: SignatureCheck) -> None:
+    """Raises OtaManifestError unless the signature is valid."""
+    _verify(check.key, check.signature, check.payload)
+
+
+def verify_ed25519_batch(items: Sequence[tuple[str, str, bytes]]) -> int:
+    """Verify ed25519 signatures ``(public key hex, signature hex, payload)``; return the
+    index of the first invalid one, or -1 if all are valid.
+
+    A pure function of its arguments, so a server can run it in worker processes (the GIL is
+    held during ed25519 verification, so threads would not run two at once).
+    """
+    for i, (public, sig, payload) in enumerate(items):
+        try:
+            _ed25519_key(public).verify(bytes.fromhex(sig), payload)
+        except (InvalidSignature, ValueError):
+            return i
+    return -1
+
+
+def verify_envelope(envelope: Mapping[str, Any], key: Key) -> dict[str, Any]:
+    """Check that ``key`` signed ``envelope`` and return its ``signed`` part.
+
+    Raises:
+        OtaManifestError: malformed envelope or no valid signature by ``key``.
+    """
+    signed, check = open_envelope(envelope, key)
+    check_signature(check)
+    return signed
 
 
 @dataclass(frozen=True, kw_only=True)

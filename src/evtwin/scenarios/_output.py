@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Final
 
 from evtwin.errors import ScenarioError
+from evtwin.plotting import save_figure
 from evtwin.scenarios._result import ScenarioResult, TraceRow
 from evtwin.vehicles.catalogue import load_vehicle
 
@@ -65,10 +66,4 @@ def plot_trace(result: ScenarioResult, path: Path) -> None:
     s = result.scenario
     estimate = " — ESTIMATED PROFILE" if load_vehicle(s.vehicle).is_estimate else ""
     fig.suptitle(f"{s.name}: {s.vehicle}{estimate} (evtwin twin run)", fontsize=10)
-    fig.tight_layout()
-    try:
-        fig.savefig(path, dpi=110)
-    except OSError as e:
-        raise ScenarioError(f"cannot write plot {path}: {e.strerror or e}") from e
-    finally:
-        plt.close(fig)
+    save_figure(fig, path, ScenarioError)

@@ -1,0 +1,165 @@
+"""A charge question as people ask it (CLI flags, HTTP query parameters) → its answer.
+
+One mapping for every interface: ``evtwin charge`` and ``GET /api/v1/charge/...`` both build
+a :class:`ChargeQuestion` and call :func:`answer_charge`, so their answers cannot drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from evtwin.charging.chargers import Charger, ac_supply, dc_charger, get_charger
+from evtwin.charging.session import ChargeRequest, SessionResult, simulate_session
+from evtwin.charging.smart import ChargePlan, SmartRequest, plan_charge
+from evtwin.charging.tariffs import default_price, load_tariff, parse_clock
+from evtwin.charging.vehicle import CarChargeParams
+from evtwin.errors import ChargingError
+
+__all__ = [
+    "DEFAULT_DC_KW",
+    "DEFAULT_PLUG_IN",
+    "DEFAULT_TARIFF",
+    "ChargeAnswer",
+    "ChargeQuestion",
+    "answer_charge",
+]
+
+DEFAULT_DC_KW = 150.0
+"""DC charger power when none is given, kW."""
+DEFAULT_TARIFF = "intelligent-octopus-go"
+DEFAULT_PLUG_IN = "18:00"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ChargeQuestion:
+    """A charge question (percent, kW, °C, p/kWh, HH:MM).
+
+    At most one of ``charger_kw`` (DC), ``ac_kw`` and ``charger`` (a bundled class).
+    ``depart`` plans the cheapest AC schedule on ``tariff`` instead of one session.
+    """
+
+    from_percent: float = 10.0
+    to_percent: float = 80.0
+    charger_kw: float | None = None
+    ac_kw: float | None = None
+    charger: str | None = None
+    charger_voltage_v: int = 800
+    battery_temp_c: float = 25.0
+    ambient_temp_c: float | None = None
+    precondition: bool = False
+    price_p_per_kwh: float | None = None
+    depart: str | None = None
+    plug_in: str = DEFAULT_PLUG_IN
+    tariff: str = DEFAULT_TARIFF
+    limit_percent: float = 100.0
+
+
+class _Asked:
+    """A question plus how its asker names the fields in error messages."""
+
+    def __init__(self, q: ChargeQuestion, labels: Mapping[str, str]) -> None:
+        self.q, self.labels = q, labels
+
+    def label(self, name: str) -> str:
+        return self.labels.get(name, name)
+
+    def fraction(self, name: str) -> float:
+        value = float(getattr(self.q, name))
+        if not 0.0 <= value <= 100.0:
+            raise ChargingError(f"{self.label(name)} = {value:g} % is outside 0..100 %")
+        return value / 100.0
+
+    def supply(self) -> Charger:
+        q = self.q
+        given = [
+            n
+            for n, v in (("charger_kw", q.charger_kw), ("ac_kw", q.ac_kw), ("charger", q.charger))
+            if v is not None
+        ]
+        if len(given) > 1:
+            names = ", ".join(self.label(n) for n in ("charger_kw", "ac_kw", "charger"))
+            raise ChargingError(
+                f"give at most one of {names}; got {[self.label(n) for n in given]}"
+            )
+        if q.charger is not None:
+            return get_charger(q.charger)
+        if q.ac_kw is not None:
+            return ac_supply(q.ac_kw)
+        if q.depart is not None:
+            return get_charger("ac7")
+        kw = DEFAULT_DC_KW if q.charger_kw is None else q.charger_kw
+        return dc_charger(kw, q.charger_voltage_v)
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeAnswer:
+    """A session, or (with ``depart``) the cheapest plan and its session."""
+
+    session: SessionResult
+    plan: ChargePlan | None
+    price_source: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented ``evtwin charge --json`` object."""
+        if self.plan is None:
+            return self.session.to_json() | {"price_source": self.price_source}
+        mean_price = self.plan.cost_gbp / self.plan.session.energy_plug_kwh
+        return self.plan.session.to_json() | {
+            "cost_gbp": round(self.plan.cost_gbp, 2),
+            "price_gbp_per_kwh": round(mean_price, 4),
+            "price_source": self.price_source,
+            "plan": self.plan.to_json(),
+        }
+
+
+def answer_charge(
+    car: CarChargeParams, q: ChargeQuestion, labels: Mapping[str, str] | None = None
+) -> ChargeAnswer:
+    """Simulate the session (or plan the schedule) the question asks for.
+
+    ``labels`` names the fields as the asker knows them in error messages (the CLI passes
+    ``{"from_percent": "--from", ...}``).
+    """
+    a = _Asked(q, labels or {})
+    from_soc, to_soc = a.fraction("from_percent"), a.fraction("to_percent")
+    charger = a.supply()
+    if q.depart is not None:
+        if q.precondition:
+            raise ChargingError(
+                f"{a.label('precondition')} applies to DC fast charging, not to "
+                f"{a.label('depart')} plans"
+            )
+        plan = plan_charge(
+            SmartRequest(
+                car=car,
+                supply=charger,
+                tariff=load_tariff(q.tariff),
+                from_soc=from_soc,
+                target_soc=to_soc,
+                charge_limit_soc=a.fraction("limit_percent"),
+                plug_in_min=parse_clock(q.plug_in, what=a.label("plug_in")),
+                depart_min=parse_clock(q.depart, what=a.label("depart")),
+                battery_temp_c=q.battery_temp_c,
+            )
+        )
+        source = f"tariff {q.tariff} (mean over the planned slots)"
+        return ChargeAnswer(plan.session, plan, source)
+    if q.price_p_per_kwh is not None:
+        price, source = q.price_p_per_kwh / 100.0, "given"
+    else:
+        price, source = default_price(charger)
+    session = simulate_session(
+        ChargeRequest(
+            car=car,
+            charger=charger,
+            from_soc=from_soc,
+            to_soc=to_soc,
+            battery_temp_c=q.battery_temp_c,
+            ambient_temp_c=q.ambient_temp_c,
+            precondition=q.precondition,
+            price_gbp_per_kwh=price,
+        )
+    )
+    return ChargeAnswer(session, None, source)
