@@ -153,3 +153,51 @@ def test_ota_server_https_needs_both_certificate_and_key(
 
     assert code == 2
     assert "both --tls-cert and --tls-key" in capsys.readouterr().err
+
+
+def test_ota_server_refresh_margin_defaults_to_half_a_lifetime_and_takes_a_duration(
+    tmp_path: Path,
+) -> None:
+    from datetime import timedelta
+
+    from evtwin.ota import RefreshPolicy
+
+    base = ["ota", "server", "--db", str(tmp_path / "ota.sqlite"), "--admin-token", "a" * 20]
+    base += ["--provisioning-token", "p" * 20]
+    default, _ = build_server(build_parser().parse_args(base))
+    six_hours, _ = build_server(build_parser().parse_args([*base, "--refresh-margin", "6h"]))
+    try:
+        assert default.refresh_policy == RefreshPolicy(fraction=0.5)
+        assert six_hours.refresh_policy == RefreshPolicy(margin=timedelta(hours=6))
+    finally:
+        default.close()
+        six_hours.close()
+
+
+@pytest.mark.parametrize("margin", ["soon", "1.5", "2d"])
+def test_ota_server_refuses_a_refresh_margin_it_cannot_keep(tmp_path: Path, margin: str) -> None:
+    from evtwin.errors import OtaError
+
+    args = build_parser().parse_args(
+        ["ota", "server", "--db", str(tmp_path / "ota.sqlite"), "--refresh-margin", margin,
+         "--admin-token", "a" * 20, "--provisioning-token", "p" * 20]
+    )  # fmt: skip
+
+    with pytest.raises(OtaError, match="refresh"):
+        build_server(args)
+
+
+def test_ota_server_speedup_runs_its_clock_faster(tmp_path: Path) -> None:
+    from evtwin.ota import AcceleratedClock
+
+    args = build_parser().parse_args(
+        ["ota", "server", "--db", str(tmp_path / "ota.sqlite"), "--speedup", "60",
+         "--admin-token", "a" * 20, "--provisioning-token", "p" * 20]
+    )  # fmt: skip
+
+    server, _ = build_server(args)
+    try:
+        clock = server.backend.clock
+        assert isinstance(clock, AcceleratedClock) and clock.factor == 60.0
+    finally:
+        server.close()

@@ -58,3 +58,18 @@ def test_root_expired_while_parked_is_replaced_by_a_rotated_root(
     report = car.update()
 
     assert report.outcomes == {BMS: BootOutcome.COMMITTED}, report.errors
+
+
+def test_an_accelerated_clock_never_goes_back_and_refuses_a_non_positive_factor() -> None:
+    from datetime import UTC, datetime
+
+    from evtwin.ota import AcceleratedClock
+
+    before = datetime.now(UTC)
+    clock = AcceleratedClock(60.0)
+    first_now, first_mono = clock.now(), clock.monotonic_s()
+
+    assert clock.now() >= first_now >= before - timedelta(seconds=1)
+    assert clock.monotonic_s() >= first_mono
+    with pytest.raises(ValueError, match="positive"):
+        AcceleratedClock(0.0)

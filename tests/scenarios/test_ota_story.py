@@ -208,20 +208,40 @@ def test_a_car_held_for_a_month_never_installs_on_expired_metadata_and_recovers(
     seen: list[str] = []
     run_until(w, sub, seen, "AVAILABLE")
     # the driver never answers; a month passes and nobody re-signs the metadata
+    w.server.refreshing = False  # an unmaintained server
     twin.advance(30 * 86400.0, step_s=86400.0)
     twin.broker.set_target(f"{U}.IsInstallApproved", True)  # too late: it has expired
     run_until(w, sub, seen, "FAILED")
     assert "expired" in str(signal(w, "LastError")).lower()
     twin.advance(600.0)
     assert ota.primary.ecus["bms-0001"].slots.active is None  # nothing installed
-    # the servers' online jobs re-sign: the next check-in offers the update again
-    backend = w.server.backend
-    backend.image_repo.refresh_all()
-    backend.director.vehicle_repo(VIN).refresh_all()
+    # the server's refresher runs again: the next check-in offers the update again
+    w.server.refreshing = True
+    assert "image" in w.server.refresh_metadata()
     seen.clear()
     run_until(w, sub, seen, "AVAILABLE", steps=400)
     twin.broker.set_target(f"{U}.IsInstallApproved", True)
     run_until(w, sub, seen, "SUCCEEDED")
+    active = ota.primary.ecus["bms-0001"].slots.active
+    assert active is not None and active.filepath == "bms-2.1.0.img"
+    sub.close()
+
+
+def test_a_live_server_keeps_a_car_held_for_a_month_updatable(w: World) -> None:
+    twin = w.twin
+    ota = attach(w)
+    w.admin.release("bms-2.1.0.img", image("bms 2.1.0"), ["ds-bms-r2"], 21)
+    sub = twin.broker.subscribe([f"{U}.State"], fields=[Field.VALUE], initial=False)
+    seen: list[str] = []
+    run_until(w, sub, seen, "AVAILABLE")
+    timestamp_version = w.server.backend.image_repo.timestamp_md.signed.version
+    twin.advance(30 * 86400.0, step_s=86400.0)  # every timestamp signed then has expired
+
+    twin.broker.set_target(f"{U}.IsInstallApproved", True)
+    run_until(w, sub, seen, "SUCCEEDED")
+
+    assert "FAILED" not in seen
+    assert w.server.backend.image_repo.timestamp_md.signed.version > timestamp_version
     active = ota.primary.ecus["bms-0001"].slots.active
     assert active is not None and active.filepath == "bms-2.1.0.img"
     sub.close()

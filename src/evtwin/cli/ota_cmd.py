@@ -4,12 +4,19 @@
 verifies them against both repositories and installs them, then a broken image rolls back.
 
 ``evtwin ota server [--host H] [--port P] [--db FILE | --postgres DSN] [--state DIR]
-[--tls-cert PEM --tls-key PEM]``
+[--tls-cert PEM --tls-key PEM] [--refresh-margin F|DURATION] [--refresh-interval-s S]
+[--speedup X]``
 runs the OTA server (FastAPI on uvicorn; SQLite, or PostgreSQL in schema ``evtwin_ota``;
 artefacts in memory, under ``--state``, or in S3 with ``--s3-endpoint URL --s3-bucket B``).
 The factory and release-engineer secrets come from ``--provisioning-token``/``--admin-token``
 or the environment variables ``EVTWIN_OTA_PROVISIONING_TOKEN``/``EVTWIN_OTA_ADMIN_TOKEN``;
-missing ones are generated and printed once at start-up.
+missing ones are generated and printed once at start-up. The server re-signs its online
+metadata (Image snapshot/timestamp, each car's Director targets/snapshot/timestamp) once less
+than ``--refresh-margin`` of a role's lifetime is left: a fraction (default 0.5: the one-day
+timestamp when under 12 h remain) or a duration (``6h``, ``30m``, ``2d``); it checks every
+``--refresh-interval-s`` real seconds (default 60) and on each car's timestamp request.
+Offline roles are never re-signed: a warning names each one near expiry. ``--speedup X``
+runs the server's clock X times real time (a demo server beside ``evtwin up --speedup X``).
 
 ``evtwin ota status --car DIR [--json]`` shows what each ECU of a car runs, read from the
 car's storage: ``{"vin", "ecus": {serial: {"serial", "hardware_id", "image",
@@ -37,20 +44,45 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
+import re
 import secrets
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evtwin.errors import OtaError
-from evtwin.ota import OtaBackend, SystemClock
+from evtwin.ota import AcceleratedClock, Clock, OtaBackend, RefreshPolicy, SystemClock
 from evtwin.ota._demo import run_demo
 
 if TYPE_CHECKING:
     from evtwin.cloud import OtaServer
 
-__all__ = ["build_server", "register"]
+__all__ = ["build_server", "parse_refresh_margin", "register"]
+
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
+_UNIT_S = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def parse_refresh_margin(text: str) -> RefreshPolicy:
+    """``--refresh-margin``: a fraction of each role's lifetime (``0.5``) or a duration
+    (``6h``, ``30m``, ``2d``, ``90s``).
+
+    Raises:
+        OtaError: neither, or out of range (fraction in (0, 1), duration positive).
+    """
+    m = _DURATION.match(text.strip())
+    try:
+        if m:
+            return RefreshPolicy(margin=timedelta(seconds=float(m[1]) * _UNIT_S[m[2]]))
+        return RefreshPolicy(fraction=float(text))
+    except ValueError:
+        raise OtaError(
+            f"--refresh-margin {text!r} is neither a fraction of the lifetime (e.g. 0.5) nor "
+            "a duration (e.g. 6h, 30m, 2d)"
+        ) from None
 
 
 def register(subparsers: Any) -> None:
@@ -85,6 +117,26 @@ def register(subparsers: Any) -> None:
     )
     server.add_argument(
         "--no-access-log", action="store_true", help="do not log every request (load tests)"
+    )
+    server.add_argument(
+        "--refresh-margin",
+        default="0.5",
+        help="re-sign an online role once less than this is left of its lifetime: a fraction "
+        "(default 0.5: the 1-day timestamp under 12 h, the 7-day snapshot under 3.5 days) or "
+        "a duration such as 6h, 30m, 2d",
+    )
+    server.add_argument(
+        "--refresh-interval-s",
+        type=float,
+        default=60.0,
+        help="real seconds between background checks for metadata to re-sign (default 60)",
+    )
+    server.add_argument(
+        "--speedup",
+        type=float,
+        default=1.0,
+        help="run the server's clock this many times real time (demo beside `evtwin up "
+        "--speedup`; start the server first)",
     )
     server.add_argument("--provisioning-token", default=os.environ.get(_PROV_ENV))
     server.add_argument("--admin-token", default=os.environ.get(_ADMIN_ENV))
@@ -167,7 +219,11 @@ def build_server(args: argparse.Namespace) -> tuple[OtaServer, dict[str, str]]:
         if not getattr(args, attr):
             generated[attr] = secrets.token_urlsafe(24)
             setattr(args, attr, generated[attr])
-    clock = SystemClock()
+    refresh = parse_refresh_margin(getattr(args, "refresh_margin", "0.5"))
+    speedup = float(getattr(args, "speedup", 1.0))
+    if not speedup > 0:
+        raise OtaError(f"--speedup must be positive, got {speedup}")
+    clock: Clock = SystemClock() if speedup == 1.0 else AcceleratedClock(speedup)
     store = None
     if args.s3_endpoint:
         from evtwin.cloud import S3Config, S3Store
@@ -198,6 +254,7 @@ def build_server(args: argparse.Namespace) -> tuple[OtaServer, dict[str, str]]:
         admin_token=args.admin_token,
         state_dir=args.state,
         verify_workers=getattr(args, "verify_workers", 0),
+        refresh=refresh,
     )
     return server, generated
 
@@ -207,13 +264,20 @@ def _server(args: argparse.Namespace) -> int:
 
     from evtwin.cloud import create_app
 
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise OtaError("HTTPS needs both --tls-cert and --tls-key")
     server, generated = build_server(args)
     for name, value in generated.items():
         print(f"generated {name.replace('_', ' ')}: {value}", flush=True)
-    if bool(args.tls_cert) != bool(args.tls_key):
-        raise OtaError("HTTPS needs both --tls-cert and --tls-key")
+    ota_log = logging.getLogger("evtwin.cloud.ota")  # refresher: re-signed roles, expiry warnings
+    if not ota_log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:  %(message)s"))
+        ota_log.addHandler(handler)
+        ota_log.setLevel(logging.INFO)
+    app = create_app(server, refresh_interval_s=args.refresh_interval_s)
     uvicorn.run(
-        create_app(server),
+        app,
         host=args.host,
         port=args.port,
         log_level="info",

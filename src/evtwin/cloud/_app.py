@@ -16,12 +16,20 @@ Routes (JSON unless noted):
 - ``POST /api/v1/keys/{image|director}/{role}/rotate`` (admin): new key for an online role.
 - ``GET /director/{vin}/metadata/{file}`` (bearer), ``GET /image/metadata/{file}``: metadata.
 - ``GET /image/targets/{file}``: image bytes, with single-range ``Range`` support (206/416).
+
+Online metadata stays fresh: while the app runs, a background task calls
+:meth:`OtaServer.refresh_metadata` once at start-up and then every ``refresh_interval_s``
+(stopping with the app), and a request for a ``timestamp.json`` (the first file a car's
+update cycle reads after root) re-signs what is due for that repository first.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import orjson
@@ -38,6 +46,8 @@ from evtwin.errors import (
 )
 
 __all__ = ["create_app"]
+
+log = logging.getLogger("evtwin.cloud.ota")
 
 _MAX_IMAGE_BYTES = 512 * 1024 * 1024
 _MAX_JSON_BYTES = 1024 * 1024
@@ -78,9 +88,53 @@ def _json(content: dict[str, Any]) -> Response:
     return Response(orjson.dumps(content), media_type="application/json")
 
 
-def create_app(server: OtaServer) -> FastAPI:
-    """The FastAPI application over ``server``."""
-    app = FastAPI(title="evtwin OTA server", version="1")
+async def _refresh_loop(server: OtaServer, interval_s: float, stop: asyncio.Event) -> None:
+    """Re-sign due online metadata every ``interval_s`` real seconds until ``stop`` is set.
+
+    Signing runs in a worker thread (it holds the server's lock, not the event loop). A
+    failing pass is logged and retried at the next interval; the loop ends only with ``stop``.
+    """
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval_s)
+        if stop.is_set():
+            break
+        try:
+            await asyncio.to_thread(server.refresh_metadata)
+        except Exception:  # keep refreshing: an expired timestamp stops every car's updates
+            log.exception("re-signing online metadata failed; retrying in %g s", interval_s)
+
+
+def create_app(server: OtaServer, *, refresh_interval_s: float = 60.0) -> FastAPI:
+    """The FastAPI application over ``server``.
+
+    ``refresh_interval_s``: real seconds between the background passes that re-sign due
+    online metadata (:meth:`OtaServer.refresh_metadata`); the first pass runs at start-up,
+    before the app serves. ``app.state.refresher`` is the task (done once the app stopped).
+
+    Raises:
+        OtaError: ``refresh_interval_s`` is not positive.
+    """
+    if not refresh_interval_s > 0:
+        raise OtaError(f"refresh interval must be positive, got {refresh_interval_s} s")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:  # a server back after an outage re-signs before it serves
+            await asyncio.to_thread(server.refresh_metadata)
+        except Exception:  # serve anyway: the loop and the request paths retry
+            log.exception("re-signing online metadata at start-up failed")
+        stop = asyncio.Event()
+        app.state.refresher = asyncio.create_task(
+            _refresh_loop(server, refresh_interval_s, stop), name="ota-metadata-refresher"
+        )
+        try:
+            yield
+        finally:
+            stop.set()
+            await app.state.refresher
+
+    app = FastAPI(title="evtwin OTA server", version="1", lifespan=lifespan)
 
     def auth_vehicle(vin: str, authorization: str | None) -> None:
         try:
@@ -212,12 +266,16 @@ def create_app(server: OtaServer) -> FastAPI:
         vin: str, filename: str, authorization: Annotated[str | None, Header()] = None
     ) -> Response:
         auth_vehicle(vin, authorization)
+        if filename == "timestamp.json":
+            server.refresh_metadata([vin])
         return Response(
             artefact(f"director/{vin}/metadata/{filename}"), media_type="application/json"
         )
 
     @app.get("/image/metadata/{filename}")
     def image_metadata(filename: str) -> Response:
+        if filename == "timestamp.json":
+            server.refresh_metadata([])
         return Response(artefact(f"image/metadata/{filename}"), media_type="application/json")
 
     @app.get("/image/targets/{filename}")

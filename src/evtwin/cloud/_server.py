@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import logging
 import multiprocessing
 import secrets
 import threading
@@ -26,12 +27,18 @@ from typing import Any
 from evtwin.cloud._campaigns import Campaign, CampaignSpec, CampaignState, VehicleOutcome
 from evtwin.cloud._db import OtaDatabase
 from evtwin.errors import OtaAuthError, OtaError, OtaInventoryError, OtaKeyError, OtaManifestError
-from evtwin.ota import OtaBackend, RoleKeys, VehicleInventory
-from evtwin.ota._director import PendingManifest
+from evtwin.ota import ExpiryPolicy, OtaBackend, RefreshPolicy, RoleKeys, VehicleInventory
+from evtwin.ota._director import DIRECTOR_ONLINE_ROLES, PendingManifest
 from evtwin.ota._image_repo import CUSTOM_HARDWARE_IDS
 from evtwin.ota._manifest import verify_ed25519_batch
 
-__all__ = ["CheckIn", "OtaServer", "VehicleCredentials"]
+__all__ = ["IMAGE_ONLINE_ROLES", "CheckIn", "OtaServer", "VehicleCredentials"]
+
+log = logging.getLogger("evtwin.cloud.ota")
+
+# The Image repository's roles whose keys the server holds; root and targets are offline.
+IMAGE_ONLINE_ROLES: tuple[str, ...] = ("snapshot", "timestamp")
+IMAGE_OFFLINE_ROLES: tuple[str, ...] = ("root", "targets")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,6 +81,11 @@ class OtaServer:
         verify_workers: worker processes that verify manifest signatures for
             :meth:`check_in_async` (0: in the server's own thread). ed25519 verification
             holds the GIL, so this is how one server process uses more than one core.
+        refresh: when online metadata is re-signed (:meth:`refresh_metadata`) and offline
+            metadata warned about; default: under half of a role's lifetime left.
+        refreshing: False for a server that never re-signs online metadata on its own (an
+            unmaintained server: what the car's freeze-attack defence is tested against).
+            :attr:`refreshing` may be switched later.
     """
 
     def __init__(
@@ -85,9 +97,23 @@ class OtaServer:
         admin_token: str,
         state_dir: Path | None = None,
         verify_workers: int = 0,
+        refresh: RefreshPolicy | None = None,
+        refreshing: bool = True,
     ) -> None:
         if len(provisioning_token) < 16 or len(admin_token) < 16:
             raise OtaError("provisioning and admin tokens must be at least 16 characters")
+        self.refresh_policy = refresh or RefreshPolicy()
+        margin = self.refresh_policy.margin
+        director_expiry = backend.director.expiry or ExpiryPolicy()
+        shortest = min(
+            *(backend.image_repo.expiry.lifetime(r) for r in IMAGE_ONLINE_ROLES),
+            *(director_expiry.lifetime(r) for r in DIRECTOR_ONLINE_ROLES),
+        )
+        if margin is not None and margin >= shortest:
+            raise OtaError(
+                f"refresh margin {margin} is not shorter than the shortest online lifetime "
+                f"({shortest}): every check would re-sign"
+            )
         self.backend = backend
         self.db = db
         self.state_dir = state_dir  # where rotated keys are saved (None: keys live in memory)
@@ -105,6 +131,8 @@ class OtaServer:
             for f in [self._pool.submit(verify_ed25519_batch, []) for _ in range(verify_workers)]:
                 f.result()  # start the workers now, not on the first check-in
         self.campaigns: dict[str, Campaign] = {}
+        self.refreshing = refreshing
+        self._warned: set[tuple[str, str, int]] = set()  # (repository, role, version)
         self._restore()
 
     def _restore(self) -> None:
@@ -118,6 +146,70 @@ class OtaServer:
                 continue
             self.backend.director.restore_vehicle(
                 VehicleInventory.from_dict(inventory), self.db.latest_manifest(vin)
+            )
+
+    # -- online metadata -------------------------------------------------------------------------
+    def refresh_metadata(self, vins: Sequence[str] | None = None) -> dict[str, list[str]]:
+        """Re-sign every online role that :attr:`refresh_policy` finds due, on the backend's
+        clock: the Image repository's snapshot/timestamp and each vehicle's Director
+        targets/snapshot/timestamp (only ``vins``' if given: the cheap per-request check).
+
+        Offline roles (Image root and targets, each Director root) are never re-signed here;
+        a full pass (``vins`` None) logs one warning per role version that is near expiry.
+        Returns ``{"image": roles, "director/<VIN>": roles}`` for what was re-signed
+        (nothing while :attr:`refreshing` is off).
+        """
+        if not self.refreshing:
+            return {}
+        policy = self.refresh_policy
+        with self._lock:
+            out: dict[str, list[str]] = {}
+            image_done = self.backend.image_repo.refresh_online(IMAGE_ONLINE_ROLES, policy)
+            if image_done:
+                out["image"] = list(image_done)
+            director = self.backend.director
+            for vin, done in director.refresh_due(policy, vins).items():
+                out[f"director/{vin}"] = list(done)
+            if vins is None:
+                self._warn_offline()
+        if out:
+            log.info("re-signed online metadata: %s", out)
+        return out
+
+    def _refresh_for(self, vin: str) -> None:
+        """The check-in's cheap refresh (lock held). A failure is logged, not the car's: the
+        background pass and the car's ``timestamp.json`` request try again."""
+        try:
+            self.backend.director.refresh_due(self.refresh_policy, [vin])
+            self.backend.image_repo.refresh_online(IMAGE_ONLINE_ROLES, self.refresh_policy)
+        except Exception:
+            log.exception("re-signing online metadata for %s at its check-in failed", vin)
+
+    def _warn_offline(self) -> None:
+        policy, image = self.refresh_policy, self.backend.image_repo
+        for role in image.due_roles(IMAGE_OFFLINE_ROLES, policy):
+            signed = image.root_md.signed if role == "root" else image.targets_md.signed
+            if ("image", role, signed.version) not in self._warned:
+                self._warned.add(("image", role, signed.version))
+                log.warning(
+                    "Image repository %s metadata (version %d, offline keys) expires %s: the "
+                    "server never re-signs it; its key holders must sign a new version before "
+                    "then, or cars will refuse every update",
+                    role,
+                    signed.version,
+                    signed.expires.isoformat(),
+                )
+        due = self.backend.director.offline_due(policy)
+        new = {v: d for v, d in due.items() if ("director/" + v, "root", d[0]) not in self._warned}
+        if new:
+            self._warned.update(("director/" + v, "root", d[0]) for v, d in new.items())
+            first = min(expires for _, expires in new.values())
+            log.warning(
+                "Director root metadata (offline keys) of %d vehicle(s) expires from %s (e.g. "
+                "%s): the server never re-signs it; rotate or re-sign the Director root",
+                len(new),
+                first.isoformat(),
+                ", ".join(sorted(new)[:3]),
             )
 
     # -- auth ----------------------------------------------------------------------------------
@@ -240,6 +332,8 @@ class OtaServer:
                 assigned = director.assign_latest(vin)
             durable = self.db.write_now(writes) if wait else self.db.write(writes)
             next_nonce = director.issue_nonce(vin)
+            if self.refreshing:  # a few date comparisons; the car fetches metadata next
+                self._refresh_for(vin)
         return CheckIn(
             assigned=assigned,
             consent=self.consent_for(vin),

@@ -11,7 +11,7 @@ with in-memory twins: :class:`Clock`/:class:`ManualClock`, :class:`ArtifactStore
 
 from __future__ import annotations
 
-from evtwin.ota._clock import Clock, ManualClock, SystemClock
+from evtwin.ota._clock import AcceleratedClock, Clock, ManualClock, SystemClock
 from evtwin.ota._cloud_client import OtaCloudClient
 from evtwin.ota._director import Director
 from evtwin.ota._ecu import Ecu, default_health_check
@@ -25,7 +25,7 @@ from evtwin.ota._policy import Consent, InstallPolicy, VehicleConditions, instal
 from evtwin.ota._primary import PlannedUpdate, Primary, RepositoryUrls, UpdateReport, vehicle_status
 from evtwin.ota._slots import BootOutcome, SlotStore
 from evtwin.ota._store import ArtifactStore, DirectoryStore, MemoryStore
-from evtwin.ota._tufrepo import ExpiryPolicy, TufRepository
+from evtwin.ota._tufrepo import ExpiryPolicy, RefreshPolicy, TufRepository
 from evtwin.ota._twin import (
     DEFENDER_SPORT_ECUS,
     EcuSpec,
@@ -37,6 +37,7 @@ from evtwin.ota._twin import (
 
 __all__ = [
     "DEFENDER_SPORT_ECUS",
+    "AcceleratedClock",
     "ArtifactStore",
     "BootOutcome",
     "Clock",
@@ -59,6 +60,7 @@ __all__ = [
     "OtaCloudClient",
     "PlannedUpdate",
     "Primary",
+    "RefreshPolicy",
     "Registration",
     "RepositoryUrls",
     "RoleKeys",

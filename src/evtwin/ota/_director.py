@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from tuf.api.metadata import TargetFile
@@ -29,9 +30,12 @@ from evtwin.ota._manifest import (
     open_envelope,
 )
 from evtwin.ota._store import ArtifactStore
-from evtwin.ota._tufrepo import ExpiryPolicy, TufRepository
+from evtwin.ota._tufrepo import ExpiryPolicy, RefreshPolicy, TufRepository
 
-__all__ = ["CUSTOM_ECU_IDENTIFIERS", "Director", "PendingManifest"]
+__all__ = ["CUSTOM_ECU_IDENTIFIERS", "DIRECTOR_ONLINE_ROLES", "Director", "PendingManifest"]
+
+# The Director signs targets, snapshot and timestamp with online keys; its root is offline.
+DIRECTOR_ONLINE_ROLES: tuple[str, ...] = ("targets", "snapshot", "timestamp")
 
 CUSTOM_ECU_IDENTIFIERS = "ecuIdentifiers"
 MAX_OPEN_NONCES = 16  # per vehicle; issuing another forgets the oldest unused one
@@ -378,6 +382,28 @@ class Director:
         self.keys[role] = new_keys
         for repo in self._repos.values():
             repo.rotate_keys(role, new_keys)
+
+    def refresh_due(
+        self, policy: RefreshPolicy, vins: Sequence[str] | None = None
+    ) -> dict[str, tuple[str, ...]]:
+        """Re-sign each vehicle's online roles that ``policy`` says are due (all vehicles, or
+        those of ``vins`` that are registered). Returns ``{vin: roles re-signed}`` for the
+        vehicles that changed. The per-vehicle root (offline) is never re-signed here."""
+        out: dict[str, tuple[str, ...]] = {}
+        for vin in self._repos if vins is None else [v for v in vins if v in self._repos]:
+            done = self._repos[vin].refresh_online(DIRECTOR_ONLINE_ROLES, policy)
+            if done:
+                out[vin] = done
+        return out
+
+    def offline_due(self, policy: RefreshPolicy) -> dict[str, tuple[int, datetime]]:
+        """Vehicles whose root (offline: never re-signed by the server) ``policy`` finds
+        near expiry: ``{vin: (root version, expires)}``."""
+        return {
+            vin: (repo.root_md.signed.version, repo.root_md.signed.expires)
+            for vin, repo in self._repos.items()
+            if repo.due_roles(("root",), policy)
+        }
 
     def refresh_timestamps(self) -> None:
         """Periodic online job: re-sign every vehicle's timestamp with a fresh expiry."""

@@ -31,7 +31,7 @@ from evtwin.ota._clock import Clock
 from evtwin.ota._keys import RoleKeys
 from evtwin.ota._store import ArtifactStore
 
-__all__ = ["TOP_LEVEL_ROLES", "ExpiryPolicy", "TufRepository"]
+__all__ = ["TOP_LEVEL_ROLES", "ExpiryPolicy", "RefreshPolicy", "TufRepository"]
 
 TOP_LEVEL_ROLES: tuple[str, ...] = (Root.type, Targets.type, Snapshot.type, Timestamp.type)
 _SPEC = ".".join(SPECIFICATION_VERSION)
@@ -49,6 +49,36 @@ class ExpiryPolicy:
     def lifetime(self, role: str) -> timedelta:
         lifetime: timedelta = getattr(self, role)
         return lifetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class RefreshPolicy:
+    """When a server re-signs an online role (and warns about an offline one).
+
+    A role is *due* once less than ``fraction`` of its lifetime (from :class:`ExpiryPolicy`)
+    remains before it expires, or, if ``margin`` is set, less than ``margin``. The default
+    re-signs the one-day timestamp when under 12 hours are left, the 7-day snapshot under
+    3.5 days. Times are the server's injected clock.
+
+    Raises:
+        OtaMetadataError: ``fraction`` not in (0, 1), or ``margin`` not positive.
+    """
+
+    fraction: float = 0.5
+    margin: timedelta | None = None
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.fraction < 1.0:
+            raise OtaMetadataError(
+                f"refresh fraction must be between 0 and 1 (exclusive), got {self.fraction}"
+            )
+        if self.margin is not None and self.margin <= timedelta(0):
+            raise OtaMetadataError(f"refresh margin must be positive, got {self.margin}")
+
+    def due(self, *, expires: datetime, lifetime: timedelta, now: datetime) -> bool:
+        """Whether metadata of ``lifetime`` that ``expires`` then must be re-signed at ``now``."""
+        margin = self.margin if self.margin is not None else lifetime * self.fraction
+        return expires - now < margin
 
 
 class TufRepository:
@@ -229,6 +259,43 @@ class TufRepository:
     def refresh_all(self) -> None:
         """Re-sign targets, snapshot and timestamp with fresh expiry (a periodic online job)."""
         self.publish_targets(bump=True)
+
+    def due_roles(self, roles: Sequence[str], policy: RefreshPolicy) -> list[str]:
+        """Those of ``roles`` whose metadata ``policy`` says must be re-signed now."""
+        now = self.clock.now()
+        return [
+            r
+            for r in roles
+            if policy.due(
+                expires=self._md(r).signed.expires, lifetime=self.expiry.lifetime(r), now=now
+            )
+        ]
+
+    def refresh_online(self, online: Sequence[str], policy: RefreshPolicy) -> tuple[str, ...]:
+        """Re-sign the roles of ``online`` (a subset of targets/snapshot/timestamp, the roles
+        whose keys this server holds) that are due by ``policy``, with the roles below them.
+
+        A due targets role is re-signed with a new version (and snapshot and timestamp over
+        it); a due snapshot gets a new snapshot and timestamp; a due timestamp a new
+        timestamp. Root is never re-signed here (offline). Returns the roles re-signed.
+
+        Raises:
+            OtaKeyError: ``online`` names root or an unknown role.
+        """
+        bad = [r for r in online if r not in (Targets.type, Snapshot.type, Timestamp.type)]
+        if bad:
+            raise OtaKeyError(f"cannot refresh {bad}: only targets, snapshot, timestamp")
+        due = self.due_roles(online, policy)
+        if Targets.type in due:
+            self.publish_targets(bump=True)
+            return (Targets.type, Snapshot.type, Timestamp.type)
+        if Snapshot.type in due:
+            self.commit_snapshot(bump=True)
+            return (Snapshot.type, Timestamp.type)
+        if Timestamp.type in due:
+            self.refresh_timestamp(bump=True)
+            return (Timestamp.type,)
+        return ()
 
     def revoke_key(self, role: str, keyid: str) -> None:
         """Revoke one (compromised) key of ``role``; the role keeps its threshold.
