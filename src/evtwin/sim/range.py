@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from evtwin.physics.constants import ModelConstants, default_constants
+from evtwin.sim import kernel as L
 from evtwin.sim.conditions import Conditions
 from evtwin.sim.engine import Case, CaseResult, run_batch
 from evtwin.sim.traces import Trace, cycle
@@ -109,7 +110,11 @@ def wltp_conditions(params: VehicleParams) -> Conditions:
 
 
 def _estimate(
-    query: RangeQuery, params: VehicleParams, result: CaseResult, c: ModelConstants
+    query: RangeQuery,
+    params: VehicleParams,
+    result: CaseResult,
+    c: ModelConstants,
+    reference_loss_fraction: float,
 ) -> RangeEstimate:
     km = result.distance_m / 1000.0
     dc = result.dc_wh_per_km
@@ -134,7 +139,10 @@ def _estimate(
     if query.procedure == "wltp":
         assumptions["range"] = "WLTP: usable battery energy / DC consumption (GTR 15 Annex 8)"
     else:
-        assumptions["range"] = "usable battery energy / DC consumption on this trace"
+        assumptions["range"] = (
+            "usable battery energy (at WLTP discharge rates) / consumption on this trace, "
+            "counting the pack's extra internal losses beyond the WLTP's"
+        )
     if query.conditions.road == "real":
         assumptions["road"] = (
             f"public road: rolling resistance x{c.real_road_rolling_factor:g}, drag "
@@ -151,7 +159,7 @@ def _estimate(
         is_estimate=query.spec.is_estimate,
         procedure=query.procedure,
         trace=query.trace.name,
-        range_km=query.spec.usable_battery_kwh * J_PER_KWH / 3600.0 / dc,
+        range_km=_range_km(query, result, reference_loss_fraction),
         consumption_wh_per_km=dc,
         consumption_ac_wh_per_km=dc / c.ac_charging_efficiency,
         usable_battery_kwh=query.spec.usable_battery_kwh,
@@ -167,10 +175,29 @@ def _estimate(
     )
 
 
+def _range_km(query: RangeQuery, result: CaseResult, reference_loss_fraction: float) -> float:
+    """Usable battery energy over consumption.
+
+    The usable energy a maker states is what the pack delivers at its terminals at
+    type-approval discharge rates (the WLTP's UBE). Under harder conditions (cold pack,
+    motorway power) more of the chemical energy turns into heat inside the pack, so the
+    range is chemical energy over chemical consumption:
+    ``E_usable * (1 + f_wltp) / (E_chem / km)``, with ``f_wltp`` the car's internal-loss
+    fraction on the WLTP run. For the WLTP itself this is ``E_usable / (E_DC / km)``.
+    """
+    usable_j = query.spec.usable_battery_kwh * J_PER_KWH
+    km = result.distance_m / 1000.0
+    if query.procedure == "wltp":
+        return usable_j / (result.energy_terminal_j / km)
+    chemical_per_km = (result.energy_terminal_j + result.energy_battery_loss_j) / km
+    return usable_j * (1.0 + reference_loss_fraction) / chemical_per_km
+
+
 def estimate_ranges(
     queries: Sequence[RangeQuery], *, constants: ModelConstants | None = None
 ) -> list[RangeEstimate]:
-    """Answer many range questions in one batched engine run."""
+    """Answer many range questions in one batched engine run (with each car's WLTP run as
+    the reference for its pack's internal losses, in the same batch)."""
     c = constants if constants is not None else default_constants()
     params_by_id: dict[int, VehicleParams] = {}
     cases: list[Case] = []
@@ -179,8 +206,26 @@ def estimate_ranges(
         if key not in params_by_id:
             params_by_id[key] = derive_params(q.spec, c)
         cases.append(Case(params_by_id[key], q.conditions, q.trace))
+    # one WLTP reference run per distinct car that has a non-WLTP question
+    ref_index: dict[int, int] = {}
+    wltc = cycle("wltc")
+    for q in queries:
+        key = id(q.spec)
+        if q.procedure != "wltp" and key not in ref_index:
+            params = params_by_id[key]
+            ref_index[key] = len(cases)
+            cases.append(Case(params, wltp_conditions(params), wltc))
     batch = run_batch(cases, constants=c)
-    return [_estimate(q, params_by_id[id(q.spec)], batch.case(i), c) for i, q in enumerate(queries)]
+    out = batch.out
+    estimates = []
+    for i, q in enumerate(queries):
+        key = id(q.spec)
+        f_ref = 0.0
+        if key in ref_index:
+            r = ref_index[key]
+            f_ref = out[r, L.O_E_BATT_LOSS] / max(out[r, L.O_E_TERMINAL], 1e-9)
+        estimates.append(_estimate(q, params_by_id[key], batch.case(i), c, float(f_ref)))
+    return estimates
 
 
 def wltp_queries(specs: Sequence[VehicleSpec], constants: ModelConstants) -> list[RangeQuery]:
