@@ -8,14 +8,13 @@ ever set per vehicle; the charge-current envelope is calibrated on the catalogue
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from evtwin.battery.thermal import ThermalParams
-from evtwin.errors import DataFileError
+from evtwin.physics.constants import read_number_table
 
 __all__ = ["ChargingConstants", "default_charging_constants"]
 
@@ -110,17 +109,4 @@ _MAP: dict[str, tuple[str, str]] = {
 def default_charging_constants() -> ChargingConstants:
     """The bundled constants (``data/chargers/charging_model.toml``)."""
     path = resources.files("evtwin") / "data" / "chargers" / "charging_model.toml"
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as e:
-        raise DataFileError(f"cannot read charging constants {path}: {e}") from e
-    values: dict[str, float] = {}
-    for field_name, (section, key) in _MAP.items():
-        try:
-            value = raw[section][key]
-        except KeyError:
-            raise DataFileError(f"{path}: missing [{section}] {key}") from None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise DataFileError(f"{path}: [{section}] {key} must be a number, got {value!r}")
-        values[field_name] = float(value)
-    return ChargingConstants(**values)
+    return ChargingConstants(**read_number_table(path, _MAP, "charging constants"))

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from evtwin.errors import DataFileError
 
-__all__ = ["ModelConstants", "default_constants"]
+__all__ = ["ModelConstants", "default_constants", "read_number_table"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -96,16 +98,19 @@ _MAP: dict[str, tuple[str, str]] = {
 }
 
 
-@cache
-def default_constants() -> ModelConstants:
-    """The bundled constants (``data/model/constants.toml``)."""
-    path = resources.files("evtwin") / "data" / "model" / "constants.toml"
+def read_number_table(
+    path: Traversable, fields: Mapping[str, tuple[str, str]], what: str
+) -> dict[str, float]:
+    """Read a TOML file of numbers: field name -> value of ``[section] key`` per ``fields``.
+
+    Shared by every constants file (model, charging). Errors name the file and the key.
+    """
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as e:
-        raise DataFileError(f"cannot read model constants {path}: {e}") from e
+        raise DataFileError(f"cannot read {what} {path}: {e}") from e
     values: dict[str, float] = {}
-    for field_name, (section, key) in _MAP.items():
+    for field_name, (section, key) in fields.items():
         try:
             value = raw[section][key]
         except KeyError:
@@ -113,4 +118,11 @@ def default_constants() -> ModelConstants:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise DataFileError(f"{path}: [{section}] {key} must be a number, got {value!r}")
         values[field_name] = float(value)
-    return ModelConstants(**values)
+    return values
+
+
+@cache
+def default_constants() -> ModelConstants:
+    """The bundled constants (``data/model/constants.toml``)."""
+    path = resources.files("evtwin") / "data" / "model" / "constants.toml"
+    return ModelConstants(**read_number_table(path, _MAP, "model constants"))
