@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from evtwin.errors import CycleError, UnknownCycleError
-from evtwin.sim.traces import Trace, constant_speed, cycle, load_profile
+from evtwin.sim.traces import (
+    ENGINE_STEP_S,
+    Trace,
+    constant_speed,
+    cycle,
+    load_profile,
+    resample,
+)
 
 
 @pytest.mark.parametrize(
@@ -62,3 +69,47 @@ def test_constant_speed_bounds() -> None:
 def test_trace_rejects_nan() -> None:
     with pytest.raises(CycleError, match="NaN"):
         Trace("x", np.array([0.0, 1.0]), np.array([0.0, np.nan]), np.zeros(2))
+
+
+def test_sparse_profile_is_resampled_to_the_engine_step(tmp_path: Path) -> None:
+    p = tmp_path / "sparse.csv"
+    p.write_text("time_s,speed_kph,grade_percent\n0,100,0\n36000,100,2\n", encoding="utf-8")
+    tr = load_profile(p)
+    assert np.diff(tr.time_s).max() <= ENGINE_STEP_S + 1e-9
+    assert tr.time_s[0] == 0.0 and tr.time_s[-1] == 36000.0
+    # the distance is the one the rows describe; the grade covers the whole interval
+    assert tr.distance_m == pytest.approx(1_000_000.0)
+    assert np.all(tr.grade[1:] == pytest.approx(0.02))
+
+
+def test_resampling_keeps_rows_and_interpolates_speed_linearly() -> None:
+    tr = Trace("x", np.array([0.0, 2.5, 10.0]), np.array([0.0, 5.0, 20.0]), np.zeros(3))
+    r = resample(tr)
+    assert 2.5 in r.time_s and 10.0 in r.time_s
+    assert np.interp(7.0, r.time_s, r.speed_mps) == pytest.approx(14.0)
+    assert r.distance_m == pytest.approx(tr.distance_m)
+    assert resample(cycle("wltc")) is cycle("wltc")  # already at the engine's step
+
+
+def test_resampling_refuses_an_absurdly_long_profile() -> None:
+    tr = Trace("year", np.array([0.0, 1e8]), np.array([10.0, 10.0]), np.zeros(2))
+    with pytest.raises(CycleError, match="more than"):
+        resample(tr)
+
+
+def test_a_sparse_profile_gives_the_range_of_the_same_drive_at_the_engine_step(
+    tmp_path: Path,
+) -> None:
+    """Two rows 10 h apart at 100 km/h: the range is the constant-100 km/h range, not an
+    artefact of one 10-hour step (886 km for the 77 kWh ID.3 before resampling)."""
+    from evtwin.sim.request import RangeRequest
+    from evtwin.vehicles import load_vehicle
+
+    p = tmp_path / "motorway.csv"
+    p.write_text("time_s,speed_kph\n0,100\n36000,100\n", encoding="utf-8")
+    spec = load_vehicle("vw-id3-pro-s")
+    req = RangeRequest(temp_c=23.0)
+    sparse = req.answer([spec], load_profile(p))[0]
+    steady = req.answer([spec], constant_speed(100, 3600))[0]
+    assert sparse.range_km == pytest.approx(steady.range_km, rel=0.01)
+    assert 350 < sparse.range_km < 550

@@ -20,10 +20,19 @@ __all__ = [
     "Trace",
     "constant_speed",
     "cycle",
+    "ENGINE_STEP_S",
+    "MAX_SAMPLES",
     "load_profile",
+    "resample",
 ]
 
 FloatArray = npt.NDArray[np.float64]
+
+ENGINE_STEP_S = 1.0
+"""The engine's time step (s): the bundled cycles' step, and the longest step a profile keeps
+(longer intervals are resampled to it, :func:`resample`)."""
+MAX_SAMPLES = 2_000_000
+"""Longest trace after resampling (~23 days at 1 s): bounds memory, names the problem."""
 
 # name -> (file, description, regulation)
 CYCLES: dict[str, tuple[str, str]] = {
@@ -129,9 +138,46 @@ def constant_speed(speed_kph: float, duration_s: float = 600.0, grade: float = 0
     return Trace(f"constant {speed_kph:g} km/h", t, v, np.full(n, grade))
 
 
+def resample(trace: Trace, step_s: float = ENGINE_STEP_S) -> Trace:
+    """``trace`` with no interval longer than ``step_s``: speed interpolated linearly in time
+    between the given rows, grade held over each original interval (it applies to the
+    interval ending at a row). Rows are kept; a trace already that fine is returned as is.
+
+    The engine integrates each interval at its mean speed with one power level, so a sparse
+    profile (two rows hours apart) would otherwise be one step: the pack's per-step charge
+    and power limits and every loss would be evaluated once for the whole drive.
+    """
+    if step_s <= 0.0:
+        raise CycleError(f"resampling step must be positive, got {step_s:g} s")
+    t = trace.time_s
+    gaps = np.diff(t)
+    if gaps.max() <= step_s * (1.0 + 1e-9):
+        return trace
+    pieces = np.ceil(gaps / step_s - 1e-9).astype(np.int64)
+    total = int(pieces.sum()) + 1
+    if total > MAX_SAMPLES:
+        raise CycleError(
+            f"trace {trace.name!r}: {trace.duration_s:g} s at a {step_s:g} s step is "
+            f"{total:,} samples, more than {MAX_SAMPLES:,}; give a shorter profile"
+        )
+    # new sample times: each interval split into equal parts (original rows kept exactly)
+    seg = np.repeat(np.arange(len(gaps)), pieces)
+    within = np.arange(total - 1) - np.repeat(np.cumsum(pieces) - pieces, pieces) + 1
+    t_new = np.empty(total)
+    t_new[0] = t[0]
+    t_new[1:] = t[seg] + gaps[seg] * within / pieces[seg]
+    t_new[1:][within == pieces[seg]] = t[seg + 1][within == pieces[seg]]
+    v_new = np.interp(t_new, t, trace.speed_mps)
+    g_new = np.empty(total)
+    g_new[0] = trace.grade[0]
+    g_new[1:] = trace.grade[seg + 1]
+    return Trace(trace.name, t_new, v_new, g_new)
+
+
 def load_profile(path: str | Path) -> Trace:
     """A speed/grade profile from CSV with columns ``time_s, speed_kph[, grade_percent]``
-    (or the FASTSim ``cycSecs, cycMps, cycGrade`` format)."""
+    (or the FASTSim ``cycSecs, cycMps, cycGrade`` format), resampled to the engine's step
+    where rows are further apart (:func:`resample`)."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8-sig")
@@ -142,7 +188,7 @@ def load_profile(path: str | Path) -> Trace:
     reader = csv.DictReader(io.StringIO(text))
     cols = set(reader.fieldnames or [])
     if {"cycSecs", "cycMps"} <= cols:
-        return _read_fastsim_csv(text, p.stem)
+        return resample(_read_fastsim_csv(text, p.stem))
     if not {"time_s", "speed_kph"} <= cols:
         raise CycleError(
             f"{p}: needs columns time_s, speed_kph (optional grade_percent); found {sorted(cols)}"
@@ -155,4 +201,4 @@ def load_profile(path: str | Path) -> Trace:
             g_l.append(float(row.get("grade_percent") or 0.0) / 100.0)
         except (TypeError, ValueError):
             raise CycleError(f"{p}:{line}: not a number in {dict(row)}") from None
-    return Trace(p.stem, np.array(t_l), np.array(v_l), np.array(g_l))
+    return resample(Trace(p.stem, np.array(t_l), np.array(v_l), np.array(g_l)))
