@@ -17,11 +17,11 @@ from evtwin.units import KPH_PER_MPS
 
 __all__ = [
     "CYCLES",
+    "ENGINE_STEP_S",
+    "MAX_SAMPLES",
     "Trace",
     "constant_speed",
     "cycle",
-    "ENGINE_STEP_S",
-    "MAX_SAMPLES",
     "load_profile",
     "resample",
 ]
