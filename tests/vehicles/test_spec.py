@@ -35,9 +35,9 @@ def test_a_file_with_only_the_required_keys_loads(minimal_spec_file: Path) -> No
 def test_missing_values_are_estimated_by_named_rules_never_zero(minimal_spec_file: Path) -> None:
     params = derive_params(load_spec_file(minimal_spec_file))
     assert params.f2_n_per_mps2 > 0 and params.f0_n > 0
-    assert params.basis["frontal_area_m2"].startswith("rule:")
-    assert params.basis["drag_coefficient"].startswith("rule:")
-    assert params.basis["battery_voltage_v"].startswith("rule:")
+    assert params.basis["frontal_area_m2"].startswith("default")
+    assert params.basis["drag_coefficient"].startswith("default")
+    assert params.basis["battery_voltage_v"].startswith("default")
     assert "GTR 15" in params.basis["wltp_test_mass_kg"]
 
 

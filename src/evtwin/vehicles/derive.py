@@ -86,6 +86,11 @@ def derive_params(spec: VehicleSpec, constants: ModelConstants | None = None) ->
             + ("" if spec.max_laden_mass_kg is not None else " (assumed)"),
         )
     basis["wltp_test_mass_kg"] = mass.basis
+    if spec.test_mass_kg is None and spec.max_laden_mass_kg is None:
+        basis["max_laden_mass_kg"] = (
+            f"default: vehicle load {c.wltp_default_vehicle_load_kg:g} kg for the GTR 15 test "
+            "mass (not in the spec; typical compact-SUV payload, assumption)"
+        )
 
     # -- road load ----------------------------------------------------------------------------
     if (
@@ -104,11 +109,19 @@ def derive_params(spec: VehicleSpec, constants: ModelConstants | None = None) ->
             area = Derived(spec.frontal_area_m2, "spec")
         else:
             a = c.frontal_area_factor * spec.width_mm / 1000 * spec.height_mm / 1000
-            area = Derived(a, f"rule: {c.frontal_area_factor:g} x width x height")
+            area = Derived(
+                a,
+                f"default {a:.2f} m²: not in the spec; rule {c.frontal_area_factor:g} x width x "
+                "height (from two published areas)",
+            )
         if spec.drag_coefficient is not None:
             cd = Derived(spec.drag_coefficient, "spec")
         else:
-            cd = Derived(c.default_drag_coefficient, "rule: catalogue default Cd (assumption)")
+            cd = Derived(
+                c.default_drag_coefficient,
+                f"default {c.default_drag_coefficient:g}: not in the spec; catalogue median of "
+                "published Cd values, rounded up (assumption)",
+            )
         crr = c.rolling_resistance
         f0 = crr * mass.value * G_M_PER_S2
         f1 = crr * c.rolling_resistance_speed_per_mps * mass.value * G_M_PER_S2
@@ -125,14 +138,22 @@ def derive_params(spec: VehicleSpec, constants: ModelConstants | None = None) ->
         share = (
             Derived(spec.awd_front_power_share, "spec")
             if spec.awd_front_power_share is not None
-            else Derived(c.awd_front_power_share, "rule: default AWD front share (assumption)")
+            else Derived(
+                c.awd_front_power_share,
+                f"default {c.awd_front_power_share:g}: not in the spec; AWD front share "
+                "(assumption)",
+            )
         )
         disconnect = (
             Derived(spec.awd_disconnect, "spec")
             if spec.awd_disconnect is not None
-            else Derived(True, "assumption: secondary axle disconnects at light load")
+            else Derived(
+                True,
+                "default: not in the spec; assumption: secondary axle disconnects at light load",
+            )
         )
         basis["awd_front_share"] = share.basis
+        basis["awd_front_power_share"] = share.basis
         basis["awd_disconnect"] = disconnect.basis
         front_share, awd_disconnect = share.value, disconnect.value
         driven_fraction = 1.0
@@ -150,7 +171,11 @@ def derive_params(spec: VehicleSpec, constants: ModelConstants | None = None) ->
     if spec.battery_voltage_v is not None:
         volts = Derived(spec.battery_voltage_v, "spec")
     else:
-        volts = Derived(c.battery_default_voltage_v, "rule: 400 V class unless stated")
+        volts = Derived(
+            c.battery_default_voltage_v,
+            f"default {c.battery_default_voltage_v:g} V: not in the spec; 400 V class (the "
+            "catalogue majority)",
+        )
     basis["battery_voltage_v"] = volts.basis
     energy_j = spec.usable_battery_kwh * J_PER_KWH
     resistance = c.battery_resistance_energy_h * volts.value**2 / (spec.usable_battery_kwh * 1000)
@@ -162,9 +187,16 @@ def derive_params(spec: VehicleSpec, constants: ModelConstants | None = None) ->
     else:
         charge_power = Derived(
             c.battery_charge_power_over_motor * power,
-            f"rule: {c.battery_charge_power_over_motor:g} x motor power",
+            f"default {c.battery_charge_power_over_motor * power / 1000:.0f} kW: not in the "
+            f"spec; {c.battery_charge_power_over_motor:g} x motor power (pack charge and "
+            "regeneration limit)",
         )
+        basis["dc_peak_power_kw"] = charge_power.basis
     basis["battery_charge_power_w"] = charge_power.basis
+    if spec.heat_pump is None:
+        basis["heat_pump"] = (
+            "default: no heat pump (not in the spec; the conservative rule for the climate model)"
+        )
 
     return VehicleParams(
         vehicle_id=spec.id,
