@@ -131,7 +131,7 @@ def test_cabin_set_point_lets_the_climate_model_cost_range_in_the_cold(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     base = ["range", "defender-sport", "--json", "--temp-c", "-5"]
-    off = run_json(capsys, *base)
+    off = run_json(capsys, *base, "--no-hvac")
     heated = run_json(capsys, *base, "--cabin-temp-c", "21")
     resistive = run_json(capsys, *base, "--cabin-temp-c", "21", "--no-heat-pump")
     assert off["inputs"]["hvac_w"] == 0
@@ -139,6 +139,48 @@ def test_cabin_set_point_lets_the_climate_model_cost_range_in_the_cold(
     assert heated["range_km"] < off["range_km"]
     assert resistive["range_km"] < heated["range_km"]  # the Defender's heat pump helps
     assert "climate model" in heated["assumptions"]["hvac_w"]
+    assert "--no-hvac" in off["assumptions"]["hvac_w"]
+
+
+@pytest.mark.parametrize("temp_c", ["-5", "30"])
+def test_outside_mild_weather_the_cabin_is_held_at_21_c_by_default_and_it_says_so(
+    capsys: pytest.CaptureFixture[str], temp_c: str
+) -> None:
+    base = ["range", "bmw-ix1-edrive20", "--json", "--temp-c", temp_c]
+    default = run_json(capsys, *base)
+    stated = run_json(capsys, *base, "--cabin-temp-c", "21")
+    assert default["range_km"] == stated["range_km"]
+    assert default["inputs"]["hvac_w"] > 0
+    assert default["assumptions"]["hvac_w"].startswith("default: ambient")
+    assert "21 °C" in default["assumptions"]["hvac_w"]
+
+
+def test_in_mild_weather_the_climate_stays_off_and_it_says_so(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = run_json(capsys, "range", "bmw-ix1-edrive20", "--json", "--temp-c", "20")
+    assert out["inputs"]["hvac_w"] == 0
+    assert "climate off" in out["assumptions"]["hvac_w"]
+
+
+def test_no_hvac_conflicts_with_a_stated_climate(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["range", "bmw-ix1-edrive20", "--no-hvac", "--cabin-temp-c", "21"]) == 2
+    assert "no_hvac" in capsys.readouterr().err
+
+
+def test_http_no_hvac_matches_the_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    from fastapi.testclient import TestClient
+
+    from evtwin.api import create_app
+
+    cli = run_json(capsys, "range", "bmw-ix1-edrive20", "--json", "--temp-c", "-5", "--no-hvac")
+    with TestClient(create_app()) as client:
+        http = client.get(
+            "/api/v1/range/bmw-ix1-edrive20", params={"temp_c": -5, "no_hvac": True}
+        ).json()
+        heated = client.get("/api/v1/range/bmw-ix1-edrive20", params={"temp_c": -5}).json()
+    assert http == cli
+    assert heated["range_km"] < http["range_km"]
 
 
 def test_a_constant_hvac_load_and_a_cabin_set_point_conflict(

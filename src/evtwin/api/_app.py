@@ -104,6 +104,13 @@ def range_params(
     seat_heat: Annotated[
         bool | None, _q("driver's seat and steering-wheel heating on (climate model)")
     ] = None,
+    no_hvac: Annotated[
+        bool | None,
+        _q(
+            "cabin climate off (default: cabin heated/cooled to 21 °C when temp_c is outside "
+            "15-25 °C); the CLI's --no-hvac"
+        ),
+    ] = None,
 ) -> RangeParams:
     """No parameter: the WLTP procedure. Any parameter: your conditions (kerb mass + payload)."""
     return RangeParams(
@@ -120,6 +127,7 @@ def range_params(
         cabin_temp_c=cabin_temp_c,
         heat_pump=heat_pump,
         seat_heat=seat_heat,
+        no_hvac=no_hvac,
     )
 
 

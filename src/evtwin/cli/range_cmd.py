@@ -77,6 +77,14 @@ def register(sub: Any) -> None:
         default=None,
         help="driver's seat and steering-wheel heating on (climate model)",
     )
+    p.add_argument(
+        "--no-hvac",
+        action="store_const",
+        const=True,
+        default=None,
+        help="cabin climate off (by default the cabin is heated/cooled to 21 °C when --temp-c "
+        "is outside 15-25 °C)",
+    )
     p.add_argument("--json", action="store_true", help="print the documented JSON object")
     p.add_argument(
         "--plot", metavar="FILE.png", help="also plot range vs speed at several temperatures"
@@ -100,6 +108,7 @@ def request_from_args(args: argparse.Namespace) -> RangeRequest:
         cabin_temp_c=args.cabin_temp_c,
         heat_pump=args.heat_pump,
         seat_heat=args.seat_heat,
+        no_hvac=args.no_hvac,
     )
 
 
@@ -194,5 +203,6 @@ def _print_table(results: list[RangeEstimate]) -> None:
         )
     console.print(
         "Model accuracy (leave-one-out vs official WLTP): see 'evtwin validate'. "
-        "Climate is off unless --hvac-w or --cabin-temp-c is given."
+        "Climate: off within 15-25 °C unless --hvac-w or --cabin-temp-c; outside it the "
+        "cabin is held at 21 °C unless --no-hvac."
     )

@@ -12,7 +12,7 @@ from rich.table import Table
 from evtwin.charging.validation import dc_10_80_report
 from evtwin.cli._output import console, print_json
 from evtwin.climate.validation import StudyReport, climate_study_report
-from evtwin.validation import LooReport, epa_report, realworld_report, wltp_report
+from evtwin.validation import LooReport, cold_report, epa_report, realworld_report, wltp_report
 
 __all__ = ["register"]
 
@@ -42,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
         road = realworld_report(progress=lambda i, n: progress.update(t3, completed=i, total=n))
         t4 = progress.add_task("10-80 % charging grid", total=None)
         dc = dc_10_80_report(progress=lambda i, n: progress.update(t4, completed=i, total=n))
+        t5 = progress.add_task("cold-weather grid", total=None)
+        cold = cold_report(progress=lambda i, n: progress.update(t5, completed=i, total=n))
         progress.add_task("climate studies", total=None)
         climate = climate_study_report()
     if args.json:
@@ -51,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
                 "epa": epa.to_json(),
                 "real_road": road.to_json(),
                 "dc_10_80": dc.to_json(),
+                "cold": cold.to_json(),
                 "climate": climate.to_json(),
             }
         )
@@ -76,6 +79,9 @@ def run(args: argparse.Namespace) -> int:
     console.print()
     _table(dc, per_car=False)
     _summary(dc)
+    console.print()
+    _table(cold, per_car=False)
+    _summary(cold)
     console.print()
     _climate(climate)
     return 0

@@ -26,8 +26,9 @@ import numpy.typing as npt
 
 from evtwin.climate.cabin import cabin_params
 from evtwin.climate.hvac import ClimateSetting, mean_hvac_power_w
+from evtwin.physics.constants import default_constants
 from evtwin.sim.conditions import Conditions
-from evtwin.sim.range import RangeQuery, estimate_ranges
+from evtwin.sim.range import RangeQuery, cold_capacity_fraction, estimate_ranges
 from evtwin.sim.traces import Trace, cycle
 from evtwin.vehicles import VehicleSpec, list_vehicles
 
@@ -160,9 +161,14 @@ def climate_study_report() -> StudyReport:
         (RECURRENT_AMBIENT_C, hp, "real"),
     ]
     wh = _combined_wh_per_km(specs, cases, traces)
-    rng = 1.0 / wh  # range is proportional to 1 / consumption for the same battery
+    # range is proportional to the energy the pack delivers (less when cold, constants.toml
+    # [cold]) over consumption, for the same battery
+    c = default_constants()
+    cap = np.array([cold_capacity_fraction(Conditions(ambient_temp_c=a), c) for a, _, _ in cases])
+    rng = cap[:, None] / wh
     base, cold_off, cold_on, hot_off, hot_on, rec_ptc, rec_hp = (rng[i] for i in range(7))
     real_base = 1.0 / _combined_wh_per_km(specs, [(AAA_BASELINE_C, None, "real")], traces)[0]
+    real_base = real_base * cold_capacity_fraction(Conditions(ambient_temp_c=AAA_BASELINE_C), c)
 
     def mean(x: FloatArray) -> float:
         return float(np.mean(x))
@@ -221,7 +227,8 @@ def climate_study_report() -> StudyReport:
             f"the climate model (set point {AAA_SETPOINT_C:g} °C, cabin soaked at ambient, "
             "warm-up spread over a full-battery trip) as the engine's constant hvac_w; "
             "resistive (PTC) heating for AAA's 2018-19 fleet; heat pump on vs off on the same "
-            "cars for Recurrent; fleet mean; no constant calibrated on these studies. The "
+            "cars for Recurrent; fleet mean; the climate model is not calibrated on these "
+            "studies (the drive engine's cold constants are: 'evtwin validate' cold report). The "
             "'own effect' rows isolate the climate model from the drive engine's cold/heat "
             "effects; the goal applies to the climate rows"
         ),

@@ -57,6 +57,9 @@ class ModelConstants:
     real_road_rolling_factor: float
     real_road_drag_factor: float
     ac_charging_efficiency: float
+    cold_reference_temp_c: float
+    cold_rolling_per_k: float
+    cold_capacity_per_k: float
 
     def replace(self, **changes: Any) -> ModelConstants:
         return dataclasses.replace(self, **changes)
@@ -95,6 +98,9 @@ _MAP: dict[str, tuple[str, str]] = {
     "real_road_rolling_factor": ("real_road", "rolling_factor"),
     "real_road_drag_factor": ("real_road", "drag_factor"),
     "ac_charging_efficiency": ("charging", "ac_efficiency"),
+    "cold_reference_temp_c": ("cold", "reference_temp_c"),
+    "cold_rolling_per_k": ("cold", "rolling_per_k"),
+    "cold_capacity_per_k": ("cold", "capacity_per_k"),
 }
 
 

@@ -207,8 +207,12 @@ def pack_conditions(conditions: Sequence[Conditions], constants: ModelConstants)
         row[L.C_SOC0] = c.initial_soc
         row[L.C_BATT_TEMP_C] = c.ambient_temp_c if c.battery_temp_c is None else c.battery_temp_c
         real = c.road == "real"
-        row[L.C_ROLL_FACTOR] = c.rolling_factor * (
-            constants.real_road_rolling_factor if real else 1.0
+        # cold tyres and drivetrain fluids (constants.toml [cold])
+        cold_k = max(constants.cold_reference_temp_c - c.ambient_temp_c, 0.0)
+        row[L.C_ROLL_FACTOR] = (
+            c.rolling_factor
+            * (constants.real_road_rolling_factor if real else 1.0)
+            * (1.0 + constants.cold_rolling_per_k * cold_k)
         )
         row[L.C_DRAG_FACTOR] = constants.real_road_drag_factor if real else 1.0
         row[L.C_FRICTION] = c.friction

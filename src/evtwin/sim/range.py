@@ -32,7 +32,14 @@ from evtwin.units import J_PER_KWH, KM_PER_MILE
 from evtwin.vehicles.derive import VehicleParams, derive_params
 from evtwin.vehicles.spec import VehicleSpec
 
-__all__ = ["RangeEstimate", "RangeQuery", "estimate_ranges", "wltp_conditions", "wltp_range"]
+__all__ = [
+    "RangeEstimate",
+    "RangeQuery",
+    "cold_capacity_fraction",
+    "estimate_ranges",
+    "wltp_conditions",
+    "wltp_range",
+]
 
 WLTP_AMBIENT_C = 23.0
 
@@ -150,6 +157,15 @@ def _estimate(
         )
     else:
         assumptions["road"] = "type-approval road load (test conditions)"
+    cold_k = c.cold_reference_temp_c - query.conditions.ambient_temp_c
+    if cold_k > 0.0 and query.procedure != "wltp":
+        assumptions["cold"] = (
+            f"{cold_k:g} K below {c.cold_reference_temp_c:g} °C: cold tyres and drivetrain "
+            f"fluids x{1.0 + c.cold_rolling_per_k * cold_k:.3f} rolling resistance, cold pack "
+            f"delivers {cold_capacity_fraction(query.conditions, c):.1%} of its usable energy "
+            "(global constants fitted on AAA 2019 and an independent tester's winter runs; "
+            "leave-one-out error in 'evtwin validate')"
+        )
     assumptions["consumption_ac"] = (
         f"DC consumption / {c.ac_charging_efficiency:g} wall-to-battery efficiency (global)"
     )
@@ -159,7 +175,7 @@ def _estimate(
         is_estimate=query.spec.is_estimate,
         procedure=query.procedure,
         trace=query.trace.name,
-        range_km=_range_km(query, result, reference_loss_fraction),
+        range_km=_range_km(query, result, reference_loss_fraction, c),
         consumption_wh_per_km=dc,
         consumption_ac_wh_per_km=dc / c.ac_charging_efficiency,
         usable_battery_kwh=query.spec.usable_battery_kwh,
@@ -175,7 +191,23 @@ def _estimate(
     )
 
 
-def _range_km(query: RangeQuery, result: CaseResult, reference_loss_fraction: float) -> float:
+def cold_capacity_fraction(conditions: Conditions, c: ModelConstants) -> float:
+    """Share of the stated usable energy a pack at the drive's temperature delivers
+    (``constants.toml`` ``[cold]``): 1 at or above the reference temperature."""
+    t_pack = (
+        conditions.ambient_temp_c
+        if conditions.battery_temp_c is None
+        else conditions.battery_temp_c
+    )
+    return 1.0 - c.cold_capacity_per_k * max(c.cold_reference_temp_c - t_pack, 0.0)
+
+
+def _range_km(
+    query: RangeQuery,
+    result: CaseResult,
+    reference_loss_fraction: float,
+    c: ModelConstants,
+) -> float:
     """Usable battery energy over consumption.
 
     The usable energy a maker states is what the pack delivers at its terminals at
@@ -183,14 +215,16 @@ def _range_km(query: RangeQuery, result: CaseResult, reference_loss_fraction: fl
     motorway power) more of the chemical energy turns into heat inside the pack, so the
     range is chemical energy over chemical consumption:
     ``E_usable * (1 + f_wltp) / (E_chem / km)``, with ``f_wltp`` the car's internal-loss
-    fraction on the WLTP run. For the WLTP itself this is ``E_usable / (E_DC / km)``.
+    fraction on the WLTP run, times the cold pack's capacity share
+    (:func:`cold_capacity_fraction`). For the WLTP itself this is ``E_usable / (E_DC / km)``.
     """
     usable_j = query.spec.usable_battery_kwh * J_PER_KWH
     km = result.distance_m / 1000.0
     if query.procedure == "wltp":
         return usable_j / (result.energy_terminal_j / km)
     chemical_per_km = (result.energy_terminal_j + result.energy_battery_loss_j) / km
-    return usable_j * (1.0 + reference_loss_fraction) / chemical_per_km
+    capacity = cold_capacity_fraction(query.conditions, c)
+    return usable_j * capacity * (1.0 + reference_loss_fraction) / chemical_per_km
 
 
 def estimate_ranges(

@@ -18,7 +18,13 @@ from evtwin.sim.traces import Trace, constant_speed, cycle
 from evtwin.units import KPH_PER_MPS
 from evtwin.vehicles.spec import VehicleSpec
 
-__all__ = ["DEFAULT_TRAILER_CDA_M2", "RangeRequest"]
+__all__ = ["DEFAULT_CABIN_TEMP_C", "DEFAULT_TRAILER_CDA_M2", "MILD_AMBIENT_C", "RangeRequest"]
+
+DEFAULT_CABIN_TEMP_C = 21.0
+"""Cabin set point assumed when the ambient is outside :data:`MILD_AMBIENT_C` and the
+question does not set the climate: someone asking for range at -5 °C heats the cabin."""
+MILD_AMBIENT_C = (15.0, 25.0)
+"""Ambient band (°C) in which a cabin needs no heating or cooling by default."""
 
 DEFAULT_TRAILER_CDA_M2 = 0.6
 """Trailer drag area Cd*A (m²) when a trailer is given without one (assumption: a small
@@ -49,14 +55,34 @@ class RangeRequest:
     cabin_temp_c: float | None = None
     heat_pump: bool | None = None
     seat_heat: bool | None = None
+    no_hvac: bool | None = None
 
     @property
     def is_wltp(self) -> bool:
         return all(getattr(self, f.name) is None for f in fields(self))
 
     @property
+    def default_cabin(self) -> bool:
+        """True when the cabin is heated/cooled to :data:`DEFAULT_CABIN_TEMP_C` because the
+        ambient is outside :data:`MILD_AMBIENT_C` and nothing else sets the climate."""
+        return (
+            self.temp_c is not None
+            and not MILD_AMBIENT_C[0] <= self.temp_c <= MILD_AMBIENT_C[1]
+            and self.hvac_w is None
+            and self.cabin_temp_c is None
+            and not self.no_hvac
+        )
+
+    @property
+    def cabin_set_point_c(self) -> float | None:
+        """The cabin set point the climate model uses (stated or defaulted), or None."""
+        if self.cabin_temp_c is not None:
+            return self.cabin_temp_c
+        return DEFAULT_CABIN_TEMP_C if self.default_cabin else None
+
+    @property
     def uses_climate_model(self) -> bool:
-        return self.cabin_temp_c is not None or bool(self.seat_heat)
+        return self.cabin_set_point_c is not None or bool(self.seat_heat)
 
     def conditions(self) -> Conditions:
         """Conditions before any climate-model HVAC (which depends on the car)."""
@@ -65,8 +91,19 @@ class RangeRequest:
                 "give either a constant HVAC load (hvac_w) or a cabin set point / seat heat "
                 "for the climate model, not both"
             )
+        if self.no_hvac and (
+            self.hvac_w is not None or self.cabin_temp_c is not None or self.seat_heat
+        ):
+            raise ScenarioError(
+                "no_hvac (--no-hvac) switches the climate off: drop hvac_w, cabin_temp_c and "
+                "seat_heat, or drop no_hvac"
+            )
         if self.heat_pump is not None and not self.uses_climate_model:
-            raise ScenarioError("heat pump on/off needs a cabin set point (cabin_temp_c)")
+            raise ScenarioError(
+                "heat pump on/off needs a cabin set point (cabin_temp_c) or an ambient "
+                f"outside {MILD_AMBIENT_C[0]:g}-{MILD_AMBIENT_C[1]:g} °C (cabin then "
+                f"{DEFAULT_CABIN_TEMP_C:g} °C by default)"
+            )
         kw: dict[str, Any] = {"initial_soc": 1.0, "road": self.road or "real"}
         if self.temp_c is not None:
             kw["ambient_temp_c"] = self.temp_c
@@ -106,7 +143,7 @@ class RangeRequest:
         return vehicle_hvac_w(
             spec,
             ambient_c=conditions.ambient_temp_c,
-            cabin_temp_c=self.cabin_temp_c,
+            cabin_temp_c=self.cabin_set_point_c,
             speed_mps=mean_speed,
             heat_pump=self.heat_pump,
             seat_heat=bool(self.seat_heat),
@@ -134,10 +171,25 @@ class RangeRequest:
         estimates = estimate_ranges(self.queries(specs, trace))
         if self.uses_climate_model:
             hp = "spec" if self.heat_pump is None else ("on" if self.heat_pump else "off")
+            why = (
+                f"default: ambient {self.temp_c:g} °C is outside "
+                f"{MILD_AMBIENT_C[0]:g}-{MILD_AMBIENT_C[1]:g} °C, so the cabin is heated/cooled "
+                f"to {DEFAULT_CABIN_TEMP_C:g} °C (--no-hvac / no_hvac=true switches it off); "
+                if self.default_cabin and self.temp_c is not None
+                else ""
+            )
             for est in estimates:
                 est.assumptions["hvac_w"] = (
-                    f"climate model: cabin {self.cabin_temp_c} °C, heat pump {hp}, seat/wheel "
-                    f"heat {'on' if self.seat_heat else 'off'}, steady state at the trace's "
-                    f"mean speed -> {est.conditions['hvac_w']:.0f} W"
+                    f"{why}climate model: cabin {self.cabin_set_point_c} °C, heat pump {hp}, "
+                    f"seat/wheel heat {'on' if self.seat_heat else 'off'}, steady state at the "
+                    f"trace's mean speed -> {est.conditions['hvac_w']:.0f} W"
                 )
+        elif self.hvac_w is None and not self.is_wltp:
+            why = (
+                "--no-hvac / no_hvac=true"
+                if self.no_hvac
+                else f"ambient within {MILD_AMBIENT_C[0]:g}-{MILD_AMBIENT_C[1]:g} °C (default)"
+            )
+            for est in estimates:
+                est.assumptions["hvac_w"] = f"climate off: {why}"
         return estimates
