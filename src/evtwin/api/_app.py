@@ -75,8 +75,17 @@ def range_params(
     trailer_cda_m2: Annotated[
         float | None,
         _q(
-            "trailer extra drag area Cd*A, m² (default 0.6 m² with a trailer; assumption)",
+            "trailer extra drag area Cd*A, m², overriding the trailer kind's",
             allow_inf_nan=False,
+        ),
+    ] = None,
+    trailer: Annotated[
+        str | None,
+        _q(
+            "trailer kind (caravan, box, car): drag area, tyres and typical mass; caravan "
+            "when only trailer_kg is given",
+            max_length=20,
+            json_schema_extra={"enum": ["box", "car", "caravan"]},
         ),
     ] = None,
     hvac_w: Annotated[
@@ -120,6 +129,7 @@ def range_params(
         payload_kg=payload_kg,
         trailer_kg=trailer_kg,
         trailer_cda_m2=trailer_cda_m2,
+        trailer=trailer,
         hvac_w=hvac_w,
         headwind_kph=headwind_kph,
         altitude_m=altitude_m,

@@ -12,7 +12,12 @@ from evtwin.cli._output import console, print_json
 from evtwin.errors import ScenarioError
 from evtwin.sim.plots import plot_range_vs_speed
 from evtwin.sim.range import RangeEstimate
-from evtwin.sim.request import DEFAULT_TRAILER_CDA_M2, RangeRequest
+from evtwin.sim.request import (
+    DEFAULT_TRAILER_CDA_M2,
+    DEFAULT_TRAILER_KIND,
+    TRAILER_KINDS,
+    RangeRequest,
+)
 from evtwin.sim.traces import CYCLES, load_profile
 from evtwin.vehicles import list_vehicles, resolve_vehicle
 
@@ -43,11 +48,18 @@ def register(sub: Any) -> None:
     p.add_argument("--payload-kg", type=float, metavar="N", help="load beyond the driver, kg")
     p.add_argument("--trailer-kg", type=float, metavar="N", help="trailer mass, kg")
     p.add_argument(
+        "--trailer",
+        choices=sorted(TRAILER_KINDS),
+        default=None,
+        help="trailer kind: its drag area, tyres and (without --trailer-kg) typical mass "
+        f"(default {DEFAULT_TRAILER_KIND} when only --trailer-kg is given)",
+    )
+    p.add_argument(
         "--trailer-cda-m2",
         type=float,
         metavar="N",
-        help=f"trailer extra drag area Cd*A, m² (default {DEFAULT_TRAILER_CDA_M2:g} m² with a "
-        "trailer; assumption)",
+        help="trailer extra drag area Cd*A, m², overriding the kind's (default "
+        f"{DEFAULT_TRAILER_CDA_M2:g} m² for a {DEFAULT_TRAILER_KIND})",
     )
     p.add_argument("--hvac-w", type=float, metavar="N", help="constant HVAC electric load, W")
     p.add_argument("--headwind-kph", type=float, metavar="N", help="headwind, km/h (<0 tailwind)")
@@ -101,6 +113,7 @@ def request_from_args(args: argparse.Namespace) -> RangeRequest:
         payload_kg=args.payload_kg,
         trailer_kg=args.trailer_kg,
         trailer_cda_m2=args.trailer_cda_m2,
+        trailer=args.trailer,
         hvac_w=args.hvac_w,
         headwind_kph=args.headwind_kph,
         altitude_m=args.altitude_m,

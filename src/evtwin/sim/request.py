@@ -18,7 +18,15 @@ from evtwin.sim.traces import Trace, constant_speed, cycle
 from evtwin.units import KPH_PER_MPS
 from evtwin.vehicles.spec import VehicleSpec
 
-__all__ = ["DEFAULT_CABIN_TEMP_C", "DEFAULT_TRAILER_CDA_M2", "MILD_AMBIENT_C", "RangeRequest"]
+__all__ = [
+    "DEFAULT_CABIN_TEMP_C",
+    "DEFAULT_TRAILER_CDA_M2",
+    "DEFAULT_TRAILER_KIND",
+    "MILD_AMBIENT_C",
+    "TRAILER_KINDS",
+    "RangeRequest",
+    "TrailerKind",
+]
 
 DEFAULT_CABIN_TEMP_C = 21.0
 """Cabin set point assumed when the ambient is outside :data:`MILD_AMBIENT_C` and the
@@ -26,9 +34,55 @@ question does not set the climate: someone asking for range at -5 °C heats the 
 MILD_AMBIENT_C = (15.0, 25.0)
 """Ambient band (°C) in which a cabin needs no heating or cooling by default."""
 
-DEFAULT_TRAILER_CDA_M2 = 0.6
-"""Trailer drag area Cd*A (m²) when a trailer is given without one (assumption: a small
-box trailer behind an SUV adds roughly 0.5-0.8 m²)."""
+
+@dataclass(frozen=True, slots=True)
+class TrailerKind:
+    """A kind of trailer: the drag area it adds behind a car, its tyres, a typical mass."""
+
+    cda_m2: float
+    crr: float
+    typical_mass_kg: float
+    basis: str
+
+
+TRAILER_KINDS: dict[str, TrailerKind] = {
+    # A UK touring caravan: ~2.25 m wide, ~2.3 m of body above the ground clearance (~5.2 m²
+    # face); car + box-shaped caravan combinations measure Cd ~0.5 on the caravan's face
+    # (Hucho, "Aerodynamics of Road Vehicles"), ~2.7 m², less the car's own ~0.7 m²: +2.0 m².
+    # (A streamlined Airstream measured Cd 0.196 in a sedan's wake on 5.45 m², ~1.1 m²:
+    # Buckley, University of Maryland wind-tunnel study, late 1970s.) Typical laden mass
+    # 1,400 kg (UK twin-axle-free tourers' MTPLM ~1,300-1,500 kg, assumption).
+    "caravan": TrailerKind(
+        2.0,
+        0.010,
+        1400.0,
+        "touring caravan: +2.0 m² drag area (car+caravan Cd ~0.5 on a ~5.2 m² caravan face, "
+        "Hucho; less the car's own ~0.7 m²)",
+    ),
+    # A small open/box trailer lower than the car, mostly in its wake (assumption 0.5-0.8 m²);
+    # typical mass the EU unbraked limit, 750 kg.
+    "box": TrailerKind(
+        0.6,
+        0.010,
+        750.0,
+        "box trailer: +0.6 m² drag area (low trailer in the car's wake; 0.5-0.8 m², assumption)",
+    ),
+    # A car transporter trailer with a car on it: the carried car's own drag area (~0.7 m²,
+    # Cd 0.3 x 2.3 m²) plus the open frame and wheels (~0.3 m²), partly in the tow car's
+    # wake: +1.0 m² (assumption); mass ~1,600 kg car + ~700 kg trailer.
+    "car": TrailerKind(
+        1.0,
+        0.010,
+        2300.0,
+        "car on a transporter trailer: +1.0 m² drag area (the carried car ~0.7 m² + frame "
+        "and wheels ~0.3 m², assumption)",
+    ),
+}
+"""Trailer kinds for ``--trailer`` / ``trailer=``: a caravan is the default when only a mass
+is given (the common UK towing case)."""
+DEFAULT_TRAILER_KIND = "caravan"
+DEFAULT_TRAILER_CDA_M2 = TRAILER_KINDS[DEFAULT_TRAILER_KIND].cda_m2
+"""Trailer drag area Cd*A (m²) when a trailer mass is given without a kind or a drag area."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -48,6 +102,7 @@ class RangeRequest:
     payload_kg: float | None = None
     trailer_kg: float | None = None
     trailer_cda_m2: float | None = None
+    trailer: str | None = None
     hvac_w: float | None = None
     headwind_kph: float | None = None
     altitude_m: float | None = None
@@ -60,6 +115,35 @@ class RangeRequest:
     @property
     def is_wltp(self) -> bool:
         return all(getattr(self, f.name) is None for f in fields(self))
+
+    @property
+    def trailer_kind(self) -> TrailerKind | None:
+        """The trailer's kind (caravan when only a mass is given), or None without one."""
+        if self.trailer is None:
+            return TRAILER_KINDS[DEFAULT_TRAILER_KIND] if self.trailer_kg is not None else None
+        if self.trailer not in TRAILER_KINDS:
+            raise ScenarioError(
+                f"unknown trailer kind {self.trailer!r}; known: {', '.join(TRAILER_KINDS)}"
+            )
+        return TRAILER_KINDS[self.trailer]
+
+    def trailer_assumption(self) -> str | None:
+        """What the answer assumed about the trailer, or None without one."""
+        kind = self.trailer_kind
+        if kind is None:
+            return None
+        name = self.trailer or DEFAULT_TRAILER_KIND
+        parts = [
+            kind.basis
+            if self.trailer_cda_m2 is None
+            else f"{name}: drag area {self.trailer_cda_m2:g} m² as given (trailer_cda_m2)"
+        ]
+        if self.trailer is None:
+            parts.append(f"kind {DEFAULT_TRAILER_KIND} by default (only a mass was given)")
+        if self.trailer_kg is None:
+            parts.append(f"mass {kind.typical_mass_kg:g} kg typical for a {name} (assumption)")
+        parts.append(f"trailer tyres Crr {kind.crr:g}")
+        return "; ".join(parts)
 
     @property
     def default_cabin(self) -> bool:
@@ -109,13 +193,17 @@ class RangeRequest:
             kw["ambient_temp_c"] = self.temp_c
         if self.payload_kg is not None:
             kw["payload_kg"] = self.payload_kg
-        if self.trailer_kg is not None:
-            kw["trailer_kg"] = self.trailer_kg
+        kind = self.trailer_kind
+        if kind is not None:
+            kw["trailer_kg"] = kind.typical_mass_kg if self.trailer_kg is None else self.trailer_kg
             kw["trailer_cda_m2"] = (
-                DEFAULT_TRAILER_CDA_M2 if self.trailer_cda_m2 is None else self.trailer_cda_m2
+                kind.cda_m2 if self.trailer_cda_m2 is None else self.trailer_cda_m2
             )
+            kw["trailer_crr"] = kind.crr
         elif self.trailer_cda_m2 is not None:
-            raise ScenarioError("trailer_cda_m2 needs trailer_kg (a trailer mass, kg)")
+            raise ScenarioError(
+                "trailer_cda_m2 needs trailer_kg (a trailer mass, kg) or a trailer kind"
+            )
         if self.hvac_w is not None:
             kw["hvac_w"] = self.hvac_w
         if self.headwind_kph is not None:
@@ -169,6 +257,10 @@ class RangeRequest:
     ) -> list[RangeEstimate]:
         """Run the queries in one batch; climate-model inputs join each answer's assumptions."""
         estimates = estimate_ranges(self.queries(specs, trace))
+        trailer = self.trailer_assumption()
+        if trailer is not None:
+            for est in estimates:
+                est.assumptions["trailer"] = trailer
         if self.uses_climate_model:
             hp = "spec" if self.heat_pump is None else ("on" if self.heat_pump else "off")
             why = (
