@@ -68,7 +68,8 @@ def register(sub: Any) -> None:
         "--road",
         choices=("real", "test"),
         default=None,
-        help="real: public-road rolling/drag factors (default); test: type-approval road load",
+        help="real: public-road rolling/drag factors (default); test: the type-approval run "
+        "(test mass, type-approved road load, 23 °C, HVAC off)",
     )
     p.add_argument(
         "--cabin-temp-c",

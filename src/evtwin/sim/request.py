@@ -16,6 +16,7 @@ from evtwin.sim.conditions import Conditions
 from evtwin.sim.range import RangeEstimate, RangeQuery, estimate_ranges, wltp_queries
 from evtwin.sim.traces import Trace, constant_speed, cycle
 from evtwin.units import KPH_PER_MPS
+from evtwin.vehicles.derive import derive_params
 from evtwin.vehicles.spec import VehicleSpec
 
 __all__ = [
@@ -155,6 +156,7 @@ class RangeRequest:
             and self.hvac_w is None
             and self.cabin_temp_c is None
             and not self.no_hvac
+            and self.road != "test"
         )
 
     @property
@@ -243,20 +245,36 @@ class RangeRequest:
             return wltp_queries(specs, default_constants())
         conditions = self.conditions()
         tr = self.trace() if trace is None else trace
-        if not self.uses_climate_model:
-            return [RangeQuery(s, tr, conditions, "custom") for s in specs]
-        return [
-            RangeQuery(
-                s, tr, conditions.replace(hvac_w=self.climate_hvac_w(s, conditions, tr)), "custom"
-            )
-            for s in specs
-        ]
+        queries = []
+        for s in specs:
+            cond = conditions
+            if self.road == "test" and self.payload_kg is None:
+                # the type-approval run: the car at its test mass
+                p = derive_params(s, default_constants())
+                cond = cond.replace(payload_kg=p.wltp_test_mass_kg - p.mass_kg)
+            if self.uses_climate_model:
+                cond = cond.replace(hvac_w=self.climate_hvac_w(s, cond, tr))
+            queries.append(RangeQuery(s, tr, cond, "custom"))
+        return queries
 
     def answer(
         self, specs: Sequence[VehicleSpec], trace: Trace | None = None
     ) -> list[RangeEstimate]:
         """Run the queries in one batch; climate-model inputs join each answer's assumptions."""
         estimates = estimate_ranges(self.queries(specs, trace))
+        if self.road == "test":
+            for spec, est in zip(specs, estimates, strict=True):
+                p = derive_params(spec, default_constants())
+                mass = (
+                    f"test mass {p.wltp_test_mass_kg:.0f} kg ({p.basis['wltp_test_mass_kg']})"
+                    if self.payload_kg is None
+                    else f"kerb mass + payload {self.payload_kg:g} kg as given"
+                )
+                est.assumptions["road"] = (
+                    f"type-approval run: {mass}, the type-approved road load (no real-road "
+                    f"factors), {est.conditions['ambient_temp_c']:g} °C, HVAC "
+                    f"{'as given' if self.hvac_w or self.uses_climate_model else 'off'}"
+                )
         trailer = self.trailer_assumption()
         if trailer is not None:
             for est in estimates:
