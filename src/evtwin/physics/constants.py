@@ -44,6 +44,10 @@ class ModelConstants:
     peak_force_over_weight: float
     dry_friction: float
     regen_max_decel_mps2: float
+    regen_reference_year: float
+    regen_growth_per_year: float
+    regen_cap_mps2: float
+    regen_unknown_year: float
     regen_full_speed_kph: float
     regen_zero_speed_kph: float
     awd_front_power_share: float
@@ -85,6 +89,10 @@ _MAP: dict[str, tuple[str, str]] = {
     "peak_force_over_weight": ("drivetrain", "peak_force_over_weight"),
     "dry_friction": ("drivetrain", "dry_friction"),
     "regen_max_decel_mps2": ("drivetrain", "regen_max_decel_mps2"),
+    "regen_reference_year": ("drivetrain", "regen_reference_year"),
+    "regen_growth_per_year": ("drivetrain", "regen_growth_per_year"),
+    "regen_cap_mps2": ("drivetrain", "regen_cap_mps2"),
+    "regen_unknown_year": ("drivetrain", "regen_unknown_year"),
     "regen_full_speed_kph": ("drivetrain", "regen_full_speed_kph"),
     "regen_zero_speed_kph": ("drivetrain", "regen_zero_speed_kph"),
     "awd_front_power_share": ("drivetrain", "awd_front_power_share"),

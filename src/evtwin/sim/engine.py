@@ -334,6 +334,10 @@ def run_batch(
         trace_of[i] = trace_ids[key]
     P = pack_params([case.params for case in cases])
     C = pack_conditions([case.conditions for case in cases], c)
+    # regeneration: the car's own (global rule by model year) unless the conditions set it
+    for i, case in enumerate(cases):
+        if case.conditions.regen_max_decel_mps2 is None:
+            C[i, L.C_REGEN_DECEL] = case.params.regen_max_decel_mps2
     return run_arrays(P, C, traces, trace_of, constants=c, record=record)
 
 

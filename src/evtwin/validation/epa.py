@@ -95,6 +95,7 @@ def load_epa_tests() -> tuple[EpaTest, ...]:
         spec = parse_spec(
             {
                 "name": label,
+                "model_year": r["model_year"],
                 "drivetrain": _DRIVES[r["drive"]],
                 "kerb_mass_kg": etw - ETW_ADDED_KG,
                 "test_mass_kg": etw,

@@ -7,6 +7,7 @@ estimated it. Nothing missing is ever silently zero. The rules and their sources
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TypeVar
@@ -15,7 +16,25 @@ from evtwin.physics.constants import ModelConstants, default_constants
 from evtwin.units import G_M_PER_S2, J_PER_KWH, KPH_PER_MPS
 from evtwin.vehicles.spec import VehicleSpec
 
-__all__ = ["Derived", "VehicleParams", "derive_params"]
+__all__ = ["Derived", "VehicleParams", "derive_params", "model_year_of", "regen_decel_for_year"]
+
+_YEAR = re.compile(r"(19|20)\d\d")
+
+
+def model_year_of(spec: VehicleSpec) -> int | None:
+    """The first four-digit year in the spec's ``model_year`` ("2023-2024" -> 2023)."""
+    if spec.model_year is None:
+        return None
+    m = _YEAR.search(spec.model_year)
+    return int(m.group(0)) if m else None
+
+
+def regen_decel_for_year(year: float, c: ModelConstants) -> float:
+    """The global regeneration rule: the deceleration (m/s²) up to which a car of this model
+    year brakes regeneratively (``constants.toml`` ``[drivetrain]``)."""
+    grown = c.regen_max_decel_mps2 + c.regen_growth_per_year * (year - c.regen_reference_year)
+    return min(max(grown, c.regen_max_decel_mps2), c.regen_cap_mps2)
+
 
 T = TypeVar("T")
 
@@ -60,6 +79,8 @@ class VehicleParams:
     battery_charge_power_w: float
     battery_min_voltage_v: float
     usable_battery_kwh: float
+    regen_max_decel_mps2: float
+    """Deceleration (m/s²) up to which braking regenerates (global rule by model year)."""
     basis: MappingProxyType[str, str]
     """Parameter name → 'spec' or the rule that estimated it."""
 
@@ -198,6 +219,21 @@ def derive_params(spec: VehicleSpec, constants: ModelConstants | None = None) ->
             "default: no heat pump (not in the spec; the conservative rule for the climate model)"
         )
 
+    year = model_year_of(spec)
+    if year is None:
+        regen_year = c.regen_unknown_year
+        basis["model_year"] = (
+            f"default {c.regen_unknown_year:g}: no model year in the spec; a current car for "
+            "the regeneration rule (assumption)"
+        )
+    else:
+        regen_year = float(year)
+    regen = regen_decel_for_year(regen_year, c)
+    basis["regen_max_decel_mps2"] = (
+        f"rule: {regen:.2f} m/s² for model year {regen_year:g} (global rule by model year, "
+        "fitted on EPA dyno tests)"
+    )
+
     return VehicleParams(
         vehicle_id=spec.id,
         name=spec.name,
@@ -223,5 +259,6 @@ def derive_params(spec: VehicleSpec, constants: ModelConstants | None = None) ->
         battery_charge_power_w=charge_power.value,
         battery_min_voltage_v=c.battery_min_voltage_fraction * volts.value,
         usable_battery_kwh=spec.usable_battery_kwh,
+        regen_max_decel_mps2=regen,
         basis=MappingProxyType(basis),
     )

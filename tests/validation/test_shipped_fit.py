@@ -1,0 +1,22 @@
+"""constants.toml holds each report's full-sample fit: nothing is hand-tuned after fitting."""
+
+from __future__ import annotations
+
+import pytest
+
+from evtwin.physics.constants import default_constants
+from evtwin.validation import epa_report, realworld_report, wltp_report
+
+
+def test_shipped_constants_are_the_full_sample_fits() -> None:
+    c = default_constants()
+    epa = epa_report().calibrated
+    assert epa["motor_loss_scale"] == pytest.approx(c.motor_loss_scale)
+    assert epa["aux_base_load_w"] == pytest.approx(c.aux_base_load_w)
+    assert epa["regen_max_decel_mps2"] == pytest.approx(c.regen_max_decel_mps2)
+    assert epa["regen_growth_per_year"] == pytest.approx(c.regen_growth_per_year)
+    assert epa["ac_charging_efficiency"] == pytest.approx(c.ac_charging_efficiency, abs=5e-4)
+    assert wltp_report().calibrated["rolling_resistance"] == pytest.approx(c.rolling_resistance)
+    road = realworld_report().calibrated
+    assert road["real_road_rolling_factor"] == pytest.approx(c.real_road_rolling_factor)
+    assert road["real_road_drag_factor"] == pytest.approx(c.real_road_drag_factor)
