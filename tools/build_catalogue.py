@@ -64,6 +64,30 @@ NUMERIC = (
 )
 OFFICIAL = ("wltp_range_km", "wltp_consumption_wh_per_km", "dc_10_80_min")
 
+_MEB = "VW MEB rear drive unit (APP310/APP550): permanent-magnet synchronous motor"
+# Motor types (primary, secondary for AWD, basis): makers' public technical descriptions.
+MOTORS: dict[str, tuple[str, str | None, str]] = {
+    "bmw-ix1-edrive20": ("eesm", None, "BMW 5th-generation eDrive: current-excited synchronous"),
+    "bmw-ix1-xdrive30": (
+        "eesm",
+        "eesm",
+        "BMW 5th-generation eDrive, one per axle: current-excited synchronous",
+    ),
+    "renault-scenic-87kwh": ("eesm", None, "Renault wound-rotor (electrically excited) motor"),
+    "vw-id3-pro-s": ("pmsm", None, _MEB),
+    "vw-id4-pro-128kw": ("pmsm", None, _MEB),
+    "skoda-enyaq-iv80": ("pmsm", None, _MEB),
+    "skoda-enyaq-85": ("pmsm", None, _MEB),
+    "skoda-elroq-85": ("pmsm", None, _MEB),
+    "ford-explorer-er-rwd": ("pmsm", None, _MEB),
+    "porsche-macan-4-electric": (
+        "pmsm",
+        "pmsm",
+        "Porsche PPE: permanently excited synchronous machines on both axles",
+    ),
+    "lexus-rz-450e": ("pmsm", "pmsm", "Toyota eAxle permanent-magnet motors, front and rear"),
+}
+
 
 def q(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -90,6 +114,11 @@ def render(row: dict[str, str], slug: str) -> str:
     hp = row.get("heat_pump", "").strip().lower()
     if hp == "yes":
         lines.append("heat_pump = true")
+    motor = MOTORS.get(slug)
+    if motor is not None:
+        lines.append(f"motor_type = {q(motor[0])}")
+        if motor[1] is not None:
+            lines.append(f"secondary_motor_type = {q(motor[1])}")
     uncertain = [u.split("(")[0].strip() for u in row["uncertain_fields"].split(";") if u.strip()]
     uncertain = [u for u in uncertain if u and u != "not stated"]
     if uncertain:
@@ -110,6 +139,8 @@ def render(row: dict[str, str], slug: str) -> str:
     lines.append(f"trust = {q(row['trust'])}")
     if row["uncertain_fields"].strip():
         lines.append(f"uncertain_fields = {q(row['uncertain_fields'])}")
+    if motor is not None:
+        lines.append(f"motor_type = {q(motor[2])}")
     return "\n".join(lines) + "\n"
 
 

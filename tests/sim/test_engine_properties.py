@@ -230,7 +230,7 @@ def test_a_climb_beyond_traction_is_not_followed() -> None:
 
 def test_regeneration_level_is_a_condition_and_zero_means_coasting() -> None:
     off = simulate(BASE, cycle("wltc"), Conditions(regen_max_decel_mps2=0.0))
-    strong = simulate(BASE, cycle("wltc"), Conditions(regen_max_decel_mps2=2.5))
+    strong = simulate(BASE, cycle("wltc"), Conditions(regen_max_decel_mps2=3.5))
     default = simulate(BASE, cycle("wltc"), Conditions())
     assert off.energy_regen_wheel_j == 0.0
     assert off.energy_friction_brake_j == pytest.approx(off.energy_braking_j)

@@ -15,6 +15,8 @@ def test_shipped_constants_are_the_full_sample_fits() -> None:
     assert epa["aux_base_load_w"] == pytest.approx(c.aux_base_load_w)
     assert epa["regen_max_decel_mps2"] == pytest.approx(c.regen_max_decel_mps2)
     assert epa["regen_growth_per_year"] == pytest.approx(c.regen_growth_per_year)
+    assert epa["base_speed_power_exponent"] == pytest.approx(c.base_speed_power_exponent)
+    assert epa["induction_loss_factor"] == pytest.approx(c.induction_loss_factor)
     assert epa["ac_charging_efficiency"] == pytest.approx(c.ac_charging_efficiency, abs=5e-4)
     assert wltp_report().calibrated["rolling_resistance"] == pytest.approx(c.rolling_resistance)
     road = realworld_report().calibrated

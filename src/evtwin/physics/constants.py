@@ -39,9 +39,17 @@ class ModelConstants:
     motor_iron: float
     motor_windage: float
     motor_standby: float
+    motor_standby_reference_power_w: float
     motor_loss_scale: float
     gear_efficiency: float
     peak_force_over_weight: float
+    base_speed_reference_mps: float
+    base_speed_power_exponent: float
+    induction_loss_factor: float
+    eesm_loss_factor: float
+    secondary_drag_pmsm: float
+    secondary_drag_unexcited: float
+    tyre_rrc_reference_n_per_kn: float
     dry_friction: float
     regen_max_decel_mps2: float
     regen_reference_year: float
@@ -84,9 +92,17 @@ _MAP: dict[str, tuple[str, str]] = {
     "motor_iron": ("drivetrain", "iron"),
     "motor_windage": ("drivetrain", "windage"),
     "motor_standby": ("drivetrain", "standby"),
+    "motor_standby_reference_power_w": ("drivetrain", "standby_reference_power_w"),
     "motor_loss_scale": ("drivetrain", "loss_scale"),
     "gear_efficiency": ("drivetrain", "gear_efficiency"),
     "peak_force_over_weight": ("drivetrain", "peak_force_over_weight"),
+    "base_speed_reference_mps": ("drivetrain", "base_speed_reference_mps"),
+    "base_speed_power_exponent": ("drivetrain", "base_speed_power_exponent"),
+    "induction_loss_factor": ("motor_types", "induction_loss_factor"),
+    "eesm_loss_factor": ("motor_types", "eesm_loss_factor"),
+    "secondary_drag_pmsm": ("motor_types", "secondary_drag_pmsm"),
+    "secondary_drag_unexcited": ("motor_types", "secondary_drag_unexcited"),
+    "tyre_rrc_reference_n_per_kn": ("road", "tyre_rrc_reference_n_per_kn"),
     "dry_friction": ("drivetrain", "dry_friction"),
     "regen_max_decel_mps2": ("drivetrain", "regen_max_decel_mps2"),
     "regen_reference_year": ("drivetrain", "regen_reference_year"),

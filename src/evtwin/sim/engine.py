@@ -177,7 +177,10 @@ def pack_params(params: Sequence[VehicleParams]) -> FloatArray:
         row[L.P_MOTOR_W] = p.motor_power_w
         row[L.P_AWD] = 1.0 if p.drivetrain == "awd" else 0.0
         row[L.P_FRONT_SHARE] = p.awd_front_share
-        row[L.P_DISCONNECT] = 1.0 if p.awd_disconnect else 0.0
+        # the kernel drags (1 - this) of the idle secondary motor's speed losses
+        row[L.P_DISCONNECT] = 1.0 - p.secondary_drag_fraction
+        row[L.P_K_PRIMARY] = p.motor_loss_factor
+        row[L.P_K_SECONDARY] = p.secondary_loss_factor
         row[L.P_BASE_SPEED] = p.base_speed_mps
         row[L.P_TRACTION_N] = p.traction_force_max_n
         row[L.P_BATT_J] = p.battery_energy_j
@@ -231,7 +234,7 @@ def pack_constants(c: ModelConstants) -> FloatArray:
     G[L.G_INV] = c.motor_inverter * s
     G[L.G_FE] = c.motor_iron * s
     G[L.G_WIND] = c.motor_windage * s
-    G[L.G_STANDBY] = c.motor_standby * s
+    G[L.G_STANDBY] = c.motor_standby * c.motor_standby_reference_power_w * s  # W per unit
     G[L.G_GEAR] = c.gear_efficiency
     G[L.G_REGEN_FULL] = c.regen_full_speed_kph
     G[L.G_REGEN_ZERO] = c.regen_zero_speed_kph

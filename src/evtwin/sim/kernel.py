@@ -16,8 +16,11 @@ and the GTR 15 energy calculation do):
   a car that cannot keep up falls behind the trace, and steps more than 2 km/h behind (the
   GTR 15 speed tolerance) are counted, never silently clamped;
 - motor + inverter losses over torque and speed (copper ~ tau^2, inverter ~ |tau|, iron ~
-  sigma, windage ~ sigma^3, standby; Larminie & Lowry 2012, ch. 7), AWD choosing the better
-  of one axle or both; single-speed gear efficiency;
+  sigma, windage ~ sigma^3; Larminie & Lowry 2012, ch. 7) times a factor for the motor's
+  type, plus a fixed standby per running drive unit; AWD choosing the better of one axle or
+  both, an idle secondary unit dragging the share of its speed losses and standby that its
+  type sets (magnets drag, an unexcited machine barely, a disconnected one not at all);
+  single-speed gear efficiency;
 - regeneration limited by a deceleration threshold, low-speed fade, motor power and the
   pack's charge power and SOC headroom; friction brakes take the rest;
 - battery as an equivalent circuit ``V = OCV(SOC) - I R(T)`` with Arrhenius resistance,
@@ -120,6 +123,8 @@ __all__ = [
     "P_F1",
     "P_F2",
     "P_FRONT_SHARE",
+    "P_K_PRIMARY",
+    "P_K_SECONDARY",
     "P_MASS",
     "P_MOTOR_W",
     "P_RHO_REF",
@@ -143,6 +148,8 @@ __all__ = [
     "W_INV_Q",
     "W_INV_R",
     "W_INV_VBASE",
+    "W_K_PRIMARY",
+    "W_K_SECONDARY",
     "W_LOAD_W",
     "W_M_EFF",
     "W_M_TOT",
@@ -216,7 +223,9 @@ P_DIS_W: Final = 15
 P_CHG_W: Final = 16
 P_VMIN: Final = 17
 P_RL_MASS: Final = 18
-N_P: Final = 19
+P_K_PRIMARY: Final = 19
+P_K_SECONDARY: Final = 20
+N_P: Final = 21
 
 # -- conditions (C) --------------------------------------------------------------------------
 C_AMBIENT_C: Final = 0
@@ -359,7 +368,9 @@ W_REC_P_TERM = 31
 W_REC_P_WHEEL = 32
 W_REC_CURRENT = 33
 W_REC_VOLT = 34
-W_ACC = 35
+W_K_PRIMARY = 35
+W_K_SECONDARY = 36
+W_ACC = 37
 N_W = W_ACC + N_O
 
 
@@ -382,6 +393,8 @@ def _init_slot(
     W[W_INV_P_FRONT * B + j] = 1.0 / (sh * pr) if sh > 0.0 else 0.0
     W[W_INV_P_REAR * B + j] = 1.0 / ((1.0 - sh) * pr)
     W[W_DRAG_FRONT * B + j] = (1.0 - P[b, P_DISCONNECT]) if sh > 0.0 else 0.0
+    W[W_K_PRIMARY * B + j] = P[b, P_K_PRIMARY]
+    W[W_K_SECONDARY * B + j] = P[b, P_K_SECONDARY]
     v_nom = P[b, P_BATT_V]
     W[W_V_NOM * B + j] = v_nom
     W[W_V_MIN * B + j] = P[b, P_VMIN]
@@ -513,17 +526,27 @@ def _step_slot(
     inv_sig = 1.0 / max(sig, 0.05)
     turning = 1.0 if (sig > 1e-6 or p_abs > 0.0) else 0.0
     spin_speed = fe * sig + wind * sig * sig * sig
-    spin_unit = turning * (spin_speed + standby)
+    spin_unit = turning * spin_speed
+    # standby (W) of each drive unit that runs (inverter, pumps, gear churning): a fixed
+    # cost per unit, not per kW, so a second unit is never free
+    unit_w = turning * standby
     share = W[W_SHARE * B + j]
     p_front = W[W_P_FRONT * B + j]
     p_rear = W[W_P_REAR * B + j]
     inv_p_rear = W[W_INV_P_REAR * B + j]
-    split = _loss(
-        share * p_abs, p_front, W[W_INV_P_FRONT * B + j], inv_sig, spin_unit, cu, inv
-    ) + _loss((1.0 - share) * p_abs, p_rear, inv_p_rear, inv_sig, spin_unit, cu, inv)
-    rear_only = _loss(p_abs, p_rear, inv_p_rear, inv_sig, spin_unit, cu, inv) + (
-        W[W_DRAG_FRONT * B + j] * p_front * turning * spin_speed
+    k_pri = W[W_K_PRIMARY * B + j]
+    k_sec = W[W_K_SECONDARY * B + j]
+    has_front = W[W_AWD * B + j]
+    primary = k_pri * (
+        _loss((1.0 - share) * p_abs, p_rear, inv_p_rear, inv_sig, spin_unit, cu, inv) + unit_w
     )
+    split = primary + k_sec * (
+        _loss(share * p_abs, p_front, W[W_INV_P_FRONT * B + j], inv_sig, spin_unit, cu, inv)
+        + has_front * unit_w
+    )
+    rear_only = k_pri * (
+        _loss(p_abs, p_rear, inv_p_rear, inv_sig, spin_unit, cu, inv) + unit_w
+    ) + W[W_DRAG_FRONT * B + j] * (p_front * spin_unit + has_front * unit_w)
     loss = split if p_abs > p_rear else min(split, rear_only)
     p_term = p_mech + loss + load
 

@@ -19,7 +19,7 @@ from evtwin.sim.conditions import Conditions
 from evtwin.units import KG_PER_LB, KM_PER_MILE, KWH_PER_US_GALLON_EQUIVALENT
 from evtwin.vehicles.spec import VehicleSpec, parse_spec
 
-__all__ = ["EPA_CONDITIONS", "EpaTest", "load_epa_tests"]
+__all__ = ["EPA_CONDITIONS", "MOTOR_TYPES_BY_CAR", "EpaTest", "load_epa_tests"]
 
 # EPA adds 300 lb to curb weight for the equivalent test weight (40 CFR 86.129).
 ETW_ADDED_KG = 300 * KG_PER_LB
@@ -38,6 +38,13 @@ _DRIVES = {
 # "also has fuel tests" flag misses them): not battery EVs, excluded by model name.
 _PLUG_IN_HYBRIDS = ("XC90 T8",)
 _CYCLES = {"Charge Depleting UDDS": "udds", "Charge Depleting Highway": "hwfet"}
+# Motor type of the cars in the list that are not PMSM (public knowledge of these models:
+# the B-class Electric Drive used Tesla's induction drive unit, the Azure Dynamics Transit
+# Connect Electric a Siemens induction motor). Everything else is PMSM (the default).
+MOTOR_TYPES_BY_CAR: dict[str, str] = {
+    "MERCEDES-BENZ B-CLASS": "induction",
+    "AZURE DYNAMICS TRANSIT": "induction",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +103,7 @@ def load_epa_tests() -> tuple[EpaTest, ...]:
             {
                 "name": label,
                 "model_year": r["model_year"],
+                "motor_type": MOTOR_TYPES_BY_CAR.get(key, "pmsm"),
                 "drivetrain": _DRIVES[r["drive"]],
                 "kerb_mass_kg": etw - ETW_ADDED_KG,
                 "test_mass_kg": etw,

@@ -15,6 +15,7 @@ once per grid point for the whole batch, and each leave-one-out fit is an argmin
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,10 @@ EPA_AUX_W = (200.0, 300.0, 400.0, 500.0, 600.0, 700.0)
 EPA_REGEN_DECEL = (0.4, 0.6, 0.8)
 """Regeneration threshold of a reference-year (2010) car, m/s²."""
 EPA_REGEN_GROWTH = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3)
+EPA_BASE_SPEED_EXPONENTS = (0.0, 0.5, 1.0)
+EPA_INDUCTION_FACTORS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.5)
+"""Loss factor of induction motors relative to PMSM (``constants.toml`` ``[motor_types]``)."""
+"""How a motor's size splits between torque and base speed (``constants.toml``)."""
 """Its growth per model year, m/s² per year (the global regeneration rule)."""
 # Wall-to-battery AC charging efficiency is only allowed within a physical range (Level 2
 # charging measured at 80-92 % in published tests; assumption) so that it cannot soak up
@@ -166,33 +171,57 @@ def epa_report(
     cases = [all_cases[i] for i in keep]
     obs = np.array([t.plug_wh_per_km for t in tests])
     years = [model_year_of(t.spec) or c0.regen_unknown_year for t in tests]
-    grid = [
-        (s, a, r, g)
+    base_grid = [
+        (s, a, r, g, x)
         for s in EPA_LOSS_SCALES
         for a in EPA_AUX_W
         for r in EPA_REGEN_DECEL
         for g in EPA_REGEN_GROWTH
+        for x in EPA_BASE_SPEED_EXPONENTS
     ]
+    params_by_exponent = {
+        x: [derive_params(t.spec, c0.replace(base_speed_power_exponent=x)) for t in tests]
+        for x in EPA_BASE_SPEED_EXPONENTS
+    }
+    # the induction-loss factor only moves the induction cars' rows: those run once per
+    # factor in the same batch, the others once
+    induction = [i for i, t in enumerate(tests) if t.spec.motor_type == "induction"]
+    n_f = len(EPA_INDUCTION_FACTORS)
+    grid = [(*g, f) for g in base_grid for f in EPA_INDUCTION_FACTORS]
     dc = np.empty((len(grid), len(tests)))
-    for gi, (scale, aux, regen, growth) in enumerate(grid):
+    for bi, (scale, aux, regen, growth, exponent) in enumerate(base_grid):
         c = c0.replace(
             motor_loss_scale=float(scale),
             aux_base_load_w=aux,
             regen_max_decel_mps2=regen,
             regen_growth_per_year=growth,
+            base_speed_power_exponent=exponent,
         )
         # each test's regeneration by the rule for its model year
         grid_cases = [
             Case(
-                case.params,
+                params_by_exponent[exponent][i],
                 case.conditions.replace(regen_max_decel_mps2=regen_decel_for_year(y, c)),
                 case.trace,
             )
-            for case, y in zip(cases, years, strict=True)
+            for i, (case, y) in enumerate(zip(cases, years, strict=True))
         ]
-        dc[gi] = run_batch(grid_cases, constants=c).dc_wh_per_km
+        extra = [
+            Case(
+                dataclasses.replace(grid_cases[i].params, motor_loss_factor=float(f)),
+                grid_cases[i].conditions,
+                grid_cases[i].trace,
+            )
+            for f in EPA_INDUCTION_FACTORS
+            for i in induction
+        ]
+        wh = run_batch(grid_cases + extra, constants=c).dc_wh_per_km
+        dc[bi * n_f : (bi + 1) * n_f] = wh[: len(tests)]
+        for fi in range(n_f):
+            start = len(tests) + fi * len(induction)
+            dc[bi * n_f + fi, induction] = wh[start : start + len(induction)]
         if progress is not None:
-            progress(gi + 1, len(grid))
+            progress(bi + 1, len(base_grid))
     log_ratio = np.log(dc) - np.log(obs)[None, :]
 
     # least absolute deviation in log space: robust to the odd mis-recorded test; the
@@ -228,13 +257,15 @@ def epa_report(
             "aux_base_load_w": float(grid[best][1]),
             "regen_max_decel_mps2": float(grid[best][2]),
             "regen_growth_per_year": float(grid[best][3]),
+            "base_speed_power_exponent": float(grid[best][4]),
+            "induction_loss_factor": float(grid[best][5]),
             "ac_charging_efficiency": round(eta_full, 4),
         },
         method=(
             "leave-one-car-out: motor loss scale x 12 V load x regeneration rule (2010 "
-            "threshold and growth per model year) on a grid, AC efficiency as the median "
-            "ratio within 80-92 % (least absolute log error), all refitted without the "
-            "held-out car's tests"
+            "threshold and growth per model year) x motor base-speed exponent x induction "
+            "loss factor on a grid, AC efficiency as the median ratio within 80-92 % (least "
+            "absolute log error), all refitted without the held-out car's tests"
         ),
         goal_mae_pct=5.0,
         goal_max_pct=None,

@@ -16,7 +16,14 @@ from evtwin.physics.constants import ModelConstants, default_constants
 from evtwin.units import G_M_PER_S2, J_PER_KWH, KPH_PER_MPS
 from evtwin.vehicles.spec import VehicleSpec
 
-__all__ = ["Derived", "VehicleParams", "derive_params", "model_year_of", "regen_decel_for_year"]
+__all__ = [
+    "TYRE_CLASS_RRC_N_PER_KN",
+    "Derived",
+    "VehicleParams",
+    "derive_params",
+    "model_year_of",
+    "regen_decel_for_year",
+]
 
 _YEAR = re.compile(r"(19|20)\d\d")
 
@@ -79,10 +86,29 @@ class VehicleParams:
     battery_charge_power_w: float
     battery_min_voltage_v: float
     usable_battery_kwh: float
+    motor_loss_factor: float
+    """Loss-model factor of the primary motor's type (PMSM 1)."""
+    secondary_loss_factor: float
+    """Same for the secondary (AWD) motor; 1 for one-motor cars."""
+    secondary_drag_fraction: float
+    """Share of the secondary motor's speed losses dragged when it is idle (0 disconnected)."""
     regen_max_decel_mps2: float
     """Deceleration (m/s²) up to which braking regenerates (global rule by model year)."""
     basis: MappingProxyType[str, str]
     """Parameter name → 'spec' or the rule that estimated it."""
+
+
+def _type_loss_factor(motor_type: str, c: ModelConstants) -> float:
+    """Loss-model factor of a motor type (``constants.toml`` ``[motor_types]``)."""
+    if motor_type == "induction":
+        return c.induction_loss_factor
+    if motor_type == "eesm":
+        return c.eesm_loss_factor
+    return 1.0
+
+
+TYRE_CLASS_RRC_N_PER_KN = {"A": 6.0, "B": 7.15, "C": 8.4, "D": 9.8, "E": 11.0}
+"""Midpoints of the EU label rolling-resistance classes (C1 tyres), N/kN."""
 
 
 def derive_params(spec: VehicleSpec, constants: ModelConstants | None = None) -> VehicleParams:
@@ -144,6 +170,18 @@ def derive_params(spec: VehicleSpec, constants: ModelConstants | None = None) ->
                 "published Cd values, rounded up (assumption)",
             )
         crr = c.rolling_resistance
+        if spec.tyre_rr_class is not None:
+            rrc = TYRE_CLASS_RRC_N_PER_KN[spec.tyre_rr_class]
+            crr *= rrc / c.tyre_rrc_reference_n_per_kn
+            basis["tyre_rr_class"] = (
+                f"spec: class {spec.tyre_rr_class} ({rrc:g} N/kN) -> Crr x "
+                f"{rrc / c.tyre_rrc_reference_n_per_kn:.3f} of the global constant"
+            )
+        else:
+            basis["tyre_rr_class"] = (
+                "default: not in the spec; the global tyre constant (typical fitment, label "
+                f"~{c.tyre_rrc_reference_n_per_kn:g} N/kN)"
+            )
         f0 = crr * mass.value * G_M_PER_S2
         f1 = crr * c.rolling_resistance_speed_per_mps * mass.value * G_M_PER_S2
         f2 = 0.5 * c.reference_air_density_kg_per_m3 * cd.value * area.value
@@ -165,24 +203,57 @@ def derive_params(spec: VehicleSpec, constants: ModelConstants | None = None) ->
                 "(assumption)",
             )
         )
+        secondary = (
+            Derived(spec.secondary_motor_type, "spec")
+            if spec.secondary_motor_type is not None
+            else Derived(
+                "pmsm",
+                "default pmsm: not in the spec; the common secondary motor (assumption)",
+            )
+        )
+        basis["secondary_motor_type"] = secondary.basis
         disconnect = (
             Derived(spec.awd_disconnect, "spec")
             if spec.awd_disconnect is not None
             else Derived(
-                True,
-                "default: not in the spec; assumption: secondary axle disconnects at light load",
+                False,
+                "default: not in the spec; no disconnect unit (assumption): an idle "
+                f"{secondary.value} secondary motor is spun by the road",
             )
         )
         basis["awd_front_share"] = share.basis
         basis["awd_front_power_share"] = share.basis
         basis["awd_disconnect"] = disconnect.basis
         front_share, awd_disconnect = share.value, disconnect.value
+        secondary_loss = _type_loss_factor(secondary.value, c)
+        if awd_disconnect:
+            drag = 0.0
+        elif secondary.value == "pmsm":
+            drag = c.secondary_drag_pmsm
+        else:
+            drag = c.secondary_drag_unexcited
+        basis["secondary_drag_fraction"] = (
+            f"rule: {drag:g} of its speed losses ({secondary.value}, "
+            f"{'disconnected' if awd_disconnect else 'not disconnected'})"
+        )
         driven_fraction = 1.0
     else:
         front_share, awd_disconnect = 0.0, False
+        secondary_loss, drag = 1.0, 0.0
         driven_fraction = 0.6 if spec.drivetrain == "fwd" else 0.5
-    base_speed = power / (c.peak_force_over_weight * spec.kerb_mass_kg * G_M_PER_S2)
-    basis["base_speed_mps"] = f"rule: P / ({c.peak_force_over_weight:g} m g)"
+    primary = (
+        Derived(spec.motor_type, "spec")
+        if spec.motor_type is not None
+        else Derived("pmsm", "default pmsm: not in the spec; the most common EV motor (assumption)")
+    )
+    basis["motor_type"] = primary.basis
+    v_rule = power / (c.peak_force_over_weight * spec.kerb_mass_kg * G_M_PER_S2)
+    v_ref = c.base_speed_reference_mps
+    base_speed = v_ref * (v_rule / v_ref) ** c.base_speed_power_exponent
+    basis["base_speed_mps"] = (
+        f"rule: {v_ref:g} m/s x (P / ({c.peak_force_over_weight:g} m g) / {v_ref:g} m/s)^"
+        f"{c.base_speed_power_exponent:g}"
+    )
     traction = c.dry_friction * driven_fraction * spec.kerb_mass_kg * G_M_PER_S2
     basis["traction_force_max_n"] = (
         f"rule: mu {c.dry_friction:g} x {driven_fraction:.0%} of weight on driven axle(s)"
@@ -259,6 +330,9 @@ def derive_params(spec: VehicleSpec, constants: ModelConstants | None = None) ->
         battery_charge_power_w=charge_power.value,
         battery_min_voltage_v=c.battery_min_voltage_fraction * volts.value,
         usable_battery_kwh=spec.usable_battery_kwh,
+        motor_loss_factor=_type_loss_factor(primary.value, c),
+        secondary_loss_factor=secondary_loss,
+        secondary_drag_fraction=drag,
         regen_max_decel_mps2=regen,
         basis=MappingProxyType(basis),
     )

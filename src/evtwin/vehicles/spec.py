@@ -30,10 +30,13 @@ from typing import Any, Literal, cast
 from evtwin.errors import DataFileError, SpecError
 
 __all__ = [
+    "BATTERY_CHEMISTRIES",
     "DRIVETRAINS",
+    "MOTOR_TYPES",
     "OFFICIAL_KEYS",
     "OPTIONAL_KEYS",
     "REQUIRED_KEYS",
+    "TYRE_RR_CLASSES",
     "Drivetrain",
     "OfficialFigures",
     "VehicleSpec",
@@ -99,6 +102,10 @@ OPTIONAL_KEYS: tuple[str, ...] = (
     "awd_front_power_share",
     "awd_disconnect",
     "model_year",
+    "motor_type",
+    "secondary_motor_type",
+    "battery_chemistry",
+    "tyre_rr_class",
 )
 # ``charge_curve`` (a measured DC curve) is read by evtwin.charging.vehicle.
 _META_KEYS: tuple[str, ...] = (
@@ -111,6 +118,17 @@ _META_KEYS: tuple[str, ...] = (
     "charge_curve",
 )
 OFFICIAL_KEYS: tuple[str, ...] = ("wltp_range_km", "wltp_consumption_wh_per_km", "dc_10_80_min")
+MOTOR_TYPES: tuple[str, ...] = ("pmsm", "induction", "eesm")
+"""Permanent-magnet synchronous, induction (asynchronous), electrically excited synchronous."""
+BATTERY_CHEMISTRIES: tuple[str, ...] = ("nmc", "nca", "lfp")
+TYRE_RR_CLASSES: tuple[str, ...] = ("A", "B", "C", "D", "E")
+"""EU tyre label rolling-resistance classes (Regulation (EU) 2020/740)."""
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "motor_type": MOTOR_TYPES,
+    "secondary_motor_type": MOTOR_TYPES,
+    "battery_chemistry": BATTERY_CHEMISTRIES,
+    "tyre_rr_class": TYRE_RR_CLASSES,
+}
 _ROAD_LOAD_KEYS = ("road_load_f0_n", "road_load_f1_n_per_kph", "road_load_f2_n_per_kph2")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _TYRE = re.compile(r"^(\d{3})/(\d{2})\s*Z?R\s*(\d{2})$", re.IGNORECASE)
@@ -158,6 +176,10 @@ class VehicleSpec:
     awd_front_power_share: float | None = None
     awd_disconnect: bool | None = None
     model_year: str | None = None
+    motor_type: str | None = None
+    secondary_motor_type: str | None = None
+    battery_chemistry: str | None = None
+    tyre_rr_class: str | None = None
     official: OfficialFigures = field(default_factory=OfficialFigures)
     sources: Mapping[str, str] = field(default_factory=dict)
     uncertain: tuple[str, ...] = ()
@@ -240,6 +262,14 @@ def parse_spec(data: Mapping[str, Any], *, default_id: str, where: str) -> Vehic
                 raise SpecError(f"{where}: {key} must be a string, got {data[key]!r}")
             values[key] = data[key]
 
+    for key, choices in _CHOICES.items():
+        if key in data:
+            if data[key] not in choices:
+                raise SpecError(
+                    f"{where}: {key} must be one of {', '.join(choices)}, got {data[key]!r}"
+                )
+            values[key] = data[key]
+
     sources = data.get("sources", {})
     if not isinstance(sources, Mapping) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in sources.items()
@@ -292,6 +322,12 @@ def _validated(spec: VehicleSpec) -> VehicleSpec:
         )
     if spec.drivetrain != "awd" and spec.awd_front_power_share is not None:
         raise SpecError("awd_front_power_share only applies to drivetrain = 'awd'")
+    if spec.drivetrain != "awd" and spec.secondary_motor_type is not None:
+        raise SpecError("secondary_motor_type only applies to drivetrain = 'awd'")
+    for key, choices in _CHOICES.items():
+        value = getattr(spec, key)
+        if value is not None and value not in choices:
+            raise SpecError(f"{key} must be one of {', '.join(choices)}, got {value!r}")
     return spec
 
 
