@@ -74,6 +74,14 @@ def main() -> None:
             f"{r['error_pct']:+.1f} |"
         )
 
+    if "real_road_calibrated" in d:
+        rc = d["real_road_calibrated"]
+        print(
+            "\nCalibrated to official WLTP (the default answer of `evtwin range`): " + summary(rc)
+        )
+        print("\n| car | test | from spec % | calibrated % |\n| --- | --- | ---: | ---: |")
+        for a, b in zip(rr["rows"], rc["rows"], strict=True):
+            print(f"| {a['key']} | {a['detail']} | {a['error_pct']:+.1f} | {b['error_pct']:+.1f} |")
     dc, cl = d["dc_10_80"], d["climate"]
     print("\n### DC 10–80 % charging time vs makers' claims\n")
     print(summary(dc) + ".  ")
@@ -85,6 +93,18 @@ def main() -> None:
             f"| {r['label']} | {r['detail']} | {r['predicted']:.1f} | {r['reference']:g} | "
             f"{r['error_pct']:+.1f} |"
         )
+    if "cold" in d:
+        co = d["cold"]
+        print("\n### Cold weather: the drive engine's own cold effects\n")
+        print(summary(co) + f", over {len(co['rows'])} rows ({co['cars']} groups).  ")
+        print(f"Method: {co['method']}. Full-sample fit: {co['calibrated_full_sample']}.\n")
+        print("| reference | fit without it | predicted % | measured % | error % |")
+        print("| --- | --- | ---: | ---: | ---: |")
+        for r in co["rows"]:
+            print(
+                f"| {r['label']} | {r['detail']} | {r['predicted']:.1f} | {r['reference']:g} | "
+                f"{r['error_pct']:+.1f} |"
+            )
     print("\n### Temperature and climate effects vs published studies\n")
     verdict = "**met**" if cl["goal_met"] else "**not met**"
     print(

@@ -85,3 +85,12 @@ def test_real_road_answers_cost_more_than_the_type_approval_test() -> None:
     real = simulate(p, constant_speed(110), Conditions(road="real"))
     test = simulate(p, constant_speed(110), Conditions(road="test"))
     assert real.dc_wh_per_km > test.dc_wh_per_km * 1.1
+
+
+def test_real_road_report_in_calibrated_mode_scales_each_car_to_its_official_wltp() -> None:
+    raw = realworld_report()
+    cal = realworld_report(calibrated=True)
+    assert len(cal.rows) == len(raw.rows)
+    assert "calibrated" in cal.title and "from spec" in raw.title
+    moved = [abs(a.predicted - b.predicted) > 1e-6 for a, b in zip(raw.rows, cal.rows, strict=True)]
+    assert any(moved)

@@ -120,6 +120,16 @@ def range_params(
             "15-25 °C); the CLI's --no-hvac"
         ),
     ] = None,
+    from_spec: Annotated[
+        bool | None,
+        _q("the uncalibrated answer (default: calibrated to a known WLTP range)"),
+    ] = None,
+    calibrate_wltp_km: Annotated[
+        float | None,
+        _q(
+            "calibrate to this WLTP range, km (instead of the official figure)", allow_inf_nan=False
+        ),
+    ] = None,
 ) -> RangeParams:
     """No parameter: the WLTP procedure. Any parameter: your conditions (kerb mass + payload)."""
     return RangeParams(
@@ -138,6 +148,8 @@ def range_params(
         heat_pump=heat_pump,
         seat_heat=seat_heat,
         no_hvac=no_hvac,
+        from_spec=from_spec,
+        calibrate_wltp_km=calibrate_wltp_km,
     )
 
 

@@ -98,6 +98,21 @@ def register(sub: Any) -> None:
         help="cabin climate off (by default the cabin is heated/cooled to 21 °C when --temp-c "
         "is outside 15-25 °C)",
     )
+    calib = p.add_mutually_exclusive_group()
+    calib.add_argument(
+        "--from-spec",
+        action="store_const",
+        const=True,
+        default=None,
+        help="the uncalibrated answer (by default a car with a known WLTP range is "
+        "calibrated to it)",
+    )
+    calib.add_argument(
+        "--calibrate-wltp-km",
+        type=float,
+        metavar="N",
+        help="calibrate to this WLTP range, km (instead of the official figure)",
+    )
     p.add_argument("--json", action="store_true", help="print the documented JSON object")
     p.add_argument(
         "--plot", metavar="FILE.png", help="also plot range vs speed at several temperatures"
@@ -123,6 +138,8 @@ def request_from_args(args: argparse.Namespace) -> RangeRequest:
         heat_pump=args.heat_pump,
         seat_heat=args.seat_heat,
         no_hvac=args.no_hvac,
+        from_spec=args.from_spec,
+        calibrate_wltp_km=args.calibrate_wltp_km,
     )
 
 

@@ -40,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
         wltp = wltp_report(progress=lambda i, n: progress.update(t2, completed=i, total=n))
         t3 = progress.add_task("real-road grid", total=None)
         road = realworld_report(progress=lambda i, n: progress.update(t3, completed=i, total=n))
+        road_cal = realworld_report(calibrated=True)
         t4 = progress.add_task("10-80 % charging grid", total=None)
         dc = dc_10_80_report(progress=lambda i, n: progress.update(t4, completed=i, total=n))
         t5 = progress.add_task("cold-weather grid", total=None)
@@ -52,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
                 "wltp": wltp.to_json(),
                 "epa": epa.to_json(),
                 "real_road": road.to_json(),
+                "real_road_calibrated": road_cal.to_json(),
                 "dc_10_80": dc.to_json(),
                 "cold": cold.to_json(),
                 "climate": climate.to_json(),
@@ -76,6 +78,9 @@ def run(args: argparse.Namespace) -> int:
     console.print()
     _table(road, per_car=False)
     _summary(road)
+    console.print()
+    _table(road_cal, per_car=False)
+    _summary(road_cal)
     console.print()
     _table(dc, per_car=False)
     _summary(dc)

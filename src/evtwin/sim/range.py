@@ -19,6 +19,7 @@ uses the same engine with the car at kerb mass plus the stated payload.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -35,6 +36,8 @@ from evtwin.vehicles.spec import VehicleSpec
 __all__ = [
     "RangeEstimate",
     "RangeQuery",
+    "calibrate",
+    "calibration_factor",
     "cold_capacity_fraction",
     "estimate_ranges",
     "wltp_conditions",
@@ -76,6 +79,9 @@ class RangeEstimate:
     assumptions: dict[str, str]
     official: dict[str, float] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
+    calibration: dict[str, Any] | None = None
+    """None: from the spec alone; else what the answer was calibrated to (see
+    :func:`calibrate`)."""
 
     @property
     def range_miles(self) -> float:
@@ -103,6 +109,8 @@ class RangeEstimate:
             "assumptions": self.assumptions,
             "spec_sources": self.sources,
             "official": self.official,
+            "calibrated": self.calibration is not None,
+            "calibrated_to": self.calibration,
         }
 
 
@@ -273,3 +281,34 @@ def wltp_range(spec: VehicleSpec, *, constants: ModelConstants | None = None) ->
     """WLTP range and consumption of one vehicle (see module docstring for the procedure)."""
     c = constants if constants is not None else default_constants()
     return estimate_ranges(wltp_queries([spec], c), constants=c)[0]
+
+
+def calibration_factor(wltp: RangeEstimate, wltp_range_km: float) -> float:
+    """The one per-car factor on driving energy (everything but the 12 V and HVAC loads) that
+    makes the model's WLTP range equal ``wltp_range_km``."""
+    fixed = wltp.energy_wh_per_km["auxiliary"] + wltp.energy_wh_per_km["hvac"]
+    target = wltp.usable_battery_kwh * 1000.0 / wltp_range_km
+    return (target - fixed) / max(wltp.consumption_wh_per_km - fixed, 1e-9)
+
+
+def calibrate(estimate: RangeEstimate, factor: float, to: dict[str, Any]) -> RangeEstimate:
+    """``estimate`` with its driving energy scaled by ``factor`` (:func:`calibration_factor`):
+    consumption, plug consumption and range follow; 12 V and HVAC loads are unchanged."""
+    e = estimate.energy_wh_per_km
+    fixed = e["auxiliary"] + e["hvac"]
+    dc = (estimate.consumption_wh_per_km - fixed) * factor + fixed
+    ratio = dc / estimate.consumption_wh_per_km
+    assumptions = dict(estimate.assumptions)
+    assumptions["calibration"] = (
+        f"calibrated to {to['source']} WLTP range {to['wltp_range_km']:g} km: driving energy "
+        f"x{factor:.3f} under every condition (one per-car factor; --from-spec for the "
+        "uncalibrated answer)"
+    )
+    return dataclasses.replace(
+        estimate,
+        range_km=estimate.range_km / ratio,
+        consumption_wh_per_km=dc,
+        consumption_ac_wh_per_km=estimate.consumption_ac_wh_per_km * ratio,
+        assumptions=assumptions,
+        calibration={**to, "driving_energy_factor": round(factor, 4)},
+    )

@@ -13,7 +13,14 @@ from typing import Any, Literal
 from evtwin.errors import ScenarioError
 from evtwin.physics.constants import default_constants
 from evtwin.sim.conditions import Conditions
-from evtwin.sim.range import RangeEstimate, RangeQuery, estimate_ranges, wltp_queries
+from evtwin.sim.range import (
+    RangeEstimate,
+    RangeQuery,
+    calibrate,
+    calibration_factor,
+    estimate_ranges,
+    wltp_queries,
+)
 from evtwin.sim.traces import Trace, constant_speed, cycle
 from evtwin.units import KPH_PER_MPS
 from evtwin.vehicles.derive import derive_params
@@ -32,6 +39,7 @@ __all__ = [
 DEFAULT_CABIN_TEMP_C = 21.0
 """Cabin set point assumed when the ambient is outside :data:`MILD_AMBIENT_C` and the
 question does not set the climate: someone asking for range at -5 °C heats the cabin."""
+_CALIBRATION = ("from_spec", "calibrate_wltp_km")
 MILD_AMBIENT_C = (15.0, 25.0)
 """Ambient band (°C) in which a cabin needs no heating or cooling by default."""
 
@@ -112,10 +120,14 @@ class RangeRequest:
     heat_pump: bool | None = None
     seat_heat: bool | None = None
     no_hvac: bool | None = None
+    from_spec: bool | None = None
+    calibrate_wltp_km: float | None = None
 
     @property
     def is_wltp(self) -> bool:
-        return all(getattr(self, f.name) is None for f in fields(self))
+        return all(
+            getattr(self, f.name) is None for f in fields(self) if f.name not in _CALIBRATION
+        )
 
     @property
     def trailer_kind(self) -> TrailerKind | None:
@@ -257,11 +269,45 @@ class RangeRequest:
             queries.append(RangeQuery(s, tr, cond, "custom"))
         return queries
 
+    def calibration_targets(self, specs: Sequence[VehicleSpec]) -> list[dict[str, Any] | None]:
+        """Per spec: the WLTP range to calibrate to (stated, else official), or None."""
+        if self.from_spec and self.calibrate_wltp_km is not None:
+            raise ScenarioError("give --from-spec or --calibrate-wltp-km, not both")
+        if self.calibrate_wltp_km is not None and not 50.0 <= self.calibrate_wltp_km <= 2000.0:
+            raise ScenarioError(
+                f"calibrate_wltp_km = {self.calibrate_wltp_km:g} km is outside 50..2000 km"
+            )
+        targets: list[dict[str, Any] | None] = []
+        for s in specs:
+            if self.from_spec:
+                targets.append(None)
+            elif self.calibrate_wltp_km is not None:
+                targets.append({"wltp_range_km": self.calibrate_wltp_km, "source": "stated"})
+            elif s.official.wltp_range_km is not None:
+                targets.append({"wltp_range_km": s.official.wltp_range_km, "source": "official"})
+            else:
+                targets.append(None)
+        return targets
+
     def answer(
         self, specs: Sequence[VehicleSpec], trace: Trace | None = None
     ) -> list[RangeEstimate]:
-        """Run the queries in one batch; climate-model inputs join each answer's assumptions."""
+        """Run the queries in one batch; climate-model inputs join each answer's assumptions.
+
+        Calibrated by default where a WLTP range is known (official, or
+        ``calibrate_wltp_km``): one per-car factor on driving energy reproduces it and is
+        used under every condition; ``from_spec`` gives the uncalibrated answer.
+        """
+        targets = self.calibration_targets(specs)
         estimates = estimate_ranges(self.queries(specs, trace))
+        to_fit = [i for i, t in enumerate(targets) if t is not None]
+        if to_fit:
+            wltp = estimate_ranges(wltp_queries([specs[i] for i in to_fit], default_constants()))
+            for i, w in zip(to_fit, wltp, strict=True):
+                target = targets[i]
+                assert target is not None
+                k = calibration_factor(w, float(target["wltp_range_km"]))
+                estimates[i] = calibrate(estimates[i], k, target)
         if self.road == "test":
             for spec, est in zip(specs, estimates, strict=True):
                 p = derive_params(spec, default_constants())

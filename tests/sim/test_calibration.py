@@ -1,0 +1,72 @@
+"""Twins calibrate to what is published: one per-car factor reproduces a known WLTP range and
+is used under every condition; --from-spec gives the uncalibrated answer."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from evtwin.api import create_app
+from evtwin.cli.main import main
+from evtwin.errors import ScenarioError
+from evtwin.sim.request import RangeRequest
+from evtwin.vehicles import load_vehicle
+
+
+def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:  # type: ignore[type-arg]
+    assert main(["range", *argv, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
+
+
+def test_a_car_with_an_official_wltp_range_is_calibrated_to_it_by_default(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = _json(capsys, "bmw-ix1-xdrive30")
+    assert out["calibrated"] is True
+    assert out["calibrated_to"]["source"] == "official"
+    assert out["range_km"] == pytest.approx(440, abs=0.1)
+    raw = _json(capsys, "bmw-ix1-xdrive30", "--from-spec")
+    assert raw["calibrated"] is False and raw["calibrated_to"] is None
+    assert raw["range_km"] != pytest.approx(440, abs=1)
+
+
+def test_an_estimate_without_a_figure_stays_from_spec(capsys: pytest.CaptureFixture[str]) -> None:
+    out = _json(capsys, "defender-sport")
+    assert out["calibrated"] is False
+    stated = _json(capsys, "defender-sport", "--calibrate-wltp-km", "420")
+    assert stated["calibrated"] is True and stated["range_km"] == pytest.approx(420, abs=0.1)
+
+
+@pytest.mark.parametrize("speed", [90.0, 120.0])
+def test_the_factor_carries_to_other_conditions(speed: float) -> None:
+    spec = load_vehicle("mg4-long-range-64")  # the model's largest WLTP miss
+    raw_wltp = RangeRequest(from_spec=True).answer([spec])[0]
+    cal_wltp = RangeRequest().answer([spec])[0]
+    raw = RangeRequest(speed_kph=speed, temp_c=20, from_spec=True).answer([spec])[0]
+    cal = RangeRequest(speed_kph=speed, temp_c=20).answer([spec])[0]
+    assert cal_wltp.range_km == pytest.approx(spec.official.wltp_range_km, rel=1e-6)
+    # the calibration moves the motorway answer the same way as the WLTP one, less (the
+    # fixed 12 V load is not scaled)
+    wltp_shift = cal_wltp.range_km / raw_wltp.range_km
+    shift = cal.range_km / raw.range_km
+    assert (shift - 1.0) * (wltp_shift - 1.0) > 0
+    assert abs(shift - 1.0) <= abs(wltp_shift - 1.0) * 1.05
+    assert "calibration" in cal.assumptions
+
+
+def test_from_spec_and_a_stated_target_conflict() -> None:
+    with pytest.raises(ScenarioError, match="not both"):
+        RangeRequest(from_spec=True, calibrate_wltp_km=400).answer([load_vehicle("vw-id3-pro-s")])
+
+
+def test_http_calibration_matches_the_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    cli = _json(capsys, "vw-id3-pro-s", "--speed-kph", "110", "--from-spec")
+    with TestClient(create_app()) as client:
+        http = client.get(
+            "/api/v1/range/vw-id3-pro-s", params={"speed_kph": 110, "from_spec": True}
+        ).json()
+        cal = client.get("/api/v1/range/vw-id3-pro-s", params={"speed_kph": 110}).json()
+    assert http == cli
+    assert cal["calibrated"] is True and cal["range_km"] != http["range_km"]
