@@ -80,6 +80,8 @@ class RangeEstimate:
     official: dict[str, float] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     calibration: dict[str, Any] | None = None
+    range_km_band: dict[str, Any] | None = None
+    """P10/P50/P90 and the dominant unknown for a spec with ``[ranges]``."""
     """None: from the spec alone; else what the answer was calibrated to (see
     :func:`calibrate`)."""
 
@@ -111,6 +113,7 @@ class RangeEstimate:
             "official": self.official,
             "calibrated": self.calibration is not None,
             "calibrated_to": self.calibration,
+            **({"range_km_band": self.range_km_band} if self.range_km_band else {}),
         }
 
 

@@ -6,6 +6,7 @@ One mapping for every interface: ``evtwin range`` and ``GET /api/v1/range/...`` 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Literal
@@ -300,6 +301,7 @@ class RangeRequest:
         """
         targets = self.calibration_targets(specs)
         estimates = estimate_ranges(self.queries(specs, trace))
+        raw_km = [e.range_km for e in estimates]
         to_fit = [i for i, t in enumerate(targets) if t is not None]
         if to_fit:
             wltp = estimate_ranges(wltp_queries([specs[i] for i in to_fit], default_constants()))
@@ -308,6 +310,16 @@ class RangeRequest:
                 assert target is not None
                 k = calibration_factor(w, float(target["wltp_range_km"]))
                 estimates[i] = calibrate(estimates[i], k, target)
+        for i, spec in enumerate(specs):
+            if spec.ranges:
+                from evtwin.sim.bands import range_band
+
+                band = range_band(
+                    spec,
+                    lambda variants: self.queries(variants, trace),
+                    scale=estimates[i].range_km / raw_km[i],
+                )
+                estimates[i] = dataclasses.replace(estimates[i], range_km_band=band.to_json())
         if self.road == "test":
             for spec, est in zip(specs, estimates, strict=True):
                 p = derive_params(spec, default_constants())

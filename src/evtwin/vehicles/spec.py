@@ -116,6 +116,7 @@ _META_KEYS: tuple[str, ...] = (
     "uncertain",
     "notes",
     "charge_curve",
+    "ranges",
 )
 OFFICIAL_KEYS: tuple[str, ...] = ("wltp_range_km", "wltp_consumption_wh_per_km", "dc_10_80_min")
 MOTOR_TYPES: tuple[str, ...] = ("pmsm", "induction", "eesm")
@@ -184,6 +185,9 @@ class VehicleSpec:
     sources: Mapping[str, str] = field(default_factory=dict)
     uncertain: tuple[str, ...] = ()
     notes: str = ""
+    ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    """What is not known: spec key -> (low, high), each bound a physical value; the spec's
+    own value lies inside. Answers for such a vehicle carry P10/P50/P90 bands."""
 
     @property
     def is_estimate(self) -> bool:
@@ -285,6 +289,28 @@ def parse_spec(data: Mapping[str, Any], *, default_id: str, where: str) -> Vehic
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             raise SpecError(f"{where}: official.{key} must be a positive number, got {value!r}")
         official[key] = float(value)
+    ranges_raw = data.get("ranges", {})
+    if not isinstance(ranges_raw, Mapping):
+        raise SpecError(f"{where}: [ranges] must be a table of key = [low, high]")
+    ranges: dict[str, tuple[float, float]] = {}
+    for key, pair in ranges_raw.items():
+        if key not in _NUMERIC_BOUNDS:
+            raise SpecError(
+                f"{where}: ranges.{key}: only numeric spec keys can have a range"
+                f"{_suggest(key, tuple(_NUMERIC_BOUNDS))}"
+            )
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise SpecError(f"{where}: ranges.{key} must be [low, high], got {pair!r}")
+        lo, hi = (_number(where, f"{key}", v) for v in pair)
+        if not lo < hi:
+            raise SpecError(f"{where}: ranges.{key} = [{lo:g}, {hi:g}]: low must be below high")
+        value = values.get(key)
+        if value is None or not lo <= value <= hi:
+            raise SpecError(
+                f"{where}: ranges.{key} = [{lo:g}, {hi:g}] must contain the spec's {key} "
+                f"({value!r})"
+            )
+        ranges[key] = (lo, hi)
     uncertain = data.get("uncertain", [])
     if not isinstance(uncertain, list) or not all(isinstance(u, str) for u in uncertain):
         raise SpecError(f"{where}: uncertain must be a list of key names")
@@ -297,6 +323,7 @@ def parse_spec(data: Mapping[str, Any], *, default_id: str, where: str) -> Vehic
         official=OfficialFigures(**official),
         sources=dict(sources),
         uncertain=tuple(uncertain),
+        ranges=ranges,
         **values,
     )
     try:
