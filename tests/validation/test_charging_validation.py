@@ -15,9 +15,23 @@ def test_bundled_constants_predict_makers_10_80_times_within_the_goal() -> None:
 def test_leave_one_out_report_states_its_method_and_error() -> None:
     rep = dc_10_80_report()
     assert "leave-one-out" in rep.method
-    # the goal is 10 % MAE; leave-one-out lands near it (the MG4's slow claim is the outlier)
-    assert rep.mae_pct < 12.0
-    assert set(rep.calibrated) == {"taper_start_soc", "power_at_80_rel"}
+    # the issue's goal is 7 % MAE; the envelope from the pack's C-rate lands below it
+    # (2026-12-07: 5.9 %; one global shape gave 10.2 %); the MG4's slow claim is the outlier
+    assert rep.mae_pct < 7.0
+    assert set(rep.calibrated) == {"c_rate_at_80", "c_rate_slope_per_soc"}
+
+
+def test_a_gently_charged_pack_stays_flat_longer_than_a_hard_pushed_one() -> None:
+    from evtwin.charging.constants import default_charging_constants
+    from evtwin.charging.vehicle import envelope_shape
+
+    c = default_charging_constants()
+    gentle_knee, gentle_80 = envelope_shape(1.2, c)
+    hard_knee, hard_80 = envelope_shape(3.0, c)
+    assert gentle_knee > hard_knee and gentle_80 > hard_80
+    # the one-shape rule is still there when the pack rule is switched off
+    old = c.replace(c_rate_slope_per_soc=0.0)
+    assert envelope_shape(3.0, old) == (old.taper_start_soc, old.power_at_80_rel)
 
 
 def test_a_high_c_car_reaches_its_published_peak_on_a_fast_charger() -> None:

@@ -28,6 +28,8 @@ class ChargingConstants:
     heat_capacity_j_per_k_per_kwh: float
     taper_start_soc: float
     power_at_80_rel: float
+    c_rate_at_80: float
+    c_rate_slope_per_soc: float
     min_c_rate: float
     plating_arrhenius_b_k: float
     reference_temp_c: float
@@ -77,6 +79,8 @@ _MAP: dict[str, tuple[str, str]] = {
     "heat_capacity_j_per_k_per_kwh": ("pack", "heat_capacity_j_per_k_per_kwh"),
     "taper_start_soc": ("envelope", "taper_start_soc"),
     "power_at_80_rel": ("envelope", "power_at_80_rel"),
+    "c_rate_at_80": ("envelope", "c_rate_at_80"),
+    "c_rate_slope_per_soc": ("envelope", "c_rate_slope_per_soc"),
     "min_c_rate": ("envelope", "min_c_rate"),
     "plating_arrhenius_b_k": ("envelope", "plating_arrhenius_b_k"),
     "reference_temp_c": ("envelope", "reference_temp_c"),

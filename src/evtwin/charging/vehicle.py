@@ -131,10 +131,16 @@ def car_charge_params(
         )
         peak = vp.battery_charge_power_w
     peak_c = vp.battery_charge_power_w / (vp.battery_energy_j / 3600.0)
+    knee, rel80 = envelope_shape(peak_c, c)
     basis["charge_envelope"] = (
         f"rule: peak {peak / 1000:.0f} kW ({peak_c:.2f} C) into the cells up to "
-        f"{c.taper_start_soc:.0%}, falling linearly to {c.power_at_80_rel:.0%} of it at 80 % "
-        "(global taper shape)"
+        f"{knee:.0%}, falling linearly to {rel80:.0%} of it at 80 % "
+        + (
+            f"(from the pack: C-rate limit {c.c_rate_at_80:g} C at 80 %, "
+            f"{c.c_rate_slope_per_soc:g} C per unit SOC below)"
+            if c.c_rate_slope_per_soc > 0.0
+            else "(global taper shape)"
+        )
     )
     pack = PackParams(
         energy_j=vp.battery_energy_j,
@@ -153,8 +159,8 @@ def car_charge_params(
         pack=pack,
         dc_peak_power_w=peak,
         measured_curve=measured_curve,
-        envelope_taper_start_soc=c.taper_start_soc,
-        envelope_power_at_80_rel=c.power_at_80_rel,
+        envelope_taper_start_soc=knee,
+        envelope_power_at_80_rel=rel80,
         envelope_min_c=c.min_c_rate,
         obc_power_w=obc_w,
         boost_power_w=boost_w,
@@ -162,6 +168,18 @@ def car_charge_params(
         thermal=c.thermal(peak),
         basis=MappingProxyType(basis),
     )
+
+
+def envelope_shape(peak_c: float, c: ChargingConstants) -> tuple[float, float]:
+    """(knee SOC, share of the peak at 80 %) of a pack whose peak charge is ``peak_c`` (C).
+
+    With ``c_rate_slope_per_soc`` > 0 the shape follows from the pack: a C-rate limit that
+    falls linearly to ``c_rate_at_80`` at 80 %; else the global shape (taper_start_soc,
+    power_at_80_rel)."""
+    if c.c_rate_slope_per_soc <= 0.0:
+        return c.taper_start_soc, c.power_at_80_rel
+    knee = 0.8 - (peak_c - c.c_rate_at_80) / c.c_rate_slope_per_soc
+    return min(max(knee, 0.05), 0.79), min(max(c.c_rate_at_80 / peak_c, 0.02), 1.0)
 
 
 def _arrhenius_b(mc: ModelConstants | None) -> float:

@@ -3,11 +3,12 @@
 Every catalogue vehicle with ``[official] dc_10_80_min`` is charged from 10 % to 80 % on an
 unconstrained high-power charger (350 kW, 500 A, 920 V) with the pack at 25 °C, the
 conditions makers quote. The only calibrated constants are the two global numbers of the
-charge envelope's shape (``[envelope] taper_start_soc``, ``power_at_80_rel`` in
-``data/chargers/charging_model.toml``: the SOC where the plateau at the car's peak power ends
-and the share of the peak left at 80 %); they are refitted on a grid *without* each held-out
-car (leave-one-out; cars sharing the same pack and charging hardware, e.g. two trims of one
-model, are held out together), and the held-out car is predicted with that fit.
+charge envelope derived from the pack (``[envelope] c_rate_at_80``, ``c_rate_slope_per_soc``
+in ``data/chargers/charging_model.toml``: a C-rate limit falling linearly with SOC; each car's
+plateau at its peak power ends where it meets the car's peak C-rate); they are refitted on
+a grid *without* each held-out car (leave-one-out; cars sharing the same pack and charging
+hardware, e.g. two trims of one model, are held out together), and the held-out car is
+predicted with that fit.
 
 The report is an :class:`evtwin.validation.LooReport`, the same shape ``evtwin validate``
 prints for WLTP and EPA.
@@ -27,12 +28,14 @@ from evtwin.charging.vehicle import car_charge_params
 from evtwin.validation.loo import LooReport, LooRow
 from evtwin.vehicles import VehicleSpec, list_vehicles
 
-__all__ = ["ENVELOPE_GRID_AT_80", "ENVELOPE_GRID_KNEE", "dc_10_80_report"]
+__all__ = ["ENVELOPE_GRID_C80", "ENVELOPE_GRID_SLOPE", "dc_10_80_report"]
 
 FloatArray = npt.NDArray[np.float64]
 
-ENVELOPE_GRID_KNEE = tuple(float(x) for x in np.round(np.arange(0.1, 0.701, 0.05), 2))
-ENVELOPE_GRID_AT_80 = tuple(float(x) for x in np.round(np.arange(0.05, 0.901, 0.05), 2))
+ENVELOPE_GRID_C80 = tuple(float(x) for x in np.round(np.arange(0.2, 1.601, 0.1), 2))
+"""C-rate limit at 80 % SOC (``[envelope] c_rate_at_80``)."""
+ENVELOPE_GRID_SLOPE = tuple(float(x) for x in np.round(np.arange(1.0, 8.01, 0.5), 2))
+"""Its rise per unit SOC below 80 % (``[envelope] c_rate_slope_per_soc``)."""
 REFERENCE_CHARGER = "dc350"
 REFERENCE_TEMP_C = 25.0
 GOAL_MAE_PCT = 10.0
@@ -50,7 +53,9 @@ def _predict(
     charger = get_charger(REFERENCE_CHARGER)
     reqs = [
         ChargeRequest(
-            car=car_charge_params(spec, constants=c0.replace(taper_start_soc=a, power_at_80_rel=b)),
+            car=car_charge_params(
+                spec, constants=c0.replace(c_rate_at_80=a, c_rate_slope_per_soc=b)
+            ),
             charger=charger,
             from_soc=0.10,
             to_soc=0.80,
@@ -77,7 +82,7 @@ def dc_10_80_report(
     specs = [s for s in list_vehicles() if s.official.dc_10_80_min is not None]
     obs = np.array([s.official.dc_10_80_min or 0.0 for s in specs])
     if not calibrate:
-        point = (c0.taper_start_soc, c0.power_at_80_rel)
+        point = (c0.c_rate_at_80, c0.c_rate_slope_per_soc)
         pred = _predict(specs, [point], c0)[0]
         rows = tuple(
             LooRow(s.id, s.name, "bundled constants", float(pred[i]), float(obs[i]))
@@ -90,15 +95,15 @@ def dc_10_80_report(
             unit="min",
             rows=rows,
             calibrated={
-                "taper_start_soc": c0.taper_start_soc,
-                "power_at_80_rel": c0.power_at_80_rel,
+                "c_rate_at_80": c0.c_rate_at_80,
+                "c_rate_slope_per_soc": c0.c_rate_slope_per_soc,
             },
             method="bundled constants, no fit (in-sample: they were fitted on these cars)",
             goal_mae_pct=GOAL_MAE_PCT,
             goal_max_pct=None,
             in_sample_mae_pct=float(np.mean(err)),
         )
-    grid = [(a, b) for a in ENVELOPE_GRID_KNEE for b in ENVELOPE_GRID_AT_80]
+    grid = [(a, b) for a in ENVELOPE_GRID_C80 for b in ENVELOPE_GRID_SLOPE]
     pred_grid = _predict(specs, grid, c0)
     if progress is not None:
         progress(1, 1)
@@ -112,7 +117,7 @@ def dc_10_80_report(
     for i, s in enumerate(specs):
         gi = best(groups != groups[i])
         a, b = grid[gi]
-        detail = f"fit plateau to {a:.0%}, {b:.0%} of peak at 80%"
+        detail = f"fit {a:g} C at 80 %, +{b:g} C per unit SOC below"
         rows_l.append(LooRow(s.id, s.name, detail, float(pred_grid[gi, i]), obs[i]))
     full = best(np.ones(len(specs), dtype=bool))
     return LooReport(
@@ -121,12 +126,13 @@ def dc_10_80_report(
         unit="min",
         rows=tuple(rows_l),
         calibrated={
-            "taper_start_soc": grid[full][0],
-            "power_at_80_rel": grid[full][1],
+            "c_rate_at_80": grid[full][0],
+            "c_rate_slope_per_soc": grid[full][1],
         },
         method=(
-            "leave-one-out: the global envelope shape (plateau at the car's peak power up "
-            "to a knee SOC, share of the peak left at 80 %) refitted on a grid without the "
+            "leave-one-out: the envelope from the pack (a global C-rate limit falling "
+            "linearly with SOC to its value at 80 %; each car's plateau at its peak power "
+            "ends where the limit meets its peak C) refitted on a grid without the "
             "held-out car (trims sharing a "
             f"pack held out together); {REFERENCE_CHARGER} charger, pack at "
             f"{REFERENCE_TEMP_C:g} °C, makers' claims as reference"
