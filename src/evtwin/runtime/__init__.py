@@ -6,7 +6,7 @@ Services talk only through the signal broker, by VSS path. :func:`build_twin` wi
 
 from __future__ import annotations
 
-from evtwin.runtime._bms import BatteryService
+from evtwin.runtime._bms import BatteryService, LowVoltageService
 from evtwin.runtime._charging import ChargingRefusal, ChargingService
 from evtwin.runtime._climate import (
     SETPOINT_MAX_C,
@@ -58,6 +58,7 @@ __all__ = [
     "InterimCabin",
     "InterimChargePower",
     "LegStats",
+    "LowVoltageService",
     "ManualClock",
     "OtaCar",
     "OtaLink",
