@@ -33,7 +33,8 @@ rng = np.random.default_rng(7)
 params = []
 for i in range(n):
     s = specs[i % len(specs)]
-    params.append(derive_params(s.replace(kerb_mass_kg=s.kerb_mass_kg * float(rng.uniform(0.9, 1.1)))))
+    m = s.kerb_mass_kg * float(rng.uniform(0.9, 1.1))
+    params.append(derive_params(s.replace(kerb_mass_kg=m)))
 P = pack_params(params)
 C = pack_conditions([Conditions(road="test")] * n, c)
 wltc = cycle("wltc")
