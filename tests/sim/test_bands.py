@@ -69,3 +69,10 @@ BASE = {
 def test_bad_ranges_are_rejected(ranges: dict[str, object], message: str) -> None:
     with pytest.raises(SpecError, match=message):
         parse_spec({**BASE, "ranges": ranges}, default_id="x", where="t")
+
+
+def test_the_table_says_the_band_and_the_calibration(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["range", "defender-sport"]) == 0
+    assert "range P10-P90" in capsys.readouterr().out
+    assert main(["range", "vw-id3-pro-s"]) == 0
+    assert "calibrated to the official WLTP range 553 km" in capsys.readouterr().out

@@ -221,6 +221,17 @@ def _print_table(results: list[RangeEstimate]) -> None:
             f"{'public road' if c['road'] == 'real' else 'test road load'}"
         )
     for r in results:
+        if r.calibration is not None:
+            console.print(
+                f"{r.vehicle_id}: calibrated to the {r.calibration['source']} WLTP range "
+                f"{r.calibration['wltp_range_km']:g} km (--from-spec for the model alone)"
+            )
+        if r.range_km_band is not None:
+            b = r.range_km_band
+            console.print(
+                f"{r.vehicle_id}: range P10-P90 {b['p10']:,.0f}-{b['p90']:,.0f} km (P50 "
+                f"{b['p50']:,.0f}); the unknown that moves it most: {b['dominant_unknown']}"
+            )
         if not r.followed_trace:
             console.print(
                 f"[bold red]warning[/]: {r.vehicle_id} could not follow the trace "
