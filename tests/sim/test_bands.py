@@ -76,3 +76,27 @@ def test_the_table_says_the_band_and_the_calibration(capsys: pytest.CaptureFixtu
     assert "range P10-P90" in capsys.readouterr().out
     assert main(["range", "vw-id3-pro-s"]) == 0
     assert "calibrated to the official WLTP range 553 km" in capsys.readouterr().out
+
+
+def test_charge_minutes_carry_a_band_for_an_estimate_cli_and_http_alike(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from evtwin.api import create_app
+
+    argv = ["charge", "defender-sport", "--from", "10", "--to", "80", "--charger-kw", "350"]
+    assert main([*argv, "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    band = cli["minutes_band"]
+    assert band["p10"] < band["p50"] < band["p90"]
+    assert band["p10"] <= cli["minutes"] <= band["p90"]
+    with TestClient(create_app()) as client:
+        http = client.get(
+            "/api/v1/charge/defender-sport",
+            params={"from_percent": 10, "to_percent": 80, "charger_kw": 350},
+        )
+    assert http.status_code == 200, http.text
+    assert http.json()["minutes_band"] == band
+    assert main(["charge", "vw-id3-pro-s", "--json"]) == 0
+    assert "minutes_band" not in json.loads(capsys.readouterr().out)

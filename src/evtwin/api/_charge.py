@@ -39,4 +39,5 @@ def charge_json(vehicle: str, p: ChargeParams) -> dict[str, Any]:
     the AC session plus its cheapest ``plan``). Bad input raises
     :class:`~evtwin.errors.ChargingError` (HTTP 400) or
     :class:`~evtwin.errors.UnknownVehicleError` (404)."""
-    return answer_charge(car_charge_params(load_vehicle(vehicle)), p).to_json()
+    spec = load_vehicle(vehicle)
+    return answer_charge(car_charge_params(spec), p, spec=spec).to_json()

@@ -6,16 +6,26 @@ a :class:`ChargeQuestion` and call :func:`answer_charge`, so their answers canno
 
 from __future__ import annotations
 
+import dataclasses
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from evtwin.charging.chargers import Charger, ac_supply, dc_charger, get_charger
-from evtwin.charging.session import ChargeRequest, SessionResult, simulate_session
+from evtwin.charging.session import (
+    ChargeRequest,
+    SessionResult,
+    simulate_session,
+    simulate_sessions,
+)
 from evtwin.charging.smart import ChargePlan, SmartRequest, plan_charge
 from evtwin.charging.tariffs import default_price, load_tariff, parse_clock
-from evtwin.charging.vehicle import CarChargeParams
+from evtwin.charging.vehicle import CarChargeParams, car_charge_params
 from evtwin.errors import ChargingError
+from evtwin.vehicles import VehicleSpec
 
 __all__ = [
     "DEFAULT_DC_KW",
@@ -100,11 +110,14 @@ class ChargeAnswer:
     session: SessionResult
     plan: ChargePlan | None
     price_source: str
+    minutes_band: dict[str, Any] | None = None
+    """P10/P50/P90 minutes and the dominant unknown, for a spec with ``[ranges]``."""
 
     def to_json(self) -> dict[str, Any]:
         """The documented ``evtwin charge --json`` object."""
         if self.plan is None:
-            return self.session.to_json() | {"price_source": self.price_source}
+            band = {"minutes_band": self.minutes_band} if self.minutes_band else {}
+            return self.session.to_json() | {"price_source": self.price_source} | band
         mean_price = self.plan.cost_gbp / self.plan.session.energy_plug_kwh
         return self.plan.session.to_json() | {
             "cost_gbp": round(self.plan.cost_gbp, 2),
@@ -114,13 +127,54 @@ class ChargeAnswer:
         }
 
 
+CHARGE_MODEL_LOO_MAE_PCT = 5.9
+"""The 10-80 % model's leave-one-out error on makers' figures (evtwin validate, 2026-12-07)."""
+BAND_SAMPLES = 48
+
+
+def _minutes_band(spec: VehicleSpec, request: ChargeRequest) -> dict[str, Any]:
+    """P10/P50/P90 of the session's minutes over the spec's ``[ranges]`` (sampled uniformly,
+    one batch) with the model's own error as a log-normal spread."""
+    keys = sorted(spec.ranges)
+    rng = np.random.default_rng(zlib.crc32(spec.id.encode()))
+    variants = [
+        spec.replace(**{k: float(rng.uniform(*spec.ranges[k])) for k in keys})
+        for _ in range(BAND_SAMPLES)
+    ]
+    for k in keys:
+        lo, hi = spec.ranges[k]
+        variants += [spec.replace(**{k: lo}), spec.replace(**{k: hi})]
+    reqs = [dataclasses.replace(request, car=car_charge_params(v)) for v in variants]
+    minutes = np.array([r.minutes for r in simulate_sessions(reqs, record=False)])
+    sampled = minutes[:BAND_SAMPLES]
+    sigma = CHARGE_MODEL_LOO_MAE_PCT / 100.0 * np.sqrt(np.pi / 2.0)
+    spread = (sampled[None, :] * np.exp(rng.normal(0.0, sigma, size=(16, BAND_SAMPLES)))).ravel()
+    p10, p50, p90 = (float(x) for x in np.percentile(spread, [10, 50, 90]))
+    swings = {
+        k: abs(minutes[BAND_SAMPLES + 2 * i + 1] - minutes[BAND_SAMPLES + 2 * i])
+        for i, k in enumerate(keys)
+    }
+    swings["model error"] = float(np.exp(sigma) - np.exp(-sigma)) * float(np.median(sampled))
+    return {
+        "p10": round(p10, 1),
+        "p50": round(p50, 1),
+        "p90": round(p90, 1),
+        "dominant_unknown": max(swings, key=lambda k: swings[k]),
+    }
+
+
 def answer_charge(
-    car: CarChargeParams, q: ChargeQuestion, labels: Mapping[str, str] | None = None
+    car: CarChargeParams,
+    q: ChargeQuestion,
+    labels: Mapping[str, str] | None = None,
+    *,
+    spec: VehicleSpec | None = None,
 ) -> ChargeAnswer:
     """Simulate the session (or plan the schedule) the question asks for.
 
     ``labels`` names the fields as the asker knows them in error messages (the CLI passes
-    ``{"from_percent": "--from", ...}``).
+    ``{"from_percent": "--from", ...}``). With the car's ``spec`` and its ``[ranges]`` (and
+    no measured curve), a single session also carries a P10/P50/P90 ``minutes_band``.
     """
     a = _Asked(q, labels or {})
     from_soc, to_soc = a.fraction("from_percent"), a.fraction("to_percent")
@@ -150,16 +204,18 @@ def answer_charge(
         price, source = q.price_p_per_kwh / 100.0, "given"
     else:
         price, source = default_price(charger)
-    session = simulate_session(
-        ChargeRequest(
-            car=car,
-            charger=charger,
-            from_soc=from_soc,
-            to_soc=to_soc,
-            battery_temp_c=q.battery_temp_c,
-            ambient_temp_c=q.ambient_temp_c,
-            precondition=q.precondition,
-            price_gbp_per_kwh=price,
-        )
+    request = ChargeRequest(
+        car=car,
+        charger=charger,
+        from_soc=from_soc,
+        to_soc=to_soc,
+        battery_temp_c=q.battery_temp_c,
+        ambient_temp_c=q.ambient_temp_c,
+        precondition=q.precondition,
+        price_gbp_per_kwh=price,
     )
-    return ChargeAnswer(session, None, source)
+    session = simulate_session(request)
+    band = None
+    if spec is not None and spec.ranges and car.measured_curve is None:
+        band = _minutes_band(spec, request)
+    return ChargeAnswer(session, None, source, band)

@@ -22,7 +22,7 @@ from evtwin.charging.vehicle import CarChargeParams, car_charge_params, load_spe
 from evtwin.cli._output import console, print_json
 from evtwin.errors import ChargingError
 from evtwin.plotting import save_figure
-from evtwin.vehicles import resolve_vehicle
+from evtwin.vehicles import VehicleSpec, resolve_vehicle
 
 __all__ = ["question_from_args", "register"]
 
@@ -167,15 +167,17 @@ def question_from_args(args: argparse.Namespace) -> ChargeQuestion:
     )
 
 
-def _car(args: argparse.Namespace) -> CarChargeParams:
+def _car(args: argparse.Namespace) -> tuple[CarChargeParams, VehicleSpec]:
     if args.spec is not None and args.vehicle is None:
         spec, curve = load_spec_with_curve(args.spec)
-        return car_charge_params(spec, measured_curve=curve)
-    return car_charge_params(resolve_vehicle(args.vehicle, args.spec))
+        return car_charge_params(spec, measured_curve=curve), spec
+    spec = resolve_vehicle(args.vehicle, args.spec)
+    return car_charge_params(spec), spec
 
 
 def run(args: argparse.Namespace) -> int:
-    answer = answer_charge(_car(args), question_from_args(args), _LABELS)
+    car, spec = _car(args)
+    answer = answer_charge(car, question_from_args(args), _LABELS, spec=spec)
     if answer.plan is not None:
         if args.plot:
             _plot_plan(answer.plan, Path(args.plot), args.tariff)
