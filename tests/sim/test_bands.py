@@ -100,3 +100,15 @@ def test_charge_minutes_carry_a_band_for_an_estimate_cli_and_http_alike(
     assert http.json()["minutes_band"] == band
     assert main(["charge", "vw-id3-pro-s", "--json"]) == 0
     assert "minutes_band" not in json.loads(capsys.readouterr().out)
+
+
+def test_cost_pence_per_mile_carries_a_band_for_an_estimate(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["cost", "defender-sport", "--vs", "vw-id3-pro-s", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    defender, id3 = out["vehicles"]
+    band = defender["pence_per_mile_band"]
+    assert band["p10"] < band["p50"] < band["p90"]
+    assert band["p10"] <= defender["pence_per_mile"] <= band["p90"]
+    assert "pence_per_mile_band" not in id3

@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
+
+import numpy as np
 
 from evtwin.ownership.bik import BikYear, bik_schedule, load_bik_rules
 from evtwin.ownership.grant import GrantInput, GrantResult, evaluate_grant, load_grant_rules
@@ -105,6 +108,8 @@ class VehicleCost:
     other_gbp: dict[str, float]
     residual_gbp: float | None
     scenarios: tuple[ScenarioCost, ...]
+    pence_per_mile_band: dict[str, Any] | None = None
+    """P10/P50/P90 energy pence per mile and the dominant unknown (spec with ``[ranges]``)."""
 
     @property
     def ved_range_gbp(self) -> tuple[float, float]:
@@ -169,6 +174,11 @@ class VehicleCost:
             "plug_wh_per_km": round(self.energy.wh_per_km, 1),
             "miles_per_kwh": round(self.energy.miles_per_kwh, 2),
             "pence_per_mile": round(self.pence_per_mile, 2),
+            **(
+                {"pence_per_mile_band": self.pence_per_mile_band}
+                if self.pence_per_mile_band
+                else {}
+            ),
             "tariffs_by_year": [
                 {
                     "year": i + 1,
@@ -382,8 +392,54 @@ def compare_costs(req: CostRequest) -> CostReport:
             miles = wltp[spec.id].range_miles
             basis = "evtwin model WLTP estimate (no official figure)"
         price = price_info(spec, override_gbp=req.price_gbp if i == 0 else None)
-        out.append(_evaluate(spec, price, req, energy[spec.id], miles, basis))
+        cost = _evaluate(spec, price, req, energy[spec.id], miles, basis)
+        if spec.ranges:
+            band = _pence_per_mile_band(spec, req, energy[spec.id], cost.pence_per_mile)
+            cost = replace(cost, pence_per_mile_band=band)
+        out.append(cost)
     return CostReport(request=req, vehicles=tuple(out), notes=_rules_notes(req))
+
+
+BAND_SAMPLES = 48
+MODEL_LOO_MAE_PCT = 6.1
+"""The energy model's WLTP leave-one-out error (evtwin validate, 2026-12-07)."""
+
+
+def _pence_per_mile_band(
+    spec: VehicleSpec, req: CostRequest, nominal: EnergyUse, pence: float
+) -> dict[str, Any]:
+    """Energy pence per mile over the spec's ``[ranges]``: each sample's plug energy per mile
+    from the same UK year in one batch, at the same tariffs (cost per mile scales with it),
+    with the model's own error as a log-normal spread."""
+    keys = sorted(spec.ranges)
+    rng = np.random.default_rng(zlib.crc32(spec.id.encode()))
+    variants = [
+        spec.replace(id=f"{spec.id}-s{i}", **{k: float(rng.uniform(*spec.ranges[k])) for k in keys})
+        for i in range(BAND_SAMPLES)
+    ]
+    for k in keys:
+        lo, hi = spec.ranges[k]
+        variants += [
+            spec.replace(id=f"{spec.id}-{k.replace('_', '-')}-lo", **{k: lo}),
+            spec.replace(id=f"{spec.id}-{k.replace('_', '-')}-hi", **{k: hi}),
+        ]
+    energy, _ = simulate_year(variants, req.usage, load_uk_year(), load_tariffs())
+    per_mile = np.array([pence * energy[v.id].wh_per_km / nominal.wh_per_km for v in variants])
+    sampled = per_mile[:BAND_SAMPLES]
+    sigma = MODEL_LOO_MAE_PCT / 100.0 * np.sqrt(np.pi / 2.0)
+    spread = (sampled[None, :] * np.exp(rng.normal(0.0, sigma, size=(16, BAND_SAMPLES)))).ravel()
+    p10, p50, p90 = (float(x) for x in np.percentile(spread, [10, 50, 90]))
+    swings = {
+        k: abs(per_mile[BAND_SAMPLES + 2 * i + 1] - per_mile[BAND_SAMPLES + 2 * i])
+        for i, k in enumerate(keys)
+    }
+    swings["model error"] = float(np.exp(sigma) - np.exp(-sigma)) * float(np.median(sampled))
+    return {
+        "p10": round(p10, 2),
+        "p50": round(p50, 2),
+        "p90": round(p90, 2),
+        "dominant_unknown": max(swings, key=lambda k: swings[k]),
+    }
 
 
 def cost_report_json(params: Mapping[str, Any]) -> dict[str, Any]:
