@@ -18,7 +18,9 @@ def test_shipped_constants_are_the_full_sample_fits() -> None:
     assert epa["base_speed_power_exponent"] == pytest.approx(c.base_speed_power_exponent)
     assert epa["induction_loss_factor"] == pytest.approx(c.induction_loss_factor)
     assert epa["ac_charging_efficiency"] == pytest.approx(c.ac_charging_efficiency, abs=5e-4)
-    assert wltp_report().calibrated["rolling_resistance"] == pytest.approx(c.rolling_resistance)
+    wltp = wltp_report().calibrated
+    assert wltp["rolling_resistance"] == pytest.approx(c.rolling_resistance)
+    assert wltp["eesm_loss_factor"] == pytest.approx(c.eesm_loss_factor)
     road = realworld_report().calibrated
     assert road["real_road_rolling_factor"] == pytest.approx(c.real_road_rolling_factor)
     assert road["real_road_drag_factor"] == pytest.approx(c.real_road_drag_factor)
