@@ -401,7 +401,7 @@ def compare_costs(req: CostRequest) -> CostReport:
 
 
 BAND_SAMPLES = 48
-MODEL_LOO_MAE_PCT = 6.1
+MODEL_LOO_MAE_PCT = 5.8
 """The energy model's WLTP leave-one-out error (evtwin validate, 2026-12-07)."""
 
 
