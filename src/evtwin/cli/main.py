@@ -31,6 +31,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "evtwin.cli.signals_cmd",
     "evtwin.cli.serve_cmd",
     "evtwin.cli.ota_cmd",
+    "evtwin.cli.fleet_cmd",
 )
 
 EXIT_USAGE = 2

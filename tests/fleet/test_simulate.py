@@ -1,0 +1,149 @@
+"""Fleet simulation: deterministic, matches the single-car answer, partition-independent."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from evtwin.cli.main import main
+from evtwin.errors import FleetError
+from evtwin.fleet import FleetConfig, partitions, simulate_fleet
+from evtwin.fleet._simulate import merge, simulate_partition
+
+
+def _run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
+    assert main(list(argv)) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def _strip(j: dict) -> dict:
+    return {k: v for k, v in j.items() if k not in ("wall_s", "engine", "workers")}
+
+
+def test_same_seed_same_answer_other_seed_other_answer(capsys: pytest.CaptureFixture[str]) -> None:
+    a = _run_json(
+        capsys, "fleet", "simulate", "--cars", "300", "--days", "3", "--seed", "7", "--json"
+    )
+    b = _run_json(
+        capsys, "fleet", "simulate", "--cars", "300", "--days", "3", "--seed", "7", "--json"
+    )
+    c = _run_json(
+        capsys, "fleet", "simulate", "--cars", "300", "--days", "3", "--seed", "8", "--json"
+    )
+    assert _strip(a) == _strip(b)
+    assert a["distance_km"] != c["distance_km"]
+
+
+def test_json_keys_and_sanity(capsys: pytest.CaptureFixture[str]) -> None:
+    j = _run_json(capsys, "fleet", "simulate", "--cars", "500", "--days", "4", "--json")
+    for key in ("cars", "days", "distance_km", "energy_kwh", "charging_sessions", "wall_s"):
+        assert key in j
+    assert set(j["updates"]) >= {"succeeded", "failed", "rolled_back"}
+    assert j["cars"] == 500 and j["days"] == 4
+    # every car is accounted for in the software census
+    assert sum(j["software_versions"].values()) == 500
+    u = j["updates"]
+    assert u["succeeded"] + u["rolled_back"] + u["pending"] == 500
+    assert u["succeeded"] > 300  # 85 % check-in a night over 4 nights
+    # plausible physics: an SUV averages 150..350 Wh/km over mixed trips and weather
+    assert 150 < j["consumption_wh_per_km"] < 350
+    assert j["energy_kwh"] == pytest.approx(
+        j["distance_km"] * j["consumption_wh_per_km"] / 1000, rel=1e-3
+    )
+    assert j["charging_sessions"] == j["charging"]["ac_sessions"] + j["charging"]["dc_sessions"]
+    assert j["charging_sessions"] > 0
+    assert {"usage", "weather", "charging", "software", "payload"} <= set(j["assumptions"])
+
+
+def test_one_car_wltc_23c_matches_evtwin_range(capsys: pytest.CaptureFixture[str]) -> None:
+    r = _run_json(capsys, "range", "defender-sport", "--cycle", "wltc", "--temp-c", "23", "--json")
+    f = _run_json(
+        capsys,
+        "fleet",
+        "simulate",
+        "--cars",
+        "1",
+        "--days",
+        "1",
+        "--cycle",
+        "wltc",
+        "--temp-c",
+        "23",
+        "--uniform",
+        "--json",
+    )
+    assert f["consumption_wh_per_km"] == pytest.approx(r["consumption_wh_per_km"], rel=1e-3)
+    assert f["per_car"]["range_km"]["p50"] == pytest.approx(r["range_km"], rel=1e-3)
+    assert f["distance_km"] == pytest.approx(23.27, abs=0.05)  # one WLTC
+
+
+def test_colder_fleet_uses_more_energy() -> None:
+    warm = simulate_fleet(FleetConfig(cars=200, days=2, temp_c=20.0)).to_json()
+    cold = simulate_fleet(FleetConfig(cars=200, days=2, temp_c=-10.0)).to_json()
+    assert cold["consumption_wh_per_km"] > 1.1 * warm["consumption_wh_per_km"]
+    assert cold["per_car"]["range_km"]["p50"] < warm["per_car"]["range_km"]["p50"]
+
+
+def test_partitions_do_not_change_per_car_results() -> None:
+    config = FleetConfig(cars=700, days=2, seed=3)
+    whole = simulate_partition(config, 0, config.blocks)
+    parts = [simulate_partition(config, lo, hi) for lo, hi in partitions(config, 3)]
+    assert len(parts) == 3
+    merged = merge(parts)
+    # the engine's SIMD lanes may round the last bit differently when a car sits in another
+    # block of 64: per-car floats agree to 1e-12, counts and outcomes exactly
+    for name in ("distance_m", "energy_terminal_j", "energy_chemical_j", "grid_ac_kwh"):
+        np.testing.assert_allclose(getattr(merged, name), getattr(whole, name), rtol=1e-12)
+    for name in ("version", "ac_sessions", "dc_sessions", "rolled_back", "update_failures"):
+        np.testing.assert_array_equal(getattr(merged, name), getattr(whole, name))
+
+
+@pytest.mark.slow
+def test_ray_workers_give_the_same_answer_as_one_process() -> None:
+    config = FleetConfig(cars=600, days=2, seed=11)
+    one = simulate_fleet(config, workers=1).to_json()
+    ray = simulate_fleet(config, workers=2).to_json()
+    assert ray["engine"].startswith("ray (2 partitions)")
+    _assert_same(_strip(one), _strip(ray))
+
+
+def _assert_same(a: object, b: object) -> None:
+    """Equal, floats to 1e-9 relative (the last digit of a rounded sum may differ)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        assert a.keys() == b.keys()
+        for k in a:
+            _assert_same(a[k], b[k])
+    elif isinstance(a, float):
+        assert a == pytest.approx(b, rel=1e-9, abs=1e-3)
+    else:
+        assert a == b
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--cars", "0"], "cars must be at least 1"),
+        (["--cars", "5", "--days", "-1"], "days must be at least 1"),
+        (["--cars", "5", "--days", "0"], "days must be at least 1"),
+        (["--cars", "1000000000"], "more than this tool runs"),
+        (["--cars", "100000", "--days", "3650"], "car-days"),
+        (["--cars", "5", "--workers", "0"], "workers must be at least 1"),
+        (["--cars", "5", "--temp-c", "90"], "temp_c = 90"),
+        (["--cars", "5", "--vehicle", "no-such-car"], "no-such-car"),
+    ],
+)
+def test_bad_input_is_a_clear_error(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert main(["fleet", "simulate", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("evtwin: error: ")
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_config_rejects_non_integers() -> None:
+    with pytest.raises(FleetError, match="whole number"):
+        FleetConfig(cars=2.5)  # type: ignore[arg-type]
