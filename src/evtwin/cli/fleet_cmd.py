@@ -63,6 +63,105 @@ def register(sub: Any) -> None:
     s.add_argument("--json", action="store_true", help="print the documented JSON object")
     s.set_defaults(func=run_simulate)
 
+    ing = fsub.add_parser(
+        "ingest",
+        help="telemetry ingest service: MQTT -> PostgreSQL/SQLite",
+        description=(
+            "Subscribe to every car's telemetry topic (QoS 1, persistent session) and store "
+            "the batches; a message is acknowledged only after its transaction commits. The "
+            "password comes from --password or EVTWIN_FLEET_INGEST_PASSWORD."
+        ),
+    )
+    ing.add_argument("--broker", default="127.0.0.1:1883", metavar="HOST:PORT")
+    ing.add_argument("--username", default="evtwin-ingest")
+    ing.add_argument("--password", help="(default: $EVTWIN_FLEET_INGEST_PASSWORD)")
+    ing.add_argument("--client-id", default="evtwin-ingest", help="MQTT client id (session)")
+    _store_args(ing)
+    ing.set_defaults(func=run_ingest)
+
+    srv = fsub.add_parser("serve", help="the fleet HTTP API over stored telemetry")
+    srv.add_argument("--host", default="127.0.0.1")
+    srv.add_argument("--port", type=int, default=8090)
+    _store_args(srv)
+    srv.set_defaults(func=run_serve)
+
+
+def _store_args(p: argparse.ArgumentParser) -> None:
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--db", metavar="FILE", help="SQLite file (the single-machine twin)")
+    where.add_argument("--postgres", metavar="DSN", help="PostgreSQL connection string")
+    p.add_argument("--schema", default="evtwin_telemetry", help="PostgreSQL schema")
+    p.add_argument("--retention-days", type=float, default=30.0, metavar="N")
+    p.add_argument(
+        "--coarse-decimals",
+        type=int,
+        default=2,
+        metavar="N",
+        help="positions rounded to N decimals unless a car opts in (default 2: ~1 km)",
+    )
+
+
+def _open_store(args: argparse.Namespace) -> Any:
+    from evtwin.fleet import TelemetryStore
+
+    if args.db:
+        return TelemetryStore.sqlite(
+            args.db, retention_days=args.retention_days, coarse_decimals=args.coarse_decimals
+        )
+    return TelemetryStore.postgres(
+        args.postgres,
+        schema=args.schema,
+        retention_days=args.retention_days,
+        coarse_decimals=args.coarse_decimals,
+    )
+
+
+def _host_port(text: str) -> tuple[str, int]:
+    from evtwin.errors import TelemetryError
+
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise TelemetryError(f"--broker must be HOST:PORT, got {text!r}")
+    return host, int(port)
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    import logging
+    import os
+    import signal
+
+    from evtwin.errors import TelemetryError
+    from evtwin.fleet import IngestService
+
+    host, port = _host_port(args.broker)
+    password = args.password or os.environ.get("EVTWIN_FLEET_INGEST_PASSWORD")
+    if not password:
+        raise TelemetryError("give --password or set EVTWIN_FLEET_INGEST_PASSWORD")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    store = _open_store(args)
+    service = IngestService(
+        store,
+        host=host,
+        port=port,
+        username=args.username,
+        password=password,
+        client_id=args.client_id,
+    )
+    signal.signal(signal.SIGTERM, lambda *_: service._stop.set())
+    print(f"evtwin fleet ingest: {args.broker} -> {store.kind}", flush=True)
+    service.run_forever()
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from evtwin.fleet import create_fleet_app
+
+    app = create_fleet_app(_open_store(args))
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
 
 def run_simulate(args: argparse.Namespace) -> int:
     from rich.console import Console

@@ -5,8 +5,12 @@ Layer: beside ``runtime`` and ``cloud``, above ``sim``; no lower package imports
 
 from __future__ import annotations
 
+from evtwin.fleet._api import create_fleet_app
+from evtwin.fleet._broker import write_mosquitto_config
+from evtwin.fleet._ingest import IngestService, IngestStats
 from evtwin.fleet._model import MAX_CAR_DAYS, MAX_CARS, MAX_DAYS, FleetConfig, assumptions
 from evtwin.fleet._simulate import FleetResult, PartitionResult, partitions, simulate_fleet
+from evtwin.fleet._store import TelemetryStore
 
 __all__ = [
     "MAX_CARS",
@@ -14,8 +18,13 @@ __all__ = [
     "MAX_DAYS",
     "FleetConfig",
     "FleetResult",
+    "IngestService",
+    "IngestStats",
     "PartitionResult",
+    "TelemetryStore",
     "assumptions",
+    "create_fleet_app",
     "partitions",
     "simulate_fleet",
+    "write_mosquitto_config",
 ]
