@@ -78,6 +78,7 @@ class IngestService:
         c.on_connect = self._on_connect
         c.on_disconnect = self._on_disconnect
         c.on_message = self._on_message
+        c.on_subscribe = self._on_subscribe
         self._client = c
         self._last_retention = 0.0
 
@@ -114,6 +115,12 @@ class IngestService:
             return
         self.stats.connects += 1
         client.subscribe(f"{TOPIC_PREFIX}/+", qos=1)
+
+    def _on_subscribe(self, client: Any, userdata: Any, mid: int, codes: Any, props: Any) -> None:
+        if any(rc.is_failure for rc in codes):
+            log.error("subscription to %s/+ refused: %s", TOPIC_PREFIX, codes)
+            return
+        log.info("subscribed to %s/+ (QoS 1, persistent session)", TOPIC_PREFIX)
         self._connected.set()
 
     def _on_disconnect(self, client: Any, userdata: Any, flags: Any, reason: Any, p: Any) -> None:

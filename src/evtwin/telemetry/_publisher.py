@@ -11,7 +11,6 @@ are dropped past that, and counted), and drains them, oldest first, once connect
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import threading
@@ -162,7 +161,8 @@ class TelemetryPublisher:
         self._last_v: dict[str, Value] = {}
         self._samples: list[Sample] = []
         self._lock = threading.Lock()
-        self._inflight: dict[int, tuple[Path, str]] = {}
+        self._inflight: dict[int, Path] = {}
+        self._early_acks: dict[int, Any] = {}
         self._inflight_paths: set[Path] = set()
         self._connected = threading.Event()
         self.host, self.port, self.keepalive_s = host, port, keepalive_s
@@ -254,6 +254,7 @@ class TelemetryPublisher:
         with self._lock:
             self._inflight.clear()
             self._inflight_paths.clear()
+            self._early_acks.clear()
         self._connected.set()
         self._pump()
 
@@ -263,40 +264,57 @@ class TelemetryPublisher:
         self._connected.clear()
 
     def _pump(self) -> None:
-        """Publish buffered batches, oldest first, up to the in-flight limit."""
+        """Publish buffered batches, oldest first, up to the in-flight limit.
+
+        paho holds its own lock while it runs ``on_publish``, and ``on_publish`` takes ours:
+        so ours is never held while calling into paho (no lock-order deadlock).
+        """
         if not self._connected.is_set():
             return
         with self._lock:
-            room = _MAX_INFLIGHT - len(self._inflight)
+            room = _MAX_INFLIGHT - len(self._inflight_paths)
             if room <= 0:
                 return
             todo = [p for p in self.buffer.files() if p not in self._inflight_paths][:room]
-            for path in todo:
-                try:
-                    payload = path.read_bytes()
-                except FileNotFoundError:
-                    continue
-                props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
-                props.ContentType = "application/json+zlib"
-                info = self._client.publish(self.topic, payload, qos=1, properties=props)
-                if info.rc != mqtt.MQTT_ERR_SUCCESS:
-                    break
-                self._inflight[info.mid] = (path, path.name)
-                self._inflight_paths.add(path)
+            self._inflight_paths.update(todo)
+        for i, path in enumerate(todo):
+            try:
+                payload = path.read_bytes()
+            except FileNotFoundError:
+                with self._lock:
+                    self._inflight_paths.discard(path)
+                continue
+            props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+            props.ContentType = "application/json+zlib"
+            info = self._client.publish(self.topic, payload, qos=1, properties=props)
+            if info.rc != mqtt.MQTT_ERR_SUCCESS:
+                with self._lock:
+                    self._inflight_paths.difference_update(todo[i:])
+                return
+            with self._lock:
+                early = self._early_acks.pop(info.mid, None)
+                if early is None:
+                    self._inflight[info.mid] = path
                 self.stats.published += 1
+            if early is not None:
+                self._acked(path, early)
 
     def _on_publish(self, client: Any, userdata: Any, mid: int, reason: Any, props: Any) -> None:
         with self._lock:
-            entry = self._inflight.pop(mid, None)
-            if entry is None:
+            path = self._inflight.pop(mid, None)
+            if path is None:  # acknowledged before _pump filed it (or from a past connection)
+                self._early_acks[mid] = reason
                 return
-            self._inflight_paths.discard(entry[0])
+        self._acked(path, reason)
+        self._pump()
+
+    def _acked(self, path: Path, reason: Any) -> None:
+        with self._lock:
+            self._inflight_paths.discard(path)
         if reason.is_failure:
             # 0x87 not authorised (ACL), 0x97 quota, ...: retrying cannot help
             log.warning("broker refused telemetry from %s: %s", self.vin, reason)
             self.stats.rejected += 1
         else:
             self.stats.acknowledged += 1
-        self.buffer.remove(entry[0])
-        with contextlib.suppress(Exception):
-            self._pump()
+        self.buffer.remove(path)
