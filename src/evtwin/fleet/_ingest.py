@@ -14,6 +14,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -55,6 +56,7 @@ class IngestService:
         client_id: str = "evtwin-ingest",
         batch_max: int = 500,
         batch_wait_s: float = 0.1,
+        on_stored: Callable[[list[Batch]], None] | None = None,
     ) -> None:
         if not 1 <= batch_max <= 100_000:
             raise TelemetryError(f"batch_max must be within 1..100000, got {batch_max}")
@@ -62,6 +64,7 @@ class IngestService:
         self.stats = IngestStats()
         self.batch_max = batch_max
         self.batch_wait_s = batch_wait_s
+        self._on_stored = on_stored
         self._queue: queue.Queue[tuple[int, int, Batch]] = queue.Queue()
         self._stop = threading.Event()
         self._connected = threading.Event()
@@ -187,3 +190,5 @@ class IngestService:
             for mid, qos, _ in items:
                 self._client.ack(mid, qos)
             self.stats.stored_messages += len(items)
+            if self._on_stored is not None:
+                self._on_stored([b for _, _, b in items])
