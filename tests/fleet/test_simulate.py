@@ -132,6 +132,7 @@ def _assert_same(a: object, b: object) -> None:
         (["--cars", "5", "--workers", "0"], "workers must be at least 1"),
         (["--cars", "5", "--temp-c", "90"], "temp_c = 90"),
         (["--cars", "5", "--vehicle", "no-such-car"], "no-such-car"),
+        (["--cars", "5", "--cycle", "nope"], "unknown cycle 'nope'"),
     ],
 )
 def test_bad_input_is_a_clear_error(
@@ -147,3 +148,36 @@ def test_bad_input_is_a_clear_error(
 def test_config_rejects_non_integers() -> None:
     with pytest.raises(FleetError, match="whole number"):
         FleetConfig(cars=2.5)  # type: ignore[arg-type]
+
+
+def test_gpu_without_a_cuda_device_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    from evtwin.sim.gpu import gpu_available
+
+    if gpu_available():
+        pytest.skip("a CUDA device is present: the GPU path runs instead")
+    assert main(["fleet", "simulate", "--cars", "3", "--days", "1", "--gpu"]) == 2
+    assert "no CUDA device" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--broker", "nohost", "--db", "x.sqlite", "--password", "p"], "HOST:PORT"),
+        (["--broker", "127.0.0.1:99999", "--db", "x.sqlite", "--password", "p"], "HOST:PORT"),
+        (["--db", "x.sqlite"], "EVTWIN_FLEET_INGEST_PASSWORD"),
+        (["--db", "x.sqlite", "--password", "p", "--retention-days", "0"], "retention_days"),
+        (["--postgres", "host=127.0.0.1", "--schema", "x;drop", "--password", "p"], "schema"),
+    ],
+)
+def test_ingest_bad_input(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: object,
+    argv: list[str],
+    message: str,
+) -> None:
+    monkeypatch.delenv("EVTWIN_FLEET_INGEST_PASSWORD", raising=False)
+    monkeypatch.chdir(str(tmp_path))
+    assert main(["fleet", "ingest", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("evtwin: error: ") and message in err
