@@ -181,3 +181,9 @@ def test_ingest_bad_input(
     assert main(["fleet", "ingest", *argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith("evtwin: error: ") and message in err
+
+
+def test_progress_reports_every_car_day() -> None:
+    done: list[int] = []
+    simulate_fleet(FleetConfig(cars=300, days=3), progress=done.append)
+    assert sum(done) == 900 and len(done) == 3  # one report per simulated day
