@@ -9,7 +9,8 @@ from evtwin.fleet._api import create_fleet_app
 from evtwin.fleet._broker import write_mosquitto_config
 from evtwin.fleet._ingest import IngestService, IngestStats
 from evtwin.fleet._model import MAX_CAR_DAYS, MAX_CARS, MAX_DAYS, FleetConfig, assumptions
-from evtwin.fleet._simulate import FleetResult, PartitionResult, partitions, simulate_fleet
+from evtwin.fleet._run import simulate_fleet
+from evtwin.fleet._simulate import FleetResult, PartitionResult, partitions
 from evtwin.fleet._store import TelemetryStore
 
 __all__ = [

@@ -8,7 +8,6 @@ car order, so one process and any number of Ray workers give the same numbers.
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
@@ -29,7 +28,7 @@ from evtwin.units import J_PER_KWH
 from evtwin.vehicles import load_vehicle
 from evtwin.vehicles.derive import derive_params
 
-__all__ = ["FleetResult", "PartitionResult", "partitions", "simulate_fleet", "simulate_partition"]
+__all__ = ["FleetResult", "PartitionResult", "merge", "partitions", "simulate_partition"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -299,35 +298,4 @@ def merge(parts: list[PartitionResult]) -> PartitionResult:
         vehicle_steps=sum(p.vehicle_steps for p in parts),
         wltp_loss_fraction=parts[0].wltp_loss_fraction,
         **arrays,
-    )
-
-
-def simulate_fleet(
-    config: FleetConfig,
-    *,
-    workers: int = 1,
-    gpu: bool = False,
-    progress: Progress | None = None,
-    ray_address: str | None = None,
-) -> FleetResult:
-    """The whole fleet: in this process (``workers`` 1) or partitioned by car on Ray."""
-    parts_spec = partitions(config, workers)
-    t0 = time.perf_counter()
-    if workers == 1:
-        parts = [simulate_partition(config, 0, config.blocks, gpu=gpu, progress=progress)]
-        backend = "one process"
-    else:
-        from evtwin.fleet._ray import run_on_ray
-
-        parts = run_on_ray(config, parts_spec, gpu=gpu, progress=progress, address=ray_address)
-        backend = f"ray ({len(parts_spec)} partitions)"
-    wall = time.perf_counter() - t0
-    spec = load_vehicle(config.vehicle)
-    return FleetResult(
-        config=config,
-        cars=merge(parts),
-        usable_battery_kwh=spec.usable_battery_kwh,
-        wall_s=wall,
-        workers=workers,
-        backend=backend + (", GPU" if gpu else ", CPU"),
     )
