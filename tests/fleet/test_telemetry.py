@@ -413,3 +413,65 @@ def test_fleet_api_over_http(tmp_path: Path) -> None:
     finally:
         server.should_exit = True
         th.join(timeout=10)
+
+
+def test_mqtt_login_comes_from_the_ota_registration(tmp_path: Path) -> None:
+    """The factory registers the car with the OTA server (provisioning token) and gets its
+    bearer token once; the car's MQTT login derives from that, and works on the broker."""
+    from evtwin.cloud import OtaDatabase, OtaServer
+    from evtwin.fleet import write_mosquitto_config
+    from evtwin.ota import ManualClock, OtaBackend, Registration, StoreFetcher, build_vehicle
+
+    from .conftest import MOSQUITTO, _missing, free_port
+
+    clock = ManualClock()
+    server = OtaServer(
+        OtaBackend.create(clock),
+        OtaDatabase.sqlite(tmp_path / "ota.sqlite"),
+        provisioning_token="factory-secret-0123456789",
+        admin_token="release-secret-0123456789",
+    )
+    issued = []
+
+    def register(inv):  # type: ignore[no-untyped-def]
+        creds = server.register(inv.to_dict(), "factory-secret-0123456789")
+        issued.append(creds)
+        return Registration(director_root=creds.director_root, image_root=creds.image_root)
+
+    car_vin = "SALDS27A1RA000123"
+    build_vehicle(
+        vin=car_vin,
+        root_dir=tmp_path / "car",
+        register=register,
+        urls=server.backend.urls(car_vin),
+        fetcher=StoreFetcher(server.backend.store),
+        clock=clock,
+    )
+    (reg,) = issued
+    login = MqttCredentials.from_registration(reg)
+    assert login.username == car_vin and login.password == mqtt_password(reg.token)
+    server.authenticate_vehicle(car_vin, reg.token)  # the same identity the OTA server checks
+
+    port = free_port()
+    conf = write_mosquitto_config(
+        tmp_path / "broker",
+        port=port,
+        ingest_user=INGEST_USER,
+        accounts={login.username: login.password, INGEST_USER: INGEST_PASSWORD},
+    )
+    broker = Broker(tmp_path / "broker", port, conf)
+    if not Path(MOSQUITTO).exists():
+        _missing("mosquitto (Debian package mosquitto)")
+    broker.start()
+    try:
+        store = TelemetryStore.sqlite(tmp_path / "t.sqlite")
+        svc = _ingest(store, port)
+        pub = TelemetryPublisher(car_vin, login, tmp_path / "spool", port=port, batch_samples=1)
+        pub.start()
+        pub.record(time.time(), {SPEED: 42.0})
+        assert pub.wait_drained(10) and pub.stats.acknowledged == 1
+        assert _wait(lambda: store.count() == 1)
+        pub.stop()
+        svc.stop()
+    finally:
+        broker.stop()

@@ -17,10 +17,19 @@ import hashlib
 import hmac
 import os
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Protocol
 
 from evtwin.errors import TelemetryError
 from evtwin.telemetry._wire import TOPIC_PREFIX, check_vin
+
+
+class _Registered(Protocol):
+    @property
+    def vin(self) -> str: ...
+
+    @property
+    def token(self) -> str: ...
+
 
 __all__ = ["MqttCredentials", "acl_text", "mosquitto_password_line", "mqtt_password"]
 
@@ -43,6 +52,12 @@ class MqttCredentials:
     def for_vehicle(cls, vin: str, ota_token: str) -> MqttCredentials:
         """The car's MQTT login from its OTA registration (VIN + bearer token)."""
         return cls(check_vin(vin), mqtt_password(ota_token))
+
+    @classmethod
+    def from_registration(cls, registration: _Registered) -> MqttCredentials:
+        """From what the OTA server's ``register`` returns to the factory
+        (``evtwin.cloud.VehicleCredentials``: ``vin`` and ``token``)."""
+        return cls.for_vehicle(registration.vin, registration.token)
 
 
 def mosquitto_password_line(username: str, password: str, *, salt: bytes | None = None) -> str:
