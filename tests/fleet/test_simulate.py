@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -133,6 +134,7 @@ def _assert_same(a: object, b: object) -> None:
         (["--cars", "5", "--temp-c", "90"], "temp_c = 90"),
         (["--cars", "5", "--vehicle", "no-such-car"], "no-such-car"),
         (["--cars", "5", "--cycle", "nope"], "unknown cycle 'nope'"),
+        (["--cars", "5", "--workers", "2", "--telemetry-db", "x.db"], "need --workers 1"),
     ],
 )
 def test_bad_input_is_a_clear_error(
@@ -187,3 +189,57 @@ def test_progress_reports_every_car_day() -> None:
     done: list[int] = []
     simulate_fleet(FleetConfig(cars=300, days=3), progress=done.append)
     assert sum(done) == 900 and len(done) == 3  # one report per simulated day
+
+
+def test_simulated_fleet_telemetry_answers_the_same_fleet_questions(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`--telemetry-db` stores what each simulated car would report; the fleet questions
+    computed from that telemetry agree with the simulation's own totals."""
+    from evtwin.fleet import TelemetryStore
+    from evtwin.fleet import _questions as Q
+
+    db = tmp_path / "fleet.sqlite"
+    j = _run_json(
+        capsys,
+        "fleet",
+        "simulate",
+        "--cars",
+        "150",
+        "--days",
+        "4",
+        "--seed",
+        "5",
+        "--telemetry-db",
+        str(db),
+        "--json",
+    )
+    store = TelemetryStore.sqlite(db, retention_days=30)
+    cons = Q.consumption(store, min_km=0.001)
+    assert cons["cars_reporting"] == 150
+    for k in ("p10", "p50", "p90"):
+        assert cons["consumption_wh_per_km"][k] == pytest.approx(
+            j["per_car"]["consumption_wh_per_km"][k], abs=0.06
+        )
+    chg = Q.charging(store)
+    assert chg["sessions"] == j["charging_sessions"]
+    sw = Q.software(store, target_version="2.0.0")
+    assert sw["versions"] == {k: v for k, v in j["software_versions"].items() if v}
+    assert sw["on_target"] == j["updates"]["succeeded"]
+    # replaying the same simulation stores nothing twice (message ids are seed/car/day)
+    rows = store.count()
+    _run_json(
+        capsys,
+        "fleet",
+        "simulate",
+        "--cars",
+        "150",
+        "--days",
+        "4",
+        "--seed",
+        "5",
+        "--telemetry-db",
+        str(db),
+        "--json",
+    )
+    assert store.count() == rows

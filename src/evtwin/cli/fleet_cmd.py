@@ -1,8 +1,10 @@
 """``evtwin fleet …``: fleets of cars.
 
 ``evtwin fleet simulate --cars N [--days D] [--seed S] [--workers K] [--vehicle ID]
-[--cycle C] [--temp-c T] [--uniform] [--gpu] [--ray-address ADDR] [--json]`` simulates a
-fleet (one batched engine run per day; ``--workers K`` > 1 partitions the cars on Ray).
+[--cycle C] [--temp-c T] [--uniform] [--gpu] [--ray-address ADDR] [--telemetry-db FILE]
+[--json]`` simulates a fleet (one batched engine run per day; ``--workers K`` > 1 partitions
+the cars on Ray). ``evtwin fleet ingest`` stores cars' MQTT telemetry; ``evtwin fleet serve``
+answers fleet questions over HTTP (see docs/fleet.md).
 
 JSON output of ``simulate`` (stable; units in names)::
 
@@ -13,7 +15,7 @@ JSON output of ``simulate`` (stable; units in names)::
      "charging": {"ac_sessions", "dc_sessions", "grid_energy_kwh"},
      "updates": {"target_version", "succeeded", "failed", "rolled_back", "pending"},
      "software_versions": {version: cars}, "vehicle_steps", "engine", "workers", "wall_s",
-     "assumptions": {name: text}}
+     "assumptions": {name: text}, "telemetry_db" (with --telemetry-db)}
 """
 
 from __future__ import annotations
@@ -60,6 +62,12 @@ def register(sub: Any) -> None:
     )
     s.add_argument("--gpu", action="store_true", help="run each day's batch on the CUDA driver")
     s.add_argument("--ray-address", metavar="ADDR", help="an existing Ray cluster")
+    s.add_argument(
+        "--telemetry-db",
+        metavar="FILE",
+        help="also store what each car would report as telemetry (SQLite), for 'evtwin fleet "
+        "serve --db FILE' (needs --workers 1)",
+    )
     s.add_argument("--json", action="store_true", help="print the documented JSON object")
     s.set_defaults(func=run_simulate)
 
@@ -191,19 +199,44 @@ def run_simulate(args: argparse.Namespace) -> int:
         disable=not show,
     ) as progress:
         task = progress.add_task("simulate", total=total)
+        store, on_day = None, None
+        if args.telemetry_db:
+            store, on_day = _telemetry_sink(args.telemetry_db, config)
         result = simulate_fleet(
             config,
             workers=args.workers,
             gpu=args.gpu,
             progress=lambda n: progress.advance(task, n),
             ray_address=args.ray_address,
+            on_day=on_day,
         )
+        if store is not None:
+            store.close()
     out = result.to_json()
+    if args.telemetry_db:
+        out["telemetry_db"] = args.telemetry_db
     if args.json:
         print_json(out)
         return 0
     _print(out)
     return 0
+
+
+def _telemetry_sink(path: str, config: Any) -> tuple[Any, Any]:
+    """A SQLite telemetry store and a per-day writer: day 1 starts ``days`` days before
+    today (UTC), so the newest data is yesterday's."""
+    import time
+
+    from evtwin.errors import FleetError
+    from evtwin.fleet import TelemetryStore, day_batches
+
+    if config.cars > 100_000:
+        raise FleetError("--telemetry-db stores 3-5 rows per car-day: at most 100,000 cars")
+    now = time.time()
+    start = (now // 86400 - config.days) * 86400
+    store = TelemetryStore.sqlite(path, retention_days=max(30.0, config.days + 2.0))
+    convert = day_batches(start, config.seed)
+    return store, lambda rec: store.write(convert(rec), now_s=now)
 
 
 def _print(out: dict[str, Any]) -> None:

@@ -9,14 +9,16 @@ from evtwin.fleet._api import create_fleet_app
 from evtwin.fleet._broker import write_mosquitto_config
 from evtwin.fleet._ingest import IngestService, IngestStats
 from evtwin.fleet._model import MAX_CAR_DAYS, MAX_CARS, MAX_DAYS, FleetConfig, assumptions
+from evtwin.fleet._replay import day_batches, fleet_vin
 from evtwin.fleet._run import simulate_fleet
-from evtwin.fleet._simulate import FleetResult, PartitionResult, partitions
+from evtwin.fleet._simulate import DayRecord, FleetResult, PartitionResult, partitions
 from evtwin.fleet._store import TelemetryStore
 
 __all__ = [
     "MAX_CARS",
     "MAX_CAR_DAYS",
     "MAX_DAYS",
+    "DayRecord",
     "FleetConfig",
     "FleetResult",
     "IngestService",
@@ -25,6 +27,8 @@ __all__ = [
     "TelemetryStore",
     "assumptions",
     "create_fleet_app",
+    "day_batches",
+    "fleet_vin",
     "partitions",
     "simulate_fleet",
     "write_mosquitto_config",

@@ -28,7 +28,14 @@ from evtwin.units import J_PER_KWH
 from evtwin.vehicles import load_vehicle
 from evtwin.vehicles.derive import derive_params
 
-__all__ = ["FleetResult", "PartitionResult", "merge", "partitions", "simulate_partition"]
+__all__ = [
+    "DayRecord",
+    "FleetResult",
+    "PartitionResult",
+    "merge",
+    "partitions",
+    "simulate_partition",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -55,6 +62,22 @@ class PartitionResult:
     rolled_back: npt.NDArray[np.bool_]
     vehicle_steps: int
     wltp_loss_fraction: float
+
+
+@dataclass(frozen=True, slots=True)
+class DayRecord:
+    """One simulated day of a partition's cars (arrays over its cars): what each car would
+    report. ``charged_kwh`` is battery-side energy (0 without a session)."""
+
+    day: int
+    first_car: int
+    distance_m: FloatArray
+    energy_terminal_j: FloatArray
+    soc_after_drive: FloatArray
+    charged_kwh: FloatArray
+    soc_after_charge: FloatArray
+    version: IntArray
+    usable_battery_kwh: float
 
 
 def partitions(config: FleetConfig, workers: int) -> list[tuple[int, int]]:
@@ -89,6 +112,7 @@ def simulate_partition(
     *,
     gpu: bool = False,
     progress: Progress | None = None,
+    on_day: Callable[[DayRecord], None] | None = None,
 ) -> PartitionResult:
     """Simulate the cars of blocks ``lo_block..hi_block`` for every day of ``config``."""
     c = default_constants()
@@ -153,6 +177,7 @@ def simulate_partition(
     for day in range(config.days):
         d = M.day_draws(config, static, day, lo_block, hi_block, template_km)
         idx = np.flatnonzero(d.drives)
+        day_dist, day_energy = np.zeros(n), np.zeros(n)
         if len(idx):
             trace_of = d.trace_index[idx]
             template = trace_of // M.MAX_REPEATS
@@ -176,6 +201,9 @@ def simulate_partition(
             cnt["drive_days"][idx] += 1
             cnt["depleted_days"][idx] += out[:, L.O_DEPLETED] > 0
             soc[idx] = np.clip(out[:, L.O_SOC_END], 0.0, 1.0)
+            day_dist[idx] = out[:, L.O_DIST_M]
+            day_energy[idx] = out[:, L.O_E_TERMINAL]
+        soc_after_drive = soc.copy()
         # overnight: charging
         home = static.home_charger & (soc < static.plug_soc)
         public = ~static.home_charger & (soc < M.PUBLIC_PLUG_SOC)
@@ -198,6 +226,20 @@ def simulate_partition(
         cnt["update_failures"] += fail
         rolled_back |= roll
         version[ok] = len(M.VERSIONS)
+        if on_day is not None:
+            on_day(
+                DayRecord(
+                    day=day,
+                    first_car=first_car,
+                    distance_m=day_dist,
+                    energy_terminal_j=day_energy,
+                    soc_after_drive=soc_after_drive,
+                    charged_kwh=home_kwh + pub_kwh,
+                    soc_after_charge=soc.copy(),
+                    version=version.copy(),
+                    usable_battery_kwh=spec.usable_battery_kwh,
+                )
+            )
         if progress is not None:
             progress(n)
 

@@ -28,6 +28,7 @@ __all__ = [
     "TOPIC_PREFIX",
     "Batch",
     "Sample",
+    "Value",
     "check_vin",
     "decode_batch",
     "encode_batch",
