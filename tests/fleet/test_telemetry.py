@@ -346,7 +346,7 @@ def test_fleet_api_over_http(tmp_path: Path) -> None:
                     Sample(
                         now - 3600,
                         {
-                            odo: 1000.0,
+                            odo: 1_000_000.0,  # metres (VSS)
                             cons: 500.0,
                             cap: 75.0,
                             SOC: 60.0,
@@ -355,7 +355,9 @@ def test_fleet_api_over_http(tmp_path: Path) -> None:
                             ver: "1.9.1",
                         },
                     ),
-                    Sample(now - 1800, {odo: 1100.0, cons: 500.0 + wh_per_km * 0.1, SOC: 30.0}),
+                    Sample(
+                        now - 1800, {odo: 1_100_000.0, cons: 500.0 + wh_per_km * 0.1, SOC: 30.0}
+                    ),
                     Sample(now - 1200, {is_chg: True}),
                     Sample(
                         now - 600,

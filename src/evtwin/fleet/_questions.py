@@ -54,7 +54,8 @@ def consumption(
 ) -> dict[str, Any]:
     where, params = _window(since_s, until_s)
     rows = store.query(
-        "SELECT vin, MAX(odometer_km) - MIN(odometer_km), MAX(consumed_kwh) - MIN(consumed_kwh), "
+        "SELECT vin, (MAX(odometer_m) - MIN(odometer_m)) / 1000.0, "
+        "MAX(consumed_kwh) - MIN(consumed_kwh), "
         f"MAX(net_capacity_kwh) FROM samples WHERE {where} GROUP BY vin",
         params,
     )

@@ -34,7 +34,7 @@ def fleet_vin(car: int) -> str:
 
 class _Totals:
     def __init__(self) -> None:
-        self.odo_km: dict[int, float] = {}
+        self.odo_m: dict[int, float] = {}
         self.cons_kwh: dict[int, float] = {}
         self.chg_kwh: dict[int, float] = {}
 
@@ -51,8 +51,8 @@ def day_batches(start_s: float, seed: int) -> Callable[[DayRecord], list[Batch]]
         out = []
         for k in range(len(rec.distance_m)):
             car = rec.first_car + k
-            odo = totals.odo_km.get(car, 10_000.0 + 37.0 * (car % 1000))
-            cons = totals.cons_kwh.get(car, odo * 0.2)
+            odo = totals.odo_m.get(car, 1000.0 * (10_000.0 + 37.0 * (car % 1000)))  # metres
+            cons = totals.cons_kwh.get(car, odo / 1000.0 * 0.2)
             chg = totals.chg_kwh.get(car, cons)
             morning: dict[str, Value] = {
                 _ODO: odo,
@@ -64,7 +64,7 @@ def day_batches(start_s: float, seed: int) -> Callable[[DayRecord], list[Batch]]
             samples = [Sample(t0 + 7 * 3600.0, morning)]
             km = float(rec.distance_m[k]) / 1000.0
             if km > 0:
-                odo += km
+                odo += km * 1000.0
                 cons += float(rec.energy_terminal_j[k]) / 3.6e6
                 samples.append(
                     Sample(
@@ -93,7 +93,7 @@ def day_batches(start_s: float, seed: int) -> Callable[[DayRecord], list[Batch]]
                 )
             # late at night, after the update campaign's window: the version it now runs
             samples.append(Sample(t0 + 23.5 * 3600.0, {_VER: versions[int(rec.version[k])]}))
-            totals.odo_km[car], totals.cons_kwh[car], totals.chg_kwh[car] = odo, cons, chg
+            totals.odo_m[car], totals.cons_kwh[car], totals.chg_kwh[car] = odo, cons, chg
             out.append(Batch(f"sim-{seed}-{car}-{rec.day}", fleet_vin(car), tuple(samples)))
         return out
 

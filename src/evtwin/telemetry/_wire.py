@@ -46,7 +46,7 @@ Value = float | int | bool | str
 SIGNALS: Final[dict[str, tuple[str, type]]] = {
     # VSS path -> (store column, Python type)
     "Vehicle.Speed": ("speed_kph", float),
-    "Vehicle.TraveledDistance": ("odometer_km", float),
+    "Vehicle.TraveledDistance": ("odometer_m", float),  # VSS 6.0: metres
     "Vehicle.Powertrain.TractionBattery.StateOfCharge.Displayed": ("soc_percent", float),
     "Vehicle.Powertrain.TractionBattery.NetCapacity": ("net_capacity_kwh", float),
     "Vehicle.Powertrain.TractionBattery.AccumulatedConsumedEnergy": ("consumed_kwh", float),
