@@ -191,10 +191,11 @@ def _client(c: MqttCredentials | None, port: int, cid: str) -> tuple[mqtt.Client
     cl = mqtt.Client(
         callback_api_version=CallbackAPIVersion.VERSION2, client_id=cid, protocol=mqtt.MQTTv5
     )
-    seen: dict = {"acks": {}, "connect": None, "messages": []}
+    seen: dict = {"acks": {}, "connect": None, "messages": [], "subscribed": threading.Event()}
     cl.on_connect = lambda _c, _u, _f, rc, _p: seen.__setitem__("connect", rc)
     cl.on_publish = lambda _c, _u, mid, rc, _p: seen["acks"].__setitem__(mid, rc)
     cl.on_message = lambda _c, _u, msg: seen["messages"].append(msg.topic)
+    cl.on_subscribe = lambda _c, _u, _m, _rc, _p: seen["subscribed"].set()
     if c is not None:
         cl.username_pw_set(c.username, c.password)
     cl.connect("127.0.0.1", port)
@@ -210,7 +211,7 @@ def test_a_car_can_publish_only_under_its_own_vin(
     watcher, seen_w = _client(MqttCredentials(INGEST_USER, INGEST_PASSWORD), broker.port, "w")
     assert _wait(lambda: seen_w["connect"] is not None)
     watcher.subscribe("evtwin/v1/telemetry/#", qos=1)
-    time.sleep(0.3)
+    assert seen_w["subscribed"].wait(10)
     car1, seen1 = _client(creds(1), broker.port, "car1")
     assert _wait(lambda: seen1["connect"] is not None) and not seen1["connect"].is_failure
     own = car1.publish(topic_for(vin(1)), encode_batch(_batch("own", vin(1), time.time())), qos=1)
@@ -225,11 +226,13 @@ def test_a_car_can_publish_only_under_its_own_vin(
     assert seen_w["messages"] == [topic_for(vin(1))]  # the forged message never arrived
     # a car may not read other cars' telemetry either
     car1.subscribe("evtwin/v1/telemetry/#", qos=1)
-    car2, _ = _client(creds(2), broker.port, "car2")
-    time.sleep(0.3)
+    assert seen1["subscribed"].wait(10)  # granted or not, the broker has answered
+    car2, seen2 = _client(creds(2), broker.port, "car2")
+    assert _wait(lambda: seen2["connect"] is not None)
     car2.publish(topic_for(vin(2)), encode_batch(_batch("c2", vin(2), time.time())), qos=1)
-    time.sleep(0.5)
-    assert seen1["messages"] == []
+    assert _wait(lambda: len(seen_w["messages"]) == 2)  # delivered to the ingest user ...
+    time.sleep(0.3)
+    assert seen1["messages"] == []  # ... but not to another car
     for c in (car1, car2, watcher):
         c.loop_stop()
         c.disconnect()

@@ -155,7 +155,7 @@ def run_ingest(args: argparse.Namespace) -> int:
         password=password,
         client_id=args.client_id,
     )
-    signal.signal(signal.SIGTERM, lambda *_: service._stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: service.request_stop())
     print(f"evtwin fleet ingest: {args.broker} -> {store.kind}", flush=True)
     service.run_forever()
     return 0

@@ -97,6 +97,10 @@ class IngestService:
     def wait_connected(self, timeout_s: float) -> bool:
         return self._connected.wait(timeout_s)
 
+    def request_stop(self) -> None:
+        """Ask :meth:`run_forever` to return (safe from a signal handler)."""
+        self._stop.set()
+
     def stop(self) -> None:
         self._stop.set()
         self._writer.join(timeout=10)

@@ -82,6 +82,8 @@ class TelemetryStore:
         kind: str,
         retention_days: float,
         coarse_decimals: int,
+        dsn: str = "",
+        schema: str = "",
     ) -> None:
         if not 0.01 <= retention_days <= 3650:
             raise TelemetryError(f"retention_days must be within 0.01..3650, got {retention_days}")
@@ -95,6 +97,7 @@ class TelemetryStore:
         self._days: set[int] = set()
         self._lock = threading.Lock()
         self._ph = "%s" if kind == "postgres" else "?"
+        self._dsn, self._schema = dsn, schema
 
     # -- opening ------------------------------------------------------------------------------
     @classmethod
@@ -135,14 +138,14 @@ class TelemetryStore:
             conn.execute("CREATE INDEX IF NOT EXISTS samples_vin_t ON samples(vin, t_s)")
         except psycopg.Error as e:
             raise TelemetryError(f"cannot open telemetry database ({dsn}): {e}") from e
-        store = cls(
-            conn, kind="postgres", retention_days=retention_days, coarse_decimals=coarse_decimals
+        return cls(
+            conn,
+            kind="postgres",
+            retention_days=retention_days,
+            coarse_decimals=coarse_decimals,
+            dsn=dsn,
+            schema=schema,
         )
-        store._dsn, store._schema = dsn, schema
-        return store
-
-    _dsn: str = ""
-    _schema: str = ""
 
     def reconnect(self) -> None:
         """PostgreSQL: a fresh connection (after the server restarted)."""
