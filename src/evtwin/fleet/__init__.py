@@ -5,7 +5,8 @@ Layer: beside ``runtime`` and ``cloud``, above ``sim``; no lower package imports
 
 from __future__ import annotations
 
-from evtwin.fleet._api import create_fleet_app
+from typing import TYPE_CHECKING, Any
+
 from evtwin.fleet._broker import write_mosquitto_config
 from evtwin.fleet._ingest import IngestService, IngestStats
 from evtwin.fleet._model import MAX_CAR_DAYS, MAX_CARS, MAX_DAYS, FleetConfig, assumptions
@@ -33,3 +34,16 @@ __all__ = [
     "simulate_fleet",
     "write_mosquitto_config",
 ]
+
+
+if TYPE_CHECKING:
+    from evtwin.fleet._api import create_fleet_app
+
+
+def __getattr__(name: str) -> Any:
+    # FastAPI loads only when the HTTP API is wanted (`evtwin fleet simulate` starts faster)
+    if name == "create_fleet_app":
+        from evtwin.fleet._api import create_fleet_app
+
+        return create_fleet_app
+    raise AttributeError(f"module 'evtwin.fleet' has no attribute {name!r}")
