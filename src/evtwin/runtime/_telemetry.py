@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from evtwin.errors import TelemetryError
+from evtwin.runtime._services import PHASE_INTEGRATE
 from evtwin.signals import Broker
 from evtwin.telemetry import SIGNALS, MqttCredentials, TelemetryPublisher, Value
 
@@ -38,6 +39,9 @@ class TelemetryService:
     """A runtime service: each step, the current values of the selected signals."""
 
     name = "telemetry"
+    step_phase = PHASE_INTEGRATE + 1
+    """After the BMS has integrated: it reports the car as this step left it (it writes
+    nothing to the broker)."""
 
     def __init__(self, broker: Broker, publisher: TelemetryPublisher) -> None:
         self.broker = broker
