@@ -150,8 +150,9 @@ def test_postgres_partitions_by_day_and_retention_drops_them(pg_schema: str) -> 
     for age_days in (0, 1, 2):
         s.write([_batch(f"m{age_days}", vin(1), now - age_days * 86400)], now_s=now)
     s.write([_batch("too-old", vin(1), now - 5 * 86400)], now_s=now)
+    s.write([_batch("wrong-clock", vin(1), now + 400 * 86400)], now_s=now)
     assert len(s.partitions()) == 3
-    assert s.count() == 9 and s.stats.rows_too_old == 3
+    assert s.count() == 9 and s.stats.rows_too_old == 3 and s.stats.rows_in_future == 3
     # a partition goes once its whole day is past the window: three days on, two have
     assert s.apply_retention(now_s=now + 3 * 86400) == 2
     assert len(s.partitions()) == 1

@@ -7,7 +7,8 @@ redelivery, a car draining its buffer again) adds no row: every insert is
 
 PostgreSQL: ``samples`` is ``PARTITION BY RANGE (t_s)`` with one partition per UTC day
 (``samples_d<day number>``), created when the first sample of that day arrives. Retention
-drops whole partitions older than ``retention_days``; samples older than that are not stored.
+drops whole partitions older than ``retention_days``; samples older than that, or more than
+a day ahead of the ingest's clock, are not stored (counted in :attr:`TelemetryStore.stats`).
 SQLite has no partitions: one table, retention deletes old rows.
 
 Positions: unless the car opted in (``position_opt_in`` in its message), latitude and
@@ -36,6 +37,8 @@ _PATH_TO_COL: Final = {path: col for path, (col, _) in SIGNALS.items()}
 _TYPES: Final = {float: "DOUBLE PRECISION", bool: "BOOLEAN", str: "TEXT"}
 _SCHEMA_NAME: Final = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 DAY_S: Final = 86400
+MAX_FUTURE_S: Final = 86400.0
+"""Samples stamped more than this ahead of the ingest's clock are not stored (counted)."""
 
 
 def _table_sql(partitioned: bool) -> str:
@@ -70,6 +73,7 @@ class StoreStats:
     messages: int = 0
     rows_offered: int = 0
     rows_too_old: int = 0
+    rows_in_future: int = 0
 
 
 class TelemetryStore:
@@ -170,9 +174,13 @@ class TelemetryStore:
     def _rows(self, batch: Batch, received_s: float, oldest_s: float) -> list[tuple[Any, ...]]:
         rows = []
         nd = self.coarse_decimals
+        newest_s = received_s + MAX_FUTURE_S
         for i, s in enumerate(batch.samples):
             if s.time_s < oldest_s:
                 self.stats.rows_too_old += 1
+                continue
+            if s.time_s > newest_s:  # a car with a wrong clock must not create partitions
+                self.stats.rows_in_future += 1
                 continue
             vals: dict[str, Any] = dict.fromkeys(COLUMNS)
             for path, v in s.signals.items():
