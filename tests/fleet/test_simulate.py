@@ -134,17 +134,23 @@ def _assert_same(a: object, b: object) -> None:
         (["--cars", "5", "--temp-c", "90"], "temp_c = 90"),
         (["--cars", "5", "--vehicle", "no-such-car"], "no-such-car"),
         (["--cars", "5", "--cycle", "nope"], "unknown cycle 'nope'"),
-        (["--cars", "5", "--workers", "2", "--telemetry-db", "x.db"], "need --workers 1"),
+        (["--cars", "5", "--workers", "2", "--telemetry-db", "x.db"], "needs --workers 1"),
     ],
 )
 def test_bad_input_is_a_clear_error(
-    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    argv: list[str],
+    message: str,
 ) -> None:
+    monkeypatch.chdir(tmp_path)
     assert main(["fleet", "simulate", *argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith("evtwin: error: ")
     assert message in err
     assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []  # a refused run leaves no files behind
 
 
 def test_config_rejects_non_integers() -> None:

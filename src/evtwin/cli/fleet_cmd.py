@@ -175,6 +175,7 @@ def run_simulate(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from evtwin.errors import FleetError
     from evtwin.fleet import FleetConfig, simulate_fleet
 
     config = FleetConfig(
@@ -201,6 +202,8 @@ def run_simulate(args: argparse.Namespace) -> int:
         task = progress.add_task("simulate", total=total)
         store, on_day = None, None
         if args.telemetry_db:
+            if args.workers != 1:
+                raise FleetError("--telemetry-db needs --workers 1 (per-day records stay local)")
             store, on_day = _telemetry_sink(args.telemetry_db, config)
         result = simulate_fleet(
             config,
