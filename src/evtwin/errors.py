@@ -29,7 +29,18 @@ __all__ = [
 
 
 class EvtwinError(Exception):
-    """Root of every error evtwin raises on purpose."""
+    """Root of every error evtwin raises on purpose.
+
+    ``field`` optionally names the input at fault (a CLI option such as ``"--limit"``, a
+    query parameter, a signal path); interfaces report it beside the message.
+    """
+
+    field: str | None = None
+
+    def __init__(self, *args: object, field: str | None = None) -> None:
+        super().__init__(*args)
+        if field is not None:
+            self.field = field
 
 
 # -- input data -----------------------------------------------------------------------------
