@@ -32,6 +32,7 @@ from evtwin.api._reports import (
     range_json,
     vehicles_json,
 )
+from evtwin.api._strict import reject_unknown_query
 from evtwin.charging import bundled_chargers, list_tariffs
 from evtwin.ownership import default_rivals
 from evtwin.sim.traces import CYCLES
@@ -290,6 +291,7 @@ def create_app() -> FastAPI:
         docs_url="/api/docs",
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        dependencies=[Depends(reject_unknown_query)],
     )
     install_error_handlers(app)
 
