@@ -112,6 +112,8 @@ __all__ += [
     "NotAnActuatorError",
     "SignalNotAllowedError",
     "SignalPatternError",
+    "SignalClaimedError",
+    "SignalPermissionError",
     "SignalRangeError",
     "SignalServerError",
     "SignalTypeError",
@@ -145,6 +147,15 @@ class SignalServerError(SignalError):
 
 class SignalPatternError(SignalError):
     """A VSS path pattern is malformed (empty segment, bad wildcard): INVALID_ARGUMENT."""
+
+
+class SignalPermissionError(SignalError):
+    """A client wrote a signal another provider claimed (a sensor the twin simulates):
+    gRPC PERMISSION_DENIED."""
+
+
+class SignalClaimedError(SignalError):
+    """A provider claimed a signal another provider already claimed: gRPC ALREADY_EXISTS."""
 
 
 # -- drive and terrain modes, surfaces (evtwin.modes) ------------------------------------------

@@ -186,10 +186,10 @@ def _main(argv: list[str], as_json: bool) -> int:
     try:
         args = parser.parse_args(argv)
     except UsageError as e:
-        if not as_json:
+        if not as_json:  # argparse's own behaviour: usage, the message, SystemExit(2)
             e.parser.print_usage(sys.stderr)
             print(f"{e.parser.prog}: error: {e.message}", file=sys.stderr)
-            return EXIT_USAGE
+            raise SystemExit(EXIT_USAGE) from None
         return _fail(e.message, e.field, as_json=True)
     func: Any = getattr(args, "func", None)
     if func is None:

@@ -14,7 +14,7 @@ External clients (``kuksa-client``, KUKSA SDKs) connect to a :class:`SignalServe
 
 from __future__ import annotations
 
-from evtwin.signals._broker import Broker, Change
+from evtwin.signals._broker import TWIN_PROVIDER, Broker, Change
 from evtwin.signals._catalogue import Catalogue, load_catalogue
 from evtwin.signals._server import DEFAULT_HOST, DEFAULT_PORT, SignalServer
 from evtwin.signals._subscription import Field, SignalUpdate, Subscription
@@ -31,6 +31,7 @@ from evtwin.signals._types import (
 __all__ = [
     "DEFAULT_HOST",
     "DEFAULT_PORT",
+    "TWIN_PROVIDER",
     "Broker",
     "Catalogue",
     "Change",
