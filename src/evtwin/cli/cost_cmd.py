@@ -20,7 +20,7 @@ from evtwin.ownership import (
 )
 from evtwin.plotting import save_figure
 
-__all__ = ["register"]
+__all__ = ["register", "tco_figure"]
 
 
 def register(sub: Any) -> None:
@@ -122,6 +122,8 @@ def _price_cell(v: VehicleCost) -> str:
     if p.price_gbp is None:
         return "[yellow]unknown[/]"
     tag = {"estimate": " [bold yellow]EST[/]", "user": " (yours)"}.get(p.basis, "")
+    if p.basis == "secondary":
+        tag = f" [yellow]({p.date} figure, secondary)[/]"
     flag = f" [yellow]{p.status}[/]" if p.status else ""
     return f"{_money(p.price_gbp)}{tag}{flag}"
 
@@ -146,7 +148,11 @@ def _print(report: CostReport) -> None:
         "+ eVED (proposal)",
     )
     for c in cols:
-        table.add_column(c, justify="left" if c == "vehicle" else "right")
+        if c == "vehicle":  # ids are copied into the next command: never cut
+            width = max(len(v.spec.id) for v in report.vehicles)
+            table.add_column(c, no_wrap=True, min_width=width)
+            continue
+        table.add_column(c, justify="right")
     for v in report.vehicles:
         g = v.grant
         glo, ghi = g.grant_range_gbp
@@ -154,7 +160,7 @@ def _print(report: CostReport) -> None:
         tco = v.tco_range_gbp
         e = v.eved_total_gbp
         table.add_row(
-            v.spec.id + (" [bold yellow](ESTIMATE)[/]" if v.spec.is_estimate else ""),
+            v.spec.id + ("\n[bold yellow](ESTIMATE)[/]" if v.spec.is_estimate else ""),
             _price_cell(v),
             grant,
             _money(*v.ved_range_gbp),
@@ -208,21 +214,43 @@ def _print(report: CostReport) -> None:
 
 
 def _plot(report: CostReport, path: Path) -> None:
+    save_figure(tco_figure(report), path, OwnershipError)
+
+
+def tco_figure(report: CostReport) -> Any:
+    """The TCO bar chart (a matplotlib figure). A car whose price is unknown gets no bar (a
+    bar of its running costs alone would look cheapest): its row says "price unknown"."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     vs = report.vehicles
-    labels = [v.spec.id + (" (EST)" if v.spec.is_estimate else "") for v in vs]
+    labels = [
+        v.spec.id
+        + (" (EST)" if v.spec.is_estimate else "")
+        + (" (price unknown)" if v.price.price_gbp is None else "")
+        for v in vs
+    ]
     fig, ax = plt.subplots(figsize=(9, 0.6 * len(vs) + 2))
     for i, v in enumerate(vs):
+        if v.price.price_gbp is None:
+            running = sum(v.energy_gbp) + v.ved_range_gbp[0] + sum(v.other_gbp.values())
+            ax.text(
+                0,
+                i,
+                f"  price unknown: no TCO (running costs alone £{running:,.0f})",
+                va="center",
+                fontsize=8,
+                color="tab:red",
+            )
+            continue
         left = 0.0
         glo, ghi = v.grant.grant_range_gbp
-        parts: list[tuple[str, float, str, str]] = []
-        if v.price.price_gbp is not None:
-            parts.append(("price − max grant", v.price.price_gbp - ghi, "tab:blue", ""))
-            parts.append(("grant uncertainty", ghi - glo, "tab:blue", "//"))
+        parts: list[tuple[str, float, str, str]] = [
+            ("price − max grant", v.price.price_gbp - ghi, "tab:blue", ""),
+            ("grant uncertainty", ghi - glo, "tab:blue", "//"),
+        ]
         vlo, vhi = v.ved_range_gbp
         parts.append(("VED", vlo, "tab:orange", ""))
         parts.append(("VED uncertainty", vhi - vlo, "tab:orange", "//"))
@@ -243,8 +271,8 @@ def _plot(report: CostReport, path: Path) -> None:
                 label=name if i == 0 or name not in ax.get_legend_handles_labels()[1] else None,
             )
             left += width
-        if v.price.price_gbp is None:
-            ax.text(left, i, "  price unknown: running costs only", va="center", fontsize=8)
+        if v.price.basis == "secondary":
+            ax.text(left, i, f"  price: {v.price.date} figure, secondary", va="center", fontsize=7)
     ax.set_yticks(range(len(vs)), labels)
     ax.invert_yaxis()
     ax.set_xlabel(f"£ over {report.request.years} years (nominal)")
@@ -255,6 +283,14 @@ def _plot(report: CostReport, path: Path) -> None:
     )
     handles, names = ax.get_legend_handles_labels()
     uniq = dict(zip(names, handles, strict=True))
-    ax.legend(uniq.values(), uniq.keys(), fontsize=8, loc="lower right")
+    if uniq:
+        ax.legend(
+            uniq.values(),
+            uniq.keys(),
+            fontsize=8,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.12),
+            ncol=4,
+        )
     ax.grid(axis="x", alpha=0.3)
-    save_figure(fig, path, OwnershipError)
+    return fig
