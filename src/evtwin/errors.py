@@ -110,9 +110,9 @@ class OwnershipError(EvtwinError):
 # Each maps to the status a KUKSA databroker client expects (see evtwin.signals' gRPC server).
 __all__ += [
     "NotAnActuatorError",
+    "SignalClaimedError",
     "SignalNotAllowedError",
     "SignalPatternError",
-    "SignalClaimedError",
     "SignalPermissionError",
     "SignalRangeError",
     "SignalServerError",

@@ -13,9 +13,7 @@ PLOT_EXTENSIONS: Final = (".png", ".svg", ".pdf")
 """File extensions a chart can be written as (the format follows the extension)."""
 
 
-def check_plot_path(
-    path: str | Path, error: type[EvtwinError], field: str | None = None
-) -> Path:
+def check_plot_path(path: str | Path, error: type[EvtwinError], field: str | None = None) -> Path:
     """``path`` as a :class:`~pathlib.Path` if its extension names a supported chart format.
 
     Checked before any work is done, so a typo (``--plot out.txt``) costs nothing; raises

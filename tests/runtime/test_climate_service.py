@@ -7,7 +7,6 @@ from collections.abc import Callable
 import pytest
 
 from evtwin.errors import SignalRangeError
-
 from evtwin.runtime import InterimCabin, Twin, World
 from evtwin.runtime import _paths as P
 
@@ -78,7 +77,7 @@ def test_preconditioning_waits_for_the_ready_by_window(make_twin: MakeTwin) -> N
 def test_an_impossible_set_point_is_refused_and_the_old_one_stays(make_twin: MakeTwin) -> None:
     twin = make_twin()
     # The limits are in the signal's metadata (overlay), so the broker refuses the request.
-    with pytest.raises(SignalRangeError, match="above the maximum 28.0 Celsius"):
+    with pytest.raises(SignalRangeError, match=r"above the maximum 28\.0 Celsius"):
         twin.broker.set_target(SET, 40.0)
     twin.advance(5)
     assert twin.broker.get(SET).value == 21.0

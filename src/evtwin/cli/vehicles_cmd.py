@@ -32,7 +32,6 @@ def run(args: argparse.Namespace) -> int:
     # Ids are what users copy into the next command: never wrapped or cut.
     table.add_column("id", no_wrap=True, min_width=max(len(s.id) for s in specs))
     for col, just in [
-
         ("name", "left"),
         ("profile", "left"),
         ("drive", "left"),

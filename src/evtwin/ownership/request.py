@@ -30,9 +30,7 @@ __all__ = [
 
 DEFAULT_REGISTERED = dt.date(2027, 3, 1)
 DEFAULT_MILES_PER_YEAR = 9000.0
-DEFAULT_MILES_BASIS = (
-    "assumption: 9,000 mi/yr (a typical UK car year); set --miles-per-year"
-)
+DEFAULT_MILES_BASIS = "assumption: 9,000 mi/yr (a typical UK car year); set --miles-per-year"
 MAX_YEARS = 15
 LATEST_REGISTERED = dt.date(2050, 12, 31)
 """The latest first registration evtwin answers for: its tax and tariff rules are today's,

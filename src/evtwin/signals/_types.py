@@ -221,12 +221,12 @@ _ISO8601: Final = re.compile(
 
 
 def _check_format(meta: SignalMetadata, item: Scalar, whole: Value) -> None:
-    if meta.unit == "iso8601" and isinstance(item, str) and item:
-        if _ISO8601.fullmatch(item) is None:
-            raise SignalRangeError(
-                f"{meta.path}: {item!r} is not an ISO 8601 time (e.g. 2027-01-15T07:30:00Z); "
-                "send an empty string for none"
-            )
+    iso = meta.unit == "iso8601" and isinstance(item, str) and item
+    if iso and _ISO8601.fullmatch(str(item)) is None:
+        raise SignalRangeError(
+            f"{meta.path}: {item!r} is not an ISO 8601 time (e.g. 2027-01-15T07:30:00Z); "
+            "send an empty string for none"
+        )
 
 
 def check_value(meta: SignalMetadata, value: object) -> Value:

@@ -64,8 +64,19 @@ class VehicleParams:
     """Parameter name → 'spec' or the rule that estimated it."""
 
 
-def derive_params(spec: VehicleSpec, constants: ModelConstants | None = None) -> VehicleParams:
-    """Turn a spec into model parameters, estimating what is missing by documented rules."""
+def derive_params(
+    spec: VehicleSpec | str, constants: ModelConstants | None = None
+) -> VehicleParams:
+    """Turn a spec (or a catalogue id) into model parameters, estimating what is missing by
+    documented rules.
+
+    >>> derive_params("defender-sport").mass_kg > 2000
+    True
+    """
+    if not isinstance(spec, VehicleSpec):
+        from evtwin.vehicles.coerce import as_spec
+
+        spec = as_spec(spec)
     c = constants if constants is not None else default_constants()
     basis: dict[str, str] = {}
 
