@@ -1,4 +1,5 @@
-"""The KUKSA-compatible gRPC server: ``kuksa.val.v1`` and ``kuksa.val.v2`` over one broker.
+"""The KUKSA-compatible gRPC server: ``kuksa.val.v1``, ``kuksa.val.v2`` and the older
+``sdv.databroker.v1`` (Velocitas vehicle apps) over one broker.
 
 Listens on 127.0.0.1:55555 by default (KUKSA databroker's default port), insecure (no TLS, no
 token), as a local databroker in development mode. The service stubs are the ones generated
@@ -19,6 +20,7 @@ from evtwin.errors import SignalServerError
 from evtwin.signals._broker import Broker
 from evtwin.signals._kuksa_v1 import ValV1Servicer
 from evtwin.signals._kuksa_v2 import ValV2Servicer
+from evtwin.signals._sdv_v1 import sdv_v1_handler
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "SignalServer"]
 
@@ -75,6 +77,7 @@ class SignalServer:
         )
         val_grpc_v1.add_VALServicer_to_server(ValV1Servicer(self.broker), server)
         val_grpc_v2.add_VALServicer_to_server(ValV2Servicer(self.broker), server)
+        server.add_generic_rpc_handlers((sdv_v1_handler(self.broker),))
         target = (
             f"[{self.host}]:{self._requested_port}"
             if ":" in self.host
