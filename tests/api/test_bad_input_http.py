@@ -98,5 +98,6 @@ def test_charge_options_that_cannot_take_effect_are_a_400(server: ApiServer) -> 
     assert "DC charger" in r.json()["error"]["message"]
     r = _get(server, "/api/v1/charge/defender-sport?to_percent=90&limit_percent=80")
     assert r.status_code == 400 and "above the charge limit" in r.json()["error"]["message"]
+    assert r.json()["error"]["field"] == "to_percent"
     r = _get(server, "/api/v1/charge/defender-sport?limit_percent=-1")
     assert r.status_code == 400
