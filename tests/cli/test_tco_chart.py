@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
-from evtwin.cli.cost_cmd import tco_figure
 from evtwin.ownership import compare_costs, request_from_mapping
+from evtwin.ownership.plots import tco_figure
 
 
 def test_unknown_price_cars_get_no_bar_and_say_price_unknown() -> None:

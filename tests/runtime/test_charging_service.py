@@ -8,7 +8,7 @@ import pytest
 
 from evtwin.errors import ChargingError, SignalRangeError
 from evtwin.runtime import Charger, Twin, World
-from evtwin.runtime import _paths as P
+from evtwin.signals import paths as P
 
 MakeTwin = Callable[..., Twin]  # the make_twin fixture (tests/runtime/conftest.py)
 
@@ -121,20 +121,6 @@ def test_an_ac_charger_is_limited_by_the_onboard_charger(make_twin: MakeTwin) ->
         kw[supply_kw] = twin.broker.get(P.PACK_POWER_W).value / 1000.0
     assert 9.0 < kw[11.0] < 11.0
     assert kw[22.0] == pytest.approx(kw[11.0], rel=1e-6)
-
-
-def test_the_interim_rule_tapers_above_80_percent() -> None:
-    from evtwin.runtime import interim_charge_model
-    from evtwin.vehicles.catalogue import load_vehicle
-
-    model = interim_charge_model(load_vehicle("defender-sport"))
-    flat = model.pack_power_w(soc=0.5, charger_w=350e3, dc=True)
-    assert flat == pytest.approx(250e3 * 0.95)  # the car's DC peak x DC efficiency
-    assert model.pack_power_w(soc=0.8, charger_w=350e3, dc=True) == pytest.approx(flat)
-    assert model.pack_power_w(soc=1.0, charger_w=350e3, dc=True) == pytest.approx(0.1 * flat)
-    assert model.pack_power_w(soc=0.5, charger_w=7.4e3, dc=False) == pytest.approx(
-        7.4e3 * model.ac_efficiency
-    )
 
 
 def test_impossible_chargers_are_rejected() -> None:

@@ -73,10 +73,15 @@ def derive_params(
     >>> derive_params("defender-sport").mass_kg > 2000
     True
     """
-    if not isinstance(spec, VehicleSpec):
-        from evtwin.vehicles.coerce import as_spec
+    if isinstance(spec, str):
+        from evtwin.vehicles.catalogue import load_vehicle
 
-        spec = as_spec(spec)
+        spec = load_vehicle(spec)
+    if not isinstance(spec, VehicleSpec):
+        raise TypeError(
+            "derive_params expects a VehicleSpec or a catalogue id (str), got "
+            f"{type(spec).__name__}"
+        )
     c = constants if constants is not None else default_constants()
     basis: dict[str, str] = {}
 
