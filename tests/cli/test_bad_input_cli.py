@@ -161,3 +161,16 @@ def test_no_internal_words_reach_users() -> None:
             if word in text:
                 hits.append(f"{path.relative_to(root)}: {word}")
     assert not hits
+
+
+def test_up_beyond_loopback_without_a_jwt_key_is_refused(capsys: Capsys) -> None:
+    code = main(["up", "--host", "0.0.0.0", "--port", "0", "--no-http", "--duration-s", "1"])
+    assert code == 2
+    assert "beyond loopback" in capsys.readouterr().err
+
+
+def test_up_with_a_missing_jwt_key_file_names_it(capsys: Capsys, tmp_path: Path) -> None:
+    missing = tmp_path / "nope.pem"
+    argv = ["up", "--port", "0", "--no-http", "--duration-s", "1"]
+    assert main([*argv, "--jwt-public-key", str(missing)]) == 2
+    assert "cannot read --jwt-public-key" in capsys.readouterr().err
