@@ -98,6 +98,7 @@ def test_usage_errors_with_json_are_json_too(capsys: Capsys) -> None:
         (["--plug-in", "19:00"], "--plug-in", "applies to a --depart plan only"),
         (["--depart", "07:00", "--price-p-per-kwh", "10"], "--price-p-per-kwh", "cannot take"),
         (["--depart", "not-a-time"], None, "not a 24-hour HH:MM"),
+        (["--price-p-per-kwh", "1e300"], "--price-p-per-kwh", "0..300 p/kWh"),
     ],
 )
 def test_charge_options_that_cannot_take_effect_are_errors(

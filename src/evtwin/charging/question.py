@@ -21,6 +21,7 @@ __all__ = [
     "DEFAULT_DC_KW",
     "DEFAULT_PLUG_IN",
     "DEFAULT_TARIFF",
+    "MAX_PRICE_P_PER_KWH",
     "ChargeAnswer",
     "ChargeQuestion",
     "answer_charge",
@@ -29,6 +30,9 @@ __all__ = [
 DEFAULT_DC_KW = 150.0
 """DC charger power when none is given, kW."""
 DEFAULT_TARIFF = "intelligent-octopus-go"
+MAX_PRICE_P_PER_KWH = 300.0
+"""Upper bound of a price at the plug, p/kWh: a few times the dearest UK public ultra-rapid
+price (about 80-90 p/kWh in 2026); a bound against typos, not a market claim."""
 DEFAULT_PLUG_IN = "18:00"
 
 
@@ -194,6 +198,12 @@ def answer_charge(
         source = f"tariff {q.tariff} (mean over the planned slots)"
         return ChargeAnswer(plan.session, plan, source)
     if q.price_p_per_kwh is not None:
+        if not 0.0 <= q.price_p_per_kwh <= MAX_PRICE_P_PER_KWH:
+            raise ChargingError(
+                f"{a.label('price_p_per_kwh')} = {q.price_p_per_kwh:g} p/kWh is outside "
+                f"0..{MAX_PRICE_P_PER_KWH:g} p/kWh (the upper bound is above any UK public price)",
+                field=a.label("price_p_per_kwh"),
+            )
         price, source = q.price_p_per_kwh / 100.0, "given"
     else:
         price, source = default_price(charger)
