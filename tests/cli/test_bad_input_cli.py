@@ -3,8 +3,10 @@ closed pipes and text that reached users by mistake."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -149,18 +151,35 @@ def test_climate_keep_help_has_no_literal_double_percent(capsys: Capsys) -> None
     assert "%%" not in out and "% of the battery" in " ".join(out.split())
 
 
-def test_no_internal_words_reach_users() -> None:
-    root = Path(__file__).resolve().parents[2] / "src" / "evtwin"
-    hits = []
-    for path in root.rglob("*"):
-        if path.suffix not in {".py", ".toml", ".json", ".html", ".csv", ".md"}:
-            continue
-        if path.name == "errors.py":  # section comments for developers only
-            continue
-        text = path.read_text(encoding="utf-8", errors="replace")
-        for word in ("project seed", "issue 6"):
-            if word in text:
-                hits.append(f"{path.relative_to(root)}: {word}")
+INTERNAL = re.compile(r"issue \d|project seed", re.IGNORECASE)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["vehicles"],
+        ["range", "defender-sport", "--json"],
+        ["cost", "defender-sport", "--rivals", "--json"],
+        ["cost", "defender-sport", "--rivals"],
+        ["charge", "defender-sport", "--json"],
+        *[[c, "--help"] for c in ("range", "charge", "cost", "vehicles", "validate", "up")],
+    ],
+)
+def test_no_internal_words_reach_users(argv: list[str], capsys: Capsys) -> None:
+    with contextlib.suppress(SystemExit):
+        main(argv)
+    out = capsys.readouterr()
+    assert not INTERNAL.search(out.out + out.err), INTERNAL.search(out.out + out.err)
+
+
+def test_no_internal_words_in_bundled_data() -> None:
+    root = Path(__file__).resolve().parents[2] / "src" / "evtwin" / "data"
+    hits = [
+        str(path.relative_to(root))
+        for path in root.rglob("*")
+        if path.suffix in {".toml", ".json", ".csv", ".html", ".vspec"}
+        and INTERNAL.search(path.read_text(encoding="utf-8", errors="replace"))
+    ]
     assert not hits
 
 
