@@ -71,13 +71,31 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
             assert f"    {name}" in out
 
 
-def test_a_plain_module_entry_is_still_registered() -> None:
-    """A feature that adds its module by name alone (the old style) keeps working."""
+def test_a_plain_module_entry_is_lazy_too(capsys: pytest.CaptureFixture[str]) -> None:
+    """A feature that adds its module by name alone (``"evtwin.cli.NAME_cmd"``) gets a stub
+    named NAME with its docstring's summary, and is built in full when it runs."""
     old = cli_main._COMMAND_MODULES
     try:
         cli_main._COMMAND_MODULES = (*old[:-1], "evtwin.cli.ota_cmd")
         parser = cli_main.build_parser(["vehicles"])
         sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-        assert "ota" in sub.choices and sub.choices["ota"]._actions[1:]  # fully built
+        assert "ota" in sub.choices and len(sub.choices["ota"]._actions) == 1  # a stub: -h
+        stub = next(a for a in sub._choices_actions if a.dest == "ota")
+        assert stub.help == "over-the-air updates"
+        full = cli_main.build_parser(["ota", "demo"])
+        sub = next(a for a in full._actions if isinstance(a, argparse._SubParsersAction))
+        assert len(sub.choices["ota"]._actions) > 1  # built in full
+        with pytest.raises(SystemExit):
+            cli_main.main(["--help"])
+        assert "over-the-air updates" in capsys.readouterr().out
     finally:
         cli_main._COMMAND_MODULES = old
+
+
+def test_an_unknown_command_word_still_gets_argparses_answer(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as e:
+        cli_main.main(["rnage", "defender-sport"])
+    assert e.value.code == 2
+    assert "invalid choice: 'rnage'" in capsys.readouterr().err

@@ -9,18 +9,24 @@ the pipe early (``evtwin range ... --json | head``) ends the command quietly.
 
 Start-up stays fast because only the chosen command's module is imported: a command listed
 as ``(name, module, help)`` is registered as a stub for ``evtwin --help`` and built in full
-only when it is the command being run (``tests/cli/test_main.py`` checks each stub's help
-against its module's). A plain module name is imported and registered eagerly.
+only when it is the command being run (``tests/cli/test_lazy_commands.py`` checks each
+stub's help against its module's). A plain module name ``evtwin.cli.NAME_cmd`` is lazy too:
+its command is taken to be ``NAME`` and its help the first line of the module's docstring
+(read without importing it); a command word that matches no stub builds every command, so a
+module that registers another name still works.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib
+import importlib.util
 import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 from evtwin import __version__
@@ -108,6 +114,32 @@ def _command_of(argv: Sequence[str]) -> str | None:
     return None
 
 
+def _docstring_summary(module: str) -> str:
+    """First line of a module's docstring, read from its source (the module is not run)."""
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        return ""
+    try:
+        doc = ast.get_docstring(ast.parse(Path(spec.origin).read_text(encoding="utf-8"))) or ""
+    except (OSError, SyntaxError, ValueError):
+        return ""
+    line = doc.strip().splitlines()[0] if doc.strip() else ""
+    head, sep, rest = line.partition(": ")  # "``evtwin route``: plan a trip" -> "plan a trip"
+    return rest.rstrip(".") if sep and head.startswith("``evtwin") else line
+
+
+def _entries() -> list[tuple[str, str, str]]:
+    """Every command as (name, module, help); plain module names by convention."""
+    out = []
+    for entry in _COMMAND_MODULES:
+        if isinstance(entry, str):
+            name = entry.rsplit(".", 1)[-1].removesuffix("_cmd").replace("_", "-")
+            out.append((name, entry, _docstring_summary(entry)))
+        else:
+            out.append(entry)
+    return out
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The full parser, or with ``argv`` one where only the command ``argv`` runs is built
     in full (the others are stubs that list their help)."""
@@ -120,13 +152,11 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"evtwin {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    entries = _entries()
     wanted = _command_of(argv) if argv is not None else None
-    for entry in _COMMAND_MODULES:
-        if isinstance(entry, str):
-            importlib.import_module(entry).register(sub)
-            continue
-        name, module, help_ = entry
-        if argv is None or name == wanted:
+    build_all = argv is None or (wanted is not None and wanted not in {e[0] for e in entries})
+    for name, module, help_ in entries:
+        if build_all or name == wanted:
             importlib.import_module(module).register(sub)
         else:
             sub.add_parser(name, help=help_)
