@@ -194,3 +194,8 @@ def test_up_with_a_missing_jwt_key_file_names_it(capsys: Capsys, tmp_path: Path)
     argv = ["up", "--port", "0", "--no-http", "--duration-s", "1"]
     assert main([*argv, "--jwt-public-key", str(missing)]) == 2
     assert "cannot read --jwt-public-key" in capsys.readouterr().err
+
+
+def test_a_json_error_names_the_option_when_the_message_names_it(capsys: Capsys) -> None:
+    err = _json_error(capsys, "range", "defender-sport", "--payload-kg", "1e308")
+    assert err["field"] == "--payload-kg" and "0..2000 kg" in str(err["message"])

@@ -24,6 +24,7 @@ import importlib
 import importlib.util
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -182,6 +183,24 @@ def _fail(message: str, field: str | None, as_json: bool) -> int:
     return EXIT_USAGE
 
 
+def _option_named(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, message: str
+) -> str | None:
+    """The command's option a domain message starts with (``payload_kg = 1e+308 kg is ...``
+    -> ``--payload-kg``), when the domain did not name the field itself."""
+    match = re.match(r"([a-z][a-z0-9_]*) = ", message)
+    if match is None:
+        return None
+    sub = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+    command = sub.choices.get(getattr(args, "command", None) or "") if sub is not None else None
+    if command is None:
+        return None
+    for action in command._actions:
+        if action.dest == match.group(1) and action.option_strings:
+            return str(action.option_strings[-1])
+    return None
+
+
 def _check_common(args: argparse.Namespace) -> None:
     """Checks every command shares, done before any work: a chart file's extension."""
     plot = getattr(args, "plot", None)
@@ -230,7 +249,7 @@ def _main(argv: list[str], as_json: bool) -> int:
         code = func(args)
         sys.stdout.flush()
     except EvtwinError as e:
-        return _fail(str(e), e.field, as_json)
+        return _fail(str(e), e.field or _option_named(parser, args, str(e)), as_json)
     except KeyboardInterrupt:
         print("evtwin: interrupted", file=sys.stderr)
         return 130
