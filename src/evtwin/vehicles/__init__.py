@@ -7,7 +7,13 @@ from evtwin.vehicles.catalogue import (
     resolve_vehicle,
 )
 from evtwin.vehicles.derive import Derived, VehicleParams, derive_params, frontal_area
-from evtwin.vehicles.spec import OfficialFigures, VehicleSpec, load_spec_file, parse_spec
+from evtwin.vehicles.spec import (
+    OfficialFigures,
+    VehicleSpec,
+    load_spec_file,
+    parse_spec,
+    read_spec_table,
+)
 
 __all__ = [
     "Derived",
@@ -21,5 +27,6 @@ __all__ = [
     "load_spec_file",
     "load_vehicle",
     "parse_spec",
+    "read_spec_table",
     "resolve_vehicle",
 ]
