@@ -6,6 +6,7 @@ from evtwin.vehicles.catalogue import (
     load_vehicle,
     resolve_vehicle,
 )
+from evtwin.vehicles.coerce import VehicleLike, as_params, as_spec
 from evtwin.vehicles.derive import Derived, VehicleParams, derive_params, frontal_area
 from evtwin.vehicles.spec import (
     OfficialFigures,
@@ -18,8 +19,11 @@ from evtwin.vehicles.spec import (
 __all__ = [
     "Derived",
     "OfficialFigures",
+    "VehicleLike",
     "VehicleParams",
     "VehicleSpec",
+    "as_params",
+    "as_spec",
     "catalogue_json",
     "derive_params",
     "frontal_area",
