@@ -21,6 +21,7 @@ __all__ = [
     "Derived",
     "VehicleParams",
     "derive_params",
+    "frontal_area",
     "model_year_of",
     "regen_decel_for_year",
 ]
@@ -111,8 +112,41 @@ TYRE_CLASS_RRC_N_PER_KN = {"A": 6.0, "B": 7.15, "C": 8.4, "D": 9.8, "E": 11.0}
 """Midpoints of the EU label rolling-resistance classes (C1 tyres), N/kN."""
 
 
-def derive_params(spec: VehicleSpec, constants: ModelConstants | None = None) -> VehicleParams:
-    """Turn a spec into model parameters, estimating what is missing by documented rules."""
+def frontal_area(spec: VehicleSpec, constants: ModelConstants | None = None) -> Derived[float]:
+    """The car's frontal area (m²): the spec's, or the rule factor × width × height.
+
+    The one frontal-area rule: the road load (:func:`derive_params`) and the cabin envelope
+    (:func:`evtwin.climate.cabin_params`) both use it.
+    """
+    if spec.frontal_area_m2 is not None:
+        return Derived(spec.frontal_area_m2, "spec")
+    c = constants if constants is not None else default_constants()
+    a = c.frontal_area_factor * spec.width_mm / 1000 * spec.height_mm / 1000
+    return Derived(
+        a,
+        f"default {a:.2f} m²: not in the spec; rule {c.frontal_area_factor:g} x width x "
+        "height (from two published areas)",
+    )
+
+
+def derive_params(
+    spec: VehicleSpec | str, constants: ModelConstants | None = None
+) -> VehicleParams:
+    """Turn a spec (or a catalogue id) into model parameters, estimating what is missing by
+    documented rules.
+
+    >>> derive_params("defender-sport").mass_kg > 2000
+    True
+    """
+    if isinstance(spec, str):
+        from evtwin.vehicles.catalogue import load_vehicle
+
+        spec = load_vehicle(spec)
+    if not isinstance(spec, VehicleSpec):
+        raise TypeError(
+            "derive_params expects a VehicleSpec or a catalogue id (str), got "
+            f"{type(spec).__name__}"
+        )
     c = constants if constants is not None else default_constants()
     basis: dict[str, str] = {}
 
@@ -152,15 +186,7 @@ def derive_params(spec: VehicleSpec, constants: ModelConstants | None = None) ->
             basis[k] = "spec (measured road-load coefficients)"
         basis["drag_area_m2"] = "implied by measured f2"
     else:
-        if spec.frontal_area_m2 is not None:
-            area = Derived(spec.frontal_area_m2, "spec")
-        else:
-            a = c.frontal_area_factor * spec.width_mm / 1000 * spec.height_mm / 1000
-            area = Derived(
-                a,
-                f"default {a:.2f} m²: not in the spec; rule {c.frontal_area_factor:g} x width x "
-                "height (from two published areas)",
-            )
+        area = frontal_area(spec, c)
         if spec.drag_coefficient is not None:
             cd = Derived(spec.drag_coefficient, "spec")
         else:
