@@ -183,6 +183,7 @@ def pack_params(params: Sequence[VehicleParams]) -> FloatArray:
         row[L.P_DISCONNECT] = 1.0 - p.secondary_drag_fraction
         row[L.P_K_PRIMARY] = p.motor_loss_factor
         row[L.P_K_SECONDARY] = p.secondary_loss_factor
+        row[L.P_REGEN_DECEL] = p.regen_max_decel_mps2
         row[L.P_BASE_SPEED] = p.base_speed_mps
         row[L.P_TRACTION_N] = p.traction_force_max_n
         row[L.P_BATT_J] = p.battery_energy_j
@@ -221,11 +222,8 @@ def pack_conditions(conditions: Sequence[Conditions], constants: ModelConstants)
         )
         row[L.C_DRAG_FACTOR] = constants.real_road_drag_factor if real else 1.0
         row[L.C_FRICTION] = c.friction
-        row[L.C_REGEN_DECEL] = (
-            constants.regen_max_decel_mps2
-            if c.regen_max_decel_mps2 is None
-            else c.regen_max_decel_mps2
-        )
+        # unset (-1): the car's own limit (global rule by model year, in the parameters)
+        row[L.C_REGEN_DECEL] = -1.0 if c.regen_max_decel_mps2 is None else c.regen_max_decel_mps2
     return C
 
 
@@ -339,10 +337,6 @@ def run_batch(
         trace_of[i] = trace_ids[key]
     P = pack_params([case.params for case in cases])
     C = pack_conditions([case.conditions for case in cases], c)
-    # regeneration: the car's own (global rule by model year) unless the conditions set it
-    for i, case in enumerate(cases):
-        if case.conditions.regen_max_decel_mps2 is None:
-            C[i, L.C_REGEN_DECEL] = case.params.regen_max_decel_mps2
     return run_arrays(P, C, traces, trace_of, constants=c, record=record)
 
 

@@ -128,6 +128,7 @@ __all__ = [
     "P_K_SECONDARY",
     "P_MASS",
     "P_MOTOR_W",
+    "P_REGEN_DECEL",
     "P_RHO_REF",
     "P_RL_MASS",
     "P_ROTFRAC",
@@ -226,7 +227,8 @@ P_VMIN: Final = 17
 P_RL_MASS: Final = 18
 P_K_PRIMARY: Final = 19
 P_K_SECONDARY: Final = 20
-N_P: Final = 21
+P_REGEN_DECEL: Final = 21
+N_P: Final = 22
 
 # -- conditions (C) --------------------------------------------------------------------------
 C_AMBIENT_C: Final = 0
@@ -433,7 +435,9 @@ def _init_slot(
     q = P[b, P_BATT_J] / v_nom
     W[W_Q * B + j] = q
     W[W_INV_Q * B + j] = 1.0 / q
-    W[W_REGEN_FORCE * B + j] = m_eff * C[b, C_REGEN_DECEL]
+    # regeneration: the conditions' (a drive mode's) limit, else the car's own (< 0 = unset)
+    regen = C[b, C_REGEN_DECEL]
+    W[W_REGEN_FORCE * B + j] = m_eff * (regen if regen >= 0.0 else P[b, P_REGEN_DECEL])
     soc0 = C[b, C_SOC0]
     W[W_V * B + j] = v0
     W[W_SOC * B + j] = soc0
