@@ -235,7 +235,7 @@ class Router:
                     {
                         "type": str(man["type"]),
                         "modifier": str(man["modifier"]) if "modifier" in man else "",
-                        "road": str(st["name"] or (st.get("ref", ""))),
+                        "road": str(st["name"] or (st["ref"] if "ref" in st else "")),  # noqa: SIM401
                         "lat": round(float(man["location"][1]), 6),
                         "lon": round(float(man["location"][0]), 6),
                         "distance_m": round(float(st["distance"]) * correction, 1),
