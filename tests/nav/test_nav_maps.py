@@ -49,7 +49,7 @@ def test_empty_and_corrupt_files_are_clear_errors(tmp_path: Path) -> None:
     corrupt = tmp_path / "corrupt.osm.pbf"
     corrupt.write_bytes(bundled_pbf("monaco").read_bytes()[:5000])
     cache = tmp_path / "cache"
-    with pytest.raises(NavigationError, match="corrupt.osm.pbf"):
+    with pytest.raises(NavigationError, match=r"corrupt\.osm\.pbf"):
         build_map(corrupt, cache_dir=cache)
     assert not list(cache.iterdir())  # nothing half-built is left
 

@@ -49,7 +49,6 @@ def _problem(
 @st.composite
 def problems(draw: st.DrawFn) -> PlanProblem:
     k = draw(st.integers(0, 3))
-    n = k + 2
     pos = sorted(draw(st.lists(st.floats(0.0, 1.0), min_size=k, max_size=k)))
     x = np.array([0.0, *pos, 1.0]) * draw(st.floats(0.2, 2.2))  # trip length in batteries
     detour = np.array([0.0, *draw(st.lists(st.floats(0, 0.08), min_size=k, max_size=k)), 0.0])
