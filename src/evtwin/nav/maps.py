@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -38,6 +39,7 @@ __all__ = [
     "build_map",
     "bundled_pbf",
     "maps_cache_dir",
+    "read_built_map",
 ]
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
@@ -108,6 +110,13 @@ def _car_profile() -> Path:
 
 
 def _sha256(path: Path) -> str:
+    st = path.stat()
+    return _sha256_of(path.resolve(), st.st_mtime_ns, st.st_size)
+
+
+@cache
+def _sha256_of(path: Path, _mtime_ns: int, _size: int) -> str:
+    """Content hash, remembered per (path, mtime, size) within a process."""
     h = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -190,7 +199,7 @@ def build_map(
     meta_path = final / "map.json"
     if meta_path.is_file() and not force:
         report("cached", 1.0)
-        return _read_meta(final)
+        return read_built_map(final)
     root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".build-{label}-", dir=root))
     try:
@@ -229,10 +238,11 @@ def build_map(
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     report("done", 1.0)
-    return _read_meta(final)
+    return read_built_map(final)
 
 
-def _read_meta(directory: Path) -> BuiltMap:
+def read_built_map(directory: Path) -> BuiltMap:
+    """The metadata of a built map directory."""
     try:
         meta = json.loads((directory / "map.json").read_text(encoding="utf-8"))
         x0, y0, x1, y1 = (float(v) for v in meta["bbox"])

@@ -19,7 +19,14 @@ import numpy as np
 import numpy.typing as npt
 
 from evtwin.errors import NavigationError
-from evtwin.nav.maps import BUNDLED_MAPS, BuiltMap, build_map, bundled_pbf, maps_cache_dir
+from evtwin.nav.maps import (
+    BUNDLED_MAPS,
+    BuiltMap,
+    build_map,
+    bundled_pbf,
+    maps_cache_dir,
+    read_built_map,
+)
 from evtwin.nav.skeleton import chord_correction, motorway_map
 
 __all__ = [
@@ -59,6 +66,29 @@ def _plain(x: Any) -> Any:
     return x
 
 
+def decode_polyline6(text: str) -> list[tuple[float, float]]:
+    """(lat, lon) points of an encoded polyline with 6 decimals (Google's algorithm)."""
+    out: list[tuple[float, float]] = []
+    i = lat = lon = 0
+    n = len(text)
+    while i < n:
+        vals = []
+        for _ in range(2):
+            shift = result = 0
+            while True:
+                b = ord(text[i]) - 63
+                i += 1
+                result |= (b & 0x1F) << shift
+                shift += 5
+                if b < 0x20:
+                    break
+            vals.append(~(result >> 1) if result & 1 else result >> 1)
+        lat += vals[0]
+        lon += vals[1]
+        out.append((lat / 1e6, lon / 1e6))
+    return out
+
+
 @cache
 def _engine(base: Path) -> Any:
     import osrm
@@ -94,6 +124,12 @@ class RoadRoute:
         return float(self.seg_s.sum())
 
 
+def _field(obj: Any, key: str) -> str:
+    """An optional string field of an OSRM object ('' if absent)."""
+    return str(obj[key]) if key in obj else ""
+
+
+@cache
 def _pbf_box(path: Path) -> tuple[float, float, float, float] | None:
     import osmium
 
@@ -111,6 +147,7 @@ class Router:
 
     def __init__(self, cache_dir: Path | None = None) -> None:
         self.cache_dir = cache_dir if cache_dir is not None else maps_cache_dir()
+        self._user_maps: list[BuiltMap] | None = None
 
     def detailed_maps_for(self, points: Sequence[tuple[float, float]]) -> list[BuiltMap]:
         """Built maps whose area holds every point (bundled ones are built when needed)."""
@@ -119,18 +156,20 @@ class Router:
             box = _pbf_box(bundled_pbf(key))
             if box and all(box[0] <= lo <= box[2] and box[1] <= la <= box[3] for la, lo in points):
                 out.append(build_map(bundled_pbf(key), cache_dir=self.cache_dir))
-        if self.cache_dir.is_dir():
-            from evtwin.nav.maps import _read_meta
-
-            for d in sorted(self.cache_dir.iterdir()):
-                if not (d / "map.json").is_file() or d.name.startswith(
-                    ("gb-motorways", *(Path(v).name.split(".")[0] for v in BUNDLED_MAPS.values()))
-                ):
-                    continue
-                m = _read_meta(d)
-                if all(m.contains(la, lo) for la, lo in points):
-                    out.append(m)
+        out.extend(m for m in self.user_maps() if all(m.contains(la, lo) for la, lo in points))
         return out
+
+    def user_maps(self) -> list[BuiltMap]:
+        """Maps built with ``evtwin maps build`` in the cache (read once per router)."""
+        if self._user_maps is None:
+            found = []
+            skip = ("gb-motorways", *(Path(v).name.split(".")[0] for v in BUNDLED_MAPS.values()))
+            if self.cache_dir.is_dir():
+                for d in sorted(self.cache_dir.iterdir()):
+                    if (d / "map.json").is_file() and not d.name.startswith(skip):
+                        found.append(read_built_map(d))
+            self._user_maps = found
+        return self._user_maps
 
     def route(self, points: Sequence[tuple[float, float]]) -> RoadRoute:
         """Route through ``points`` (lat, lon): a detailed map if one holds them all, else the
@@ -163,7 +202,7 @@ class Router:
             steps=True,
             annotations=["distance", "duration", "speed"],
             overview="full",
-            geometries="geojson",
+            geometries="polyline6",
         )
         try:
             res = eng.Route(params)
@@ -205,6 +244,8 @@ class Router:
             cruise.append(COARSE_CRUISE_KPH)
             coarse.append(True)
 
+        overview = decode_polyline6(str(route["geometry"]))
+        offset = 0
         for li in range(len(legs)):
             leg = legs[li]
             p_from = points[li]
@@ -223,19 +264,13 @@ class Router:
             ann = leg["annotation"]
             d = np.asarray(list(ann["distance"]), dtype=np.float64)
             t = np.asarray(list(ann["duration"]), dtype=np.float64)
-            geo: list[Any] = []
             for st in leg["steps"]:
-                g = st["geometry"]["coordinates"]
-                pts = [(float(c[1]), float(c[0])) for c in g]
-                if geo and pts and pts[0] == geo[-1]:
-                    pts = pts[1:]
-                geo.extend(pts)
                 man = st["maneuver"]
                 maneuvers.append(
                     {
                         "type": str(man["type"]),
-                        "modifier": str(man["modifier"]) if "modifier" in man else "",
-                        "road": str(st["name"] or (st["ref"] if "ref" in st else "")),  # noqa: SIM401
+                        "modifier": _field(man, "modifier"),
+                        "road": str(st["name"]) or _field(st, "ref"),
                         "lat": round(float(man["location"][1]), 6),
                         "lon": round(float(man["location"][0]), 6),
                         "distance_m": round(float(st["distance"]) * correction, 1),
@@ -244,7 +279,8 @@ class Router:
                 )
             # annotation segments are between consecutive geometry vertices
             n_seg = len(d)
-            geo = geo[-(n_seg + 1) :] if len(geo) >= n_seg + 1 else geo
+            geo = overview[offset : offset + n_seg + 1]
+            offset += n_seg
             if len(geo) != n_seg + 1:
                 geo = [snapped] * (n_seg + 1)
             for k in range(n_seg):

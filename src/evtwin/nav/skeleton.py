@@ -106,6 +106,7 @@ def write_motorway_osm(path: Path) -> None:
         writer.close()
 
 
+@cache
 def _inputs_digest() -> str:
     h = hashlib.sha256()
     for name in ("gb_motorways_nodes.csv", "gb_motorways_edges.csv"):
