@@ -165,14 +165,11 @@ def plan_trip(req: TripRequest) -> dict[str, Any]:
         s_lat = np.array([s.lat for s in sites])
         s_lon = np.array([s.lon for s in sites])
         d = haversine_m(s_lat[:, None], s_lon[:, None], route.lat[None, :], route.lon[None, :])
-        near = d.argmin(axis=1)
-        keep = np.flatnonzero(d[np.arange(len(sites)), near] <= CORRIDOR_KM * 1000)
-        keep = keep[np.argsort(near[keep], kind="stable")]
+        pairs = _passes(d <= CORRIDOR_KM * 1000, d)
     else:
-        near = np.zeros(0, dtype=np.int64)
-        keep = np.zeros(0, dtype=np.int64)
-    cands = [sites[int(k)] for k in keep]
-    vtx = [int(near[int(k)]) for k in keep]
+        pairs = []
+    cands = [sites[c] for c, _ in pairs]
+    vtx = [v for _, v in pairs]
     det_m, det_s = router.detours(route, vtx, [(c.lat, c.lon) for c in cands])
     ok = np.isfinite(det_m)
     cands = [c for c, o in zip(cands, ok, strict=True) if o]
@@ -416,6 +413,21 @@ def plan_trip(req: TripRequest) -> dict[str, Any]:
             "lon": [round(float(x), 5) for x in route.lon],
         },
     }
+
+
+def _passes(within: npt.NDArray[np.bool_], d: FloatArray) -> list[tuple[int, int]]:
+    """(charger, route vertex) for every pass of the route by a charger, in route order.
+
+    A route that comes back the same way (a loop, a via and back) passes a charger more than
+    once; each pass is a separate node, at the route vertex closest to the charger.
+    """
+    out: list[tuple[int, int]] = []
+    for c in np.flatnonzero(within.any(axis=1)):
+        idx = np.flatnonzero(within[c])
+        for run in np.split(idx, np.flatnonzero(np.diff(idx) > 1) + 1):
+            out.append((int(c), int(run[np.argmin(d[c, run])])))
+    out.sort(key=lambda cv: (cv[1], cv[0]))
+    return out
 
 
 def _place_json(p: Place) -> dict[str, Any]:
