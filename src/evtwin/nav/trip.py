@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import NormalDist
@@ -102,11 +103,33 @@ class TripRequest:
             raise NavigationError(f"--depart {self.depart!r}: give a time as HH:MM") from None
 
 
+_CURVES: dict[tuple[str, tuple[float, ...], float], Any] = {}
+_CURVES_MAX = 32
+_CURVES_LOCK = threading.Lock()
+
+
 def _charge_curves(
     spec: VehicleSpec, powers_kw: list[float], temp_c: float
 ) -> tuple[dict[float, FloatArray], dict[float, float], bool]:
     """Charge time (s) from 0 % to each grid level, per charger power, from the charging
-    model's non-linear curve (one batched session per power class)."""
+    model's non-linear curve (one batched session per power class). Remembered per car
+    (its spec, by value), powers and temperature: the session model is the costly part."""
+    key = (repr(spec), tuple(powers_kw), temp_c)
+    with _CURVES_LOCK:
+        found = _CURVES.get(key)
+    if found is None:
+        found = _simulate_curves(spec, powers_kw, temp_c)
+        with _CURVES_LOCK:
+            if len(_CURVES) >= _CURVES_MAX:
+                _CURVES.pop(next(iter(_CURVES)))
+            _CURVES[key] = found
+    result: tuple[dict[float, FloatArray], dict[float, float], bool] = found
+    return result
+
+
+def _simulate_curves(
+    spec: VehicleSpec, powers_kw: list[float], temp_c: float
+) -> tuple[dict[float, FloatArray], dict[float, float], bool]:
     car = car_charge_params(spec)
     levels = np.arange(0.0, 1.0 + SOC_STEP / 2, SOC_STEP)
     reqs = []
