@@ -50,6 +50,7 @@ def main() -> None:
             annotations=["distance", "duration", "speed"],
             overview="full",
             geometries="polyline6",
+            generate_hints=False,
         )
         return eng.Route(p)
 

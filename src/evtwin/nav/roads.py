@@ -203,6 +203,7 @@ class Router:
             annotations=["distance", "duration", "speed"],
             overview="full",
             geometries="polyline6",
+            generate_hints=False,
         )
         try:
             res = eng.Route(params)
