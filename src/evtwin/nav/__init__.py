@@ -9,7 +9,7 @@ from evtwin.nav.maps import OSM_ATTRIBUTION, BuiltMap, build_map, bundled_pbf, m
 from evtwin.nav.places import Place, find_place
 from evtwin.nav.planner import PlanProblem, StopPlan, exhaustive_plan, plan_stops
 from evtwin.nav.roads import RoadRoute, Router
-from evtwin.nav.trip import TripRequest, plan_trip
+from evtwin.nav.trip import TripDetail, TripRequest, plan_trip, plan_trip_detail
 
 __all__ = [
     "OSM_ATTRIBUTION",
@@ -21,6 +21,7 @@ __all__ = [
     "RoadRoute",
     "Router",
     "StopPlan",
+    "TripDetail",
     "TripRequest",
     "build_map",
     "bundled_pbf",
@@ -30,4 +31,5 @@ __all__ = [
     "maps_cache_dir",
     "plan_stops",
     "plan_trip",
+    "plan_trip_detail",
 ]

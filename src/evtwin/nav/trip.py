@@ -39,7 +39,7 @@ from evtwin.nav.roads import COARSE_CRUISE_KPH, DETOUR_FACTOR, Router, haversine
 from evtwin.nav.skeleton import ROADS_ATTRIBUTION
 from evtwin.vehicles import VehicleSpec
 
-__all__ = ["CORRIDOR_KM", "TripRequest", "plan_trip"]
+__all__ = ["CORRIDOR_KM", "TripDetail", "TripRequest", "plan_trip", "plan_trip_detail"]
 
 FloatArray = npt.NDArray[np.float64]
 CORRIDOR_KM = 15.0
@@ -167,8 +167,27 @@ def _minutes(s: float) -> float:
     return round(s / 60.0, 1)
 
 
+@dataclass(frozen=True, slots=True)
+class TripDetail:
+    """A plan with what a car needs to drive it: each leg's speed profile as
+    (distance_m, cruise_kph) pieces, and the route geometry with cumulative distance."""
+
+    plan: dict[str, Any]
+    leg_profiles: tuple[tuple[tuple[float, float], ...], ...]
+    leg_soc_used_pct: tuple[tuple[float, ...], ...]
+    """Nominal SOC used (points) from each leg's start to the end of each profile piece."""
+    lat: FloatArray
+    lon: FloatArray
+    cum_m: FloatArray
+
+
 def plan_trip(req: TripRequest) -> dict[str, Any]:
     """The plan as the documented JSON object (see the module docstring)."""
+    return plan_trip_detail(req).plan
+
+
+def plan_trip_detail(req: TripRequest) -> TripDetail:
+    """:func:`plan_trip` plus each leg's speed profile and the route geometry."""
     places = [find_place(req.origin), *(find_place(v) for v in req.vias)]
     places.append(find_place(req.destination))
     router = Router(req.maps_dir)
@@ -279,6 +298,21 @@ def plan_trip(req: TripRequest) -> dict[str, Any]:
     p10, p50, p90 = (float(np.percentile(dest, q)) for q in (10, 50, 90))
     confidence_met = float(np.mean(dest >= req.min_arrival_soc_pct - 1e-9))
 
+    profiles = []
+    soc_curves: list[tuple[float, ...]] = []
+    for i, j in itertools.pairwise(path):
+        a, b = int(node_v[i]), int(node_v[j])
+        pieces = [(float(half_m[i]), COARSE_CRUISE_KPH)] if half_m[i] > 0 else []
+        pieces += [
+            (float(m_), float(k_))
+            for m_, k_ in zip(route.seg_m[a:b], route.cruise_kph[a:b], strict=True)
+        ]
+        if half_m[j] > 0:
+            pieces.append((float(half_m[j]), COARSE_CRUISE_KPH))
+        profiles.append(tuple(pieces))
+        kph = np.array([k_ for _, k_ in pieces])
+        used_j = np.array([m_ for m_, _ in pieces]) * table.nominal[speed_bin(kph)]
+        soc_curves.append(tuple(np.cumsum(used_j) / batt * 100.0))
     t0 = req.depart_time()
     stops_json = []
     t_cursor = 0.0
@@ -396,7 +430,7 @@ def plan_trip(req: TripRequest) -> dict[str, Any]:
             item["eta"] = (start + dt.timedelta(seconds=t_m)).strftime("%H:%M")
         maneuvers.append(item)
         t_m += float(mv["duration_s"])
-    return {
+    plan_json = {
         "from": _place_json(places[0]),
         "to": _place_json(places[-1]),
         "vias": [_place_json(p) for p in places[1:-1]],
@@ -436,6 +470,14 @@ def plan_trip(req: TripRequest) -> dict[str, Any]:
             "lon": [round(float(x), 5) for x in route.lon],
         },
     }
+    return TripDetail(
+        plan=plan_json,
+        leg_profiles=tuple(profiles),
+        leg_soc_used_pct=tuple(soc_curves),
+        lat=route.lat,
+        lon=route.lon,
+        cum_m=cum_m,
+    )
 
 
 def _passes(within: npt.NDArray[np.bool_], d: FloatArray) -> list[tuple[int, int]]:

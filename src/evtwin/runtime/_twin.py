@@ -33,6 +33,7 @@ from evtwin.runtime._interim import (
     InterimChargePower,
 )
 from evtwin.runtime._models import ClimateCabin, SessionChargePower, SmartChargePlanner
+from evtwin.runtime._nav import NavigationService
 from evtwin.runtime._ota import OtaService
 from evtwin.runtime._services import ActuatorEcho, ServiceHost
 from evtwin.runtime._terrain import TerrainService
@@ -106,6 +107,7 @@ class Twin:
     low_voltage: LowVoltageService
     constants: ModelConstants = field(default_factory=default_constants)
     ota: OtaService | None = None
+    nav: NavigationService | None = None
 
     def attach_ota(self, service: OtaService) -> OtaService:
         """Add the OTA client (:class:`~evtwin.runtime.OtaService`) as the last service, so
@@ -243,9 +245,10 @@ def build_twin(
         battery_temp_c=ambient if battery_temp_c is None else battery_temp_c,
     )
     low_voltage = LowVoltageService(broker)
+    nav = NavigationService(broker, spec)
     host = ServiceHost(
         clock,
-        [echo, sensors, terrain, climate, drive, charging, low_voltage, bms],
+        [echo, sensors, terrain, climate, drive, charging, low_voltage, bms, nav],
         step_s=step_s,
         broker=broker,
     )
@@ -264,4 +267,5 @@ def build_twin(
         terrain=terrain,
         low_voltage=low_voltage,
         constants=c,
+        nav=nav,
     )
