@@ -106,3 +106,13 @@ def test_follow_route_needs_a_known_destination(tmp_path: Path) -> None:
         load_scenario(_scenario(tmp_path, '[[step]]\ndo = "follow_route"\n'))
     with pytest.raises(EvtwinError, match="did you mean Edinburgh"):
         load_scenario(_scenario(tmp_path, '[[step]]\ndo = "follow_route"\nto = "Edinbrugh"\n'))
+
+
+def test_evtwin_up_starts_with_route_guidance(capsys: pytest.CaptureFixture[str]) -> None:
+    from evtwin.cli.main import main
+
+    argv = ["up", "--port", "0", "--no-http", "--duration-s", "0.01", "--destination"]
+    assert main([*argv, "Stamford"]) == 0
+    assert "route:    to Stamford" in capsys.readouterr().out
+    assert main([*argv, "Stamfrod"]) == 0
+    assert "no route: unknown place 'Stamfrod'" in capsys.readouterr().out
