@@ -163,3 +163,22 @@ def test_human_output_names_sources(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["route", "Oakham", "Uppingham", "--vehicle", "defender-sport"]) == 0
     out = capsys.readouterr().out
     assert "Oakham → Uppingham" in out and "OpenStreetMap contributors" in out
+
+
+def test_local_roads_join_the_motorway_skeleton(capsys: pytest.CaptureFixture[str]) -> None:
+    plan = route_json(
+        capsys,
+        "Oakham",
+        "Edinburgh",
+        "--vehicle",
+        "defender-sport",
+        "--soc",
+        "90",
+        "--samples",
+        "1",
+    )
+    assert plan["map"] == "gb-motorways" and plan["local_maps"][0].startswith("rutland")
+    assert plan["coarse_parts"][0]["what"] == "local map edge to motorway"
+    first_road = plan["maneuvers"][0]["road"]
+    assert first_road and not first_road.startswith(("M", "A1(M)"))  # Oakham's streets
+    assert any("local roads" in a for a in plan["attribution"])

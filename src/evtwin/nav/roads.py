@@ -114,6 +114,8 @@ class RoadRoute:
     map_name: str
     attribution: str
     waypoint_vertex: list[int] = field(default_factory=list)
+    local_maps: list[str] = field(default_factory=list)
+    """Detailed maps joined to the skeleton at the ends (the skeleton route's map_name stays)."""
 
     @property
     def distance_m(self) -> float:
@@ -122,6 +124,66 @@ class RoadRoute:
     @property
     def duration_s(self) -> float:
         return float(self.seg_s.sum())
+
+
+def _splice(a: RoadRoute, b: RoadRoute, *, at_start: bool) -> RoadRoute:
+    """``a`` then ``b``: at the start, ``a`` (local roads) replaces ``b``'s first straight
+    segment; at the end, ``b`` (local roads) replaces ``a``'s last one."""
+    if at_start:
+        local, main = a, b
+        lat = np.concatenate((local.lat, main.lat[2:]))
+        lon = np.concatenate((local.lon, main.lon[2:]))
+        sl = slice(1, None)
+        parts = [
+            *(
+                dict(p, what="local map edge to motorway")
+                if p["what"] == "road to destination"
+                else p
+                for p in local.coarse_parts
+            ),
+            *main.coarse_parts[1:],
+        ]
+        seg = (local, main, sl, None)
+        shift = len(local.lat) - 2
+        wp = [0, *(v + shift for v in main.waypoint_vertex[1:])]
+        maneuvers = [*local.maneuvers[:-1], *main.maneuvers]
+        local_name = local.map_name
+    else:
+        main, local = a, b
+        lat = np.concatenate((main.lat[:-1], local.lat[1:]))
+        lon = np.concatenate((main.lon[:-1], local.lon[1:]))
+        sl = slice(None, -1)
+        parts = [
+            *main.coarse_parts[:-1],
+            *(
+                dict(p, what="motorway to local map edge") if p["what"] == "start to road" else p
+                for p in local.coarse_parts
+            ),
+        ]
+        seg = (main, local, sl, None)
+        wp = [*main.waypoint_vertex[:-1], len(lat) - 1]
+        maneuvers = [*main.maneuvers[:-1], *local.maneuvers[1:]]
+        local_name = local.map_name
+    first, second, cut, _ = seg
+
+    def cat(name: str) -> Any:
+        x, y = getattr(first, name), getattr(second, name)
+        return np.concatenate((x, y[cut])) if at_start else np.concatenate((x[cut], y))
+
+    return RoadRoute(
+        lat=lat,
+        lon=lon,
+        seg_m=cat("seg_m"),
+        seg_s=cat("seg_s"),
+        cruise_kph=cat("cruise_kph"),
+        coarse=cat("coarse"),
+        maneuvers=maneuvers,
+        coarse_parts=parts,
+        map_name=main.map_name,
+        attribution=main.attribution,
+        waypoint_vertex=wp,
+        local_maps=[*main.local_maps, local_name],
+    )
 
 
 def _field(obj: Any, key: str) -> str:
@@ -184,6 +246,36 @@ class Router:
         r = self._osrm_route(sk, points, correction=chord_correction(), cap_kph=112.65)
         if r is None:
             raise NavigationError("no road route between these places on the GB motorway network")
+        return self._join_local(r, points)
+
+    def _join_local(self, r: RoadRoute, points: Sequence[tuple[float, float]]) -> RoadRoute:
+        """Replace the straight-line leg at either end by local roads where a detailed map
+        holds that end: local roads from the place toward the motorway entry, then a
+        (shorter) straight line from where the local map ends."""
+        if r.coarse.size == 0:
+            return r
+        if r.coarse[0] and len(points) >= 2:
+            start = points[0]
+            entry = (float(r.lat[1]), float(r.lon[1]))
+            maps = self.detailed_maps_for([start])
+            local = (
+                self._osrm_route(maps[0], [start, entry], correction=1.0, cap_kph=130.0)
+                if maps
+                else None
+            )
+            if local is not None and local.distance_m < r.seg_m[0] * 1.5:
+                r = _splice(local, r, at_start=True)
+        if r.coarse[-1]:
+            end = points[-1]
+            exit_ = (float(r.lat[-2]), float(r.lon[-2]))
+            maps = self.detailed_maps_for([end])
+            local = (
+                self._osrm_route(maps[0], [exit_, end], correction=1.0, cap_kph=130.0)
+                if maps
+                else None
+            )
+            if local is not None and local.distance_m < r.seg_m[-1] * 1.5:
+                r = _splice(r, local, at_start=False)
         return r
 
     def _osrm_route(

@@ -410,7 +410,8 @@ def plan_trip_detail(req: TripRequest) -> TripDetail:
     attribution = [OSM_ATTRIBUTION if route.map_name != "gb-motorways" else ROADS_ATTRIBUTION]
     attribution.append(GEONAMES_ATTRIBUTION)
     if route.map_name == "gb-motorways":
-        attribution.append(OSM_ATTRIBUTION + " (place names)")
+        what = "local roads, place names" if route.local_maps else "place names"
+        attribution.append(f"{OSM_ATTRIBUTION} ({what})")
     attribution.append(NCR_ATTRIBUTION if req.chargers_file is None else str(req.chargers_file))
     total_s = drive_total + total_charge + overhead
     eta: dict[str, Any] = {}
@@ -441,6 +442,7 @@ def plan_trip_detail(req: TripRequest) -> TripDetail:
         "confidence": req.confidence,
         "samples": req.samples,
         "map": route.map_name,
+        "local_maps": list(route.local_maps),
         "legs": legs_json,
         "stops": stops_json,
         "totals": {
