@@ -182,3 +182,14 @@ def test_local_roads_join_the_motorway_skeleton(capsys: pytest.CaptureFixture[st
     first_road = plan["maneuvers"][0]["road"]
     assert first_road and not first_road.startswith(("M", "A1(M)"))  # Oakham's streets
     assert any("local roads" in a for a in plan["attribution"])
+
+
+def test_a_spec_file_plans_like_its_catalogue_car(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib import resources
+
+    spec = resources.files("evtwin") / "data" / "vehicles" / "kia-ev3-long-range.toml"
+    args = ("Oakham", "Stamford", "--samples", "1")
+    by_file = route_json(capsys, *args, "--spec", str(spec))
+    by_id = route_json(capsys, *args, "--vehicle", "kia-ev3-long-range")
+    assert by_file["totals"] == by_id["totals"]
+    assert by_file["arrival_soc_pct"] == by_id["arrival_soc_pct"]
