@@ -59,6 +59,9 @@ def test_london_to_edinburgh_has_the_documented_shape(london_edinburgh: dict[str
     assert band["p50"] >= 9.0
     assert [c["what"] for c in plan["coarse_parts"]] == ["start to road", "road to destination"]
     assert "2017" in plan["assumptions"]["charger_data"]
+    # the Defender Sport is an 800 V car; the 2017 units are 50 kW, 400 V class: said so
+    assert "800 V car on 400 V-class units" in plan["assumptions"]["voltage"]
+    assert all(0 < s["peak_charge_kw"] <= s["power_kw"] + 1e-6 for s in plan["stops"])
     assert any("OS data" in a for a in plan["attribution"])
     assert any("OpenStreetMap" in a for a in plan["attribution"])
     assert plan["maneuvers"] and plan["maneuvers"][0]["type"] == "depart"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import NormalDist
@@ -18,8 +17,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from evtwin.charging import ChargeRequest, car_charge_params, dc_charger, simulate_sessions
 from evtwin.errors import NavigationError
+from evtwin.nav.charge_curves import SOC_STEP, charge_curves, charge_matrix
 from evtwin.nav.chargers import NCR_ATTRIBUTION, NCR_NOTE, ChargerFilter, load_chargers
 from evtwin.nav.energy import (
     MODEL_ERROR_BIAS,
@@ -44,7 +43,6 @@ __all__ = ["CORRIDOR_KM", "TripDetail", "TripRequest", "plan_trip", "plan_trip_d
 FloatArray = npt.NDArray[np.float64]
 CORRIDOR_KM = 15.0
 """Chargers farther than this (straight line) from the route are not considered."""
-SOC_STEP = 0.01
 STOP_OVERHEAD_S = 180.0
 """Per stop: slowing, parking, plugging in and out (assumption)."""
 ABOVE_MAX_SAVES_S = 60.0
@@ -101,66 +99,6 @@ class TripRequest:
             return dt.time.fromisoformat(self.depart)
         except ValueError:
             raise NavigationError(f"--depart {self.depart!r}: give a time as HH:MM") from None
-
-
-_CURVES: dict[tuple[str, tuple[float, ...], float], Any] = {}
-_CURVES_MAX = 32
-_CURVES_LOCK = threading.Lock()
-
-
-def _charge_curves(
-    spec: VehicleSpec, powers_kw: list[float], temp_c: float
-) -> tuple[dict[float, FloatArray], dict[float, float], bool]:
-    """Charge time (s) from 0 % to each grid level, per charger power, from the charging
-    model's non-linear curve (one batched session per power class). Remembered per car
-    (its spec, by value), powers and temperature: the session model is the costly part."""
-    key = (repr(spec), tuple(powers_kw), temp_c)
-    with _CURVES_LOCK:
-        found = _CURVES.get(key)
-    if found is None:
-        found = _simulate_curves(spec, powers_kw, temp_c)
-        with _CURVES_LOCK:
-            if len(_CURVES) >= _CURVES_MAX:
-                _CURVES.pop(next(iter(_CURVES)))
-            _CURVES[key] = found
-    result: tuple[dict[float, FloatArray], dict[float, float], bool] = found
-    return result
-
-
-def _simulate_curves(
-    spec: VehicleSpec, powers_kw: list[float], temp_c: float
-) -> tuple[dict[float, FloatArray], dict[float, float], bool]:
-    car = car_charge_params(spec)
-    levels = np.arange(0.0, 1.0 + SOC_STEP / 2, SOC_STEP)
-    reqs = []
-    for kw in powers_kw:
-        vclass = 400 if kw <= 100.0 else 800
-        reqs.append(
-            ChargeRequest(
-                car=car,
-                charger=dc_charger(kw, vclass),
-                from_soc=0.0,
-                to_soc=1.0,
-                battery_temp_c=max(temp_c, -20.0),
-                ambient_temp_c=temp_c,
-                precondition=temp_c < 20.0,
-            )
-        )
-    out: dict[float, FloatArray] = {}
-    peak: dict[float, float] = {}
-    for kw, res in zip(powers_kw, simulate_sessions(reqs), strict=True):
-        tr = res.trace
-        soc, t = np.maximum.accumulate(tr.soc), tr.time_s - tr.time_s[0]
-        curve = np.interp(levels, soc, t, right=math.inf)
-        out[kw] = curve
-        peak[kw] = res.peak_kw
-    return out, peak, car.is_high_voltage
-
-
-def _charge_matrix(curve: FloatArray) -> FloatArray:
-    c = curve[None, :] - curve[:, None]
-    m = len(curve)
-    return np.where(np.triu(np.ones((m, m), dtype=bool), 1), c, math.inf)
 
 
 def _minutes(s: float) -> float:
@@ -252,9 +190,9 @@ def plan_trip_detail(req: TripRequest) -> TripDetail:
 
     powers = sorted({c.power_kw for c in cands})
     curves, peaks, high_v = (
-        _charge_curves(req.spec, powers, req.temp_c) if powers else ({}, {}, False)
+        charge_curves(req.spec, powers, req.temp_c) if powers else ({}, {}, False)
     )
-    mats = {kw: _charge_matrix(curves[kw]) for kw in powers}
+    mats = {kw: charge_matrix(curves[kw]) for kw in powers}
     charge = tuple(mats[c.power_kw] for c in cands)
 
     def solve(max_soc: float) -> StopPlan:
