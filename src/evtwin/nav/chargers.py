@@ -145,11 +145,19 @@ def _read_ncr(path: Path) -> tuple[ChargerSite, ...]:
 
 
 def load_chargers(path: Path | None, flt: ChargerFilter) -> list[ChargerSite]:
-    """Chargers from ``path`` (default: bundled NCR 2017) that pass ``flt``.
+    """Chargers from ``path`` (default: bundled NCR 2017; ``.json``: OCPI 2.2.1 Locations
+    or Open Charge Map, see :mod:`evtwin.nav.importers`) that pass ``flt``.
 
     A site's ``power_kw`` becomes the power of its best connector of the chosen type.
     """
-    sites: Sequence[ChargerSite] = _read_ncr((path or bundled_ncr_path()).resolve())
+    src = (path or bundled_ncr_path()).resolve()
+    sites: Sequence[ChargerSite]
+    if src.suffix.lower() == ".json":
+        from evtwin.nav.importers import load_charger_json
+
+        sites = load_charger_json(src)
+    else:
+        sites = _read_ncr(src)
     want = CONNECTORS[flt.connector]
     out = []
     for s in sites:
