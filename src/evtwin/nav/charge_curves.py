@@ -73,7 +73,7 @@ def _simulate_curves(
         soc, t = np.maximum.accumulate(tr.soc), tr.time_s - tr.time_s[0]
         curve = np.interp(levels, soc, t, right=math.inf)
         out[kw] = curve
-        peak[kw] = res.peak_kw
+        peak[kw] = float(res.peak_kw)
     return out, peak, car.is_high_voltage
 
 

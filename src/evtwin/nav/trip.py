@@ -287,7 +287,7 @@ def plan_trip_detail(req: TripRequest) -> TripDetail:
                     "depart_soc_pct": round(st.depart_soc * 100, 1),
                     "charge_min": _minutes(st.charge_s),
                     "power_kw": c.power_kw,
-                    "peak_charge_kw": round(peaks[c.power_kw], 1),
+                    "peak_charge_kw": round(float(peaks[c.power_kw]), 1),
                     "detour_km": round(float(det_m[j - 1]) / 1000, 1),
                     "arrive_after_min": _minutes(t_cursor),
                 }
