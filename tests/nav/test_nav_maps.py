@@ -65,3 +65,49 @@ def test_maps_build_command(
     src.write_bytes(b"not a pbf at all")
     assert main(["maps", "build", str(src)]) == 2
     assert "evtwin: error:" in capsys.readouterr().err
+
+
+def _tiny_town(path: Path) -> None:
+    """A made-up town far from any bundled map: a place node and a 2 km street."""
+    import osmium
+
+    w = osmium.SimpleWriter(str(path))
+    try:
+        for i in range(5):
+            w.add_node(osmium.osm.mutable.Node(id=i + 1, location=(-4.0 + 0.007 * i, 50.5)))
+        w.add_node(
+            osmium.osm.mutable.Node(
+                id=99, location=(-3.99, 50.501), tags={"place": "town", "name": "Testville"}
+            )
+        )
+        w.add_way(
+            osmium.osm.mutable.Way(
+                id=1,
+                nodes=[1, 2, 3, 4, 5],
+                tags={"highway": "residential", "name": "Long Street"},
+            )
+        )
+    finally:
+        w.close()
+
+
+def test_a_user_built_map_gives_places_and_local_routes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+    import os
+
+    src = Path(os.environ["EVTWIN_MAPS_DIR"]).parent / "testville.osm.pbf"
+    _tiny_town(src)
+    assert main(["maps", "build", str(src)]) == 0
+    capsys.readouterr()
+    argv = ["route", "Testville", "50.5,-3.975", "--vehicle", "defender-sport"]
+    assert main([*argv, "--samples", "1", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["from"]["source"].startswith("OSM (testville")
+    assert plan["map"] == "testville"
+    # the town's node lies 111 m off its street: that bit is the only straight line
+    assert [(c["what"], round(c["gap_m"])) for c in plan["coarse_parts"]] == [
+        ("start to road", 111)
+    ]
+    assert plan["maneuvers"][0]["road"] == "Long Street"

