@@ -6,16 +6,21 @@ from evtwin.vehicles.catalogue import (
     load_vehicle,
     resolve_vehicle,
 )
-from evtwin.vehicles.derive import Derived, VehicleParams, derive_params
+from evtwin.vehicles.coerce import VehicleLike, as_params, as_spec
+from evtwin.vehicles.derive import Derived, VehicleParams, derive_params, frontal_area
 from evtwin.vehicles.spec import OfficialFigures, VehicleSpec, load_spec_file, parse_spec
 
 __all__ = [
     "Derived",
     "OfficialFigures",
+    "VehicleLike",
     "VehicleParams",
     "VehicleSpec",
+    "as_params",
+    "as_spec",
     "catalogue_json",
     "derive_params",
+    "frontal_area",
     "list_vehicles",
     "load_spec_file",
     "load_vehicle",
