@@ -63,7 +63,7 @@ def test_vias_and_options_pass_through(url: str) -> None:
         (
             {"from": "Oakham", "to": "Uppingham", "vehicle": "defender-sport", "colour": "red"},
             422,
-            "colour: unknown parameter",
+            "colour: unknown query parameter",
         ),
         (
             {"from": "Oakham", "to": "Uppingham", "vehicle": "defender-sport", "soc": "lots"},

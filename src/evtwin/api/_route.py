@@ -2,45 +2,22 @@
 
 Registered by one line in :func:`evtwin.api._app.create_app`. Query parameters mirror the
 CLI options (``from``, ``to``, ``vehicle``, ``via`` repeated, ``soc``, ...); an unknown
-parameter is a 422, like a value of the wrong type.
+parameter is a 422 (the app-wide check in ``api/_strict.py``).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, Query
 
 from evtwin.api._errors import ERROR_RESPONSES
 from evtwin.nav import ChargerFilter, TripRequest, plan_trip
 from evtwin.vehicles import resolve_vehicle
 
-__all__ = ["ROUTE_PARAMETERS", "router"]
+__all__ = ["router"]
 
 router = APIRouter()
-
-ROUTE_PARAMETERS = frozenset(
-    {
-        "from",
-        "to",
-        "vehicle",
-        "via",
-        "soc",
-        "min_arrival_soc",
-        "max_charge",
-        "depart",
-        "temp_c",
-        "cabin_temp_c",
-        "payload_kg",
-        "trailer_kg",
-        "confidence",
-        "samples",
-        "charger_min_kw",
-        "connector",
-        "network",
-    }
-)
 
 
 def _q(description: str, **kw: Any) -> Any:
@@ -49,7 +26,6 @@ def _q(description: str, **kw: Any) -> Any:
 
 @router.get("/api/v1/route", tags=["route"], responses=ERROR_RESPONSES)
 def route(
-    request: Request,
     origin: Annotated[
         str, _q("start: town, city, bundled-map place or 'lat,lon'", alias="from", max_length=200)
     ],
@@ -77,18 +53,6 @@ def route(
     network: Annotated[str | None, _q("only this charger network", max_length=100)] = None,
 ) -> dict[str, Any]:
     """The plan: legs, stops, totals, arrival SOC P10/P50/P90, assumptions, coarse parts."""
-    unknown = sorted(set(request.query_params) - ROUTE_PARAMETERS)
-    if unknown:
-        raise RequestValidationError(
-            [
-                {
-                    "loc": ("query", name),
-                    "msg": f"unknown parameter (known: {', '.join(sorted(ROUTE_PARAMETERS))})",
-                    "input": request.query_params[name],
-                }
-                for name in unknown
-            ]
-        )
     return plan_trip(
         TripRequest(
             origin=origin,

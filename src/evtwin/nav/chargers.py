@@ -20,6 +20,8 @@ from importlib import resources
 from pathlib import Path
 
 from evtwin.errors import NavigationError
+from evtwin.nav.importers import load_charger_json
+from evtwin.nav.sites import CONNECTORS, ChargerSite
 
 __all__ = [
     "CONNECTORS",
@@ -40,28 +42,6 @@ NCR_NOTE = (
     "(583 CCS devices, mostly 50 kW) against ~14,000 ≥50 kW devices in the UK in 2025; bring "
     "today's list with --chargers FILE"
 )
-CONNECTORS = {
-    "ccs2": "Type 2 Combo (IEC62196) DC",
-    "chademo": "JEVS G105 (CHAdeMO) DC",
-    "type2": "Type 2 Mennekes (IEC62196)",
-}
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ChargerSite:
-    """One charge device: position, the chosen connector's power, network."""
-
-    id: str
-    name: str
-    lat: float
-    lon: float
-    power_kw: float
-    dc: bool
-    network: str
-    in_service: bool
-    open_access: bool
-    connectors: tuple[str, ...]
-    connector_kw: tuple[float, ...]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -151,13 +131,9 @@ def load_chargers(path: Path | None, flt: ChargerFilter) -> list[ChargerSite]:
     A site's ``power_kw`` becomes the power of its best connector of the chosen type.
     """
     src = (path or bundled_ncr_path()).resolve()
-    sites: Sequence[ChargerSite]
-    if src.suffix.lower() == ".json":
-        from evtwin.nav.importers import load_charger_json
-
-        sites = load_charger_json(src)
-    else:
-        sites = _read_ncr(src)
+    sites: Sequence[ChargerSite] = (
+        load_charger_json(src) if src.suffix.lower() == ".json" else _read_ncr(src)
+    )
     want = CONNECTORS[flt.connector]
     out = []
     for s in sites:

@@ -15,7 +15,7 @@
   ``StatusType.IsOperational``, ``UsageType.IsMembershipRequired`` and ``Connections[]``
   (``ConnectionTypeID`` 33 = CCS Type 2, 2 = CHAdeMO, 25/1036 = Type 2; ``PowerKW``).
 
-Both become :class:`~evtwin.nav.chargers.ChargerSite` rows with the NCR connector names, so
+Both become :class:`~evtwin.nav.sites.ChargerSite` rows with the NCR connector names, so
 the same filters apply.
 """
 
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from evtwin.errors import NavigationError
-from evtwin.nav.chargers import CONNECTORS, ChargerSite
+from evtwin.nav.sites import CONNECTORS, ChargerSite
 
 __all__ = ["load_charger_json"]
 
