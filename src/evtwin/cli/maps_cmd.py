@@ -15,7 +15,9 @@ __all__ = ["register"]
 
 def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
-        "maps", help="prepare OSM extracts for routing (OSRM)", description=__doc__
+        "maps",
+        help="prepare OSM extracts for routing (OSRM)",
+        description="Prepare OpenStreetMap extracts for routing with OSRM (evtwin route).",
     )
     msub = p.add_subparsers(dest="maps_command", metavar="ACTION", required=True)
     b = msub.add_parser(
