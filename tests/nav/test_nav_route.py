@@ -196,3 +196,9 @@ def test_a_spec_file_plans_like_its_catalogue_car(capsys: pytest.CaptureFixture[
     by_id = route_json(capsys, *args, "--vehicle", "kia-ev3-long-range")
     assert by_file["totals"] == by_id["totals"]
     assert by_file["arrival_soc_pct"] == by_id["arrival_soc_pct"]
+
+
+def test_a_place_off_every_map_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["route", "London", "0,0", "--vehicle", "defender-sport"]) == 2
+    err = capsys.readouterr().err
+    assert "0.0000,0.0000 is" in err and "out of its area" in err

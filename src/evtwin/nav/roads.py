@@ -337,6 +337,13 @@ class Router:
             cruise.append(COARSE_CRUISE_KPH)
             coarse.append(True)
 
+        for wp, pt in zip(wps, points, strict=True):
+            if float(wp["distance"]) > _MAX_GAP_M:
+                raise NavigationError(
+                    f"{pt[0]:.4f},{pt[1]:.4f} is {float(wp['distance']) / 1000:.0f} km from the "
+                    f"nearest road of the {m.name} map: out of its area (build a map of the "
+                    "region with evtwin maps build)"
+                )
         overview = decode_polyline6(str(route["geometry"]))
         offset = 0
         for li in range(len(legs)):
@@ -344,11 +351,6 @@ class Router:
             p_from = points[li]
             w_loc = wps[li]["location"]
             snapped = (float(w_loc[1]), float(w_loc[0]))
-            if float(wps[li]["distance"]) > _MAX_GAP_M:
-                raise NavigationError(
-                    f"{p_from[0]:.4f},{p_from[1]:.4f} is {float(wps[li]['distance']) / 1000:.0f} "
-                    f"km from the nearest road of the {m.name} map: out of its area"
-                )
             add_coarse(p_from, snapped, "start to road" if li == 0 else f"via {li} to road")
             if not lat_l:
                 lat_l.append(snapped[0])
