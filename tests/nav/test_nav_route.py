@@ -202,3 +202,14 @@ def test_a_place_off_every_map_is_a_clear_error(capsys: pytest.CaptureFixture[st
     assert main(["route", "London", "0,0", "--vehicle", "defender-sport"]) == 2
     err = capsys.readouterr().err
     assert "0.0000,0.0000 is" in err and "out of its area" in err
+
+
+def test_maneuver_etas_include_the_charging_stops(london_edinburgh: dict[str, Any]) -> None:
+    plan = london_edinburgh
+    last = plan["maneuvers"][-1]["eta_min"]
+    # the last maneuver comes after every stop: its ETA is past the driving time to it plus
+    # all charging, and not after the whole trip
+    assert last > plan["totals"]["charge_min"] + 0.8 * plan["totals"]["drive_min"]
+    assert last <= plan["totals"]["total_min"] + 0.5
+    etas = [m["eta_min"] for m in plan["maneuvers"]]
+    assert etas == sorted(etas)

@@ -359,14 +359,23 @@ def plan_trip_detail(req: TripRequest) -> TripDetail:
             "depart": t0.strftime("%H:%M"),
             "arrive": (start + dt.timedelta(seconds=total_s)).strftime("%H:%M"),
         }
+    # stops as (driving time from the start when reached, time spent there)
+    dwell: list[tuple[float, float]] = []
+    spent = 0.0
+    for st_json, st_plan in zip(stops_json, plan.stops, strict=True):
+        dwell.append(
+            (st_json["arrive_after_min"] * 60.0 - spent, st_plan.charge_s + STOP_OVERHEAD_S)
+        )
+        spent += st_plan.charge_s + STOP_OVERHEAD_S
     maneuvers = []
     t_m = 0.0
     for mv in route.maneuvers:
         item = dict(mv)
-        item["eta_min"] = _minutes(t_m)
+        t_eta = t_m + sum(d for at, d in dwell if at <= t_m)
+        item["eta_min"] = _minutes(t_eta)
         if t0 is not None:
             start = dt.datetime.combine(dt.date(2000, 1, 1), t0)
-            item["eta"] = (start + dt.timedelta(seconds=t_m)).strftime("%H:%M")
+            item["eta"] = (start + dt.timedelta(seconds=t_eta)).strftime("%H:%M")
         maneuvers.append(item)
         t_m += float(mv["duration_s"])
     plan_json = {
