@@ -254,6 +254,7 @@ def plan_trip_detail(req: TripRequest) -> TripDetail:
     t0 = req.depart_time()
     stops_json = []
     t_cursor = 0.0
+    stop_arrivals_s: list[float] = []
     legs_json = []
     total_charge = 0.0
     for leg, (i, j) in enumerate(itertools.pairwise(path)):
@@ -292,6 +293,7 @@ def plan_trip_detail(req: TripRequest) -> TripDetail:
                     "arrive_after_min": _minutes(t_cursor),
                 }
             )
+            stop_arrivals_s.append(t_cursor)
             t_cursor += st.charge_s + STOP_OVERHEAD_S
     drive_total = float(sum(edge_time[i, j] for i, j in itertools.pairwise(path)))
     overhead = STOP_OVERHEAD_S * len(plan.stops)
@@ -362,10 +364,8 @@ def plan_trip_detail(req: TripRequest) -> TripDetail:
     # stops as (driving time from the start when reached, time spent there)
     dwell: list[tuple[float, float]] = []
     spent = 0.0
-    for st_json, st_plan in zip(stops_json, plan.stops, strict=True):
-        dwell.append(
-            (st_json["arrive_after_min"] * 60.0 - spent, st_plan.charge_s + STOP_OVERHEAD_S)
-        )
+    for at_s, st_plan in zip(stop_arrivals_s, plan.stops, strict=True):
+        dwell.append((at_s - spent, st_plan.charge_s + STOP_OVERHEAD_S))
         spent += st_plan.charge_s + STOP_OVERHEAD_S
     maneuvers = []
     t_m = 0.0
