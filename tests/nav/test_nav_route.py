@@ -163,9 +163,11 @@ def test_plot_and_depart_eta(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 
 def test_human_output_names_sources(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["route", "Oakham", "Uppingham", "--vehicle", "defender-sport"]) == 0
+    argv = ["route", "Oakham", "Uppingham", "--vehicle", "defender-sport", "--depart", "09:00"]
+    assert main(argv) == 0
     out = capsys.readouterr().out
     assert "Oakham → Uppingham" in out and "OpenStreetMap contributors" in out
+    assert "depart 09:00, arrive 09:0" in out  # ~10 min
 
 
 def test_local_roads_join_the_motorway_skeleton(capsys: pytest.CaptureFixture[str]) -> None:

@@ -107,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
         f"arrive with {plan['arrival_soc_pct']['p50']:.0f} % "
         f"(P10 {plan['arrival_soc_pct']['p10']:.0f} %, P90 {plan['arrival_soc_pct']['p90']:.0f} %)"
     )
+    if plan["eta"]:
+        console.print(f"depart {plan['eta']['depart']}, arrive {plan['eta']['arrive']}")
     table = Table(title="charging stops", title_justify="left")
     for col in ("#", "charger", "network", "kW", "arrive %", "leave %", "charge min", "detour km"):
         table.add_column(col, justify="left" if col in ("charger", "network") else "right")
