@@ -299,54 +299,15 @@ def plan_trip_detail(req: TripRequest) -> TripDetail:
     overhead = STOP_OVERHEAD_S * len(plan.stops)
     traffic_total = drive_total * samples.traffic
     total_band = traffic_total + total_charge + overhead
-    assumptions = {
-        "energy": "drive engine (evtwin.sim run_batch): every speed class x every sample in "
-        "one batch; junction-to-junction traces (urban stop every 0.5 km, rural every 4 km, "
-        "fast roads slow to 60 % every 15 km); flat roads (no elevation data)",
-        "speed": "cruise at the road's speed limit (OSRM car profile speed / 0.8, GB "
-        "motorways 70 mph); drive time from OSRM",
-        "temperature_c": f"{req.temp_c:g} (pack at ambient; DC stops preconditioned "
-        f"{'on' if req.temp_c < 20 else 'off'})",
-        "climate": "off"
-        if req.cabin_temp_c is None
-        else f"cabin {req.cabin_temp_c:g} °C, "
-        f"climate model load {float(table.hvac_w[0]):.0f} W at {req.temp_c:g} °C",
-        "payload_kg": f"{req.payload_kg:g}",
-        "trailer_kg": f"{req.trailer_kg:g}",
-        "charging": "charging model's non-linear curve per charger power "
-        "(evtwin.charging); 50 kW-class units taken as 400 V class",
-        "stop_overhead_min": f"{STOP_OVERHEAD_S / 60:g} per stop (assumption)",
-        "max_charge": f"{req.max_charge_pct:g} % unless charging longer saves ≥ "
-        f"{ABOVE_MAX_SAVES_S / 60:g} min" + (" (it does here)" if above_max else ""),
-        "chargers": f"{req.charger_filter.connector.upper()}, ≥ "
-        f"{req.charger_filter.min_power_kw:g} kW, in service, open access"
-        + (f", network {req.charger_filter.network}" if req.charger_filter.network else "")
-        + f"; within {CORRIDOR_KM:g} km of the route; {len(cands)} considered",
-        "uncertainty": f"{req.samples} samples: temperature ±{TEMP_SD_C:g} °C (sd), speed "
-        f"factor sd {SPEED_FACTOR_SD:g}, traffic time log-sd {TRAFFIC_SD:g} (assumptions), "
-        f"model error sd {MODEL_ERROR_SD:.1%} bias {MODEL_ERROR_BIAS:+.1%} (real-road "
-        "leave-one-out validation, BENCHMARKS.md)",
-        "confidence": f"plan to ≥ {req.min_arrival_soc_pct:g} % arrival with "
-        f"{req.confidence:.0%} confidence (normal approximation per leg); "
-        f"{confidence_met:.0%} of samples meet it at the destination",
-        "coarse_legs": f"straight line x {DETOUR_FACTOR} detour factor at 50 km/h",
-    }
-    if req.chargers_file is None:
-        assumptions["charger_data"] = NCR_NOTE
-    low_v = [kw for kw in powers if kw <= 100]
-    if high_v and low_v:
-        slow = [kw for kw in low_v if peaks[kw] < 0.95 * kw]
-        assumptions["voltage"] = (
-            f"{req.spec.name} is an 800 V car on 400 V-class units: it charges through its "
-            "boost converter"
-            + (
-                ", slower than the units' rating: "
-                + ", ".join(f"{kw:g} kW unit -> {peaks[kw]:.0f} kW peak" for kw in slow)
-                if slow
-                else f" (peak {', '.join(f'{peaks[kw]:.0f}' for kw in low_v)} kW, which keeps "
-                "up with these units)"
-            )
-        )
+    assumptions = _assumptions(
+        req,
+        hvac_w=float(table.hvac_w[0]),
+        above_max=above_max,
+        n_candidates=len(cands),
+        confidence_met=confidence_met,
+        high_v=high_v,
+        peaks={kw: peaks[kw] for kw in powers},
+    )
     attribution = [OSM_ATTRIBUTION if route.map_name != "gb-motorways" else ROADS_ATTRIBUTION]
     attribution.append(GEONAMES_ATTRIBUTION)
     if route.map_name == "gb-motorways":
@@ -442,6 +403,68 @@ def _passes(within: npt.NDArray[np.bool_], d: FloatArray) -> list[tuple[int, int
             out.append((int(c), int(run[np.argmin(d[c, run])])))
     out.sort(key=lambda cv: (cv[1], cv[0]))
     return out
+
+
+def _assumptions(
+    req: TripRequest,
+    *,
+    hvac_w: float,
+    above_max: bool,
+    n_candidates: int,
+    confidence_met: float,
+    high_v: bool,
+    peaks: dict[float, float],
+) -> dict[str, str]:
+    """Every assumption behind a plan, in words (the JSON's ``assumptions``)."""
+    assumptions: dict[str, str] = {
+        "energy": "drive engine (evtwin.sim run_batch): every speed class x every sample in "
+        "one batch; junction-to-junction traces (urban stop every 0.5 km, rural every 4 km, "
+        "fast roads slow to 60 % every 15 km); flat roads (no elevation data)",
+        "speed": "cruise at the road's speed limit (OSRM car profile speed / 0.8, GB "
+        "motorways 70 mph); drive time from OSRM",
+        "temperature_c": f"{req.temp_c:g} (pack at ambient; DC stops preconditioned "
+        f"{'on' if req.temp_c < 20 else 'off'})",
+        "climate": "off"
+        if req.cabin_temp_c is None
+        else f"cabin {req.cabin_temp_c:g} °C, "
+        f"climate model load {hvac_w:.0f} W at {req.temp_c:g} °C",
+        "payload_kg": f"{req.payload_kg:g}",
+        "trailer_kg": f"{req.trailer_kg:g}",
+        "charging": "charging model's non-linear curve per charger power "
+        "(evtwin.charging); 50 kW-class units taken as 400 V class",
+        "stop_overhead_min": f"{STOP_OVERHEAD_S / 60:g} per stop (assumption)",
+        "max_charge": f"{req.max_charge_pct:g} % unless charging longer saves ≥ "
+        f"{ABOVE_MAX_SAVES_S / 60:g} min" + (" (it does here)" if above_max else ""),
+        "chargers": f"{req.charger_filter.connector.upper()}, ≥ "
+        f"{req.charger_filter.min_power_kw:g} kW, in service, open access"
+        + (f", network {req.charger_filter.network}" if req.charger_filter.network else "")
+        + f"; within {CORRIDOR_KM:g} km of the route; {n_candidates} considered",
+        "uncertainty": f"{req.samples} samples: temperature ±{TEMP_SD_C:g} °C (sd), speed "
+        f"factor sd {SPEED_FACTOR_SD:g}, traffic time log-sd {TRAFFIC_SD:g} (assumptions), "
+        f"model error sd {MODEL_ERROR_SD:.1%} bias {MODEL_ERROR_BIAS:+.1%} (real-road "
+        "leave-one-out validation, BENCHMARKS.md)",
+        "confidence": f"plan to ≥ {req.min_arrival_soc_pct:g} % arrival with "
+        f"{req.confidence:.0%} confidence (normal approximation per leg); "
+        f"{confidence_met:.0%} of samples meet it at the destination",
+        "coarse_legs": f"straight line x {DETOUR_FACTOR} detour factor at 50 km/h",
+    }
+    if req.chargers_file is None:
+        assumptions["charger_data"] = NCR_NOTE
+    low_v = [kw for kw in peaks if kw <= 100]
+    if high_v and low_v:
+        slow = [kw for kw in low_v if peaks[kw] < 0.95 * kw]
+        assumptions["voltage"] = (
+            f"{req.spec.name} is an 800 V car on 400 V-class units: it charges through its "
+            "boost converter"
+            + (
+                ", slower than the units' rating: "
+                + ", ".join(f"{kw:g} kW unit -> {peaks[kw]:.0f} kW peak" for kw in slow)
+                if slow
+                else f" (peak {', '.join(f'{peaks[kw]:.0f}' for kw in low_v)} kW, which keeps "
+                "up with these units)"
+            )
+        )
+    return assumptions
 
 
 def _place_json(p: Place) -> dict[str, Any]:
