@@ -16,7 +16,8 @@ Junction model (assumption, stated in every plan): urban classes (≤ 50 km/h) s
 Model uncertainty: :data:`MODEL_ERROR_SD` and :data:`MODEL_ERROR_BIAS` are the spread and mean
 of the engine's leave-one-car-out errors against independent real-road consumption tests at
 90/120 km/h (27 tests, 13 cars; ``evtwin validate``, BENCHMARKS.md "Real-road consumption":
-MAE 4.8 %, bias +0.2 %, standard deviation 6.1 %). ``tests/nav`` re-derives them from
+MAE 4.0 %, bias +0.4 %, standard deviation 4.7 % since issue 13; 4.8 %, +0.2 %, 6.1 %
+before). ``tests/nav`` re-derives them from
 :func:`evtwin.validation.realworld_report`.
 """
 
@@ -52,8 +53,8 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 
 SPEED_BIN_KPH = 10.0
-MODEL_ERROR_SD = 0.061
-MODEL_ERROR_BIAS = 0.002
+MODEL_ERROR_SD = 0.047
+MODEL_ERROR_BIAS = 0.004
 TEMP_SD_C = 3.0
 """Spread of the temperature along a trip around the stated one (assumption)."""
 SPEED_FACTOR_SD = 0.05
