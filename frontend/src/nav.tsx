@@ -1,0 +1,220 @@
+import L from "leaflet";
+import "leaflet/dist/leaflet.css";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { Card, Row } from "./controls";
+import { useCar } from "./hooks";
+import { distanceKm, duration, num } from "./units";
+
+interface Place {
+  name: string;
+  lat: number;
+  lon: number;
+}
+
+interface Stop {
+  charger_id: string;
+  name: string;
+  lat: number;
+  lon: number;
+  arrive_soc_pct: number;
+  depart_soc_pct: number;
+  charge_min: number;
+  power_kw: number;
+}
+
+interface RoutePlan {
+  stops: Stop[];
+  totals?: Record<string, number>;
+  arrival_soc_pct?: { p10: number; p50: number; p90: number };
+  assumptions?: unknown;
+  legs?: unknown[];
+}
+
+type RouteView =
+  | { kind: "none" }
+  | { kind: "loading" }
+  | { kind: "coming" }
+  | { kind: "error"; message: string }
+  | { kind: "plan"; plan: RoutePlan };
+
+const HOME: Place = { name: "Oakham", lat: 52.674, lon: -0.7223 };
+const ATTRIBUTION =
+  "© OpenStreetMap contributors · Contains OS data © Crown copyright and database right 2024 (OGL)";
+
+let placesCache: Promise<Place[]> | null = null;
+function places(): Promise<Place[]> {
+  placesCache ??= fetch("/screen/map/places.json").then((r) => r.json() as Promise<Place[]>);
+  return placesCache;
+}
+
+function legPoints(leg: unknown): [number, number][] {
+  // Accept a GeoJSON LineString geometry or a list of [lat, lon]/[lon, lat] if present.
+  if (leg && typeof leg === "object" && "geometry" in leg) {
+    const g = (leg as { geometry: { coordinates?: [number, number][] } }).geometry;
+    if (g && Array.isArray(g.coordinates)) return g.coordinates.map(([lon, lat]) => [lat, lon]);
+  }
+  return [];
+}
+
+export function Navigation() {
+  const car = useCar();
+  const s = car.settings;
+  const mapDiv = useRef<HTMLDivElement>(null);
+  const map = useRef<L.Map | null>(null);
+  const routeLayer = useRef<L.LayerGroup | null>(null);
+  const [query, setQuery] = useState("");
+  const [all, setAll] = useState<Place[]>([]);
+  const [dest, setDest] = useState<Place | null>(null);
+  const [view, setView] = useState<RouteView>({ kind: "none" });
+  const moving = (num(car.values["Vehicle.Speed"]) ?? 0) > 0;
+  const lat = num(car.values["Vehicle.CurrentLocation.Latitude"]);
+  const lon = num(car.values["Vehicle.CurrentLocation.Longitude"]);
+  const here: Place = lat !== null && lon !== null ? { name: "Car", lat, lon } : HOME;
+
+  useEffect(() => {
+    void places().then(setAll);
+    if (!mapDiv.current) return;
+    const m = L.map(mapDiv.current, {
+      center: [here.lat, here.lon],
+      zoom: 7,
+      attributionControl: true,
+      preferCanvas: true,
+    });
+    m.attributionControl.setPrefix(false);
+    m.attributionControl.addAttribution(ATTRIBUTION);
+    fetch("/screen/map/gb_motorways.geojson")
+      .then((r) => r.json())
+      .then((gj) => {
+        L.geoJSON(gj, { style: { color: "#3b6fb6", weight: 2 }, interactive: false }).addTo(m);
+      });
+    L.circleMarker([here.lat, here.lon], { radius: 8, color: "#0a7d28", fillOpacity: 1 })
+      .bindTooltip("Car")
+      .addTo(m);
+    routeLayer.current = L.layerGroup().addTo(m);
+    map.current = m;
+    return () => {
+      m.remove();
+      map.current = null;
+    };
+  }, []);
+
+  const matches = useMemo(() => {
+    const q = query.trim().toLowerCase();
+    if (q.length < 2) return [];
+    return all.filter((p) => p.name.toLowerCase().startsWith(q)).slice(0, 6);
+  }, [query, all]);
+
+  const plan = async (to: Place) => {
+    setDest(to);
+    setView({ kind: "loading" });
+    const vehicle = car.vehicle?.id ?? "";
+    const q = new URLSearchParams({
+      from: `${here.lat},${here.lon}`,
+      to: `${to.lat},${to.lon}`,
+      vehicle,
+    });
+    try {
+      const r = await fetch(`/api/v1/route?${q}`);
+      if (r.status === 404) {
+        const body = await r.json().catch(() => null);
+        if (!body || body?.error?.type === "NotFound") {
+          setView({ kind: "coming" });
+          return;
+        }
+        setView({ kind: "error", message: body.error.message });
+        return;
+      }
+      const body = await r.json();
+      if (!r.ok) {
+        setView({ kind: "error", message: body?.error?.message ?? `HTTP ${r.status}` });
+        return;
+      }
+      setView({ kind: "plan", plan: body as RoutePlan });
+    } catch (e) {
+      setView({ kind: "error", message: String(e) });
+    }
+  };
+
+  useEffect(() => {
+    const layer = routeLayer.current;
+    const m = map.current;
+    if (!layer || !m) return;
+    layer.clearLayers();
+    if (!dest) return;
+    L.circleMarker([dest.lat, dest.lon], { radius: 8, color: "#b3261e", fillOpacity: 1 })
+      .bindTooltip(dest.name)
+      .addTo(layer);
+    if (view.kind !== "plan") return;
+    const stops = view.plan.stops ?? [];
+    let pts: [number, number][] = (view.plan.legs ?? []).flatMap(legPoints);
+    if (pts.length === 0)
+      pts = [[here.lat, here.lon], ...stops.map((st) => [st.lat, st.lon] as [number, number]), [dest.lat, dest.lon]];
+    L.polyline(pts, { color: "#6a1b9a", weight: 5 }).addTo(layer);
+    for (const st of stops)
+      L.circleMarker([st.lat, st.lon], { radius: 7, color: "#e65100", fillOpacity: 1 })
+        .bindTooltip(st.name)
+        .addTo(layer);
+    m.fitBounds(L.latLngBounds(pts), { padding: [30, 30] });
+  }, [view, dest]);
+
+  const totals = view.kind === "plan" ? view.plan.totals ?? {} : {};
+  return (
+    <div class="nav">
+      <div class="map" ref={mapDiv} role="region" aria-label="Map" data-testid="map" />
+      <div class="navside">
+        <Card title="Destination">
+          <label class="field">
+            Search a town
+            <input
+              type="search"
+              value={query}
+              disabled={moving}
+              placeholder={moving ? "Locked while driving" : "e.g. Leeds"}
+              onInput={(e) => setQuery((e.target as HTMLInputElement).value)}
+            />
+          </label>
+          {moving ? null : (
+            <ul class="results" aria-label="Matching places">
+              {matches.map((p) => (
+                <li key={p.name}>
+                  <button type="button" onClick={() => void plan(p)}>
+                    {p.name}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+        </Card>
+        <Card title="Route">
+          {view.kind === "none" ? <p>Search a destination to plan a trip.</p> : null}
+          {view.kind === "loading" ? <p>Planning…</p> : null}
+          {view.kind === "coming" ? (
+            <p data-testid="routing-coming">Routing is coming: the route planner is not on this twin yet.</p>
+          ) : null}
+          {view.kind === "error" ? <p role="alert">{view.message}</p> : null}
+          {view.kind === "plan" ? (
+            <div data-testid="route-plan">
+              <Row label="To">{dest?.name ?? ""}</Row>
+              {typeof totals.distance_km === "number" ? <Row label="Distance">{distanceKm(totals.distance_km, s)}</Row> : null}
+              {typeof totals.duration_s === "number" ? <Row label="Time">{duration(totals.duration_s)}</Row> : null}
+              {view.plan.arrival_soc_pct ? (
+                <Row label="Arrival charge" testid="arrival-soc">
+                  {Math.round(view.plan.arrival_soc_pct.p50)} % ({Math.round(view.plan.arrival_soc_pct.p10)}–
+                  {Math.round(view.plan.arrival_soc_pct.p90)} %)
+                </Row>
+              ) : null}
+              <ol class="stops" aria-label="Charging stops">
+                {(moving ? view.plan.stops.slice(0, 2) : view.plan.stops).map((st) => (
+                  <li key={st.charger_id}>
+                    <b>{st.name}</b>: {Math.round(st.arrive_soc_pct)} → {Math.round(st.depart_soc_pct)} %,{" "}
+                    {Math.round(st.charge_min)} min at {Math.round(st.power_kw)} kW
+                  </li>
+                ))}
+              </ol>
+            </div>
+          ) : null}
+        </Card>
+      </div>
+    </div>
+  );
+}
