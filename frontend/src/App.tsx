@@ -141,6 +141,7 @@ function ClimateStrip() {
       <Stepper
         path={P.driverT}
         label="Driver temperature"
+        short="Driver"
         value={dT}
         display={setpoint(dT, s)}
         step={step}
@@ -153,6 +154,7 @@ function ClimateStrip() {
       <Stepper
         path={P.fan}
         label="Fan"
+        short="Fan"
         value={fan}
         display={fan === null ? "--" : `${Math.round(fan / 10)}`}
         step={10}
@@ -169,6 +171,7 @@ function ClimateStrip() {
       <Stepper
         path={P.passT}
         label="Passenger temperature"
+        short="Passenger"
         value={pT}
         display={setpoint(pT, s)}
         step={step}

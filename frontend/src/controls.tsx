@@ -53,6 +53,7 @@ export function Stepper(props: {
   min: number;
   max: number;
   testid?: string;
+  short?: string;
   round?: (v: number) => number;
 }) {
   const link = useLink();
@@ -64,6 +65,11 @@ export function Stepper(props: {
   };
   return (
     <div class="stepper" role="group" aria-label={props.label}>
+      {props.short ? (
+        <span class="steplabel" aria-hidden="true">
+          {props.short}
+        </span>
+      ) : null}
       <button type="button" aria-label={`${props.label} down`} onClick={() => go(-props.step)}>
         −
       </button>

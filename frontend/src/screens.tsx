@@ -382,7 +382,7 @@ export function SettingsScreen() {
           <div data-testid="estimate">
             <span class="badge estimate">ESTIMATE</span>
             <p>This profile is estimated, not published data. Assumptions:</p>
-            <ul class="assumptions">
+            <ul class="assumptions" tabIndex={0} aria-label="Assumptions">
               {Object.entries(vehicle.assumptions).slice(0, 12).map(([k, a]) => (
                 <li key={k}>
                   <b>{k}</b>: {a}

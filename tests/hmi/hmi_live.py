@@ -15,7 +15,9 @@ from websockets.sync.client import ClientConnection, connect
 
 from evtwin.api import ApiServer, start_api_server
 from evtwin.hmi import WS_PATH, Screen, SettingsStore, screen_for_twin
-from evtwin.runtime import ScaledClock, Twin, World, build_twin
+from evtwin.ota import Consent, OtaBackend, Primary, provision_vehicle
+from evtwin.runtime import CheckIn, OtaService, ScaledClock, Twin, TwinOtaClock, World, build_twin
+from evtwin.signals import SignalServer
 
 SPEEDUP = 60.0
 STEP_REAL_S = 0.1
@@ -40,6 +42,8 @@ class LiveTwin:
     api: ApiServer
     screen: Screen
     settings_path: Path
+    grpc: SignalServer
+    ota_backend: OtaBackend | None = None
 
     @property
     def url(self) -> str:
@@ -49,13 +53,47 @@ class LiveTwin:
     def ws_url(self) -> str:
         return self.api.url.replace("http://", "ws://") + WS_PATH
 
+    def restart_http(self) -> None:
+        """Stop the HTTP server and start it again on the same port (the car keeps running)."""
+        port = self.api.port
+        self.api.stop()
+        self.api = start_api_server("127.0.0.1", port, screen=self.screen.install)
+
+    def release(self, name: str, hw: str, counter: int, tag: str | None = None) -> None:
+        """Put an image on the OTA repository (``tag`` with ``BROKEN``: fails its health check)."""
+        assert self.ota_backend is not None
+        head = f"DEFENDER-SPORT FIRMWARE {tag or name}\n".encode()
+        self.ota_backend.image_repo.add_image(
+            name,
+            (head * (4096 // len(head) + 1))[:4096],
+            hardware_ids=[hw],
+            release_counter=counter,
+        )
+
     def close(self) -> None:
         self.api.stop()
+        self.grpc.stop()
         self.twin.close()
 
 
+class MemoryLink:
+    """The OTA server's check-in in process (as ``tests/runtime/test_ota_service.py``)."""
+
+    def __init__(self, backend: OtaBackend) -> None:
+        self.backend = backend
+
+    def check_in(self, primary: Primary) -> CheckIn:
+        director = self.backend.director
+        director.receive_manifest(primary.vin, primary.manifest(director.issue_nonce(primary.vin)))
+        return CheckIn(assigned=director.assign_latest(primary.vin), consent=Consent.REQUIRED)
+
+
 def start_live_twin(
-    settings_path: Path, *, vehicle: str = "defender-sport", soc: float = 60.0
+    settings_path: Path,
+    *,
+    vehicle: str = "defender-sport",
+    soc: float = 60.0,
+    ota_dir: Path | None = None,
 ) -> LiveTwin:
     twin = build_twin(
         ScaledClock(SPEEDUP),
@@ -65,15 +103,24 @@ def start_live_twin(
         step_s=STEP_REAL_S * SPEEDUP,
         background_reference=True,
     )
+    backend = None
+    if ota_dir is not None:
+        backend = OtaBackend.create(TwinOtaClock(twin.clock))
+        primary = provision_vehicle(backend, vin="SALDS27A1RA000001", root_dir=ota_dir)
+        twin.attach_ota(
+            OtaService(twin.broker, primary, MemoryLink(backend), check_in_interval_s=60.0)
+        )
     twin.host.step()
     screen = screen_for_twin(twin, SettingsStore(settings_path))
+    grpc = SignalServer(twin.broker, host="127.0.0.1", port=0).start()
     try:
         api = start_api_server("127.0.0.1", 0, screen=screen.install)
     except BaseException:
+        grpc.stop()
         twin.close()
         raise
     twin.host.start(real_step_s=STEP_REAL_S)
-    return LiveTwin(twin=twin, api=api, screen=screen, settings_path=settings_path)
+    return LiveTwin(twin, api, screen, settings_path, grpc, backend)
 
 
 class ScreenClient:
