@@ -136,7 +136,7 @@ export function ChargingScreen() {
         <Row label="Cable" testid="plugged">{plugged ? "connected" : "not connected"}</Row>
         <Row label="Charging" testid="is-charging">{charging ? "yes" : "no"}</Row>
         <Row label="Session average">{num(v[`${C}.AveragePower`])?.toFixed(1) ?? "--"} kW</Row>
-        <Row label="Time to target">{duration(num(v[`${C}.TimeToComplete`]))}</Row>
+        <Row label="Time to target">{charging ? duration(num(v[`${C}.TimeToComplete`])) : "--"}</Row>
         <Row label="Adds">
           {distanceKm(num(v[`${C}.ChargeRate`]), s)} per hour
         </Row>
@@ -344,7 +344,10 @@ export function SettingsScreen() {
     label: string,
     options: { value: string; label: string }[],
   ) => (
-    <div role="group" aria-label={label} class="choice">
+    <div role="group" aria-label={label} class="choice labelled">
+      <span class="grouplabel" aria-hidden="true">
+        {label}
+      </span>
       {options.map((o) => (
         <button
           type="button"
@@ -377,7 +380,7 @@ export function SettingsScreen() {
         <p class="note">Twin time {clock(car.timeS)} (UK)</p>
       </Card>
       <Card title="Vehicle">
-        <div class="big">{vehicle?.name ?? "--"}</div>
+        <div class="name">{vehicle?.name ?? "--"}</div>
         {vehicle?.is_estimate ? (
           <div data-testid="estimate">
             <span class="badge estimate">ESTIMATE</span>
