@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP_FLAGS := --disable-pip-version-check --quiet
 
-.PHONY: run test check lint typecheck bench validate clean frontend
+.PHONY: run test check lint imports typecheck bench validate clean frontend
 
 # The central screen's front end (frontend/, Vite + TypeScript + Preact), built into the
 # package (src/evtwin/hmi/static, git-ignored). npm ci runs only when the lockfile changes,
@@ -50,7 +50,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-check: lint typecheck test
+# The floors (import-linter contracts in pyproject.toml). --no-cache: a stale grimp cache
+# has hidden broken contracts.
+imports: $(STAMP)
+	$(BIN)/lint-imports --no-cache
+
+check: lint imports typecheck test
 
 validate: $(STAMP)
 	$(BIN)/evtwin validate

@@ -1,4 +1,4 @@
-"""Battery: pack equivalent circuit, lumped pack thermal model, BMS state estimation."""
+"""Battery: OCV curve, pack equivalent circuit, lumped pack thermal model, BMS estimation."""
 
 from evtwin.battery.bms import (
     EcmParams,
@@ -13,6 +13,7 @@ from evtwin.battery.bms import (
     run_ekf,
     simulate_truth,
 )
+from evtwin.battery.ocv import OCV_POLY, OCV_TABLE_SOC, ocv_relative
 from evtwin.battery.pack import OCV_FULL_REL, PackParams, ocv_rel, ocv_v, resistance_ohm
 from evtwin.battery.thermal import (
     ThermalLoads,
@@ -24,6 +25,8 @@ from evtwin.battery.thermal import (
 
 __all__ = [
     "OCV_FULL_REL",
+    "OCV_POLY",
+    "OCV_TABLE_SOC",
     "EcmParams",
     "EkfResult",
     "PackParams",
@@ -38,6 +41,7 @@ __all__ = [
     "gross_from_displayed",
     "measure",
     "ocv_rel",
+    "ocv_relative",
     "ocv_v",
     "precondition_cost",
     "resistance_ohm",

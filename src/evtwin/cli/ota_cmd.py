@@ -54,8 +54,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evtwin.errors import OtaError
-from evtwin.ota import AcceleratedClock, Clock, OtaBackend, RefreshPolicy, SystemClock
-from evtwin.ota._demo import run_demo
+from evtwin.ota import (
+    AcceleratedClock,
+    Clock,
+    OtaBackend,
+    RefreshPolicy,
+    SystemClock,
+    run_demo,
+)
 
 if TYPE_CHECKING:
     from evtwin.cloud import OtaServer
@@ -376,8 +382,7 @@ def _campaign_action(args: argparse.Namespace) -> int:
 
 
 def _keys_init(args: argparse.Namespace) -> int:
-    from evtwin.ota._keys import save_keys
-    from evtwin.ota._twin import generate_keys, key_paths
+    from evtwin.ota import generate_keys, key_paths, save_keys
 
     paths = key_paths(args.state)
     existing = [str(p) for p in paths if p.exists()]

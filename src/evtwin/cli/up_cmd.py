@@ -336,8 +336,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"evtwin up: signal broker (KUKSA kuksa.val.v1 + v2, VSS 6.0) on {url}")
     print(f"  connect:  kuksa-client {url}")
     if api is not None:
-        print(f"  screen:   {api.url}/  (HTTP API {api.url}/api/v1, docs {api.url}/api/docs,")
-        print(f"            report {api.url}/report)")
+        print(
+            f"  screen:   {api.url}/  (report {api.url}/report, HTTP API {api.url}/api/v1, "
+            f"docs {api.url}/api/docs)"
+        )
     estimate = twin.spec.is_estimate and "estimate" not in twin.spec.name.lower()
     profile = " (estimated profile)" if estimate else ""
     print(f"  car:      {twin.spec.name}{profile}, {state}; clock x{speedup:g}")

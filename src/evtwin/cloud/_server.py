@@ -27,10 +27,16 @@ from typing import Any
 from evtwin.cloud._campaigns import Campaign, CampaignSpec, CampaignState, VehicleOutcome
 from evtwin.cloud._db import OtaDatabase
 from evtwin.errors import OtaAuthError, OtaError, OtaInventoryError, OtaKeyError, OtaManifestError
-from evtwin.ota import ExpiryPolicy, OtaBackend, RefreshPolicy, RoleKeys, VehicleInventory
-from evtwin.ota._director import DIRECTOR_ONLINE_ROLES, PendingManifest
-from evtwin.ota._image_repo import CUSTOM_HARDWARE_IDS
-from evtwin.ota._manifest import verify_ed25519_batch
+from evtwin.ota import (
+    CUSTOM_HARDWARE_IDS,
+    ExpiryPolicy,
+    OtaBackend,
+    RefreshPolicy,
+    RoleKeys,
+    VehicleInventory,
+    verify_ed25519_batch,
+)
+from evtwin.ota.repository import DIRECTOR_ONLINE_ROLES, PendingManifest
 
 __all__ = ["IMAGE_ONLINE_ROLES", "CheckIn", "OtaServer", "VehicleCredentials"]
 

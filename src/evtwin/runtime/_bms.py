@@ -25,9 +25,9 @@ import math
 from collections.abc import Callable
 from typing import Final
 
-from evtwin.runtime import _paths as P
 from evtwin.runtime._signalio import read_float, read_str
 from evtwin.signals import Broker, Change, Field
+from evtwin.signals import paths as P
 
 __all__ = ["PACK_THERMAL_TAU_S", "RANGE_WINDOW_KM", "STANDBY_W", "BatteryService"]
 

@@ -31,12 +31,12 @@ from dataclasses import dataclass
 from typing import Final
 
 from evtwin.errors import ChargingError
-from evtwin.runtime import _paths as P
 from evtwin.runtime._climate import format_utc, parse_utc
 from evtwin.runtime._interim import ChargePlanner, ChargePowerModel
 from evtwin.runtime._signalio import read_bool, read_float, read_str
 from evtwin.runtime._world import AC_PHASE_VOLTAGE_V
 from evtwin.signals import Broker, Change, Field, Subscription
+from evtwin.signals import paths as P
 
 __all__ = ["ChargingRefusal", "ChargingService"]
 

@@ -24,10 +24,10 @@ from typing import Final
 
 from evtwin.modes import load_mode
 from evtwin.runtime import _interim as interim
-from evtwin.runtime import _paths as P
 from evtwin.runtime._interim import CabinModel
 from evtwin.runtime._signalio import read_bool, read_float, read_str, read_target
 from evtwin.signals import Broker, Change, Field
+from evtwin.signals import paths as P
 
 __all__ = [
     "DEFAULT_SETPOINT_C",

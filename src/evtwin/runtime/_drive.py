@@ -33,10 +33,10 @@ import numpy as np
 
 from evtwin.modes import DriveMode, load_mode, load_surface
 from evtwin.physics.constants import ModelConstants, default_constants
-from evtwin.runtime import _paths as P
 from evtwin.runtime._signalio import read_bool, read_float, read_str
 from evtwin.runtime._world import World
 from evtwin.signals import Broker, Change, Field
+from evtwin.signals import paths as P
 from evtwin.sim.conditions import Conditions
 from evtwin.sim.engine import CaseResult, simulate
 from evtwin.sim.traces import Trace

@@ -20,7 +20,6 @@ from evtwin.climate import cabin_params
 from evtwin.errors import ScenarioError
 from evtwin.modes import load_mode
 from evtwin.physics.constants import ModelConstants, default_constants
-from evtwin.runtime import _paths as P
 from evtwin.runtime._bms import BatteryService
 from evtwin.runtime._charging import ChargingService
 from evtwin.runtime._climate import DEFAULT_SETPOINT_C, ClimateService
@@ -38,6 +37,7 @@ from evtwin.runtime._services import ActuatorEcho, ServiceHost
 from evtwin.runtime._terrain import TerrainService
 from evtwin.runtime._world import World, WorldSensors
 from evtwin.signals import Broker, Change, Field
+from evtwin.signals import paths as P
 from evtwin.vehicles.catalogue import load_vehicle
 from evtwin.vehicles.derive import VehicleParams, derive_params
 from evtwin.vehicles.spec import VehicleSpec

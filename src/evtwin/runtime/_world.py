@@ -18,9 +18,9 @@ import numpy as np
 
 from evtwin.errors import ChargingError, ScenarioError
 from evtwin.modes import Surface, load_surface
-from evtwin.runtime import _paths as P
 from evtwin.runtime._signalio import read_float
 from evtwin.signals import Broker, Change, Field
+from evtwin.signals import paths as P
 from evtwin.sim.traces import Trace
 
 __all__ = ["AC_PHASE_VOLTAGE_V", "Charger", "DriveLeg", "Trailer", "World", "WorldSensors"]

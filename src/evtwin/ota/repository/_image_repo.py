@@ -18,15 +18,19 @@ from tuf.api.metadata import TargetFile
 
 from evtwin.errors import OtaError, OtaKeyError
 from evtwin.ota._clock import Clock
-from evtwin.ota._delta import CUSTOM_DELTA_FROM, CUSTOM_DELTA_TO, create_delta, delta_name
+from evtwin.ota._delta import create_delta, delta_name
+from evtwin.ota._fields import (
+    CUSTOM_DELTA_FROM,
+    CUSTOM_DELTA_TO,
+    CUSTOM_HARDWARE_IDS,
+    CUSTOM_RELEASE_COUNTER,
+)
 from evtwin.ota._keys import RoleKeys
 from evtwin.ota._store import ArtifactStore
-from evtwin.ota._tufrepo import ExpiryPolicy, TufRepository
+from evtwin.ota.repository._tufrepo import ExpiryPolicy, TufRepository
 
-__all__ = ["CUSTOM_HARDWARE_IDS", "CUSTOM_RELEASE_COUNTER", "ImageRepository"]
+__all__ = ["ImageRepository"]
 
-CUSTOM_HARDWARE_IDS = "hardwareIds"
-CUSTOM_RELEASE_COUNTER = "releaseCounter"
 _TARGET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
