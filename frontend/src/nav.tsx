@@ -41,6 +41,15 @@ const HOME: Place = { name: "Oakham", lat: 52.674, lon: -0.7223 };
 const ATTRIBUTION =
   "© OpenStreetMap contributors · Contains OS data © Crown copyright and database right 2024 (OGL)";
 
+const ROAD_STYLE: Record<string, L.PathOptions> = {
+  trunk: { color: "#2e7d32", weight: 3 },
+  primary: { color: "#c62828", weight: 3 },
+  secondary: { color: "#ef6c00", weight: 2 },
+  tertiary: { color: "#8d6e63", weight: 1.5 },
+  unclassified: { color: "#9e9e9e", weight: 1 },
+  residential: { color: "#bdbdbd", weight: 0.8 },
+};
+
 let placesCache: Promise<Place[]> | null = null;
 function places(): Promise<Place[]> {
   placesCache ??= fetch("/screen/map/places.json").then((r) => r.json() as Promise<Place[]>);
@@ -76,18 +85,28 @@ export function Navigation() {
     if (!mapDiv.current) return;
     const m = L.map(mapDiv.current, {
       center: [here.lat, here.lon],
-      zoom: 7,
+      zoom: 10,
       attributionControl: true,
       preferCanvas: true,
     });
     m.attributionControl.setPrefix(false);
+    m.createPane("route").style.zIndex = "640";
+    m.createPane("car").style.zIndex = "650";
     m.attributionControl.addAttribution(ATTRIBUTION);
+    fetch("/screen/map/rutland_roads.geojson")
+      .then((r) => r.json())
+      .then((gj) => {
+        L.geoJSON(gj, {
+          style: (f) => ROAD_STYLE[(f?.properties as { highway?: string })?.highway ?? ""] ?? ROAD_STYLE.residential,
+          interactive: false,
+        }).addTo(m);
+      });
     fetch("/screen/map/gb_motorways.geojson")
       .then((r) => r.json())
       .then((gj) => {
         L.geoJSON(gj, { style: { color: "#3b6fb6", weight: 2 }, interactive: false }).addTo(m);
       });
-    L.circleMarker([here.lat, here.lon], { radius: 8, color: "#0a7d28", fillOpacity: 1 })
+    L.circleMarker([here.lat, here.lon], { radius: 9, color: "#0b57d0", fillOpacity: 1, pane: "car" })
       .bindTooltip("Car")
       .addTo(m);
     routeLayer.current = L.layerGroup().addTo(m);
@@ -141,7 +160,7 @@ export function Navigation() {
     if (!layer || !m) return;
     layer.clearLayers();
     if (!dest) return;
-    L.circleMarker([dest.lat, dest.lon], { radius: 8, color: "#b3261e", fillOpacity: 1 })
+    L.circleMarker([dest.lat, dest.lon], { radius: 8, color: "#b3261e", fillOpacity: 1, pane: "car" })
       .bindTooltip(dest.name)
       .addTo(layer);
     if (view.kind !== "plan") return;
@@ -149,9 +168,9 @@ export function Navigation() {
     let pts: [number, number][] = (view.plan.legs ?? []).flatMap(legPoints);
     if (pts.length === 0)
       pts = [[here.lat, here.lon], ...stops.map((st) => [st.lat, st.lon] as [number, number]), [dest.lat, dest.lon]];
-    L.polyline(pts, { color: "#6a1b9a", weight: 5 }).addTo(layer);
+    L.polyline(pts, { color: "#6a1b9a", weight: 5, pane: "route" }).addTo(layer);
     for (const st of stops)
-      L.circleMarker([st.lat, st.lon], { radius: 7, color: "#e65100", fillOpacity: 1 })
+      L.circleMarker([st.lat, st.lon], { radius: 7, color: "#e65100", fillOpacity: 1, pane: "car" })
         .bindTooltip(st.name)
         .addTo(layer);
     m.fitBounds(L.latLngBounds(pts), { padding: [30, 30] });
