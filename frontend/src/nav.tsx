@@ -25,6 +25,7 @@ interface Stop {
 interface RoutePlan {
   stops: Stop[];
   totals?: Record<string, number>;
+  geometry?: { lat: number[]; lon: number[] };
   arrival_soc_pct?: { p10: number; p50: number; p90: number };
   assumptions?: unknown;
   legs?: unknown[];
@@ -132,6 +133,8 @@ export function Navigation() {
       to: `${to.lat},${to.lon}`,
       vehicle,
     });
+    const soc = num(car.values["Vehicle.Powertrain.TractionBattery.StateOfCharge.Displayed"]);
+    if (soc !== null && soc > 0) q.set("soc", String(Math.round(soc)));
     try {
       const r = await fetch(`/api/v1/route?${q}`);
       if (r.status === 404) {
@@ -165,7 +168,11 @@ export function Navigation() {
       .addTo(layer);
     if (view.kind !== "plan") return;
     const stops = view.plan.stops ?? [];
-    let pts: [number, number][] = (view.plan.legs ?? []).flatMap(legPoints);
+    const geo = view.plan.geometry;
+    let pts: [number, number][] =
+      geo && Array.isArray(geo.lat) && geo.lat.length === geo.lon.length
+        ? geo.lat.map((la, k) => [la, geo.lon[k]] as [number, number])
+        : (view.plan.legs ?? []).flatMap(legPoints);
     if (pts.length === 0)
       pts = [[here.lat, here.lon], ...stops.map((st) => [st.lat, st.lon] as [number, number]), [dest.lat, dest.lon]];
     L.polyline(pts, { color: "#6a1b9a", weight: 5, pane: "route" }).addTo(layer);
@@ -210,12 +217,17 @@ export function Navigation() {
           {view.kind === "coming" ? (
             <p data-testid="routing-coming">Routing is coming: the route planner is not on this twin yet.</p>
           ) : null}
-          {view.kind === "error" ? <p role="alert">{view.message}</p> : null}
+          {view.kind === "error" ? (
+            <p role="alert" data-testid="route-error">
+              {view.message}
+            </p>
+          ) : null}
           {view.kind === "plan" ? (
             <div data-testid="route-plan">
               <Row label="To">{dest?.name ?? ""}</Row>
               {typeof totals.distance_km === "number" ? <Row label="Distance">{distanceKm(totals.distance_km, s)}</Row> : null}
-              {typeof totals.duration_s === "number" ? <Row label="Time">{duration(totals.duration_s)}</Row> : null}
+              {typeof totals.total_min === "number" ? <Row label="Time">{duration(totals.total_min * 60)}</Row> : null}
+              {typeof totals.charge_min === "number" ? <Row label="Charging">{duration(totals.charge_min * 60)}</Row> : null}
               {view.plan.arrival_soc_pct ? (
                 <Row label="Arrival charge" testid="arrival-soc">
                   {Math.round(view.plan.arrival_soc_pct.p50)} % ({Math.round(view.plan.arrival_soc_pct.p10)}–

@@ -189,3 +189,14 @@ def test_evtwin_up_serves_the_screen_for_its_vehicle(tmp_path: Path) -> None:
     finally:
         proc.kill()
         proc.communicate(timeout=30)
+
+
+def test_a_page_from_another_origin_cannot_connect(live: LiveTwin) -> None:
+    from websockets.exceptions import InvalidStatus
+
+    with pytest.raises(InvalidStatus) as e:
+        connect(live.ws_url, origin="http://evil.example", open_timeout=10)
+    assert e.value.response.status_code == 403
+    host = live.url.removeprefix("http://")
+    with connect(live.ws_url, origin=f"http://{host}", open_timeout=10) as ws:  # type: ignore[arg-type]
+        assert json.loads(ws.recv(timeout=10))["type"] == "hello"

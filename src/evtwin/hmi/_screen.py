@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Final, Protocol
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 from fastapi.responses import HTMLResponse
@@ -223,6 +224,12 @@ class Screen:
 
     async def serve(self, ws: WebSocket) -> None:
         """One screen: hello, then broker batches out and requests in until it goes."""
+        origin = ws.headers.get("origin")
+        if origin is not None and urlsplit(origin).netloc != ws.headers.get("host"):
+            # A page from another site must not drive the car's actuators through the
+            # user's browser (cross-site WebSocket hijacking); tools send no Origin.
+            await ws.close(code=1008, reason="cross-origin screen connections are refused")
+            return
         await ws.accept()
         sub = self.broker.subscribe_keys(self._keys, initial=True)
         self._sockets.add(ws)
