@@ -201,15 +201,24 @@ export function EnergyScreen() {
   const perKm = trip !== null && used !== null && trip > 0.1 ? used / trip : null;
   const motorKw = num(v["Vehicle.Powertrain.ElectricMotor.Power"]);
   const packW = num(v[`${B}.CurrentPower`]);
+  const charging = v[`${C}.IsCharging`] === true;
+  // Everything but the motor, from the pack's own power (+ into the pack): climate, 12 V,
+  // pack heating. Not a VSS signal of its own; derived, and only while not charging.
+  const otherKw = packW !== null && motorKw !== null && !charging ? -packW / 1000 - motorKw : null;
+  const energyKwh = num(v[`${B}.StateOfCharge.CurrentEnergy`]);
+  const rangeM = num(v["Vehicle.Powertrain.Range"]);
+  const planPerKm = energyKwh !== null && rangeM ? energyKwh / (rangeM / 1000) : null;
   return (
     <div class="grid">
       <Card title="Using power now">
         <Row label="Drive">{motorKw === null ? "--" : `${motorKw.toFixed(1)} kW`}</Row>
         <Row label="Battery (− out, + in)">{kw(packW)}</Row>
+        <Row label="Climate, 12 V, pack heating">{otherKw === null ? "--" : `${otherKw.toFixed(1)} kW`}</Row>
         <Row label="Climate">{v["Vehicle.Cabin.HVAC.IsAirConditioningActive"] === true ? "on" : "off"}</Row>
       </Card>
       <Card title="Consumption">
         <div class="big">{consumption(perKm, s)}</div>
+        <Row label="Range estimate assumes">{consumption(planPerKm, s)}</Row>
         <Row label="Since this screen opened">{distanceKm(trip, s, 1)}</Row>
         <Row label="Energy used">{used === null ? "--" : `${used.toFixed(2)} kWh`}</Row>
       </Card>

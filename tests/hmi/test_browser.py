@@ -96,6 +96,11 @@ def test_every_tab_day_and_night_is_accessible_and_photographed(page: Any) -> No
     SHOTS.mkdir(parents=True, exist_ok=True)
     names = [page.get_by_role("tab").nth(i).inner_text() for i in range(len(TABS))]
     assert tuple(names) == TABS
+    page.get_by_role("tab", name="Home", exact=True).focus()  # keyboard: arrows move along the tabs
+    page.keyboard.press("ArrowDown")
+    assert page.get_by_role("tab", name="Navigation").get_attribute("aria-selected") == "true"
+    page.keyboard.press("End")
+    assert page.get_by_role("tab", name="Settings").get_attribute("aria-selected") == "true"
     page.add_script_tag(path=str(AXE))
     problems: list[str] = []
     for theme in ("Day", "Night"):
@@ -266,6 +271,9 @@ def test_settings_sync_between_two_screens_and_survive_a_restart(
         tab(page, "Settings")
         page.get_by_role("group", name="Distance").get_by_role("button", name="Kilometres").click()
         other.get_by_test_id("range").filter(has_text="km").wait_for()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        other.get_by_role("tab", name="Home", exact=True).click()
+        other.screenshot(path=str(SHOTS / "home-1280x800.png"))
     finally:
         other.close()
     live.restart_http()

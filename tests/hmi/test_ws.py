@@ -15,7 +15,7 @@ import pytest
 from hmi_live import LiveTwin, ScreenClient, require_screen_built
 from websockets.sync.client import connect
 
-from evtwin.hmi import SettingsError, SettingsStore
+from evtwin.hmi import WS_PATH, SettingsError, SettingsStore
 from evtwin.signals import Field
 
 DRIVER_T = "Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature"
@@ -200,3 +200,14 @@ def test_a_page_from_another_origin_cannot_connect(live: LiveTwin) -> None:
     host = live.url.removeprefix("http://")
     with connect(live.ws_url, origin=f"http://{host}", open_timeout=10) as ws:  # type: ignore[arg-type]
         assert json.loads(ws.recv(timeout=10))["type"] == "hello"
+
+
+def test_without_a_car_the_root_redirects_to_the_report() -> None:
+    from fastapi.testclient import TestClient
+
+    from evtwin.api import create_app
+
+    client = TestClient(create_app())
+    r = client.get("/", follow_redirects=False)
+    assert r.status_code in (302, 307) and r.headers["location"] == "/report"
+    assert client.get(WS_PATH.replace("ws", "nothing")).status_code == 404

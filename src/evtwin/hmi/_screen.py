@@ -65,7 +65,6 @@ SCREEN_SIGNALS: Final[tuple[str, ...]] = (
     "Vehicle.Powertrain.ElectricMotor.Power",
     "Vehicle.Powertrain.TractionBattery.Range",
     "Vehicle.Powertrain.TractionBattery.CurrentPower",
-    "Vehicle.Powertrain.TractionBattery.CurrentEnergy",
     "Vehicle.Powertrain.TractionBattery.AccumulatedConsumedEnergy",
     "Vehicle.Powertrain.TractionBattery.AccumulatedChargedEnergy",
     "Vehicle.Powertrain.TractionBattery.Temperature.Average",
