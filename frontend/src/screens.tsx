@@ -335,9 +335,14 @@ export function UpdatesScreen() {
       <Card title="Installed">
         <Row label="Software">{String(v["Vehicle.Software.CurrentVersion"] ?? "--")}</Row>
         <ul class="images" data-testid="installed-images">
-          {images.filter((i) => !i.endsWith("=")).map((i) => (
-            <li key={i}>{i.replace("=", ": ")}</li>
-          ))}
+          {images.map((i) => {
+            const [ecu, image] = i.split("=", 2);
+            return (
+              <li key={i}>
+                {ecu}: {image || "factory image"}
+              </li>
+            );
+          })}
         </ul>
       </Card>
     </div>

@@ -196,6 +196,8 @@ def test_charging_power_rises_after_plug_in(page: Any, live: LiveTwin) -> None:
     value = float(kw.inner_text().split()[0])
     assert 3.0 < value < 7.5
     assert page.get_by_test_id("plugged").inner_text() == "connected"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "charging-plugged-in-day.png"))
 
 
 def test_lockout_while_the_car_moves(page: Any, live: LiveTwin) -> None:
@@ -217,6 +219,8 @@ def test_lockout_while_the_car_moves(page: Any, live: LiveTwin) -> None:
              .filter(([, r]) => r.height < 60 || r.width < 60).map(([n]) => n)"""
     )
     assert small == []
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "navigation-moving-day.png"))
 
 
 def test_destination_search_calls_the_route_api(page: Any, live: LiveTwin) -> None:
@@ -258,6 +262,8 @@ def test_an_update_offered_consented_installed_and_a_failing_one_rolled_back(
     page.get_by_role("button", name="Install now").click()
     state.filter(has_text="rolled back").wait_for(timeout=20_000)
     page.get_by_test_id("ota-rollback").wait_for()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "updates-rolled-back-day.png"))
     assert "rolled back" in page.get_by_test_id("ota-error").inner_text()
 
 
