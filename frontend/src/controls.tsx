@@ -1,4 +1,5 @@
 import type { ComponentChildren } from "preact";
+import { useRef } from "preact/hooks";
 import { useLink } from "./hooks";
 import type { Scalar } from "./store";
 
@@ -58,9 +59,16 @@ export function Stepper(props: {
 }) {
   const link = useLink();
   const round = props.round ?? ((v: number) => v);
+  // Taps faster than the broker's echo build on the last value sent, not the last shown.
+  const pending = useRef<{ value: number; at: number } | null>(null);
   const go = (d: number) => {
-    const base = props.value ?? props.min;
+    const p = pending.current;
+    const base =
+      p && performance.now() - p.at < 1500 && p.value !== props.value
+        ? p.value
+        : (props.value ?? props.min);
     const next = Math.min(props.max, Math.max(props.min, round(base + d)));
+    pending.current = { value: next, at: performance.now() };
     void link.set(props.path, next);
   };
   return (

@@ -250,7 +250,7 @@ class Screen:
                 text = await ws.receive_text()
                 # A task each, so a set waiting for a service's refusal does not hold up the
                 # next request; each applies its change before its first await, in order.
-                task = asyncio.create_task(self._handle(ws, text))
+                task = asyncio.create_task(self._handle_quietly(ws, text))
                 handlers.add(task)
                 task.add_done_callback(handlers.discard)
         except WebSocketDisconnect:
@@ -268,6 +268,12 @@ class Screen:
         with contextlib.suppress(WebSocketDisconnect, RuntimeError):
             async for batch in sub.batches():
                 await self._send(ws, _batch_json(batch, self.broker.now_s()))
+
+    async def _handle_quietly(self, ws: WebSocket, text: str) -> None:
+        # A screen that goes while its request is answered (a set waits for a refusal) is
+        # no error: the change was applied, only its answer has nowhere to go.
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError, ConnectionError):
+            await self._handle(ws, text)
 
     async def _handle(self, ws: WebSocket, text: str) -> None:
         request_id: object = None
