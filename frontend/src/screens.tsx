@@ -301,7 +301,7 @@ export function UpdatesScreen() {
         {offered || state !== "IDLE" ? (
           <>
             <Row label="Version" testid="ota-version">{String(v[`${U}.AvailableVersion`] ?? "--")}</Row>
-            <Row label="Size">{size === null ? "--" : `${(size / 1e6).toFixed(1)} MB`}</Row>
+            <Row label="Size">{size === null ? "--" : size < 1e6 ? `${(size / 1e3).toFixed(1)} kB` : `${(size / 1e6).toFixed(1)} MB`}</Row>
             <Row label="For">{Array.isArray(v[`${U}.Ecus`]) ? (v[`${U}.Ecus`] as string[]).join(", ") : "--"}</Row>
             <Row label="Consent">{title(v[`${U}.ConsentMode`])}</Row>
           </>
