@@ -134,9 +134,21 @@ def test_settings_persist_and_two_screens_stay_in_sync(live: LiveTwin) -> None:
 
 def test_a_corrupt_settings_file_is_a_named_error(tmp_path: Path) -> None:
     path = tmp_path / "s.json"
-    path.write_text('{"theme": "pink"}')
-    with pytest.raises(SettingsError, match="theme"):
-        SettingsStore(path)
+    for text, words in (
+        ('{"theme": "pink"}', "theme must be one of day, night"),
+        ("[1]", "non-empty object"),
+        ("{", "cannot read"),
+    ):
+        path.write_text(text)
+        with pytest.raises(SettingsError, match=words) as e:
+            SettingsStore(path)
+        assert str(path) in str(e.value)
+    path.write_text("{}")
+    assert SettingsStore(path).get()["distance_unit"] == "mi"
+    nowhere = SettingsStore(tmp_path / "missing-dir" / "s.json")
+    with pytest.raises(SettingsError, match="cannot write"):
+        nowhere.update({"theme": "night"})
+    assert nowhere.get()["theme"] == "day"  # not applied when it cannot be kept
 
 
 def test_closing_a_screen_ends_its_subscription(live: LiveTwin) -> None:

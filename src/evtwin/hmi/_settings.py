@@ -62,8 +62,11 @@ class SettingsStore:
                 stored = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError) as e:
                 raise SettingsError(f"cannot read screen settings {path}: {e}") from e
-            if stored:
-                self._values.update(check_settings(stored))
+            try:
+                if stored != {}:
+                    self._values.update(check_settings(stored))
+            except SettingsError as e:
+                raise SettingsError(f"screen settings {path}: {e}") from None
 
     @property
     def path(self) -> Path | None:
@@ -77,10 +80,13 @@ class SettingsStore:
         """Apply and persist valid changes; returns every setting after the change."""
         checked = check_settings(changes)
         with self._lock:
-            self._values.update(checked)
-            values = dict(self._values)
+            values = {**self._values, **checked}
             if self._path is not None:
                 tmp = self._path.with_name(self._path.name + ".tmp")
-                tmp.write_text(json.dumps(values, indent=2) + "\n", encoding="utf-8")
-                os.replace(tmp, self._path)
-        return values
+                try:
+                    tmp.write_text(json.dumps(values, indent=2) + "\n", encoding="utf-8")
+                    os.replace(tmp, self._path)
+                except OSError as e:
+                    raise SettingsError(f"cannot write screen settings {self._path}: {e}") from e
+            self._values = values
+        return dict(values)
