@@ -1,22 +1,35 @@
-"""Battery management: pack temperature, displayed SOC, net power, energy counters, range.
+"""Battery management: the one owner of the charge. Energy, SOC, temperature, counters, range.
 
-Every service that moves charge in or out of the pack (driving, climate, charging) updates
-``StateOfCharge.Current`` itself through the broker, in the host's fixed order, one after
-another; the BMS runs last and reports what happened over the step:
+Every service that moves energy in or out of the pack publishes its mean power over the
+step as a power flow (``TractionBattery.PowerFlow.*``, W, + into the pack): drive, climate,
+charging, the 12 V system (:class:`LowVoltageService`) and battery heating. Only the battery
+service writes the state of charge: it is the host's integrator
+(``step_phase = PHASE_INTEGRATE``), so it steps after every other service has published.
 
-- ``CurrentPower`` (W, + into the pack): change of stored energy over the step;
-- ``AccumulatedConsumedEnergy``/``AccumulatedChargedEnergy`` (kWh);
-- ``StateOfCharge.Displayed``: the current SOC rounded to a whole percent, as a screen shows;
-- ``CurrentEnergy`` (kWh), ``Temperature.Average`` (°C), ``Range`` (m).
+It is two things, as in a car: the pack itself (the physics) and its BMS.
 
-While the car is off it draws a standby load (:data:`STANDBY_W`) from the pack, unless a
-charging session is active (the charger feeds it). The pack's temperature
-relaxes to the outside air with time constant :data:`PACK_THERMAL_TAU_S` (interim lumped
-model; no self-heating or battery heater yet). Range = energy left / expected consumption,
-where the expected consumption starts at the car's WLTP DC consumption (from the engine) and
-follows what the car actually used while driving (exponential average over
-:data:`RANGE_WINDOW_KM`), heating and towing included. The range stays unpublished until the
-reference is known (``evtwin up`` computes it in the background).
+- The pack integrates the flows into the true SOC (``StateOfCharge.Truth``, a project overlay
+  signal a real car cannot know) and a first-order equivalent circuit (the OCV curve of
+  :mod:`evtwin.battery.ocv`, ``R0`` with Arrhenius temperature dependence, one RC pair).
+- The BMS reads the pack's current, voltage and temperature through its sensors (ideal by
+  default; :class:`~evtwin.battery.SensorNoise` with a seed for noisy ones) and estimates
+  the SOC with the extended Kalman filter of :mod:`evtwin.battery.bms`. Its estimate is
+  ``StateOfCharge.Current``; ``Displayed`` (the customer's whole percent), ``CurrentEnergy``
+  and ``Range`` derive from it.
+
+The twin's SOC is an energy fraction (the drive engine's convention), so the circuit's charge
+counts in units of the pack's energy over its nominal voltage: the current the pack sees is
+the net flow over the nominal voltage, and with ideal sensors the estimate equals the truth.
+
+Also published: ``CurrentPower`` (W, + into the pack, the net flow),
+``AccumulatedConsumedEnergy``/``AccumulatedChargedEnergy`` (kWh), ``Temperature.Average``
+(°C). The pack's temperature relaxes to the outside air with time constant
+:data:`PACK_THERMAL_TAU_S` (interim lumped model; no self-heating or battery heater yet).
+Range = estimated energy left / expected consumption, where the expected consumption starts
+at the car's WLTP DC consumption (from the engine) and follows what the car actually used
+while driving (exponential average over :data:`RANGE_WINDOW_KM`), heating and towing
+included. The range stays unpublished until the reference is known (``evtwin up`` computes
+it in the background).
 """
 
 from __future__ import annotations
@@ -25,11 +38,25 @@ import math
 from collections.abc import Callable
 from typing import Final
 
+import numpy as np
+
+from evtwin.battery import EcmParams, EkfState, SensorNoise, ekf_step, ocv_rel, resistance_ohm
+from evtwin.physics import ModelConstants
+from evtwin.runtime._services import PHASE_INTEGRATE
 from evtwin.runtime._signalio import read_float, read_str
 from evtwin.signals import Broker, Change, Field
 from evtwin.signals import paths as P
 
-__all__ = ["PACK_THERMAL_TAU_S", "RANGE_WINDOW_KM", "STANDBY_W", "BatteryService"]
+__all__ = [
+    "IDEAL_SENSORS",
+    "PACK_THERMAL_TAU_S",
+    "RANGE_WINDOW_KM",
+    "RC_TIME_CONSTANT_S",
+    "STANDBY_W",
+    "BatteryService",
+    "LowVoltageService",
+    "pack_circuit",
+]
 
 STANDBY_W: Final = 30.0
 """Parked, locked standby draw from the traction pack via the DC/DC converter (assumption:
@@ -41,12 +68,59 @@ RANGE_WINDOW_KM: Final = 30.0
 """Distance over which the range estimate forgets earlier consumption (assumption)."""
 MIN_CONSUMPTION_WH_PER_KM: Final = 80.0
 """Floor of the expected consumption, so coasting downhill cannot promise unbounded range."""
+RC_TIME_CONSTANT_S: Final = 60.0
+"""Time constant of the circuit's RC pair (assumption: diffusion relaxes within minutes)."""
+RC_SHARE_OF_R0: Final = 0.5
+"""The RC pair's resistance relative to ``R0`` (assumption)."""
+IDEAL_SENSORS: Final = SensorNoise(
+    current_sigma_a=0.0, current_offset_a=0.0, voltage_sigma_v=0.0, temp_sigma_c=0.0
+)
+"""Sensors without noise or offset: the BMS estimate then equals the truth."""
+
+
+def pack_circuit(
+    *, energy_j: float, nominal_voltage_v: float, resistance_ohm: float, constants: ModelConstants
+) -> EcmParams:
+    """The pack's equivalent circuit in the twin's energy-SOC units (see module docstring)."""
+    r1 = RC_SHARE_OF_R0 * resistance_ohm
+    return EcmParams(
+        capacity_ah=energy_j / 3600.0 / nominal_voltage_v,
+        nominal_voltage_v=nominal_voltage_v,
+        r0_25c_ohm=resistance_ohm,
+        r1_ohm=r1,
+        c1_f=RC_TIME_CONSTANT_S / r1,
+        arrhenius_b_k=constants.battery_arrhenius_b_k,
+        bottom_buffer=0.0,
+        top_buffer=0.0,
+    )
+
+
+class LowVoltageService:
+    """The 12 V system: while the car is off it draws a standby load (:data:`STANDBY_W`) from
+    the traction pack through the DC/DC converter, unless a charging session is active (the
+    charger feeds it). While the car is on, the drive engine's auxiliary load covers it."""
+
+    name = "low-voltage"
+
+    def __init__(self, broker: Broker) -> None:
+        self._broker = broker
+        self.energy_j = 0.0
+        """Energy moved into the pack so far (J; standby draws make it negative)."""
+
+    def step(self, now_s: float, dt_s: float) -> None:
+        b = self._broker
+        on_grid = read_str(b, P.CHARGE_START_STOP) == "START"  # a session feeds standby
+        off = read_str(b, P.POWER_STATE, "OFF") != "ON"
+        flow_w = -STANDBY_W if off and not on_grid and dt_s > 0 else 0.0
+        self.energy_j += flow_w * max(dt_s, 0.0)
+        b.update([(P.FLOW_LOW_VOLTAGE_W, Field.VALUE, flow_w)])
 
 
 class BatteryService:
-    """The BMS (see module docstring)."""
+    """The pack and its BMS (see module docstring)."""
 
     name = "bms"
+    step_phase = PHASE_INTEGRATE
 
     def __init__(
         self,
@@ -55,6 +129,10 @@ class BatteryService:
         usable_kwh: float,
         reference_wh_per_km: Callable[[], float | None],
         battery_temp_c: float,
+        soc_percent: float,
+        circuit: EcmParams,
+        noise: SensorNoise | None = None,
+        seed: int = 0,
     ) -> None:
         self._broker = broker
         self.usable_j = usable_kwh * 3.6e6
@@ -63,18 +141,62 @@ class BatteryService:
         self.battery_temp_c = battery_temp_c
         self.consumed_j = 0.0
         self.charged_j = 0.0
-        self._last_energy_j: float | None = None
         self._last_odometer_m: float | None = None
+        self.circuit = circuit
+        self.noise = noise if noise is not None else IDEAL_SENSORS
+        self._rng = np.random.default_rng(seed)
+        self.soc = soc_percent / 100.0
+        """The true SOC (0..1), the pack's physics."""
+        self.v1_v = 0.0
+        """The true voltage over the circuit's RC pair."""
+        self.ekf = EkfState.start(self.soc, soc0_sigma=0.02)
+        self.soc_sigma = 0.02
+        """The BMS's 1-sigma uncertainty of its estimate (0..1)."""
+
+    @property
+    def estimate(self) -> float:
+        """The BMS's SOC estimate (0..1), as published in ``StateOfCharge.Current``."""
+        return float(min(1.0, max(0.0, float(self.ekf.soc[0]))))
+
+    def _sense_and_estimate(self, current_a: float, dt_s: float) -> None:
+        """The BMS's sensors read the pack over this step; the filter takes the reading."""
+        c, nz = self.circuit, self.noise
+        r0 = float(resistance_ohm(c.r0_25c_ohm, c.arrhenius_b_k, self.battery_temp_c))
+        volt = float(c.nominal_voltage_v * ocv_rel(self.soc)) + self.v1_v + r0 * current_a
+        rng = self._rng
+        noisy = nz.current_sigma_a > 0 or nz.voltage_sigma_v > 0 or nz.temp_sigma_c > 0
+        if noisy:
+            e_i, e_v, e_t = rng.normal(0.0, 1.0, 3)
+        else:
+            e_i = e_v = e_t = 0.0
+        _, sigma = ekf_step(
+            c,
+            self.ekf,
+            current_a=np.array([current_a + nz.current_offset_a + nz.current_sigma_a * e_i]),
+            voltage_v=np.array([volt + nz.voltage_sigma_v * e_v]),
+            temp_c=np.array([self.battery_temp_c + nz.temp_sigma_c * e_t]),
+            dt_s=dt_s,
+            noise=nz,
+        )
+        self.soc_sigma = float(sigma[0])
 
     def step(self, now_s: float, dt_s: float) -> None:
         b = self._broker
-        soc = read_float(b, P.SOC_CURRENT_PCT, 0.0) / 100.0
-        on_grid = read_str(b, P.CHARGE_START_STOP) == "START"  # a session feeds standby
-        if read_str(b, P.POWER_STATE, "OFF") != "ON" and not on_grid and dt_s > 0:
-            soc = max(0.0, soc - STANDBY_W * dt_s / self.usable_j)
-        energy = soc * self.usable_j
+        c = self.circuit
+        last_e = self.soc * self.usable_j
+        if dt_s > 0:
+            net_w = 0.0
+            for path in P.POWER_FLOWS_W:  # a fixed order: the same sum whatever steps first
+                net_w += read_float(b, path, 0.0)
+            current_a = net_w / c.nominal_voltage_v
+            self._sense_and_estimate(current_a, dt_s)
+            a = float(np.exp(-dt_s / (c.r1_ohm * c.c1_f)))  # as the filter computes it
+            soc = self.soc + current_a * (dt_s / (3600.0 * c.capacity_ah))
+            self.soc = min(1.0, max(0.0, soc))
+            self.v1_v = a * self.v1_v + c.r1_ohm * (1.0 - a) * current_a
+        energy = self.soc * self.usable_j
+        estimate = self.estimate
         odometer = read_float(b, P.TRAVELED_DISTANCE_M, 0.0)
-        last_e = energy if self._last_energy_j is None else self._last_energy_j
         last_odo = odometer if self._last_odometer_m is None else self._last_odometer_m
         delta_j = energy - last_e
         if delta_j < 0:
@@ -88,15 +210,17 @@ class BatteryService:
             used = -delta_j / 3600.0 / driven_km
             w = 1.0 - math.exp(-driven_km / RANGE_WINDOW_KM)
             self.expected_wh_per_km += w * (used - self.expected_wh_per_km)
-        self._last_energy_j, self._last_odometer_m = energy, odometer
+        self._last_odometer_m = odometer
         ambient = read_float(b, P.AMBIENT_AIR_C, self.battery_temp_c)
         if dt_s > 0:
             k = math.exp(-dt_s / PACK_THERMAL_TAU_S)
             self.battery_temp_c = ambient + (self.battery_temp_c - ambient) * k
+        estimated_j = estimate * self.usable_j
         changes: list[Change] = [
-            (P.SOC_CURRENT_PCT, Field.VALUE, soc * 100.0),
-            (P.SOC_DISPLAYED_PCT, Field.VALUE, float(round(soc * 100.0))),
-            (P.PACK_ENERGY_KWH, Field.VALUE, energy / 3.6e6),
+            (P.SOC_TRUTH_PCT, Field.VALUE, self.soc * 100.0),
+            (P.SOC_CURRENT_PCT, Field.VALUE, estimate * 100.0),
+            (P.SOC_DISPLAYED_PCT, Field.VALUE, float(round(estimate * 100.0))),
+            (P.PACK_ENERGY_KWH, Field.VALUE, estimated_j / 3.6e6),
             (P.PACK_POWER_W, Field.VALUE, delta_j / dt_s if dt_s > 0 else 0.0),
             (P.CONSUMED_ENERGY_KWH, Field.VALUE, self.consumed_j / 3.6e6),
             (P.CHARGED_ENERGY_KWH, Field.VALUE, self.charged_j / 3.6e6),
@@ -104,7 +228,7 @@ class BatteryService:
         ]
         if self.expected_wh_per_km is not None:
             expected = max(self.expected_wh_per_km, MIN_CONSUMPTION_WH_PER_KM)
-            range_m = round(energy / 3600.0 / expected * 1000.0)
+            range_m = round(estimated_j / 3600.0 / expected * 1000.0)
             changes += [
                 (P.RANGE_M, Field.VALUE, range_m),
                 (P.BATTERY_RANGE_M, Field.VALUE, range_m),
