@@ -201,20 +201,25 @@ export function EnergyScreen() {
   const perKm = trip !== null && used !== null && trip > 0.1 ? used / trip : null;
   const motorKw = num(v["Vehicle.Powertrain.ElectricMotor.Power"]);
   const packW = num(v[`${B}.CurrentPower`]);
-  const charging = v[`${C}.IsCharging`] === true;
-  // Everything but the motor, from the pack's own power (+ into the pack): climate, 12 V,
-  // pack heating. Not a VSS signal of its own; derived, and only while not charging.
-  const otherKw = packW !== null && motorKw !== null && !charging ? -packW / 1000 - motorKw : null;
+  // The power flows each service reports into the pack (W, + into the pack).
+  const flow = (name: string) => {
+    const w = num(v[`${B}.PowerFlow.${name}`]);
+    return w === null ? "--" : `${(w / 1000).toFixed(1)} kW`;
+  };
   const energyKwh = num(v[`${B}.StateOfCharge.CurrentEnergy`]);
   const rangeM = num(v["Vehicle.Powertrain.Range"]);
   const planPerKm = energyKwh !== null && rangeM ? energyKwh / (rangeM / 1000) : null;
   return (
     <div class="grid">
       <Card title="Using power now">
-        <Row label="Drive">{motorKw === null ? "--" : `${motorKw.toFixed(1)} kW`}</Row>
-        <Row label="Battery (− out, + in)">{kw(packW)}</Row>
-        <Row label="Climate, 12 V, pack heating">{otherKw === null ? "--" : `${otherKw.toFixed(1)} kW`}</Row>
-        <Row label="Climate">{v["Vehicle.Cabin.HVAC.IsAirConditioningActive"] === true ? "on" : "off"}</Row>
+        <p class="note">Into the battery: + charges it, − draws from it.</p>
+        <Row label="Drive" testid="flow-drive">{flow("Drive")}</Row>
+        <Row label="Climate" testid="flow-climate">{flow("Climate")}</Row>
+        <Row label="Battery heating">{flow("BatteryHeating")}</Row>
+        <Row label="12 V system">{flow("LowVoltage")}</Row>
+        <Row label="Charging">{flow("Charging")}</Row>
+        <Row label="Battery total">{kw(packW)}</Row>
+        <Row label="Motor">{motorKw === null ? "--" : `${motorKw.toFixed(1)} kW`}</Row>
       </Card>
       <Card title="Consumption">
         <div class="big">{consumption(perKm, s)}</div>

@@ -68,6 +68,7 @@ SCREEN_SIGNALS: Final[tuple[str, ...]] = (
     "Vehicle.Powertrain.TractionBattery.AccumulatedConsumedEnergy",
     "Vehicle.Powertrain.TractionBattery.AccumulatedChargedEnergy",
     "Vehicle.Powertrain.TractionBattery.Temperature.Average",
+    "Vehicle.Powertrain.TractionBattery.PowerFlow.*",
     "Vehicle.Powertrain.TractionBattery.StateOfCharge.*",
     "Vehicle.Powertrain.TractionBattery.Charging.*",
     "Vehicle.Powertrain.TractionBattery.Charging.Plan.*",
