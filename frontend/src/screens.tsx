@@ -27,7 +27,9 @@ function gear(v: unknown): string {
 }
 
 function kw(w: number | null): string {
-  return w === null ? "--" : `${(w / 1000).toFixed(1)} kW`;
+  if (w === null) return "--";
+  if (Math.abs(w) < 1000) return `${Math.round(w) || 0} W`; // no "-0"
+  return `${(w / 1000).toFixed(1)} kW`;
 }
 
 function title(v: unknown): string {
@@ -116,7 +118,8 @@ export function ChargingScreen() {
   const s = car.settings;
   const plugged = v[`${C}.ChargingPort.AnyPosition.IsChargingCableConnected`] === true;
   const charging = v[`${C}.IsCharging`] === true;
-  const packW = num(v[`${B}.CurrentPower`]);
+  // What the session puts into the pack (its power flow), else the pack's net power.
+  const chargeW = num(v[`${B}.PowerFlow.Charging`]) ?? num(v[`${B}.CurrentPower`]);
   const limit = num(link.shown(`${C}.ChargeLimit`));
   const [readyBy, setReadyBy] = useState("07:30");
   const moving = (num(v["Vehicle.Speed"]) ?? 0) > 0;
@@ -131,7 +134,7 @@ export function ChargingScreen() {
     <div class="grid">
       <Card title="Charge">
         <div class="big" data-testid="charge-kw">
-          {charging && packW !== null ? kw(packW) : plugged ? "plugged in" : "not plugged in"}
+          {charging && chargeW !== null ? kw(chargeW) : plugged ? "plugged in" : "not plugged in"}
         </div>
         <Row label="Cable" testid="plugged">{plugged ? "connected" : "not connected"}</Row>
         <Row label="Charging" testid="is-charging">{charging ? "yes" : "no"}</Row>
@@ -172,7 +175,9 @@ export function ChargingScreen() {
         </label>
         <button type="button" disabled={moving} onClick={setReady}>Set departure</button>
         <Row label="Planned">
-          {String(v[`${C}.Plan.PlannedStartTime`] ?? "--")} → {String(v[`${C}.Plan.PlannedEndTime`] ?? "--")}
+          {v[`${C}.Plan.PlannedStartTime`]
+            ? `${String(v[`${C}.Plan.PlannedStartTime`])} → ${String(v[`${C}.Plan.PlannedEndTime`])}`
+            : "no window planned"}
         </Row>
         <Row label="Planned energy">{num(v[`${C}.Plan.PlannedEnergy`])?.toFixed(1) ?? "--"} kWh</Row>
       </Card>
@@ -203,8 +208,7 @@ export function EnergyScreen() {
   const packW = num(v[`${B}.CurrentPower`]);
   // The power flows each service reports into the pack (W, + into the pack).
   const flow = (name: string) => {
-    const w = num(v[`${B}.PowerFlow.${name}`]);
-    return w === null ? "--" : `${(w / 1000).toFixed(1)} kW`;
+    return kw(num(v[`${B}.PowerFlow.${name}`]));
   };
   const energyKwh = num(v[`${B}.StateOfCharge.CurrentEnergy`]);
   const rangeM = num(v["Vehicle.Powertrain.Range"]);
