@@ -136,6 +136,11 @@ export function ChargingScreen() {
         <div class="big" data-testid="charge-kw">
           {charging && chargeW !== null ? kw(chargeW) : plugged ? "plugged in" : "not plugged in"}
         </div>
+        {v[`${C}.NotChargingReason`] ? (
+          <p class="why" data-testid="not-charging">
+            Not charging: {String(v[`${C}.NotChargingReason`])}
+          </p>
+        ) : null}
         <Row label="Cable" testid="plugged">{plugged ? "connected" : "not connected"}</Row>
         <Row label="Charging" testid="is-charging">{charging ? "yes" : "no"}</Row>
         <Row label="Session average">{num(v[`${C}.AveragePower`])?.toFixed(1) ?? "--"} kW</Row>

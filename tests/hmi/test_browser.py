@@ -195,8 +195,11 @@ def test_charging_power_rises_after_plug_in(page: Any, live: LiveTwin) -> None:
     tab(page, "Charging")
     kw = page.get_by_test_id("charge-kw")
     assert kw.inner_text() == "not plugged in"
+    why = page.get_by_test_id("not-charging")  # the one status signal KUKSA clients read too
+    assert why.inner_text() == "Not charging: no charging cable connected"
     live.twin.world.charger = Charger(power_kw=7.4)  # the scenario's plug_in step
     kw.filter(has_text=re.compile(r"\d+\.\d kW")).wait_for()
+    why.wait_for(state="detached")
     value = float(kw.inner_text().split()[0])
     assert 3.0 < value < 7.5
     assert page.get_by_test_id("plugged").inner_text() == "connected"
