@@ -390,6 +390,7 @@ export function SettingsScreen() {
     </div>
   );
   const vehicle = car.vehicle;
+  const moving = (num(car.values["Vehicle.Speed"]) ?? 0) > 0;
   return (
     <div class="grid">
       <Card title="Display">
@@ -412,14 +413,18 @@ export function SettingsScreen() {
         {vehicle?.is_estimate ? (
           <div data-testid="estimate">
             <span class="badge estimate">ESTIMATE</span>
-            <p>This profile is estimated, not published data. Assumptions:</p>
+            <p>This profile is estimated, not published data.</p>
+            {moving ? (
+              <p class="note">Its assumptions are listed when the car is stopped.</p>
+            ) : (
             <ul class="assumptions" tabIndex={0} aria-label="Assumptions">
-              {Object.entries(vehicle.assumptions).slice(0, 12).map(([k, a]) => (
+              {Object.entries(vehicle.assumptions).map(([k, a]) => (
                 <li key={k}>
                   <b>{k}</b>: {a}
                 </li>
               ))}
             </ul>
+            )}
           </div>
         ) : (
           <p>Published data.</p>

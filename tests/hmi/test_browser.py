@@ -228,6 +228,9 @@ def test_lockout_while_the_car_moves(page: Any, live: LiveTwin) -> None:
     assert small == []
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "navigation-moving-day.png"))
+    tab(page, "Settings")  # the long list of the estimate's assumptions waits for a stop
+    assert page.get_by_role("list", name="Assumptions").count() == 0
+    page.get_by_text("listed when the car is stopped").wait_for()
 
 
 def test_destination_search_calls_the_route_api(page: Any, live: LiveTwin) -> None:
