@@ -89,6 +89,9 @@ export function ClimateScreen() {
         <div class="big" data-testid="cabin-temp">{temp(num(v["Vehicle.Cabin.HVAC.AmbientAirTemperature"]), s, 1)}</div>
         <Row label="Outside">{temp(outsideC, s, 1)}</Row>
         <Row label="Climate running">{hvacOn === true ? "yes" : "no"}</Row>
+        <Row label="Climate power" testid="climate-power">
+          {kw(num(v[`${B}.PowerFlow.Climate`]))}
+        </Row>
       </Card>
       <Card title="Zones">
         <Choice path={dist("Driver")} label="Driver air" options={distOpts} value={link.shown(dist("Driver"))} />
