@@ -107,11 +107,22 @@ def test_refused_values_come_back_with_their_reason(live: LiveTwin) -> None:
         assert not r["ok"] and "35" in r["error"]["message"] and "28" in r["error"]["message"]
         r = c.set("Vehicle.Powertrain.TractionBattery.Charging.StartStopCharging", "START")
         assert not r["ok"] and "cable" in r["error"]["message"].lower()
-        for bad in ("{", "[]", json.dumps({"type": "dance"}), json.dumps({"type": "set"})):
+        bad_requests: list[str | bytes] = [
+            "{",
+            "[]",
+            b"\x00binary",
+            json.dumps({"type": "dance"}),
+            json.dumps({"type": "set"}),
+            json.dumps({"type": "set", "path": DRIVER_T}),
+            json.dumps({"type": "set", "path": "Vehicle.Nope", "value": 1}),
+            json.dumps({"type": "settings", "changes": []}),
+        ]
+        for bad in bad_requests:
             c.ws.send(bad)
             c.wait(lambda c: None in c.results)
             result = c.results.pop(None)
             assert result["ok"] is False and result["error"]["message"]
+        assert c.set(LIMIT, 90)["ok"]  # the screen's socket survives them all
     finally:
         c.close()
 

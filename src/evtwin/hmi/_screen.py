@@ -248,7 +248,12 @@ class Screen:
             pump = asyncio.create_task(self._pump(ws, sub))
             handlers: set[asyncio.Task[None]] = set()
             while True:
-                text = await ws.receive_text()
+                message = await ws.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                text = message.get("text")
+                if text is None:  # a binary frame: answer as for any malformed request
+                    text = ""
                 # A task each, so a set waiting for a service's refusal does not hold up the
                 # next request; each applies its change before its first await, in order.
                 task = asyncio.create_task(self._handle_quietly(ws, text))
