@@ -23,8 +23,9 @@ the net flow over the nominal voltage, and with ideal sensors the estimate equal
 
 Also published: ``CurrentPower`` (W, + into the pack, the net flow),
 ``AccumulatedConsumedEnergy``/``AccumulatedChargedEnergy`` (kWh), ``Temperature.Average``
-(°C). The pack's temperature relaxes to the outside air with time constant
-:data:`PACK_THERMAL_TAU_S` (interim lumped model; no self-heating or battery heater yet).
+(°C): the pack's temperature follows the one lumped pack thermal model
+(:mod:`evtwin.battery.thermal`, the charging model's heat capacity and enclosure loss) with
+the Joule heat of its current; no heater or chiller runs yet outside a charging session.
 Range = estimated energy left / expected consumption, where the expected consumption starts
 at the car's WLTP DC consumption (from the engine) and follows what the car actually used
 while driving (exponential average over :data:`RANGE_WINDOW_KM`), heating and towing
@@ -40,7 +41,16 @@ from typing import Final
 
 import numpy as np
 
-from evtwin.battery import EcmParams, EkfState, SensorNoise, ekf_step, ocv_rel, resistance_ohm
+from evtwin.battery import (
+    EcmParams,
+    EkfState,
+    SensorNoise,
+    ThermalParams,
+    advance_temperature,
+    ekf_step,
+    ocv_rel,
+    resistance_ohm,
+)
 from evtwin.physics import ModelConstants
 from evtwin.runtime._services import PHASE_INTEGRATE
 from evtwin.runtime._signalio import read_float, read_str
@@ -49,7 +59,6 @@ from evtwin.signals import paths as P
 
 __all__ = [
     "IDEAL_SENSORS",
-    "PACK_THERMAL_TAU_S",
     "RANGE_WINDOW_KM",
     "RC_TIME_CONSTANT_S",
     "STANDBY_W",
@@ -61,9 +70,6 @@ __all__ = [
 STANDBY_W: Final = 30.0
 """Parked, locked standby draw from the traction pack via the DC/DC converter (assumption:
 EV 'vampire' drain of 0.5-1 kWh a day is commonly reported)."""
-PACK_THERMAL_TAU_S: Final = 8.0 * 3600.0
-"""Time constant of a parked pack following the outside air (assumption: large packs take
-most of a night to cold-soak)."""
 RANGE_WINDOW_KM: Final = 30.0
 """Distance over which the range estimate forgets earlier consumption (assumption)."""
 MIN_CONSUMPTION_WH_PER_KM: Final = 80.0
@@ -131,6 +137,8 @@ class BatteryService:
         battery_temp_c: float,
         soc_percent: float,
         circuit: EcmParams,
+        thermal: ThermalParams,
+        heat_capacity_j_per_k: float,
         noise: SensorNoise | None = None,
         seed: int = 0,
     ) -> None:
@@ -143,6 +151,8 @@ class BatteryService:
         self.charged_j = 0.0
         self._last_odometer_m: float | None = None
         self.circuit = circuit
+        self.thermal = thermal
+        self.heat_capacity_j_per_k = heat_capacity_j_per_k
         self.noise = noise if noise is not None else IDEAL_SENSORS
         self._rng = np.random.default_rng(seed)
         self.soc = soc_percent / 100.0
@@ -180,6 +190,26 @@ class BatteryService:
         )
         self.soc_sigma = float(sigma[0])
 
+    def _advance_temperature(self, current_a: float, ambient_c: float, dt_s: float) -> None:
+        """The pack's lumped thermal model (:mod:`evtwin.battery.thermal`): Joule heat of the
+        step's current, loss to the outside air; no heater or chiller yet (the charging
+        session model heats and cools its own pack while it charges)."""
+        c = self.circuit
+        t = np.array([self.battery_temp_c])
+        r0 = resistance_ohm(c.r0_25c_ohm, c.arrhenius_b_k, t)
+        zero = np.zeros(1)
+        new_t, _ = advance_temperature(
+            temp_c=t,
+            joule_heat_w=current_a * current_a * r0,
+            heater_w=zero,
+            chiller_heat_w=zero,
+            ambient_c=np.array([ambient_c]),
+            heat_capacity_j_per_k=np.array([self.heat_capacity_j_per_k]),
+            params=self.thermal,
+            dt_s=np.array([dt_s]),
+        )
+        self.battery_temp_c = float(new_t[0])
+
     def step(self, now_s: float, dt_s: float) -> None:
         b = self._broker
         c = self.circuit
@@ -194,6 +224,8 @@ class BatteryService:
             soc = self.soc + current_a * (dt_s / (3600.0 * c.capacity_ah))
             self.soc = min(1.0, max(0.0, soc))
             self.v1_v = a * self.v1_v + c.r1_ohm * (1.0 - a) * current_a
+        else:
+            current_a = 0.0
         energy = self.soc * self.usable_j
         estimate = self.estimate
         odometer = read_float(b, P.TRAVELED_DISTANCE_M, 0.0)
@@ -213,8 +245,7 @@ class BatteryService:
         self._last_odometer_m = odometer
         ambient = read_float(b, P.AMBIENT_AIR_C, self.battery_temp_c)
         if dt_s > 0:
-            k = math.exp(-dt_s / PACK_THERMAL_TAU_S)
-            self.battery_temp_c = ambient + (self.battery_temp_c - ambient) * k
+            self._advance_temperature(current_a, ambient, dt_s)
         estimated_j = estimate * self.usable_j
         changes: list[Change] = [
             (P.SOC_TRUTH_PCT, Field.VALUE, self.soc * 100.0),

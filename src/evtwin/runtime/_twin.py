@@ -230,6 +230,8 @@ def build_twin(
             resistance_ohm=params.battery_resistance_ohm,
             constants=c,
         ),
+        thermal=car.thermal,
+        heat_capacity_j_per_k=car.pack.heat_capacity_j_per_k,
         noise=bms_noise,
         seed=bms_seed,
     )
