@@ -121,11 +121,13 @@ export function Navigation() {
   const matches = useMemo(() => {
     const q = query.trim().toLowerCase();
     if (q.length < 2) return [];
+    if (dest && dest.name.toLowerCase() === q) return []; // chosen: the list goes
     return all.filter((p) => p.name.toLowerCase().startsWith(q)).slice(0, 6);
-  }, [query, all]);
+  }, [query, all, dest]);
 
   const plan = async (to: Place) => {
     setDest(to);
+    setQuery(to.name);
     setView({ kind: "loading" });
     const vehicle = car.vehicle?.id ?? "";
     const q = new URLSearchParams({
@@ -180,7 +182,7 @@ export function Navigation() {
       L.circleMarker([st.lat, st.lon], { radius: 7, color: "#e65100", fillOpacity: 1, pane: "car" })
         .bindTooltip(st.name)
         .addTo(layer);
-    m.fitBounds(L.latLngBounds(pts), { padding: [30, 30] });
+    m.fitBounds(L.latLngBounds(pts), { padding: [30, 30], animate: false });
   }, [view, dest]);
 
   const totals = view.kind === "plan" ? view.plan.totals ?? {} : {};

@@ -308,3 +308,49 @@ def test_backend_restart_shows_reconnecting_and_recovers(page: Any, live: LiveTw
     page.get_by_test_id("reconnecting").wait_for(state="detached")
     live.twin.broker.set_target(DRIVER_T, 26.5)
     page.get_by_test_id("driver-setpoint").filter(has_text="26.5").wait_for(timeout=1000)
+
+
+def test_a_planned_route_is_drawn_with_its_stops_and_arrival_band(page: Any) -> None:
+    """The route view against the sat nav's JSON (answered here by the browser, so the test
+    does not depend on the planner's maps): line, stops, arrival SOC p50 with its p10-p90."""
+    import json
+
+    asked: list[str] = []
+    plan = {
+        "legs": [],
+        "stops": [
+            {
+                "charger_id": "ncr-1",
+                "name": "Leicester Forest East",
+                "lat": 52.62,
+                "lon": -1.2,
+                "arrive_soc_pct": 14.2,
+                "depart_soc_pct": 71.8,
+                "charge_min": 23.4,
+                "power_kw": 148.0,
+            },
+        ],
+        "totals": {"distance_km": 231.5, "total_min": 171.0, "charge_min": 23.4},
+        "arrival_soc_pct": {"p10": 18.0, "p50": 24.6, "p90": 31.2},
+        "assumptions": [],
+        "coarse_parts": [],
+        "geometry": {"lat": [52.674, 52.62, 53.0, 53.8], "lon": [-0.722, -1.2, -1.4, -1.54]},
+    }
+
+    def answer(route: Any) -> None:
+        asked.append(route.request.url)
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(plan))
+
+    page.route("**/api/v1/route?*", answer)
+    tab(page, "Navigation")
+    page.get_by_role("searchbox").fill("Leed")
+    page.get_by_role("button", name="Leeds").click()
+    page.get_by_test_id("route-plan").wait_for()
+    assert "from=52.674%2C-0.7223" in asked[0] and "vehicle=defender-sport" in asked[0]
+    assert "soc=60" in asked[0]
+    assert page.get_by_test_id("arrival-soc").inner_text() == "25 % (18–31 %)"
+    stops = page.get_by_role("list", name="Charging stops").inner_text()
+    assert "Leicester Forest East" in stops and "14 → 72 %" in stops and "23 min" in stops
+    assert page.locator(".leaflet-route-pane path, .leaflet-route-pane canvas").count() > 0
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "navigation-route-day.png"))
