@@ -3,6 +3,7 @@ import "leaflet/dist/leaflet.css";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { Card, Row } from "./controls";
 import { useCar } from "./hooks";
+import { setTrip } from "./trip";
 import { distanceKm, duration, num } from "./units";
 
 interface Place {
@@ -153,7 +154,13 @@ export function Navigation() {
         setView({ kind: "error", message: body?.error?.message ?? `HTTP ${r.status}` });
         return;
       }
-      setView({ kind: "plan", plan: body as RoutePlan });
+      const planned = body as RoutePlan;
+      setView({ kind: "plan", plan: planned });
+      setTrip({
+        destination: to.name,
+        stops: planned.stops ?? [],
+        arrival_soc_p50: planned.arrival_soc_pct?.p50 ?? null,
+      });
     } catch (e) {
       setView({ kind: "error", message: String(e) });
     }

@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { Bar, Card, Choice, Row, Stepper, Toggle } from "./controls";
 import { useCar, useLink } from "./hooks";
+import { useTrip } from "./trip";
 import {
   clock,
   consumption,
@@ -43,6 +44,7 @@ export function HomeScreen() {
   const mode = car.modes.find((m) => m.value === (car.targets["Vehicle.TerrainResponse.Mode"] ?? v["Vehicle.TerrainResponse.Mode"]));
   const rangeM = num(v["Vehicle.Powertrain.Range"]);
   const routeActive = v[`${NAV}.IsActive`] === true;
+  const trip = useTrip();
   return (
     <div class="grid home">
       <Card title="Speed">
@@ -64,6 +66,22 @@ export function HomeScreen() {
             <div class="big">{String(v[`${NAV}.NextChargingStop.Name`] ?? v[`${NAV}.DestinationName`] ?? "--")}</div>
             <Row label="Arrival charge">{num(v[`${NAV}.ArrivalStateOfCharge`]) ?? "--"} %</Row>
             <Row label="Stops">{num(v[`${NAV}.ChargingStopCount`]) ?? 0}</Row>
+          </div>
+        ) : trip ? (
+          <div data-testid="next-stop">
+            <div class="big">{trip.stops[0]?.name ?? trip.destination}</div>
+            {trip.stops[0] ? (
+              <Row label="Charge there">
+                {Math.round(trip.stops[0].arrive_soc_pct)} → {Math.round(trip.stops[0].depart_soc_pct)} %,{" "}
+                {Math.round(trip.stops[0].charge_min)} min
+              </Row>
+            ) : (
+              <Row label="Charging stops">none needed</Row>
+            )}
+            <Row label="Destination">{trip.destination}</Row>
+            {trip.arrival_soc_p50 !== null ? (
+              <Row label="Arrival charge">{Math.round(trip.arrival_soc_p50)} %</Row>
+            ) : null}
           </div>
         ) : (
           <p>No route active.</p>

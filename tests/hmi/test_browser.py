@@ -354,3 +354,6 @@ def test_a_planned_route_is_drawn_with_its_stops_and_arrival_band(page: Any) -> 
     assert page.locator(".leaflet-route-pane path, .leaflet-route-pane canvas").count() > 0
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "navigation-route-day.png"))
+    tab(page, "Home")  # the next charging stop of the planned trip
+    next_stop = page.get_by_test_id("next-stop").inner_text()
+    assert "Leicester Forest East" in next_stop and "14 → 72 %" in next_stop
