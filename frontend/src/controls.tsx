@@ -28,7 +28,10 @@ export function Choice(props: {
 }) {
   const link = useLink();
   return (
-    <div role="group" aria-label={props.label} class="choice">
+    <div role="group" aria-label={props.label} class="choice labelled">
+      <span class="grouplabel" aria-hidden="true">
+        {props.label}
+      </span>
       {props.options.map((o) => (
         <button
           type="button"
