@@ -157,9 +157,9 @@ export function ChargingScreen() {
         <div class="big" data-testid="charge-kw">
           {charging && chargeW !== null ? kw(chargeW) : plugged ? "plugged in" : "not plugged in"}
         </div>
-        {v[`${C}.NotChargingReason`] ? (
+        {v[`${C}.RefusalReason`] && !charging ? (
           <p class="why" data-testid="not-charging">
-            Not charging: {String(v[`${C}.NotChargingReason`])}
+            Not charging: {String(v[`${C}.RefusalReason`])}
           </p>
         ) : null}
         <Row label="Cable" testid="plugged">{plugged ? "connected" : "not connected"}</Row>

@@ -195,8 +195,9 @@ def test_charging_power_rises_after_plug_in(page: Any, live: LiveTwin) -> None:
     tab(page, "Charging")
     kw = page.get_by_test_id("charge-kw")
     assert kw.inner_text() == "not plugged in"
-    why = page.get_by_test_id("not-charging")  # the one status signal KUKSA clients read too
-    assert why.inner_text() == "Not charging: no charging cable connected"
+    page.get_by_role("button", name="Start charging").click()  # refused: no cable
+    why = page.get_by_test_id("not-charging")  # the status signal KUKSA clients read too
+    why.filter(has_text="Not charging: no charging cable connected").wait_for()
     live.twin.world.charger = Charger(power_kw=7.4)  # the scenario's plug_in step
     kw.filter(has_text=re.compile(r"\d+\.\d kW")).wait_for()
     why.wait_for(state="detached")

@@ -194,24 +194,3 @@ def test_an_impossible_plan_is_refused_and_the_car_charges_at_once(make_twin: Ma
     twin = plug_in_with_a_plan(make_twin, "READY_BY", "2027-01-15T09:00:00Z")
     assert twin.broker.get(P.IS_CHARGING).value is True
     assert "no READY_BY plan" in twin.charging.refusals[0].reason
-
-
-def test_one_status_signal_says_why_the_car_is_not_charging(make_twin: MakeTwin) -> None:
-    def reason(twin: Twin) -> str:
-        return str(twin.broker.get(P.NOT_CHARGING_REASON).value)  # type: ignore[union-attr]
-
-    twin = make_twin(soc_percent=50.0)
-    assert reason(twin) == "no charging cable connected"
-    twin.world.charger = Charger(power_kw=7.4)
-    twin.advance(120, step_s=60)
-    assert twin.broker.get(P.IS_CHARGING).value is True and reason(twin) == ""  # type: ignore[union-attr]
-    twin.broker.set_target(P.CHARGE_START_STOP, "STOP")
-    twin.advance(60)
-    assert reason(twin) == "charging stopped (StartStopCharging STOP)"
-    twin.broker.set_target(P.CHARGE_LIMIT_PCT, 50)
-    twin.broker.set_target(P.CHARGE_START_STOP, "START")
-    twin.advance(120, step_s=60)
-    assert reason(twin) == "at the charge limit (50 %)"
-    waiting = plug_in_with_a_plan(make_twin, "CHEAPEST", "2027-01-16T07:00:00Z")
-    waiting.advance(60)
-    assert reason(waiting).startswith("waiting for the planned charging window at 2027-01-16T0")

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import WebSocketRoute
 
 from evtwin.errors import EvtwinError, UnknownSignalError
 from evtwin.hmi._settings import SettingsStore
@@ -212,9 +213,9 @@ class Screen:
         if static.is_dir():
             app.mount(STATIC_PATH, StaticFiles(directory=str(static)), name="screen")
 
-        @app.websocket(WS_PATH)
-        async def screen_socket(ws: WebSocket) -> None:
-            await self.serve(ws)
+        # A plain Starlette route: the API's app-wide HTTP dependencies (query checks) do not
+        # apply to the socket, which takes no query and speaks JSON frames of its own.
+        app.router.routes.append(WebSocketRoute(WS_PATH, self.serve))
 
     # -- WebSocket -----------------------------------------------------------------------------
     async def _send(self, ws: WebSocket, message: Mapping[str, Any]) -> None:

@@ -21,8 +21,7 @@ charge power and the session's signals.
 - The charger's offer is read from the cable's signals: ``MaximumChargingCurrent.DC`` × the
   pack's nominal voltage, or the AC phase currents × 230 V.
 
-Publishes ``NotChargingReason`` (why no charge flows, empty while charging), ``IsCharging``,
-``StartStopCharging`` (current), ``AveragePower``/``MaxPower``
+Publishes ``IsCharging``, ``StartStopCharging`` (current), ``AveragePower``/``MaxPower``
 (kW, of the session), ``ChargeCurrent.DC`` (A), ``ChargeRate`` (km of range per hour),
 ``TimeToComplete`` (s) and the session's power flow into the pack (``PowerFlow.Charging``;
 the BMS integrates it into ``StateOfCharge.Current``).
@@ -81,7 +80,6 @@ class ChargingService:
         self._hold_soc = 0.0
         self.active = False
         self.refusals: list[ChargingRefusal] = []
-        self._now_s = 0.0
         self._sub: Subscription = broker.subscribe(
             P.CHARGE_START_STOP, fields=[Field.TARGET], initial=False
         )
@@ -195,24 +193,6 @@ class ChargingService:
             else:
                 self.active = False
 
-    def _not_charging(
-        self, connected: bool, soc: float, limit: float, share: float, charger_w: float
-    ) -> str:
-        """Why no charge flows now (``NotChargingReason``), in the driver's words."""
-        if not connected:
-            return "no charging cable connected"
-        if not self.active:
-            return "charging stopped (StartStopCharging STOP)"
-        if soc >= limit - 1e-4:
-            return f"at the charge limit ({limit * 100:.0f} %)"
-        if share <= 0.0 and self.windows:
-            upcoming = [start for start, _ in self.windows if start > self._now_s]
-            when = f" at {format_utc(upcoming[0])}" if upcoming else ""
-            return f"waiting for the planned charging window{when}"
-        if charger_w <= 0.0:
-            return "the charge point offers no power"
-        return "charge power too low (below 200 W)"
-
     def time_to_limit_s(
         self, soc: float, limit: float, charger_w: float, dc: bool, temp_c: float
     ) -> float:
@@ -232,7 +212,6 @@ class ChargingService:
 
     def step(self, now_s: float, dt_s: float) -> None:
         b = self._broker
-        self._now_s = now_s
         connected = read_bool(b, P.CHARGING_CABLE_CONNECTED)
         if connected and not self._was_connected:
             self._start(now_s)  # plugging in starts a session; a plan may defer the charging
@@ -277,9 +256,7 @@ class ChargingService:
         if self.active and self.windows and soc < limit:
             remaining = max(remaining, self.windows[-1][1] - now_s)
         volts = read_float(b, P.NOMINAL_VOLTAGE_V, 400.0)
-        reason = "" if charging else self._not_charging(connected, soc, limit, share, charger_w)
         changes += [
-            (P.NOT_CHARGING_REASON, Field.VALUE, reason),
             (P.IS_CHARGING, Field.VALUE, charging),
             (P.CHARGE_START_STOP, Field.VALUE, "START" if self.active else "STOP"),
             (P.CHARGE_CURRENT_DC_A, Field.VALUE, power_w / volts if dc else 0.0),

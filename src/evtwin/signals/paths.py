@@ -42,7 +42,6 @@ __all__ = [
     "LONGITUDINAL_ACCEL_MPS2",
     "MOTOR_POWER_KW",
     "NOMINAL_VOLTAGE_V",
-    "NOT_CHARGING_REASON",
     "PACK_CURRENT_A",
     "PACK_ENERGY_KWH",
     "PACK_POWER_W",
@@ -120,7 +119,6 @@ CHARGE_AVG_POWER_KW: Final = f"{_CHG}.AveragePower"
 CHARGE_MAX_POWER_KW: Final = f"{_CHG}.MaxPower"
 CHARGE_CURRENT_DC_A: Final = f"{_CHG}.ChargeCurrent.DC"
 CHARGE_TIME_TO_COMPLETE_S: Final = f"{_CHG}.TimeToComplete"
-NOT_CHARGING_REASON: Final = f"{_CHG}.NotChargingReason"
 CHARGER_MAX_CURRENT_DC_A: Final = f"{_CHG}.MaximumChargingCurrent.DC"
 CHARGER_MAX_CURRENT_PHASE1_A: Final = f"{_CHG}.MaximumChargingCurrent.Phase1"
 CHARGER_MAX_CURRENT_PHASE2_A: Final = f"{_CHG}.MaximumChargingCurrent.Phase2"
