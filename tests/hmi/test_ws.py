@@ -236,3 +236,21 @@ def test_without_a_car_the_root_redirects_to_the_report() -> None:
     r = client.get("/", follow_redirects=False)
     assert r.status_code in (302, 307) and r.headers["location"] == "/report"
     assert client.get(WS_PATH.replace("ws", "nothing")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("host", "allowed"),
+    [
+        ("127.0.0.1", True),
+        ("::1", True),
+        ("127.0.0.5", True),
+        ("192.168.1.20", False),
+        ("10.0.0.1", False),
+        ("", False),
+        ("example.org", False),
+    ],
+)
+def test_controls_only_from_the_car_itself(host: str, allowed: bool) -> None:
+    from evtwin.hmi import may_control
+
+    assert may_control(host) is allowed

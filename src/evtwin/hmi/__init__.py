@@ -5,7 +5,14 @@ Beside :mod:`evtwin.api` (the CLI joins them: ``start_api_server(screen=Screen(.
 above :mod:`evtwin.runtime` / :mod:`evtwin.signals`. See ``docs/screen.md``.
 """
 
-from evtwin.hmi._screen import SCREEN_SIGNALS, WS_PATH, Screen, VehicleInfo, screen_for_twin
+from evtwin.hmi._screen import (
+    SCREEN_SIGNALS,
+    WS_PATH,
+    Screen,
+    VehicleInfo,
+    may_control,
+    screen_for_twin,
+)
 from evtwin.hmi._settings import DEFAULT_SETTINGS, ScreenSettings, SettingsError, SettingsStore
 
 __all__ = [
@@ -17,5 +24,6 @@ __all__ = [
     "SettingsError",
     "SettingsStore",
     "VehicleInfo",
+    "may_control",
     "screen_for_twin",
 ]

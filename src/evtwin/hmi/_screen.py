@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import time
 from collections.abc import Mapping, Sequence
@@ -35,7 +36,15 @@ from evtwin.modes import load_modes
 from evtwin.runtime import Twin
 from evtwin.signals import Broker, Field, SignalMetadata, SignalUpdate
 
-__all__ = ["SCREEN_SIGNALS", "WS_PATH", "Refusal", "Screen", "VehicleInfo", "screen_for_twin"]
+__all__ = [
+    "SCREEN_SIGNALS",
+    "WS_PATH",
+    "Refusal",
+    "Screen",
+    "VehicleInfo",
+    "may_control",
+    "screen_for_twin",
+]
 
 WS_PATH: Final = "/hmi/ws"
 STATIC_PATH: Final = "/screen"
@@ -110,6 +119,16 @@ class VehicleInfo:
             "is_estimate": self.is_estimate,
             "assumptions": dict(self.assumptions),
         }
+
+
+def may_control(host: str) -> bool:
+    """Whether a screen connected from ``host`` may set targets and settings (loopback only)."""
+    if host in ("localhost", "testclient"):  # TestClient's pseudo-address
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _meta_json(meta: SignalMetadata) -> dict[str, Any]:
@@ -293,6 +312,8 @@ class Screen:
                 raise ScreenRequestError("a request must be a JSON object")
             request_id = message.get("id")
             kind = message.get("type")
+            if kind in ("set", "settings"):
+                self._check_control(ws)
             if kind == "set":
                 await self._set(message)
             elif kind == "settings":
@@ -316,6 +337,16 @@ class Screen:
             )
             return
         await self._send(ws, {"type": "result", "id": request_id, "ok": True})
+
+    def _check_control(self, ws: WebSocket) -> None:
+        """Controls only from the car itself (loopback): the screen has no token login, and
+        beyond loopback the broker's clients need one (``evtwin up --jwt-public-key``)."""
+        host = ws.client.host if ws.client is not None else ""
+        if not may_control(host):
+            raise ScreenRequestError(
+                f"this screen is view-only from {host or 'an unknown address'}: controls and "
+                "settings are accepted from the car itself (loopback) only"
+            )
 
     async def _set(self, message: Mapping[str, Any]) -> None:
         path = message.get("path")
