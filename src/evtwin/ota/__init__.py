@@ -39,6 +39,7 @@ from evtwin.ota._twin import (
     build_vehicle,
     generate_keys,
     key_paths,
+    load_ecus,
     provision_vehicle,
 )
 from evtwin.ota.repository import (
@@ -127,6 +128,7 @@ __all__ = [
     "generate_signer",
     "install_blockers",
     "key_paths",
+    "load_ecus",
     "load_keys",
     "provision_vehicle",
     "run_demo",
