@@ -358,3 +358,21 @@ def test_a_planned_route_is_drawn_with_its_stops_and_arrival_band(page: Any) -> 
     tab(page, "Home")  # the next charging stop of the planned trip
     next_stop = page.get_by_test_id("next-stop").inner_text()
     assert "Leicester Forest East" in next_stop and "14 → 72 %" in next_stop
+
+
+def test_off_peak_charging_with_a_departure_time_is_planned_from_the_screen(
+    page: Any, live: LiveTwin
+) -> None:
+    broker = live.twin.broker
+    live.twin.world.charger = Charger(power_kw=7.4)
+    tab(page, "Charging")
+    page.get_by_role("group", name="When to charge").get_by_role("button", name="Off-peak").click()
+    page.get_by_label("Departure time (UTC)").fill("07:30")
+    page.get_by_role("button", name="Set departure").click()
+    plan = "Vehicle.Powertrain.TractionBattery.Charging.Plan"
+    wait_until(lambda: broker.get_target(f"{plan}.ReadyByTime") is not None)
+    assert broker.get_target(f"{plan}.Mode").value == "CHEAPEST"  # type: ignore[union-attr]
+    assert str(broker.get_target(f"{plan}.ReadyByTime").value).endswith("T07:30:00Z")  # type: ignore[union-attr]
+    window = page.locator(".row", has_text="Planned").filter(has_text="→")
+    window.wait_for()
+    assert re.search(r"\dT\d\d:\d\d:\d\dZ → \d{4}-", window.inner_text())
