@@ -376,3 +376,21 @@ def test_off_peak_charging_with_a_departure_time_is_planned_from_the_screen(
     window = page.locator(".row", has_text="Planned").filter(has_text="→")
     window.wait_for()
     assert re.search(r"\dT\d\d:\d\d:\d\dZ → \d{4}-", window.inner_text())
+
+
+def test_a_terrain_mode_chosen_on_drive_is_the_broker_target_and_explained(
+    page: Any, live: LiveTwin
+) -> None:
+    broker = live.twin.broker
+    tab(page, "Drive")
+    page.get_by_role("group", name="Drive mode").get_by_role("button", name="Sand").click()
+    wait_until(lambda: broker.get_target("Vehicle.TerrainResponse.Mode") is not None)
+    assert broker.get_target("Vehicle.TerrainResponse.Mode").value == "SAND"  # type: ignore[union-attr]
+    page.get_by_test_id("mode-description").filter(has_text="Regeneration 15 %").wait_for()
+    page.get_by_role("button", name="Towing mode").click()
+    wait_until(lambda: broker.get_target("Vehicle.Trailer.IsTowingModeEnabled") is not None)
+    assert broker.get_target("Vehicle.Trailer.IsTowingModeEnabled").value is True  # type: ignore[union-attr]
+    towing = page.get_by_role("button", name="Towing mode")
+    page.wait_for_function(
+        "b => b.getAttribute('aria-pressed') === 'true'", arg=towing.element_handle()
+    )
