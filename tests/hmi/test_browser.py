@@ -156,11 +156,10 @@ def test_driver_set_point_on_screen_reaches_the_broker_and_warms_the_cabin(
 def test_values_changed_over_kuksa_change_the_screen(page: Any, live: LiveTwin) -> None:
     from kuksa_client.grpc import Datapoint, VSSClient
 
-    t0 = time.monotonic()
     with VSSClient("127.0.0.1", live.grpc.port) as client:
         client.set_target_values({DRIVER_T: Datapoint(19.5)})
+        # within 1 s of the change (the bound), whoever made it
         page.get_by_test_id("driver-setpoint").filter(has_text="19.5").wait_for(timeout=1000)
-        assert time.monotonic() - t0 < 1.5
         client.set_target_values(
             {
                 "Vehicle.Cabin.HVAC.Station.Row1.Passenger.Temperature": Datapoint(23.0),
