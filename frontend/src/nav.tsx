@@ -2,7 +2,7 @@ import L from "leaflet";
 import "leaflet/dist/leaflet.css";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { Card, Row } from "./controls";
-import { useCar } from "./hooks";
+import { useCar, useLink } from "./hooks";
 import { setTrip } from "./trip";
 import { distanceKm, duration, num } from "./units";
 
@@ -40,6 +40,45 @@ type RouteView =
   | { kind: "plan"; plan: RoutePlan };
 
 const HOME: Place = { name: "Oakham", lat: 52.674, lon: -0.7223 };
+const ROUTE = "Vehicle.Cabin.Infotainment.Navigation.Route";
+
+/** What the car's own route guidance publishes (Navigation.Route.*), live. */
+function Guidance() {
+  const car = useCar();
+  const link = useLink();
+  const s = car.settings;
+  const v = car.values;
+  const active = v[`${ROUTE}.IsActive`] === true;
+  const message = v[`${ROUTE}.Message`];
+  const p50 = num(v[`${ROUTE}.ArrivalStateOfCharge`]);
+  const p10 = num(v[`${ROUTE}.ArrivalStateOfChargeP10`]);
+  const p90 = num(v[`${ROUTE}.ArrivalStateOfChargeP90`]);
+  const next = v[`${ROUTE}.NextChargingStop.Name`];
+  return (
+    <Card title="Guidance">
+      {active ? (
+        <div data-testid="guidance">
+          <Row label="To">{String(v[`${ROUTE}.DestinationName`] ?? "")}</Row>
+          <Row label="Left">
+            {distanceKm(num(v[`${ROUTE}.DistanceRemaining`]), s)},{" "}
+            {duration(num(v[`${ROUTE}.TimeRemaining`]))}
+          </Row>
+          <Row label="Arrival charge" testid="guidance-arrival">
+            {p50 === null ? "--" : `${Math.round(p50)} %`}
+            {p10 !== null && p90 !== null ? ` (${Math.round(p10)}–${Math.round(p90)} %)` : ""}
+          </Row>
+          {next ? <Row label="Next charge">{String(next)}</Row> : null}
+          <Row label="Re-plans">{num(v[`${ROUTE}.ReplanCount`]) ?? 0}</Row>
+          <button type="button" onClick={() => void link.set(`${ROUTE}.Destination`, "")}>
+            End guidance
+          </button>
+        </div>
+      ) : (
+        <p>{message ? String(message) : "No guidance active."}</p>
+      )}
+    </Card>
+  );
+}
 const ATTRIBUTION =
   "© OpenStreetMap contributors · Contains OS data © Crown copyright and database right 2024 (OGL)";
 
@@ -69,6 +108,7 @@ function legPoints(leg: unknown): [number, number][] {
 
 export function Navigation() {
   const car = useCar();
+  const link = useLink();
   const s = car.settings;
   const mapDiv = useRef<HTMLDivElement>(null);
   const map = useRef<L.Map | null>(null);
@@ -243,6 +283,12 @@ export function Navigation() {
                   {Math.round(view.plan.arrival_soc_pct.p90)} %)
                 </Row>
               ) : null}
+              <button
+                type="button"
+                onClick={() => dest && void link.set(`${ROUTE}.Destination`, `${dest.lat},${dest.lon}`)}
+              >
+                Start guidance
+              </button>
               <ol class="stops" aria-label="Charging stops">
                 {(moving ? view.plan.stops.slice(0, 2) : view.plan.stops).map((st) => (
                   <li key={st.charger_id}>
@@ -254,6 +300,7 @@ export function Navigation() {
             </div>
           ) : null}
         </Card>
+        <Guidance />
       </div>
     </div>
   );

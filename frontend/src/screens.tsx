@@ -63,7 +63,15 @@ export function HomeScreen() {
       <Card title="Next charging stop">
         {routeActive ? (
           <div data-testid="next-stop">
-            <div class="big">{String(v[`${NAV}.NextChargingStop.Name`] ?? v[`${NAV}.DestinationName`] ?? "--")}</div>
+            <div class="big">
+              {String(
+                v[`${NAV}.NextChargingStop.Name`] ||
+                  (/^-?\d+\.\d+,/.test(String(v[`${NAV}.DestinationName`] ?? "")) && trip
+                    ? trip.destination
+                    : v[`${NAV}.DestinationName`]) ||
+                  "--",
+              )}
+            </div>
             <Row label="Arrival charge">{num(v[`${NAV}.ArrivalStateOfCharge`]) ?? "--"} %</Row>
             <Row label="Stops">{num(v[`${NAV}.ChargingStopCount`]) ?? 0}</Row>
           </div>

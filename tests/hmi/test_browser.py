@@ -235,8 +235,8 @@ def test_lockout_while_the_car_moves(page: Any, live: LiveTwin) -> None:
 
 def test_destination_search_calls_the_route_api(page: Any, live: LiveTwin) -> None:
     tab(page, "Navigation")
-    page.get_by_role("searchbox").fill("Leed")
-    page.get_by_role("button", name="Leeds").click()
+    page.get_by_role("searchbox").fill("Leicest")
+    page.get_by_role("button", name="Leicester", exact=True).click()
     coming = page.get_by_test_id("routing-coming")
     plan = page.get_by_test_id("route-plan")
     error = page.get_by_test_id("route-error")
@@ -246,7 +246,24 @@ def test_destination_search_calls_the_route_api(page: Any, live: LiveTwin) -> No
         assert page.locator(".leaflet-route-pane path, .leaflet-route-pane canvas").count() > 0
     elif error.count():
         assert error.inner_text().strip()  # the planner's reason, shown on screen
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "navigation-route-api-day.png"))
     assert "OpenStreetMap contributors" in page.locator(".leaflet-control-attribution").inner_text()
+    if not plan.count():
+        return
+    # guidance: the destination goes to the car as a VSS target; its plan comes back live
+    page.get_by_role("button", name="Start guidance").click()
+    destination = "Vehicle.Cabin.Infotainment.Navigation.Route.Destination"
+    broker = live.twin.broker
+    wait_until(lambda: broker.get_target(destination) is not None)
+    assert str(broker.get_target(destination).value).startswith("52.6")  # type: ignore[union-attr]
+    page.get_by_test_id("guidance-arrival").filter(has_text="%").wait_for(timeout=60_000)
+    page.screenshot(path=str(SHOTS / "navigation-guidance-day.png"))
+    tab(page, "Home")
+    page.get_by_test_id("next-stop").wait_for()
+    tab(page, "Navigation")
+    page.get_by_role("button", name="End guidance").click()
+    page.get_by_test_id("guidance").wait_for(state="detached", timeout=30_000)
 
 
 def test_an_update_offered_consented_installed_and_a_failing_one_rolled_back(
@@ -310,7 +327,9 @@ def test_backend_restart_shows_reconnecting_and_recovers(page: Any, live: LiveTw
     page.get_by_test_id("driver-setpoint").filter(has_text="26.5").wait_for(timeout=1000)
 
 
-def test_a_planned_route_is_drawn_with_its_stops_and_arrival_band(page: Any) -> None:
+def test_a_planned_route_is_drawn_with_its_stops_and_arrival_band(
+    page: Any, live: LiveTwin
+) -> None:
     """The route view against the sat nav's JSON (answered here by the browser, so the test
     does not depend on the planner's maps): line, stops, arrival SOC p50 with its p10-p90."""
     import json
@@ -346,7 +365,10 @@ def test_a_planned_route_is_drawn_with_its_stops_and_arrival_band(page: Any) -> 
     page.get_by_role("searchbox").fill("Leed")
     page.get_by_role("button", name="Leeds").click()
     page.get_by_test_id("route-plan").wait_for()
-    assert "from=52.674%2C-0.7223" in asked[0] and "vehicle=defender-sport" in asked[0]
+    lat = live.twin.broker.get("Vehicle.CurrentLocation.Latitude")
+    lon = live.twin.broker.get("Vehicle.CurrentLocation.Longitude")
+    start = "52.674%2C-0.7223" if lat is None else f"{lat.value}%2C{lon.value}"  # type: ignore[union-attr]
+    assert f"from={start}" in asked[0] and "vehicle=defender-sport" in asked[0]
     assert "soc=60" in asked[0]
     assert page.get_by_test_id("arrival-soc").inner_text() == "25 % (18–31 %)"
     stops = page.get_by_role("list", name="Charging stops").inner_text()
