@@ -113,6 +113,7 @@ export function Navigation() {
   const mapDiv = useRef<HTMLDivElement>(null);
   const map = useRef<L.Map | null>(null);
   const routeLayer = useRef<L.LayerGroup | null>(null);
+  const carMarker = useRef<L.CircleMarker | null>(null);
   const [query, setQuery] = useState("");
   const [all, setAll] = useState<Place[]>([]);
   const [dest, setDest] = useState<Place | null>(null);
@@ -148,7 +149,12 @@ export function Navigation() {
       .then((gj) => {
         L.geoJSON(gj, { style: { color: "#3b6fb6", weight: 2 }, interactive: false }).addTo(m);
       });
-    L.circleMarker([here.lat, here.lon], { radius: 9, color: "#0b57d0", fillOpacity: 1, pane: "car" })
+    carMarker.current = L.circleMarker([here.lat, here.lon], {
+      radius: 9,
+      color: "#0b57d0",
+      fillOpacity: 1,
+      pane: "car",
+    })
       .bindTooltip("Car")
       .addTo(m);
     routeLayer.current = L.layerGroup().addTo(m);
@@ -158,6 +164,10 @@ export function Navigation() {
       map.current = null;
     };
   }, []);
+
+  useEffect(() => {
+    carMarker.current?.setLatLng([here.lat, here.lon]); // the car moves along its route
+  }, [here.lat, here.lon]);
 
   const matches = useMemo(() => {
     const q = query.trim().toLowerCase();
