@@ -463,7 +463,8 @@ export function SettingsScreen() {
         <ul class="attrib" data-testid="attributions">
           <li>Map: © OpenStreetMap contributors (ODbL).</li>
           <li>Motorways: Contains OS data © Crown copyright and database right 2024 (OGL v3).</li>
-          <li>Places: National Chargepoint Registry, OGL v3.</li>
+          <li>Places: GeoNames (geonames.org, CC BY 4.0) and © OpenStreetMap contributors.</li>
+          <li>Chargers: UK National Chargepoint Registry (2017 snapshot), OGL v3.</li>
           <li>Signals: COVESA Vehicle Signal Specification 6.0 (MPL-2.0).</li>
         </ul>
       </Card>
