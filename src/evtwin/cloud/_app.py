@@ -15,7 +15,17 @@ Routes (JSON unless noted):
   ``GET /api/v1/campaigns/{name}``: state, stage, per-outcome counts.
 - ``POST /api/v1/keys/{image|director}/{role}/rotate`` (admin): new key for an online role.
 - ``GET /director/{vin}/metadata/{file}`` (bearer), ``GET /image/metadata/{file}``: metadata.
-- ``GET /image/targets/{file}``: image bytes, with single-range ``Range`` support (206/416).
+- ``GET /image/targets/{file}``: image bytes, with single-range ``Range`` support (206/416),
+  streamed from the store in 64 KiB chunks (never held whole in memory).
+
+Hardening (see docs/ota.md, "Threats, defences and tests"): request bodies are capped (a
+manifest or any other JSON body at 64 KiB, an image at 512 MiB) and JSON above a few KiB is
+parsed in a worker thread; a manifest is parsed and verified off the event loop and without
+the server's lock; file names with anything but ``[A-Za-z0-9._-]`` are 404; admin and
+provisioning tokens are throttled per client address (:class:`AuthThrottle`: 10 wrong
+tokens a minute, then 429 with ``Retry-After``) and every admin attempt is written to the
+database's audit log. Errors of the ``OtaError`` tree map to 4xx: auth 401, range 416,
+release bounds 422, release conflict 409, the rest 400.
 
 Online metadata stays fresh: while the app runs, a background task calls
 :meth:`OtaServer.refresh_metadata` once at start-up and then every ``refresh_interval_s``
@@ -29,20 +39,25 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
-from typing import Annotated, Any
+import re
+from collections.abc import AsyncIterator, Iterator
+from typing import Annotated, Any, BinaryIO
 
 import orjson
 from fastapi import FastAPI, Header, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from evtwin.cloud._range import parse_range
 from evtwin.cloud._server import OtaServer
+from evtwin.cloud._throttle import AuthThrottle
 from evtwin.errors import (
     OtaAuthError,
     OtaError,
     OtaInventoryError,
     OtaManifestError,
     OtaRangeError,
+    OtaReleaseConflictError,
+    OtaReleaseError,
 )
 
 __all__ = ["create_app"]
@@ -50,7 +65,10 @@ __all__ = ["create_app"]
 log = logging.getLogger("evtwin.cloud.ota")
 
 _MAX_IMAGE_BYTES = 512 * 1024 * 1024
-_MAX_JSON_BYTES = 1024 * 1024
+_MAX_JSON_BYTES = 64 * 1024  # a manifest of 64 ECUs is a few KiB; registration and campaigns less
+_THREAD_PARSE_BYTES = 4 * 1024  # JSON above this is parsed in a worker thread
+_CHUNK_BYTES = 64 * 1024  # images are read from the store and sent in chunks of this
+_FILENAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,250}$")
 
 
 def _bearer(authorization: str | None) -> str | None:
@@ -62,8 +80,12 @@ def _bearer(authorization: str | None) -> str | None:
 async def _capped_body(request: Request, cap_bytes: int) -> bytes:
     """The request body, refused (413) as soon as it grows past ``cap_bytes``."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > cap_bytes:
-        raise HTTPException(413, f"body of {declared} bytes exceeds {cap_bytes}")
+    if (
+        declared is not None
+        and declared.isdigit()
+        and (len(declared) > 18 or int(declared) > cap_bytes)
+    ):
+        raise HTTPException(413, f"body of {declared[:24]} bytes exceeds {cap_bytes}")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
@@ -75,8 +97,11 @@ async def _capped_body(request: Request, cap_bytes: int) -> bytes:
 
 async def _json_body(request: Request) -> dict[str, Any]:
     body = await _capped_body(request, _MAX_JSON_BYTES)
-    try:
-        data = orjson.loads(body)  # strict JSON: no NaN/Infinity, nesting capped
+    try:  # strict JSON: no NaN/Infinity, nesting capped, integers within 64 bits
+        if len(body) > _THREAD_PARSE_BYTES:  # off the event loop: other cars keep being served
+            data = await asyncio.to_thread(orjson.loads, body)
+        else:
+            data = orjson.loads(body)
     except ValueError as e:
         raise HTTPException(400, f"body is not JSON: {e}") from e
     if not isinstance(data, dict):
@@ -86,6 +111,38 @@ async def _json_body(request: Request) -> dict[str, Any]:
 
 def _json(content: dict[str, Any]) -> Response:
     return Response(orjson.dumps(content), media_type="application/json")
+
+
+def _chunks(f: BinaryIO, first: int, length: int) -> Iterator[bytes]:
+    """``length`` bytes of ``f`` from ``first``, read and yielded in bounded chunks; closes
+    ``f`` at the end (or when the response is abandoned)."""
+    try:
+        f.seek(first)
+        remaining = length
+        while remaining > 0:
+            data = f.read(min(_CHUNK_BYTES, remaining))
+            if not data:
+                break
+            remaining -= len(data)
+            yield data
+    finally:
+        f.close()
+
+
+def _status_for(e: OtaError) -> int:
+    if isinstance(e, OtaAuthError):
+        return 401
+    if isinstance(e, OtaRangeError):
+        return 416
+    if isinstance(e, OtaReleaseConflictError):
+        return 409
+    if isinstance(e, OtaReleaseError):
+        return 422
+    return 400
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 async def _refresh_loop(server: OtaServer, interval_s: float, stop: asyncio.Event) -> None:
@@ -105,12 +162,19 @@ async def _refresh_loop(server: OtaServer, interval_s: float, stop: asyncio.Even
             log.exception("re-signing online metadata failed; retrying in %g s", interval_s)
 
 
-def create_app(server: OtaServer, *, refresh_interval_s: float = 60.0) -> FastAPI:
+def create_app(
+    server: OtaServer,
+    *,
+    refresh_interval_s: float = 60.0,
+    throttle: AuthThrottle | None = None,
+) -> FastAPI:
     """The FastAPI application over ``server``.
 
     ``refresh_interval_s``: real seconds between the background passes that re-sign due
     online metadata (:meth:`OtaServer.refresh_metadata`); the first pass runs at start-up,
     before the app serves. ``app.state.refresher`` is the task (done once the app stopped).
+    ``throttle``: guessing limits for the admin and provisioning tokens (default: 10 wrong
+    tokens per address per minute); ``app.state.throttle``.
 
     Raises:
         OtaError: ``refresh_interval_s`` is not positive.
@@ -135,12 +199,50 @@ def create_app(server: OtaServer, *, refresh_interval_s: float = 60.0) -> FastAP
             await app.state.refresher
 
     app = FastAPI(title="evtwin OTA server", version="1", lifespan=lifespan)
+    guard = throttle or AuthThrottle()
+    app.state.throttle = guard
+
+    @app.exception_handler(OtaError)
+    async def ota_error(request: Request, e: OtaError) -> JSONResponse:
+        # the last line of defence: an OtaError no route translated is the client's, not a 500
+        return JSONResponse({"detail": str(e)}, status_code=_status_for(e))
 
     def auth_vehicle(vin: str, authorization: str | None) -> None:
         try:
             server.authenticate_vehicle(vin, _bearer(authorization))
         except OtaAuthError as e:
             raise HTTPException(401, str(e)) from e
+
+    def guarded(request: Request, token: str | None, what: str, action: str) -> None:
+        """Check a shared secret (``admin`` or ``provisioning``) under the guessing limit;
+        every admin attempt is audited."""
+        address = _address(request)
+        key = f"{what}@{address}"
+        audit = what == "admin"
+        wait = guard.retry_after_s(key)
+        if wait is not None:
+            if audit:
+                server.audit(address, action, "throttled")
+            raise HTTPException(
+                429,
+                f"too many wrong {what} tokens from {address}: retry in {wait} s",
+                headers={"Retry-After": str(wait)},
+            )
+        try:
+            if what == "admin":
+                server.authenticate_admin(token)
+            else:
+                server.authenticate_provisioning(token)
+        except OtaAuthError as e:
+            guard.failed(key)
+            if audit:
+                server.audit(address, action, "denied")
+            raise HTTPException(401, str(e)) from e
+        if audit:
+            server.audit(address, action, "ok")
+
+    def admin_action(request: Request) -> str:
+        return f"{request.method} {request.url.path}"[:200]
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -150,9 +252,10 @@ def create_app(server: OtaServer, *, refresh_interval_s: float = 60.0) -> FastAP
     async def register(
         request: Request, x_provisioning_token: Annotated[str | None, Header()] = None
     ) -> dict[str, Any]:
+        guarded(request, x_provisioning_token, "provisioning", "register")  # before the body
         inventory = await _json_body(request)
         try:
-            creds = server.register(inventory, x_provisioning_token)
+            creds = await asyncio.to_thread(server.register, inventory, x_provisioning_token)
         except OtaAuthError as e:
             raise HTTPException(401, str(e)) from e
         except OtaInventoryError as e:
@@ -196,27 +299,16 @@ def create_app(server: OtaServer, *, refresh_interval_s: float = 60.0) -> FastAP
         release_counter: int,
         x_admin_token: Annotated[str | None, Header()] = None,
     ) -> dict[str, Any]:
-        try:
-            server.authenticate_admin(x_admin_token)
-        except OtaAuthError as e:
-            raise HTTPException(401, str(e)) from e
+        await asyncio.to_thread(guarded, request, x_admin_token, "admin", admin_action(request))
+        server.check_release(hardware_id, release_counter)  # 422 before the body is read
         data = await _capped_body(request, _MAX_IMAGE_BYTES)
-        try:
-            return server.release(name, data, hardware_id, release_counter)
-        except OtaError as e:
-            raise HTTPException(400, str(e)) from e
-
-    def admin(token: str | None) -> None:
-        try:
-            server.authenticate_admin(token)
-        except OtaAuthError as e:
-            raise HTTPException(401, str(e)) from e
+        return await asyncio.to_thread(server.release, name, data, hardware_id, release_counter)
 
     @app.post("/api/v1/campaigns", status_code=201)
     async def create_campaign(
         request: Request, x_admin_token: Annotated[str | None, Header()] = None
     ) -> dict[str, Any]:
-        admin(x_admin_token)
+        await asyncio.to_thread(guarded, request, x_admin_token, "admin", admin_action(request))
         spec = await _json_body(request)
         try:
             return server.create_campaign(spec)
@@ -225,9 +317,9 @@ def create_app(server: OtaServer, *, refresh_interval_s: float = 60.0) -> FastAP
 
     @app.get("/api/v1/campaigns/{name}")
     def campaign_status(
-        name: str, x_admin_token: Annotated[str | None, Header()] = None
+        name: str, request: Request, x_admin_token: Annotated[str | None, Header()] = None
     ) -> dict[str, Any]:
-        admin(x_admin_token)
+        guarded(request, x_admin_token, "admin", admin_action(request))
         try:
             return server.campaign_action(name, "status")
         except OtaError as e:
@@ -235,9 +327,12 @@ def create_app(server: OtaServer, *, refresh_interval_s: float = 60.0) -> FastAP
 
     @app.post("/api/v1/campaigns/{name}/{action}")
     def campaign_action(
-        name: str, action: str, x_admin_token: Annotated[str | None, Header()] = None
+        name: str,
+        action: str,
+        request: Request,
+        x_admin_token: Annotated[str | None, Header()] = None,
     ) -> dict[str, Any]:
-        admin(x_admin_token)
+        guarded(request, x_admin_token, "admin", admin_action(request))
         if name not in server.campaigns:
             raise HTTPException(404, f"no campaign {name!r}")
         try:
@@ -247,18 +342,21 @@ def create_app(server: OtaServer, *, refresh_interval_s: float = 60.0) -> FastAP
 
     @app.post("/api/v1/keys/{repository}/{role}/rotate")
     def rotate_key(
-        repository: str, role: str, x_admin_token: Annotated[str | None, Header()] = None
+        repository: str,
+        role: str,
+        request: Request,
+        x_admin_token: Annotated[str | None, Header()] = None,
     ) -> dict[str, Any]:
-        admin(x_admin_token)
+        guarded(request, x_admin_token, "admin", admin_action(request))
         try:
             return server.rotate_online_key(repository, role)
         except OtaError as e:
             raise HTTPException(400, str(e)) from e
 
-    def artefact(path: str) -> bytes:
-        data = server.artefact(path)
+    def artefact(path: str, filename: str) -> bytes:
+        data = server.artefact(path) if _FILENAME.fullmatch(filename) else None
         if data is None:
-            raise HTTPException(404, f"{path} not found")
+            raise HTTPException(404, f"{filename[:80]!r} not found")
         return data
 
     @app.get("/director/{vin}/metadata/{filename}")
@@ -269,31 +367,40 @@ def create_app(server: OtaServer, *, refresh_interval_s: float = 60.0) -> FastAP
         if filename == "timestamp.json":
             server.refresh_metadata([vin])
         return Response(
-            artefact(f"director/{vin}/metadata/{filename}"), media_type="application/json"
+            artefact(f"director/{vin}/metadata/{filename}", filename),
+            media_type="application/json",
         )
 
     @app.get("/image/metadata/{filename}")
     def image_metadata(filename: str) -> Response:
         if filename == "timestamp.json":
             server.refresh_metadata([])
-        return Response(artefact(f"image/metadata/{filename}"), media_type="application/json")
+        return Response(
+            artefact(f"image/metadata/{filename}", filename), media_type="application/json"
+        )
 
     @app.get("/image/targets/{filename}")
     def image_target(filename: str, range: Annotated[str | None, Header()] = None) -> Response:
-        data = artefact(f"image/targets/{filename}")
-        size = len(data)
-        headers = {"Accept-Ranges": "bytes"}
+        opened = (
+            server.open_artefact(f"image/targets/{filename}")
+            if _FILENAME.fullmatch(filename)
+            else None
+        )
+        if opened is None:
+            raise HTTPException(404, f"{filename[:80]!r} not found")
+        f, size = opened
         try:
             span = parse_range(range, size)
         except OtaRangeError as e:
+            f.close()
             raise HTTPException(416, str(e), headers={"Content-Range": f"bytes */{size}"}) from e
-        if span is None:
-            return Response(data, media_type="application/octet-stream", headers=headers)
-        first, last = span
-        headers["Content-Range"] = f"bytes {first}-{last}/{size}"
-        return Response(
-            data[first : last + 1],
-            status_code=206,
+        first, last = span if span is not None else (0, size - 1)
+        headers = {"Accept-Ranges": "bytes", "Content-Length": str(last - first + 1)}
+        if span is not None:
+            headers["Content-Range"] = f"bytes {first}-{last}/{size}"
+        return StreamingResponse(
+            _chunks(f, first, last - first + 1),
+            status_code=206 if span is not None else 200,
             media_type="application/octet-stream",
             headers=headers,
         )

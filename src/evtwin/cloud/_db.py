@@ -48,6 +48,13 @@ CREATE INDEX IF NOT EXISTS manifests_vin ON manifests(vin, id);
 CREATE TABLE IF NOT EXISTS campaigns (
     name TEXT PRIMARY KEY,
     campaign_json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_log (
+    id {serial} PRIMARY KEY,
+    at TEXT NOT NULL,
+    address TEXT NOT NULL,
+    action TEXT NOT NULL,
+    outcome TEXT NOT NULL
 )
 """
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -318,6 +325,27 @@ class OtaDatabase:
     def campaigns(self) -> list[dict[str, Any]]:
         rows = self._q("SELECT campaign_json FROM campaigns ORDER BY name")
         return [json.loads(r[0]) for r in rows]
+
+    def add_audit(self, now: datetime, address: str, action: str, outcome: str) -> None:
+        """Append one entry to the audit log (every admin attempt: who, what, how it ended),
+        committed before this returns."""
+        self.write_now(
+            [
+                (
+                    "INSERT INTO audit_log (at, address, action, outcome) VALUES (?, ?, ?, ?)",
+                    (now.isoformat(), address[:64], action[:200], outcome[:32]),
+                )
+            ]
+        ).result()
+
+    def audit_log(self, limit: int = 1000) -> list[dict[str, str]]:
+        """The newest ``limit`` audit entries, oldest first."""
+        rows = self._q(
+            "SELECT at, address, action, outcome FROM audit_log ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        keys = ("at", "address", "action", "outcome")
+        return [dict(zip(keys, map(str, r), strict=True)) for r in reversed(rows)]
 
     def manifest_count(self, vin: str) -> int:
         return int(self._q("SELECT COUNT(*) FROM manifests WHERE vin = ?", (vin,))[0][0])

@@ -18,18 +18,33 @@ import logging
 import multiprocessing
 import secrets
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from evtwin.cloud._campaigns import Campaign, CampaignSpec, CampaignState, VehicleOutcome
 from evtwin.cloud._db import OtaDatabase
-from evtwin.errors import OtaAuthError, OtaError, OtaInventoryError, OtaKeyError, OtaManifestError
-from evtwin.ota import ExpiryPolicy, OtaBackend, RefreshPolicy, RoleKeys, VehicleInventory
+from evtwin.errors import (
+    OtaAuthError,
+    OtaError,
+    OtaInventoryError,
+    OtaKeyError,
+    OtaManifestError,
+    OtaReleaseError,
+)
+from evtwin.ota import (
+    DEFENDER_SPORT_ECUS,
+    ExpiryPolicy,
+    OtaBackend,
+    RefreshPolicy,
+    RoleKeys,
+    VehicleInventory,
+    open_artifact,
+)
 from evtwin.ota._director import DIRECTOR_ONLINE_ROLES, PendingManifest
-from evtwin.ota._image_repo import CUSTOM_HARDWARE_IDS
+from evtwin.ota._image_repo import CUSTOM_HARDWARE_IDS, check_release_bounds
 from evtwin.ota._manifest import verify_ed25519_batch
 
 __all__ = ["IMAGE_ONLINE_ROLES", "CheckIn", "OtaServer", "VehicleCredentials"]
@@ -86,6 +101,11 @@ class OtaServer:
         refreshing: False for a server that never re-signs online metadata on its own (an
             unmaintained server: what the car's freeze-attack defence is tested against).
             :attr:`refreshing` may be switched later.
+        hardware_ids: the fleet's ECU hardware IDs a release may name (default: the
+            Defender Sport's); every registered vehicle's ECUs count too.
+        auto_assign: offer each ECU the newest image released for its hardware ID without
+            a campaign (the in-process twin's shortcut). Off by default: releases reach cars
+            only through a started campaign.
     """
 
     def __init__(
@@ -99,6 +119,8 @@ class OtaServer:
         verify_workers: int = 0,
         refresh: RefreshPolicy | None = None,
         refreshing: bool = True,
+        hardware_ids: Iterable[str] | None = None,
+        auto_assign: bool = False,
     ) -> None:
         if len(provisioning_token) < 16 or len(admin_token) < 16:
             raise OtaError("provisioning and admin tokens must be at least 16 characters")
@@ -132,6 +154,12 @@ class OtaServer:
                 f.result()  # start the workers now, not on the first check-in
         self.campaigns: dict[str, Campaign] = {}
         self.refreshing = refreshing
+        self.auto_assign = auto_assign
+        self.hardware_ids = frozenset(
+            hardware_ids
+            if hardware_ids is not None
+            else (e.hardware_id for e in DEFENDER_SPORT_ECUS)
+        )
         self._warned: set[tuple[str, str, int]] = set()  # (repository, role, version)
         self._restore()
 
@@ -237,6 +265,14 @@ class OtaServer:
     def authenticate_admin(self, token: str | None) -> None:
         self._check(token, self._admin_sha, "admin")
 
+    def authenticate_provisioning(self, token: str | None) -> None:
+        """Raises OtaAuthError unless ``token`` is the factory's provisioning token."""
+        self._check(token, self._provisioning_sha, "provisioning")
+
+    def audit(self, address: str, action: str, outcome: str) -> None:
+        """Record an admin (or provisioning) attempt in the database's audit log, durably."""
+        self.db.add_audit(self.backend.clock.now(), address, action, outcome)
+
     # -- operations ----------------------------------------------------------------------------
     def register(
         self, inventory: dict[str, Any], provisioning_token: str | None
@@ -300,11 +336,12 @@ class OtaServer:
         Raises:
             OtaManifestError: bad signature, replayed nonce, inconsistent reports.
         """
-        with self._lock:
-            pending = self.backend.director.open_manifest(vin, manifest)
+        # Parsing (canonical JSON of every report) and verifying change nothing: they run in
+        # a worker thread without the server's lock, so other cars are served meanwhile.
+        pending = await asyncio.to_thread(self.backend.director.open_manifest, vin, manifest)
         args = [check.ed25519_args() for check in pending.checks]
         if self._pool is None or any(a is None for a in args):
-            pending.verify()
+            await asyncio.to_thread(pending.verify)
         else:
             batch = [a for a in args if a is not None]
             bad = await asyncio.wrap_future(self._pool.submit(verify_ed25519_batch, batch))
@@ -328,8 +365,10 @@ class OtaServer:
             writes = [self.db.manifest_write(vin, dict(pending.envelope), self.backend.clock.now())]
             if self.campaigns:
                 assigned = self._campaign_check_in(vin, writes)
-            else:
+            elif self.auto_assign:
                 assigned = director.assign_latest(vin)
+            else:  # no campaign: nothing reaches cars
+                assigned = {}
             durable = self.db.write_now(writes) if wait else self.db.write(writes)
             next_nonce = director.issue_nonce(vin)
             if self.refreshing:  # a few date comparisons; the car fetches metadata next
@@ -463,10 +502,47 @@ class OtaServer:
                 self.backend.save_keys(self.state_dir)
         return {"repository": repository, "role": role, "keyids": new.keyids}
 
+    def fleet_hardware_ids(self) -> frozenset[str]:
+        """Hardware IDs a release may name: :attr:`hardware_ids` and every registered ECU's."""
+        director = self.backend.director
+        registered = {
+            ecu.hardware_id
+            for vin in list(director.registered)
+            for ecu in director.inventory(vin).ecus.values()
+        }
+        return self.hardware_ids | registered
+
+    def check_release(self, hardware_ids: Sequence[str], release_counter: int) -> None:
+        """The checks :meth:`release` makes before it looks at the image (so an HTTP upload
+        is refused before its body is read).
+
+        Raises:
+            OtaReleaseError: a hardware ID malformed or unknown to the fleet, or a release
+                counter outside 0..2³¹−1.
+        """
+        check_release_bounds(hardware_ids, release_counter)
+        unknown = sorted(set(hardware_ids) - self.fleet_hardware_ids())
+        if unknown:
+            raise OtaReleaseError(
+                f"hardware ID(s) {unknown} are not in the fleet's ECU list "
+                f"{sorted(self.fleet_hardware_ids())}"
+            )
+
     def release(
         self, name: str, data: bytes, hardware_ids: Sequence[str], release_counter: int
     ) -> dict[str, Any]:
-        """Publish an image in the Image repository. Returns its targets entry."""
+        """Publish an image in the Image repository. Returns its targets entry.
+
+        Releases are immutable (the same name again only with the same bytes, hardware IDs
+        and counter), and reach cars only through a campaign (unless :attr:`auto_assign`).
+
+        Raises:
+            OtaReleaseError: a hardware ID malformed or unknown to the fleet, a release
+                counter outside 0..2³¹−1 (HTTP 422).
+            OtaReleaseConflictError: the name is released with other content (HTTP 409).
+            OtaError: a malformed image name.
+        """
+        self.check_release(hardware_ids, release_counter)
         with self._lock:
             target = self.backend.image_repo.add_image(
                 name, data, hardware_ids=hardware_ids, release_counter=release_counter
@@ -474,6 +550,21 @@ class OtaServer:
         return {"name": name, **target.to_dict()}
 
     def artefact(self, path: str) -> bytes | None:
-        """Published metadata or image bytes at a store path."""
-        with self._lock:
+        """Published metadata or image bytes at a store path (``None``: nothing there, or
+        not a valid store path such as one with ``..``).
+
+        Read without the server's lock: stores replace files atomically and images are
+        written once under their hash.
+        """
+        try:
             return self.backend.store.get(path)
+        except OtaError:
+            return None
+
+    def open_artefact(self, path: str) -> tuple[BinaryIO, int] | None:
+        """:meth:`artefact` as an open file and its size, for streaming in chunks (the
+        caller closes it); ``None`` when nothing valid is published there."""
+        try:
+            return open_artifact(self.backend.store, path)
+        except OtaError:
+            return None

@@ -24,7 +24,13 @@ from evtwin.ota._manifest import EcuVersionReport, InstalledImage, VehicleManife
 from evtwin.ota._policy import Consent, InstallPolicy, VehicleConditions, install_blockers
 from evtwin.ota._primary import PlannedUpdate, Primary, RepositoryUrls, UpdateReport, vehicle_status
 from evtwin.ota._slots import BootOutcome, SlotStore
-from evtwin.ota._store import ArtifactStore, DirectoryStore, MemoryStore
+from evtwin.ota._store import (
+    ArtifactStore,
+    DirectoryStore,
+    MemoryStore,
+    check_store_path,
+    open_artifact,
+)
 from evtwin.ota._tufrepo import ExpiryPolicy, RefreshPolicy, TufRepository
 from evtwin.ota._twin import (
     DEFENDER_SPORT_ECUS,
@@ -75,9 +81,11 @@ __all__ = [
     "WatchdogConfig",
     "WatchdogFetcher",
     "build_vehicle",
+    "check_store_path",
     "default_health_check",
     "generate_signer",
     "install_blockers",
+    "open_artifact",
     "provision_vehicle",
     "vehicle_status",
 ]

@@ -319,6 +319,9 @@ class Director:
                 entry.unrecognized_fields["custom"] = {CUSTOM_ECU_IDENTIFIERS: {}}
                 targets[name] = entry
             entry.custom[CUSTOM_ECU_IDENTIFIERS][serial] = {"hardwareId": ecu.hardware_id}
+            # the release counter reaches every ECU inside the Director's signature, so a
+            # Primary cannot hand a Secondary another one (Uptane rollback defence)
+            entry.custom[CUSTOM_RELEASE_COUNTER] = image.custom[CUSTOM_RELEASE_COUNTER]
         if self._targets_snapshot(targets) != before:
             repo.refresh_all()  # a new targets version only when something changed
 

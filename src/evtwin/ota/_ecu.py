@@ -24,6 +24,7 @@ from evtwin.errors import OtaImageError, OtaMetadataError, OtaRollbackError, Ota
 from evtwin.ota._clock import Clock
 from evtwin.ota._delta import apply_delta
 from evtwin.ota._director import CUSTOM_ECU_IDENTIFIERS
+from evtwin.ota._image_repo import CUSTOM_RELEASE_COUNTER
 from evtwin.ota._manifest import EcuVersionReport, InstalledImage
 from evtwin.ota._slots import BootOutcome, FaultHook, SlotStore
 from evtwin.ota._store import atomic_write
@@ -215,20 +216,30 @@ class Ecu:
                 raise OtaImageError(f"image {target.path!r}: {algo} does not match metadata")
         if "sha256" not in target.hashes:
             raise OtaImageError(f"image {target.path!r} has no sha256 in Director targets")
+        custom = target.custom if isinstance(target.custom, dict) else {}
+        counter = custom.get(CUSTOM_RELEASE_COUNTER)
+        if isinstance(counter, bool) or not isinstance(counter, int) or counter < 0:
+            raise OtaMetadataError(
+                f"ECU {self.serial}: image {target.path!r} has no release counter in the "
+                "signed Director targets"
+            )
         atomic_write(self._targets_version_path, str(version).encode())
         return InstalledImage(
             filepath=target.path,
             length=target.length,
             hashes=dict(target.hashes),
-            release_counter=-1,
+            release_counter=counter,
         )
 
-    def install(self, director_targets: bytes, image: bytes, release_counter: int) -> BootOutcome:
+    def install(
+        self, director_targets: bytes, image: bytes, release_counter: int | None = None
+    ) -> BootOutcome:
         """Verify, stage into the inactive slot, reboot and commit or roll back.
 
-        ``release_counter`` comes from the Image repository via the Primary; the ECU refuses
-        one lower than it runs (Uptane rollback defence). The same as :meth:`stage_update`
-        followed by :meth:`boot_staged`.
+        The release counter comes from the signed Director targets (never from the Primary:
+        ``release_counter``, what the Primary read in the Image repository, must agree with
+        it); the ECU refuses one lower than it runs (Uptane rollback defence). The same as
+        :meth:`stage_update` followed by :meth:`boot_staged`.
 
         Raises:
             OtaMetadataError, OtaImageError: partial verification failed (nothing written).
@@ -238,7 +249,7 @@ class Ecu:
         return early if early is not None else self.boot_staged()
 
     def stage_update(
-        self, director_targets: bytes, image: bytes, release_counter: int
+        self, director_targets: bytes, image: bytes, release_counter: int | None = None
     ) -> BootOutcome | None:
         """Verify ``image`` and write it to the inactive slot, pending its first boot.
 
@@ -251,13 +262,19 @@ class Ecu:
             OtaRollbackError: lower release counter than installed.
         """
         info = self.verify(director_targets, image)
+        signed_counter = info.release_counter  # from the Director's signature
+        if release_counter is not None and release_counter != signed_counter:
+            raise OtaRollbackError(
+                f"ECU {self.serial}: the Primary says release counter {release_counter} for "
+                f"{info.filepath!r}, the signed Director targets say {signed_counter}"
+            )
         current = self.slots.active
         if current is not None:
             if current.hashes.get("sha256") == info.hashes["sha256"]:
                 return BootOutcome.BOOTED
-            if release_counter < current.release_counter:
+            if signed_counter < current.release_counter:
                 raise OtaRollbackError(
-                    f"ECU {self.serial}: release counter {release_counter} of "
+                    f"ECU {self.serial}: release counter {signed_counter} of "
                     f"{info.filepath!r} is below the installed {current.release_counter}"
                 )
         if self.failed_images().get(info.filepath) == info.hashes["sha256"]:
@@ -266,7 +283,7 @@ class Ecu:
             filepath=info.filepath,
             length=info.length,
             hashes=info.hashes,
-            release_counter=release_counter,
+            release_counter=signed_counter,
         )
         self.slots.stage(image, staged)
         return None

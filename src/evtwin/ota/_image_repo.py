@@ -16,18 +16,50 @@ from collections.abc import Mapping, Sequence
 from securesystemslib.signer import Signer
 from tuf.api.metadata import TargetFile
 
-from evtwin.errors import OtaError, OtaKeyError
+from evtwin.errors import OtaError, OtaKeyError, OtaReleaseConflictError, OtaReleaseError
 from evtwin.ota._clock import Clock
 from evtwin.ota._delta import CUSTOM_DELTA_FROM, CUSTOM_DELTA_TO, create_delta, delta_name
 from evtwin.ota._keys import RoleKeys
 from evtwin.ota._store import ArtifactStore
 from evtwin.ota._tufrepo import ExpiryPolicy, TufRepository
 
-__all__ = ["CUSTOM_HARDWARE_IDS", "CUSTOM_RELEASE_COUNTER", "ImageRepository"]
+__all__ = [
+    "CUSTOM_HARDWARE_IDS",
+    "CUSTOM_RELEASE_COUNTER",
+    "HARDWARE_ID_PATTERN",
+    "MAX_RELEASE_COUNTER",
+    "ImageRepository",
+    "check_release_bounds",
+]
 
 CUSTOM_HARDWARE_IDS = "hardwareIds"
 CUSTOM_RELEASE_COUNTER = "releaseCounter"
 _TARGET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+MAX_RELEASE_COUNTER = 2**31 - 1  # fits every JSON/SQL/ECU integer on the way to the car
+HARDWARE_ID_PATTERN = re.compile(r"^[a-z0-9-]{1,64}$")
+
+
+def check_release_bounds(hardware_ids: Sequence[str], release_counter: int) -> None:
+    """Refuse a release outside the bounds every ECU and encoder on the way can carry.
+
+    Raises:
+        OtaReleaseError: no hardware ID, one not matching ``[a-z0-9-]{1,64}``, or a release
+            counter outside 0..2³¹−1.
+    """
+    if not hardware_ids:
+        raise OtaReleaseError("a release needs at least one hardware ID")
+    for hw in hardware_ids:
+        if not isinstance(hw, str) or not HARDWARE_ID_PATTERN.fullmatch(hw):
+            shown = hw if len(str(hw)) <= 80 else str(hw)[:80] + "…"
+            raise OtaReleaseError(f"hardware ID {shown!r} must match {HARDWARE_ID_PATTERN.pattern}")
+    if (
+        isinstance(release_counter, bool)
+        or not isinstance(release_counter, int)
+        or not 0 <= release_counter <= MAX_RELEASE_COUNTER
+    ):
+        raise OtaReleaseError(
+            f"release counter {release_counter!r} must be an integer 0..{MAX_RELEASE_COUNTER}"
+        )
 
 
 class ImageRepository(TufRepository):
@@ -69,30 +101,44 @@ class ImageRepository(TufRepository):
             release_counter: monotonic release number; ECUs refuse a lower one than installed.
             signers: the offline targets keys present at the ceremony (default: all held).
 
+        Releases are immutable: releasing a name again is a no-op only with the same bytes,
+        hardware IDs and release counter.
+
         Raises:
-            OtaError: bad name, no hardware ID, negative release counter, or the name is
-                already released with different content.
+            OtaError: bad name.
+            OtaReleaseError: no hardware ID, a malformed one, or a release counter outside
+                0..2³¹−1.
+            OtaReleaseConflictError: the name is already released with other content,
+                hardware IDs or release counter.
             OtaKeyError: fewer signers than the targets threshold.
         """
-        if not _TARGET_NAME.match(name):
+        if not _TARGET_NAME.fullmatch(name):
             raise OtaError(f"image name {name!r} must match {_TARGET_NAME.pattern}")
-        if not hardware_ids:
-            raise OtaError(f"image {name!r} needs at least one hardware ID")
-        if release_counter < 0:
-            raise OtaError(f"release counter of {name!r} must be >= 0, got {release_counter}")
+        check_release_bounds(hardware_ids, release_counter)
         threshold = self.keys["targets"].threshold
         if signers is not None and len(signers) < threshold:
             raise OtaKeyError(
                 f"releasing {name!r} needs {threshold} targets signatures, got {len(signers)}"
             )
         target = TargetFile.from_data(name, data, ["sha256", "sha512"])
-        old = self.targets_md.signed.targets.get(name)
-        if old is not None and old.hashes != target.hashes:
-            raise OtaError(f"image {name!r} is already released with different content")
-        target.unrecognized_fields["custom"] = {
-            CUSTOM_HARDWARE_IDS: sorted(hardware_ids),
+        custom = {
+            CUSTOM_HARDWARE_IDS: sorted(set(hardware_ids)),
             CUSTOM_RELEASE_COUNTER: release_counter,
         }
+        old = self.targets_md.signed.targets.get(name)
+        if old is not None:
+            if old.hashes != target.hashes:
+                raise OtaReleaseConflictError(
+                    f"image {name!r} is already released with different content"
+                )
+            if old.custom != custom:
+                raise OtaReleaseConflictError(
+                    f"image {name!r} is already released for {old.custom.get(CUSTOM_HARDWARE_IDS)}"
+                    f" with release counter {old.custom.get(CUSTOM_RELEASE_COUNTER)}: releases "
+                    "are immutable (release it under a new name)"
+                )
+            return old  # the same release again: nothing changes
+        target.unrecognized_fields["custom"] = custom
         self.store.put(f"{self.targets_prefix}/{target.hashes['sha256']}.{name}", data)
         self.targets_md.signed.targets[name] = target
         self.publish_targets(targets_signers=signers)

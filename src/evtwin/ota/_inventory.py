@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from securesystemslib.formats import encode_canonical
 from securesystemslib.signer import Key
 
 from evtwin.errors import OtaInventoryError
@@ -15,6 +18,34 @@ __all__ = ["EcuRecord", "VehicleInventory"]
 
 _VIN = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")  # ISO 3779: 17 characters, no I, O or Q
 _IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_ED25519_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+
+def check_ecu_key(serial: str, key: Key) -> None:
+    """Refuse an ECU public key that could never verify a signature.
+
+    ECUs sign with ed25519; the key ID must be the key's own (SHA-256 of its canonical JSON),
+    and the public key 32 bytes that ``cryptography`` accepts as an ed25519 point.
+
+    Raises:
+        OtaInventoryError: another key type, a mismatched key ID or a garbage public key.
+    """
+    if key.keytype != "ed25519" or key.scheme != "ed25519":
+        raise OtaInventoryError(
+            f"ECU {serial}: key type {key.keytype!r}/{key.scheme!r} is not ed25519/ed25519"
+        )
+    public = key.keyval.get("public")
+    if not isinstance(public, str) or not _ED25519_HEX.match(public):
+        raise OtaInventoryError(f"ECU {serial}: public key must be 64 lower-case hex digits")
+    try:
+        Ed25519PublicKey.from_public_bytes(bytes.fromhex(public))
+    except ValueError as e:
+        raise OtaInventoryError(f"ECU {serial}: public key is not an ed25519 key: {e}") from e
+    expected = hashlib.sha256(str(encode_canonical(key.to_dict())).encode()).hexdigest()
+    if key.keyid != expected:
+        raise OtaInventoryError(
+            f"ECU {serial}: key ID {key.keyid[:16]!r}… is not the key's own ({expected[:16]}…)"
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,6 +60,7 @@ class EcuRecord:
         for label, value in (("ECU serial", self.serial), ("hardware ID", self.hardware_id)):
             if not _IDENT.match(value):
                 raise OtaInventoryError(f"{label} {value!r} must match {_IDENT.pattern}")
+        check_ecu_key(self.serial, self.public_key)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -47,7 +79,7 @@ class EcuRecord:
                 hardware_id=str(d["hardware_id"]),
                 public_key=Key.from_dict(keyid, key_d),
             )
-        except (KeyError, TypeError, ValueError) as e:
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise OtaInventoryError(f"malformed ECU record: {e}") from e
 
 
@@ -88,6 +120,8 @@ class VehicleInventory:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> VehicleInventory:
         try:
+            if not isinstance(d["ecus"], list) or not 1 <= len(d["ecus"]) <= 64:
+                raise OtaInventoryError("inventory 'ecus' must be a list of 1..64 ECU records")
             ecus = [EcuRecord.from_dict(e) for e in d["ecus"]]
             return cls(
                 vin=str(d["vin"]),

@@ -473,6 +473,11 @@ class Primary:
                     f"{active.filepath!r} with {active.release_counter}"
                 )
             planned.append(_Planned(ecu, i, release_counter))
+        if custom_d.get(CUSTOM_RELEASE_COUNTER) != release_counter:
+            raise OtaConsensusError(
+                f"{d.path!r}: Director says release counter "
+                f"{custom_d.get(CUSTOM_RELEASE_COUNTER)!r}, Image repository {release_counter}"
+            )
         return planned
 
     def _director_root_chain(self) -> list[bytes]:
