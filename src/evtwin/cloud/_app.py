@@ -47,6 +47,7 @@ import orjson
 from fastapi import FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from evtwin.cloud._openapi import extend_openapi
 from evtwin.cloud._range import parse_range
 from evtwin.cloud._server import OtaServer
 from evtwin.cloud._throttle import AuthThrottle
@@ -290,6 +291,7 @@ def create_app(
 
     app.router.add_route("/api/v1/vehicles/{vin}/nonce", nonce, methods=["GET"])
     app.router.add_route("/api/v1/vehicles/{vin}/manifest", manifest, methods=["POST"])
+    app.openapi = extend_openapi(app.openapi)  # type: ignore[method-assign]
 
     @app.put("/api/v1/images/{name}", status_code=201)
     async def release(
