@@ -25,6 +25,10 @@ car's storage: ``{"vin", "ecus": {serial: {"serial", "hardware_id", "image",
 ``evtwin ota keys init --state DIR [--offline-keys N --threshold K]`` generates the key sets
 (Image root/targets K-of-N offline, online snapshot/timestamp and Director keys) that
 ``server --state DIR`` then signs with; ``--json``: ``{repo: {role: {threshold, keyids}}}``.
+With ``--offline KEYDIR`` it is the key ceremony: the offline keys (Image root/targets,
+Director root) are written to KEYDIR only, ``--state`` gets the online keys and the metadata
+signed at the ceremony; ``evtwin ota release … --keys KEYDIR`` then signs each release's
+targets there (the server keeps the upload pending until then).
 
 ``evtwin ota release IMAGE --hardware-id H --release-counter N`` and
 ``evtwin ota campaign create|start|status|pause|resume|stop|cancel NAME`` call a running
@@ -169,6 +173,13 @@ def register(subparsers: Any) -> None:
     kinit.add_argument("--state", type=Path, required=True, help="server state directory")
     kinit.add_argument("--offline-keys", type=int, default=3, help="Image root/targets keys")
     kinit.add_argument("--threshold", type=int, default=2, help="signatures required of them")
+    kinit.add_argument(
+        "--offline",
+        type=Path,
+        metavar="DIR",
+        help="key ceremony: offline keys (Image root/targets, Director root) go to DIR only; "
+        "--state gets the online keys and the metadata signed here",
+    )
     kinit.add_argument("--json", action="store_true")
     kinit.set_defaults(func=_keys_init)
     krot = ksub.add_parser("rotate", help="new key for an online role of a running server")
@@ -182,6 +193,12 @@ def register(subparsers: Any) -> None:
     release.add_argument("--name", help="target name (default: the file name)")
     release.add_argument("--hardware-id", action="append", required=True, dest="hardware_ids")
     release.add_argument("--release-counter", type=int, required=True)
+    release.add_argument(
+        "--keys",
+        type=Path,
+        metavar="DIR",
+        help="the key ceremony's offline directory: sign the new targets here and upload them",
+    )
     admin_args(release)
     release.set_defaults(func=_release)
 
@@ -339,7 +356,24 @@ def _release(args: argparse.Namespace) -> int:
     except OSError as e:
         raise OtaError(f"cannot read image {args.image}: {e}") from e
     name = args.name or args.image.name
-    out = _admin(args).release(name, data, args.hardware_ids, args.release_counter)
+    admin = _admin(args)
+    out = admin.release(name, data, args.hardware_ids, args.release_counter)
+    if out.get("pending") and args.keys:
+        from evtwin.ota._ceremony import sign_release
+
+        signed = sign_release(
+            admin.targets_metadata(),
+            name=name,
+            data=data,
+            hardware_ids=args.hardware_ids,
+            release_counter=args.release_counter,
+            offline_dir=args.keys,
+            clock=SystemClock(),
+        )
+        published = admin.publish_targets(signed)
+        out = {**out, "pending": False, "targets_version": published["version"]}
+    elif out.get("pending"):
+        print(f"{name} is pending: the targets keys are offline (sign with --keys DIR)")
     if args.json:
         print(json.dumps(out, indent=2))
     else:
@@ -380,12 +414,24 @@ def _keys_init(args: argparse.Namespace) -> int:
     from evtwin.ota._twin import generate_keys, key_paths
 
     paths = key_paths(args.state)
-    existing = [str(p) for p in paths if p.exists()]
-    if existing:
-        raise OtaError(f"keys already exist ({', '.join(existing)}): refusing to overwrite")
-    image_keys, director_keys = generate_keys(args.offline_keys, args.threshold)
-    save_keys(paths[0], image_keys)
-    save_keys(paths[1], director_keys)
+    if args.offline is not None:
+        from evtwin.ota._ceremony import key_ceremony
+
+        made = key_ceremony(
+            args.offline,
+            args.state,
+            SystemClock(),
+            offline_keys=args.offline_keys,
+            offline_threshold=args.threshold,
+        )
+        image_keys, director_keys = made["image"], made["director"]
+    else:
+        existing = [str(p) for p in paths if p.exists()]
+        if existing:
+            raise OtaError(f"keys already exist ({', '.join(existing)}): refusing to overwrite")
+        image_keys, director_keys = generate_keys(args.offline_keys, args.threshold)
+        save_keys(paths[0], image_keys)
+        save_keys(paths[1], director_keys)
     summary: dict[str, dict[str, dict[str, Any]]] = {
         repo: {r: {"threshold": k.threshold, "keyids": k.keyids} for r, k in keys.items()}
         for repo, keys in (("image", image_keys), ("director", director_keys))
@@ -398,7 +444,11 @@ def _keys_init(args: argparse.Namespace) -> int:
         for role, info in roles.items():
             ids = ", ".join(i[:12] for i in info["keyids"])
             print(f"{repo:<10} {role:<10} {info['threshold']} of {len(info['keyids']):<3} {ids}")
-    print(f"saved (owner-only) to {paths[0].parent}")
+    if args.offline is not None:
+        print(f"offline keys (owner-only) in {args.offline}: keep them off the server")
+        print(f"online keys and the signed roots in {args.state}")
+    else:
+        print(f"saved (owner-only) to {paths[0].parent}")
     return 0
 
 

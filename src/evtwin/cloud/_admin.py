@@ -44,6 +44,22 @@ class AdminClient:
         )
         return self._call("PUT", f"/api/v1/images/{quote(name, safe='')}?{query}", data)
 
+    def targets_metadata(self) -> bytes:
+        """The published Image ``targets.json`` (what the key holders sign the next one
+        from)."""
+        url = f"{self.base_url}/image/metadata/targets.json"
+        try:
+            resp = self._pool.request("GET", url)
+        except urllib3.exceptions.HTTPError as e:
+            raise OtaError(f"GET {url} failed: {e}") from e
+        if resp.status != 200:
+            raise OtaError(f"GET {url}: HTTP {resp.status}")
+        return bytes(resp.data)
+
+    def publish_targets(self, signed: bytes) -> dict[str, Any]:
+        """Upload Image targets metadata signed offline; the server publishes it."""
+        return self._call("PUT", "/api/v1/image-targets", signed)
+
     def create_campaign(self, spec: dict[str, Any]) -> dict[str, Any]:
         return self._call("POST", "/api/v1/campaigns", json.dumps(spec).encode())
 

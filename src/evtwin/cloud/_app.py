@@ -10,6 +10,10 @@ Routes (JSON unless noted):
   nonce for the next manifest, so a car checks in with one request).
 - ``PUT /api/v1/images/{name}?hardware_id=…&release_counter=…`` (``X-Admin-Token``): raw
   image body; returns its targets entry.
+- ``PUT /api/v1/image-targets`` (admin): Image targets metadata signed offline at the key
+  ceremony (``evtwin ota release --keys DIR``); publishes the pending images it names. A
+  server made by the ceremony answers an image upload ``{"pending": true, …}``: stored, but
+  listed nowhere and offered to no car until such signed targets name it.
 - ``POST /api/v1/campaigns`` (admin): create from a spec (see :class:`CampaignSpec`);
   ``POST /api/v1/campaigns/{name}/{start|pause|resume|stop|cancel}``,
   ``GET /api/v1/campaigns/{name}``: state, stage, per-outcome counts.
@@ -66,6 +70,7 @@ __all__ = ["create_app"]
 log = logging.getLogger("evtwin.cloud.ota")
 
 _MAX_IMAGE_BYTES = 512 * 1024 * 1024
+_MAX_TARGETS_BYTES = 5 * 1024 * 1024  # python-tuf's default cap on targets metadata
 _MAX_JSON_BYTES = 64 * 1024  # a manifest of 64 ECUs is a few KiB; registration and campaigns less
 _THREAD_PARSE_BYTES = 4 * 1024  # JSON above this is parsed in a worker thread
 _CHUNK_BYTES = 64 * 1024  # images are read from the store and sent in chunks of this
@@ -305,6 +310,16 @@ def create_app(
         server.check_release(hardware_id, release_counter)  # 422 before the body is read
         data = await _capped_body(request, _MAX_IMAGE_BYTES)
         return await asyncio.to_thread(server.release, name, data, hardware_id, release_counter)
+
+    @app.put("/api/v1/image-targets")
+    async def signed_targets(
+        request: Request, x_admin_token: Annotated[str | None, Header()] = None
+    ) -> dict[str, Any]:
+        """Image targets metadata signed offline by the key holders (a server made by the
+        key ceremony): the pending images it names are published."""
+        await asyncio.to_thread(guarded, request, x_admin_token, "admin", admin_action(request))
+        data = await _capped_body(request, _MAX_TARGETS_BYTES)
+        return await asyncio.to_thread(server.publish_signed_targets, data)
 
     @app.post("/api/v1/campaigns", status_code=201)
     async def create_campaign(

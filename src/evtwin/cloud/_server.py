@@ -45,6 +45,7 @@ from evtwin.ota import (
 )
 from evtwin.ota._director import DIRECTOR_ONLINE_ROLES, PendingManifest
 from evtwin.ota._image_repo import CUSTOM_HARDWARE_IDS, check_release_bounds
+from evtwin.ota._keys import is_offline
 from evtwin.ota._manifest import verify_ed25519_batch
 
 __all__ = ["IMAGE_ONLINE_ROLES", "CheckIn", "OtaServer", "VehicleCredentials"]
@@ -492,6 +493,14 @@ class OtaServer:
         }
         if role not in online.get(repository, ()):
             raise OtaKeyError(f"{repository} {role!r} is not an online role; online: {online}")
+        repo_keys = (
+            self.backend.image_repo.keys if repository == "image" else self.backend.director.keys
+        )
+        if is_offline(repo_keys["root"]):  # a new root version needs the root key holders
+            raise OtaKeyError(
+                f"rotating {repository} {role} re-signs the {repository} root, whose keys are "
+                "offline: rotate at a key ceremony"
+            )
         new = RoleKeys.generate()
         with self._lock:
             if repository == "image":
@@ -543,11 +552,38 @@ class OtaServer:
             OtaError: a malformed image name.
         """
         self.check_release(hardware_ids, release_counter)
+        repo = self.backend.image_repo
         with self._lock:
-            target = self.backend.image_repo.add_image(
+            if self.targets_offline:  # the key holders sign it: pending until then
+                target = repo.stage_pending(
+                    name, data, hardware_ids=hardware_ids, release_counter=release_counter
+                )
+                released = repo.get_image(name) is not None
+                return {"name": name, "pending": not released, **target.to_dict()}
+            target = repo.add_image(
                 name, data, hardware_ids=hardware_ids, release_counter=release_counter
             )
-        return {"name": name, **target.to_dict()}
+        return {"name": name, "pending": False, **target.to_dict()}
+
+    @property
+    def targets_offline(self) -> bool:
+        """Whether the Image targets keys are offline (a server made by the key ceremony):
+        uploads then wait, pending, for targets metadata signed by the key holders."""
+        return is_offline(self.backend.image_repo.keys["targets"])
+
+    def publish_signed_targets(self, data: bytes) -> dict[str, Any]:
+        """Publish Image targets metadata signed offline (see
+        :meth:`ImageRepository.accept_signed_targets`); returns its version and images.
+
+        Raises:
+            OtaMetadataError: malformed, under-signed, wrong version or expired.
+            OtaReleaseConflictError: a released image changed (HTTP 409).
+            OtaReleaseError: a new image out of bounds or not uploaded (HTTP 422).
+        """
+        known = self.fleet_hardware_ids()
+        with self._lock:
+            md = self.backend.image_repo.accept_signed_targets(data, known_hardware_ids=known)
+        return {"version": md.signed.version, "images": sorted(md.signed.targets)}
 
     def artefact(self, path: str) -> bytes | None:
         """Published metadata or image bytes at a store path (``None``: nothing there, or

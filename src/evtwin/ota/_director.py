@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from tuf.api.metadata import TargetFile
+from tuf.api.metadata import Metadata, Root, TargetFile
 
 from evtwin.errors import OtaImageError, OtaInventoryError, OtaManifestError
 from evtwin.ota._clock import Clock
@@ -89,6 +89,9 @@ class Director:
         store: where per-vehicle metadata is published.
         clock: time source for expiry dates.
         image_repo: the Image repository whose released images the Director may assign.
+        signed_root: root metadata signed offline at the key ceremony (every vehicle's
+            Director root is this one); ``None``: the Director holds its root key and signs
+            a root per vehicle.
     """
 
     def __init__(
@@ -99,8 +102,12 @@ class Director:
         clock: Clock,
         image_repo: ImageRepository,
         expiry: ExpiryPolicy | None = None,
+        signed_root: bytes | None = None,
     ) -> None:
         self.keys = dict(keys)
+        self.signed_root: Metadata[Root] | None = (
+            None if signed_root is None else Metadata[Root].from_bytes(signed_root)
+        )
         self.store = store
         self.clock = clock
         self.image_repo = image_repo
@@ -132,6 +139,7 @@ class Director:
             store=self.store,
             clock=self.clock,
             expiry=self.expiry,
+            root_md=self.signed_root,
         )
         return self._repos[vin].role_bytes("root")
 

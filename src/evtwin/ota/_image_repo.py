@@ -10,13 +10,20 @@ pass them in from the key holders' hardware tokens at signing time (``signers=``
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 
 from securesystemslib.signer import Signer
-from tuf.api.metadata import TargetFile
+from tuf.api.metadata import Metadata, TargetFile, Targets
 
-from evtwin.errors import OtaError, OtaKeyError, OtaReleaseConflictError, OtaReleaseError
+from evtwin.errors import (
+    OtaError,
+    OtaKeyError,
+    OtaMetadataError,
+    OtaReleaseConflictError,
+    OtaReleaseError,
+)
 from evtwin.ota._clock import Clock
 from evtwin.ota._delta import CUSTOM_DELTA_FROM, CUSTOM_DELTA_TO, create_delta, delta_name
 from evtwin.ota._keys import RoleKeys
@@ -143,6 +150,113 @@ class ImageRepository(TufRepository):
         self.targets_md.signed.targets[name] = target
         self.publish_targets(targets_signers=signers)
         return target
+
+    @property
+    def pending_prefix(self) -> str:
+        """Where uploads wait for the offline targets signers (never served to cars)."""
+        return f"{self.prefix}/pending"
+
+    def _new_target(
+        self, name: str, data: bytes, hardware_ids: Sequence[str], release_counter: int
+    ) -> TargetFile:
+        if not _TARGET_NAME.fullmatch(name):
+            raise OtaError(f"image name {name!r} must match {_TARGET_NAME.pattern}")
+        check_release_bounds(hardware_ids, release_counter)
+        target = TargetFile.from_data(name, data, ["sha256", "sha512"])
+        target.unrecognized_fields["custom"] = {
+            CUSTOM_HARDWARE_IDS: sorted(set(hardware_ids)),
+            CUSTOM_RELEASE_COUNTER: release_counter,
+        }
+        old = self.targets_md.signed.targets.get(name)
+        if old is not None and old.to_dict() != target.to_dict():
+            raise OtaReleaseConflictError(
+                f"image {name!r} is already released with other content, hardware IDs or "
+                "release counter: releases are immutable (release it under a new name)"
+            )
+        return target
+
+    def stage_pending(
+        self, name: str, data: bytes, *, hardware_ids: Sequence[str], release_counter: int
+    ) -> TargetFile:
+        """Keep an upload for the offline targets keys: stored under :attr:`pending_prefix`,
+        listed nowhere, offered to no car until :meth:`accept_signed_targets` names it.
+
+        Returns the targets entry the key holders are to sign.
+
+        Raises:
+            OtaError, OtaReleaseError, OtaReleaseConflictError: as :meth:`add_image`.
+        """
+        target = self._new_target(name, data, hardware_ids, release_counter)
+        self.store.put(f"{self.pending_prefix}/{target.hashes['sha256']}.{name}", data)
+        return target
+
+    def accept_signed_targets(
+        self, data: bytes, *, known_hardware_ids: frozenset[str] | None = None
+    ) -> Metadata[Targets]:
+        """Publish targets metadata signed offline (at the key holders' ceremony).
+
+        It must be signed by the targets threshold of the current root, be the next version,
+        unexpired, keep every released entry unchanged (releases are immutable), and each
+        new entry's image must be uploaded (pending) with its length and hashes. The new
+        images move from pending to ``targets/``; snapshot and timestamp are re-signed over it.
+
+        Raises:
+            OtaMetadataError: malformed, under-signed, wrong version or expired.
+            OtaReleaseConflictError: a released entry changed or vanished.
+            OtaReleaseError: a new entry out of bounds (or naming hardware outside
+                ``known_hardware_ids``), or its image not uploaded.
+        """
+        try:
+            md = Metadata[Targets].from_bytes(data)
+        except Exception as e:  # DeserializationError and the like
+            raise OtaMetadataError(f"signed targets: malformed: {e}") from e
+        if not isinstance(md.signed, Targets):
+            raise OtaMetadataError(f"signed targets: got {md.signed.type!r} metadata")
+        try:
+            self.root_md.signed.verify_delegate(Targets.type, md.signed_bytes, md.signatures)
+        except Exception as e:  # UnsignedMetadataError: below the threshold
+            raise OtaMetadataError(f"signed targets: {type(e).__name__}: {e}") from e
+        new, current = md.signed, self.targets_md.signed
+        if new.version != current.version + 1:
+            raise OtaMetadataError(
+                f"signed targets v{new.version}: the next version is v{current.version + 1}"
+            )
+        if new.is_expired(self.clock.now()):
+            raise OtaMetadataError(f"signed targets v{new.version} expired {new.expires}")
+        for name, old in current.targets.items():
+            if name not in new.targets or new.targets[name].to_dict() != old.to_dict():
+                raise OtaReleaseConflictError(
+                    f"signed targets change or drop released image {name!r}: releases are immutable"
+                )
+        moves = []
+        for name, target in new.targets.items():
+            if name in current.targets:
+                continue
+            custom = target.custom if isinstance(target.custom, dict) else {}
+            if not _TARGET_NAME.fullmatch(name):
+                raise OtaReleaseError(f"image name {name!r} must match {_TARGET_NAME.pattern}")
+            hardware_ids = custom.get(CUSTOM_HARDWARE_IDS) or []
+            check_release_bounds(hardware_ids, custom.get(CUSTOM_RELEASE_COUNTER, -1))
+            unknown = sorted(set(hardware_ids) - (known_hardware_ids or set(hardware_ids)))
+            if unknown:
+                raise OtaReleaseError(f"{name!r}: hardware ID(s) {unknown} are not in the fleet")
+            sha256 = target.hashes.get("sha256", "")
+            pending = self.store.get(f"{self.pending_prefix}/{sha256}.{name}")
+            if (
+                pending is None
+                or len(pending) != target.length
+                or hashlib.sha256(pending).hexdigest() != sha256
+                or hashlib.sha512(pending).hexdigest() != target.hashes.get("sha512")
+            ):
+                raise OtaReleaseError(
+                    f"signed targets name {name!r}, but no upload matches its length and hashes"
+                )
+            moves.append((f"{self.targets_prefix}/{sha256}.{name}", pending))
+        for path, blob in moves:
+            self.store.put(path, blob)
+        self.targets_md = md
+        self.commit_snapshot(bump=True)
+        return md
 
     def add_delta(
         self, image_name: str, base_name: str, *, signers: Sequence[Signer] | None = None

@@ -10,8 +10,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from tuf.api.metadata import Metadata, Root
 from tuf.ngclient import FetcherInterface
 
+from evtwin.errors import OtaKeyError
 from evtwin.ota._clock import Clock
 from evtwin.ota._director import Director
 from evtwin.ota._ecu import Ecu, HealthCheck, default_health_check
@@ -21,7 +23,7 @@ from evtwin.ota._inventory import EcuRecord, VehicleInventory
 from evtwin.ota._keys import RoleKeys, generate_signer, load_keys, save_keys
 from evtwin.ota._primary import Primary, RepositoryUrls
 from evtwin.ota._store import ArtifactStore, DirectoryStore, MemoryStore
-from evtwin.ota._tufrepo import TOP_LEVEL_ROLES
+from evtwin.ota._tufrepo import TOP_LEVEL_ROLES, offline_role_keys
 
 __all__ = [
     "DEFENDER_SPORT_ECUS",
@@ -30,6 +32,7 @@ __all__ = [
     "Register",
     "Registration",
     "build_vehicle",
+    "director_root_path",
     "generate_keys",
     "key_paths",
     "provision_vehicle",
@@ -57,6 +60,11 @@ DEFENDER_SPORT_ECUS: tuple[EcuSpec, ...] = (
 def key_paths(state_dir: Path) -> tuple[Path, Path]:
     """Where the Image repository's and the Director's key sets are kept."""
     return state_dir / "keys" / "image.keys.json", state_dir / "keys" / "director.keys.json"
+
+
+def director_root_path(state_dir: Path) -> Path:
+    """Where a server made by the key ceremony keeps the Director root signed offline."""
+    return state_dir / "keys" / "director.root.json"
 
 
 def generate_keys(
@@ -121,10 +129,26 @@ class OtaBackend:
             backend.save_keys(state_dir)
             return backend
         keys = (load_keys(image_keys_path), load_keys(director_keys_path))
-        if store.get("image/metadata/root.json") is None:
+        signed_root_path = director_root_path(state_dir)
+        signed_root = signed_root_path.read_bytes() if signed_root_path.exists() else None
+        published_root = store.get("image/metadata/root.json")
+        if "root" not in keys[0] or "root" not in keys[1]:  # made by the key ceremony
+            if published_root is None or signed_root is None:
+                raise OtaKeyError(
+                    f"{state_dir} holds online keys only, but the ceremony's signed roots are "
+                    "missing (image/metadata/root.json, keys/director.root.json)"
+                )
+            image_root = Metadata[Root].from_bytes(published_root).signed
+            for role in ("root", "targets"):
+                keys[0].setdefault(role, offline_role_keys(image_root, role))
+            director_root = Metadata[Root].from_bytes(signed_root).signed
+            keys[1].setdefault("root", offline_role_keys(director_root, "root"))
+        if published_root is None:
             return cls.create(clock, store=store, keys=keys)
         image_repo = ImageRepository.load(prefix="image", keys=keys[0], store=store, clock=clock)
-        director = Director(keys=keys[1], store=store, clock=clock, image_repo=image_repo)
+        director = Director(
+            keys=keys[1], store=store, clock=clock, image_repo=image_repo, signed_root=signed_root
+        )
         return cls(store=store, clock=clock, image_repo=image_repo, director=director)
 
     def save_keys(self, state_dir: Path) -> None:

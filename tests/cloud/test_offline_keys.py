@@ -1,0 +1,227 @@
+"""Finding 11 (issue 12): the offline keys stay offline.
+
+The key ceremony writes the Image repository's root and targets keys and the Director's
+root key to the key holders' directory only; the server, opened on its ``--state``, holds the
+online keys. A release is signed at the key holders' side and uploaded as metadata. A search
+of the server's state directory and database for every offline private key, in every
+encoding we could think of, finds nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import urllib3
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from evtwin.cli.main import main
+from evtwin.cloud import AdminClient, OtaDatabase, OtaServer, create_app
+from evtwin.errors import OtaError
+from evtwin.ota import BootOutcome, ManualClock, OtaBackend, OtaCloudClient, build_vehicle
+from evtwin.ota._ceremony import key_ceremony, offline_key_paths, sign_release
+
+from .conftest import ADMIN, PROVISIONING
+from .test_hardening import serving
+
+VIN = "SALDS27A1RA000311"
+IMAGE = b"DEFENDER-SPORT BMS 4.0.0\n" * 300
+
+
+def encodings(pem: str) -> dict[str, bytes]:
+    """Every way a private key might sit on disk or in a database row."""
+    key = serialization.load_pem_private_key(pem.encode(), password=None)
+    assert isinstance(key, Ed25519PrivateKey)
+    raw = key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    der = key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    body = "".join(line for line in pem.splitlines() if "-----" not in line)
+    found = {
+        "pem": pem.strip().encode(),
+        "pem-body": body.encode(),
+        "raw": raw,
+        "der": der,
+        "hex": raw.hex().encode(),
+        "HEX": raw.hex().upper().encode(),
+        "der-hex": der.hex().encode(),
+        "base64": base64.b64encode(raw),
+        "base64-unpadded": base64.b64encode(raw).rstrip(b"="),
+        "base64url": base64.urlsafe_b64encode(raw).rstrip(b"="),
+        "der-base64": base64.b64encode(der),
+        "json-escaped-pem": json.dumps(pem.strip()).encode()[1:-1],
+    }
+    return found
+
+
+def private_pems(path: Path) -> list[str]:
+    doc = json.loads(path.read_text())
+    return [pem for entry in doc.values() for pem in entry["keys"]]
+
+
+def database_text(db: OtaDatabase) -> bytes:
+    """Every row of every table of the server's database, as text."""
+    tables = ["vehicles", "manifests", "campaigns", "audit_log"]
+    rows = [repr(db._q(f"SELECT * FROM {t}")) for t in tables]
+    return "\n".join(rows).encode()
+
+
+def leaks(haystacks: dict[str, bytes], pems: list[str]) -> list[str]:
+    return [
+        f"{name} ({kind}) in {where}"
+        for i, pem in enumerate(pems)
+        for kind, needle in encodings(pem).items()
+        for where, hay in haystacks.items()
+        if needle in hay
+        for name in [f"key {i}"]
+    ]
+
+
+@pytest.fixture
+def ceremony(tmp_path: Path) -> tuple[Path, Path, ManualClock]:
+    clock = ManualClock()
+    offline, state = tmp_path / "offline", tmp_path / "state"
+    key_ceremony(offline, state, clock)
+    return offline, state, clock
+
+
+@pytest.fixture
+def ceremony_server(
+    ceremony: tuple[Path, Path, ManualClock], db: OtaDatabase
+) -> Iterator[tuple[OtaServer, str]]:
+    _, state, clock = ceremony
+    server = OtaServer(
+        OtaBackend.open(state, clock),
+        db,
+        provisioning_token=PROVISIONING,
+        admin_token=ADMIN,
+        state_dir=state,
+    )
+    with serving(create_app(server)) as base:
+        yield server, base
+
+
+def test_finding_11_a_ceremony_server_releases_only_what_the_key_holders_signed(
+    ceremony: tuple[Path, Path, ManualClock],
+    ceremony_server: tuple[OtaServer, str],
+    tmp_path: Path,
+) -> None:
+    offline, state, clock = ceremony
+    server, base = ceremony_server
+    cloud = OtaCloudClient(base)
+    car = build_vehicle(
+        vin=VIN,
+        root_dir=tmp_path / "car",
+        register=lambda inv: cloud.register(inv, PROVISIONING),
+        urls=cloud.urls(VIN),
+        fetcher=cloud.fetcher(),
+        clock=clock,
+    )
+    admin = AdminClient(base, ADMIN)
+
+    upload = admin.release("bms-4.0.0.img", IMAGE, ["ds-bms-r2"], 40)
+    assert upload["pending"] is True  # stored, listed nowhere, offered to no car
+    assert server.backend.image_repo.get_image("bms-4.0.0.img") is None
+    with pytest.raises(OtaError, match="not released"):
+        admin.create_campaign({"name": "bms-4", "images": {"ds-bms-r2": "bms-4.0.0.img"}})
+    with pytest.raises(OtaError, match=r"HTTP 400: .*offline"):
+        admin.rotate_key("image", "timestamp")  # re-signs the root: the holders' job
+    pending_url = f"{base}/image/targets/{upload['hashes']['sha256']}.bms-4.0.0.img"
+    assert urllib3.request("GET", pending_url).status == 404
+
+    signed = sign_release(
+        admin.targets_metadata(),
+        name="bms-4.0.0.img",
+        data=IMAGE,
+        hardware_ids=["ds-bms-r2"],
+        release_counter=40,
+        offline_dir=offline,
+        clock=clock,
+    )
+    assert admin.publish_targets(signed)["version"] == 2
+    with pytest.raises(OtaError, match=r"HTTP 400: .*next version"):
+        admin.publish_targets(signed)  # a replay of the same signed targets
+    admin.create_campaign(
+        {"name": "bms-4", "images": {"ds-bms-r2": "bms-4.0.0.img"}, "stages_percent": [100]}
+    )
+    admin.campaign("bms-4", "start")
+
+    assert cloud.check_in(car) == {"bms-0001": "bms-4.0.0.img"}
+    assert car.update().outcomes == {"bms-0001": BootOutcome.COMMITTED}
+    assert urllib3.request("GET", pending_url).status == 200
+
+    # the server's state and database hold no offline private key, in any encoding
+    haystacks = {str(p): p.read_bytes() for p in state.rglob("*") if p.is_file()}
+    haystacks["database"] = database_text(server.db)
+    offline_pems = [pem for path in offline_key_paths(offline) for pem in private_pems(path)]
+    assert len(offline_pems) == 3 + 3 + 1  # Image root 2-of-3, targets 2-of-3, Director root
+    assert leaks(haystacks, offline_pems) == []
+    # the search would have found them: the online keys are there, as PEM
+    online_pems = private_pems(state / "keys" / "image.keys.json")
+    assert leaks(haystacks, online_pems)
+
+
+def test_finding_11_targets_signed_below_the_threshold_or_unknown_are_refused(
+    ceremony: tuple[Path, Path, ManualClock], ceremony_server: tuple[OtaServer, str]
+) -> None:
+    offline, _, clock = ceremony
+    server, base = ceremony_server
+    admin = AdminClient(base, ADMIN)
+    admin.release("bms-4.0.0.img", IMAGE, ["ds-bms-r2"], 40)
+    signed = json.loads(
+        sign_release(
+            admin.targets_metadata(),
+            name="bms-4.0.0.img",
+            data=IMAGE,
+            hardware_ids=["ds-bms-r2"],
+            release_counter=40,
+            offline_dir=offline,
+            clock=clock,
+        )
+    )
+    one_of_three = {**signed, "signatures": signed["signatures"][:1]}  # threshold is 2
+
+    with pytest.raises(OtaError, match=r"HTTP 400: .*signed targets"):
+        admin.publish_targets(json.dumps(one_of_three).encode())
+    unuploaded = sign_release(
+        admin.targets_metadata(),
+        name="tcu-9.img",
+        data=b"never uploaded",
+        hardware_ids=["ds-tcu-r1"],
+        release_counter=1,
+        offline_dir=offline,
+        clock=clock,
+    )
+    with pytest.raises(OtaError, match=r"HTTP 422: .*no upload matches"):
+        admin.publish_targets(unuploaded)
+    assert server.backend.image_repo.targets_md.signed.version == 1
+
+
+def test_finding_11_the_cli_runs_the_ceremony_and_signs_a_release(tmp_path: Path) -> None:
+    offline, state = tmp_path / "offline", tmp_path / "state"
+
+    code = main(["ota", "keys", "init", "--offline", str(offline), "--state", str(state)])
+
+    assert code == 0
+    assert {p.name for p in offline.iterdir()} == {
+        "image.offline.keys.json",
+        "director.offline.keys.json",
+    }
+    assert set(json.loads((state / "keys" / "image.keys.json").read_text())) == {
+        "snapshot",
+        "timestamp",
+    }
+    assert set(json.loads((state / "keys" / "director.keys.json").read_text())) == {
+        "targets",
+        "snapshot",
+        "timestamp",
+    }
+    assert main(["ota", "keys", "init", "--offline", str(offline), "--state", str(state)]) == 2
