@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +27,7 @@ from evtwin.cloud import AdminClient, OtaDatabase, OtaServer, create_app
 from evtwin.errors import OtaError
 from evtwin.ota import BootOutcome, ManualClock, OtaBackend, OtaCloudClient, build_vehicle
 from evtwin.ota._ceremony import key_ceremony, offline_key_paths, sign_release
+from evtwin.ota._pkcs11 import Pkcs11Signer, Pkcs11Token
 
 from .conftest import ADMIN, PROVISIONING
 from .test_hardening import serving
@@ -225,3 +229,130 @@ def test_finding_11_the_cli_runs_the_ceremony_and_signs_a_release(tmp_path: Path
         "timestamp",
     }
     assert main(["ota", "keys", "init", "--offline", str(offline), "--state", str(state)]) == 2
+
+
+SOFTHSM_MODULE = Path("/usr/lib/softhsm/libsofthsm2.so")
+HSM_LABEL, HSM_PIN = "evtwin-test", "4711-evtwin"
+
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One SoftHSM2 token for the session (SoftHSM lists tokens when the module is first
+    loaded, so every test shares it; key labels are unique)."""
+    util = shutil.which("softhsm2-util")
+    if util is None or not SOFTHSM_MODULE.exists():
+        if os.environ.get("CI"):
+            raise RuntimeError("softhsm2 is missing: .ci/run installs it (apt softhsm2)")
+        pytest.skip("softhsm2 (apt) is not installed on this developer machine")
+    root = tmp_path_factory.mktemp("softhsm")
+    (root / "tokens").mkdir()
+    conf = root / "softhsm2.conf"
+    conf.write_text(f"directories.tokendir = {root / 'tokens'}\nobjectstore.backend = file\n")
+    old = os.environ.get("SOFTHSM2_CONF")
+    os.environ["SOFTHSM2_CONF"] = str(conf)
+    subprocess.run(
+        [util, "--init-token", "--free", "--label", HSM_LABEL, "--pin", HSM_PIN,
+         "--so-pin", "so-" + HSM_PIN],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    try:
+        yield SOFTHSM_MODULE
+    finally:
+        if old is None:
+            os.environ.pop("SOFTHSM2_CONF", None)
+        else:
+            os.environ["SOFTHSM2_CONF"] = old
+
+
+def test_online_keys_in_a_pkcs11_token_sign_and_no_private_key_is_on_the_servers_disk(
+    softhsm: Path, db: OtaDatabase, tmp_path: Path
+) -> None:
+    clock = ManualClock()
+    offline, state = tmp_path / "offline", tmp_path / "state"
+    token = Pkcs11Token(softhsm, HSM_LABEL, HSM_PIN)
+    key_ceremony(offline, state, clock, token=token)
+    server = OtaServer(
+        OtaBackend.open(state, clock, pkcs11_pin=HSM_PIN),
+        db,
+        provisioning_token=PROVISIONING,
+        admin_token=ADMIN,
+        state_dir=state,
+    )
+    assert all(
+        isinstance(s, Pkcs11Signer)
+        for keys in (server.backend.image_repo.keys, server.backend.director.keys)
+        for role, k in keys.items()
+        if role in ("snapshot", "timestamp")
+        or (keys is server.backend.director.keys
+        and role != "root")
+        for s in k.signers
+    )
+    with serving(create_app(server)) as base:
+        cloud = OtaCloudClient(base)
+        car = build_vehicle(
+            vin=VIN,
+            root_dir=tmp_path / "car",
+            register=lambda inv: cloud.register(inv, PROVISIONING),
+            urls=cloud.urls(VIN),
+            fetcher=cloud.fetcher(),
+            clock=clock,
+        )
+        admin = AdminClient(base, ADMIN)
+        admin.release("bms-4.0.0.img", IMAGE, ["ds-bms-r2"], 40)
+        admin.publish_targets(
+            sign_release(
+                admin.targets_metadata(),
+                name="bms-4.0.0.img",
+                data=IMAGE,
+                hardware_ids=["ds-bms-r2"],
+                release_counter=40,
+                offline_dir=offline,
+                clock=clock,
+            )
+        )
+        admin.create_campaign(
+            {"name": "bms-4", "images": {"ds-bms-r2": "bms-4.0.0.img"}, "stages_percent": [100]}
+        )
+        admin.campaign("bms-4", "start")
+        assert cloud.check_in(car) == {"bms-0001": "bms-4.0.0.img"}
+        assert car.update().outcomes == {"bms-0001": BootOutcome.COMMITTED}
+
+    files = {p: p.read_bytes() for p in state.rglob("*") if p.is_file()}
+    assert not [p for p, data in files.items() if b"PRIVATE KEY" in data]  # no PEM at all
+    assert not (state / "keys" / "image.keys.json").exists()
+    reference = json.loads((state / "keys" / "online.pkcs11.json").read_text())
+    assert set(reference["roles"]) == {
+        "image/snapshot", "image/timestamp",
+        "director/targets", "director/snapshot", "director/timestamp",
+    }  # fmt: skip
+    offline_pems = [pem for path in offline_key_paths(offline) for pem in private_pems(path)]
+    haystacks = {str(p): data for p, data in files.items()}
+    haystacks["database"] = database_text(server.db)
+    assert leaks(haystacks, offline_pems) == []
+    server.close()
+
+
+def test_the_cli_ceremony_puts_the_online_keys_in_the_pkcs11_token(
+    softhsm: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EVTWIN_OTA_PKCS11_PIN", HSM_PIN)
+    offline, state = tmp_path / "offline", tmp_path / "state"
+
+    code = main(
+        [
+            "ota", "keys", "init", "--offline", str(offline), "--state", str(state),
+            "--pkcs11-module", str(softhsm), "--pkcs11-token", HSM_LABEL,
+        ]
+    )  # fmt: skip
+
+    assert code == 0
+    assert sorted(p.name for p in (state / "keys").iterdir()) == [
+        "director.root.json",
+        "online.pkcs11.json",
+    ]
+    backend = OtaBackend.open(state, ManualClock())  # the PIN from the environment
+    assert isinstance(backend.image_repo.keys["timestamp"].signers[0], Pkcs11Signer)
+    assert (
+        main(["ota", "keys", "init", "--state", str(tmp_path / "s2"), "--pkcs11-token", "x"]) == 2
+    )

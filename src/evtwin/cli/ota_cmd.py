@@ -28,7 +28,9 @@ car's storage: ``{"vin", "ecus": {serial: {"serial", "hardware_id", "image",
 With ``--offline KEYDIR`` it is the key ceremony: the offline keys (Image root/targets,
 Director root) are written to KEYDIR only, ``--state`` gets the online keys and the metadata
 signed at the ceremony; ``evtwin ota release … --keys KEYDIR`` then signs each release's
-targets there (the server keeps the upload pending until then).
+targets there (the server keeps the upload pending until then). ``--pkcs11-module SO
+--pkcs11-token LABEL`` (PIN in ``EVTWIN_OTA_PKCS11_PIN``) makes the online keys inside that
+PKCS#11 token: the state directory then records only their labels and public keys.
 
 ``evtwin ota release IMAGE --hardware-id H --release-counter N`` and
 ``evtwin ota campaign create|start|status|pause|resume|stop|cancel NAME`` call a running
@@ -180,6 +182,14 @@ def register(subparsers: Any) -> None:
         help="key ceremony: offline keys (Image root/targets, Director root) go to DIR only; "
         "--state gets the online keys and the metadata signed here",
     )
+    kinit.add_argument(
+        "--pkcs11-module",
+        type=Path,
+        metavar="SO",
+        help="with --offline: make the online keys in this PKCS#11 token instead of PEM files "
+        "(e.g. /usr/lib/softhsm/libsofthsm2.so; PIN from EVTWIN_OTA_PKCS11_PIN)",
+    )
+    kinit.add_argument("--pkcs11-token", metavar="LABEL", help="the token's label")
     kinit.add_argument("--json", action="store_true")
     kinit.set_defaults(func=_keys_init)
     krot = ksub.add_parser("rotate", help="new key for an online role of a running server")
@@ -414,15 +424,25 @@ def _keys_init(args: argparse.Namespace) -> int:
     from evtwin.ota._twin import generate_keys, key_paths
 
     paths = key_paths(args.state)
+    if args.offline is None and (args.pkcs11_module or args.pkcs11_token):
+        raise OtaError("PKCS#11 online keys come with the key ceremony: add --offline DIR")
     if args.offline is not None:
         from evtwin.ota._ceremony import key_ceremony
 
+        token = None
+        if args.pkcs11_module is not None or args.pkcs11_token is not None:
+            from evtwin.ota._pkcs11 import Pkcs11Token
+
+            if args.pkcs11_module is None or args.pkcs11_token is None:
+                raise OtaError("--pkcs11-module and --pkcs11-token go together")
+            token = Pkcs11Token(args.pkcs11_module, args.pkcs11_token)
         made = key_ceremony(
             args.offline,
             args.state,
             SystemClock(),
             offline_keys=args.offline_keys,
             offline_threshold=args.threshold,
+            token=token,
         )
         image_keys, director_keys = made["image"], made["director"]
     else:

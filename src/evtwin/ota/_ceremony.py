@@ -31,6 +31,12 @@ from evtwin.ota._image_repo import (
     check_release_bounds,
 )
 from evtwin.ota._keys import RoleKeys, load_keys, save_keys
+from evtwin.ota._pkcs11 import (
+    Pkcs11Token,
+    generate_role_keys,
+    pkcs11_keys_path,
+    save_pkcs11_keys,
+)
 from evtwin.ota._store import ArtifactStore, DirectoryStore, atomic_write
 from evtwin.ota._tufrepo import ExpiryPolicy, build_root
 from evtwin.ota._twin import OtaBackend, director_root_path, generate_keys, key_paths
@@ -53,8 +59,11 @@ def key_ceremony(
     store: ArtifactStore | None = None,
     offline_keys: int = 3,
     offline_threshold: int = 2,
+    token: Pkcs11Token | None = None,
 ) -> dict[str, dict[str, RoleKeys]]:
-    """Generate every key; offline ones to ``offline_dir``, online ones to ``state_dir``.
+    """Generate every key; offline ones to ``offline_dir``, online ones to ``state_dir``
+    (as PEM files), or into the PKCS#11 ``token`` (``state_dir`` then records only their
+    labels and public keys).
 
     Publishes the Image repository's first metadata to ``store`` (default
     ``state_dir/artifacts``, where ``evtwin ota server --state`` looks) and writes the
@@ -63,11 +72,20 @@ def key_ceremony(
     Raises:
         OtaKeyError: keys already exist in either directory, or an impossible threshold.
     """
-    targets = [*offline_key_paths(offline_dir), *key_paths(state_dir)]
+    targets = [
+        *offline_key_paths(offline_dir),
+        *key_paths(state_dir),
+        pkcs11_keys_path(state_dir),
+    ]
     existing = [str(p) for p in targets if p.exists()]
     if existing:
         raise OtaKeyError(f"keys already exist ({', '.join(existing)}): refusing to overwrite")
     image_keys, director_keys = generate_keys(offline_keys, offline_threshold)
+    if token is not None:  # the online keys are made inside the token instead
+        image_keys.update(generate_role_keys(token, "image", ["snapshot", "timestamp"]))
+        director_keys.update(
+            generate_role_keys(token, "director", ["targets", "snapshot", "timestamp"])
+        )
     OtaBackend.create(  # publishes root and targets v1, signed here with the offline keys
         clock,
         store=store if store is not None else DirectoryStore(state_dir / "artifacts"),
@@ -81,9 +99,21 @@ def key_ceremony(
     image_offline_path, director_offline_path = offline_key_paths(offline_dir)
     save_keys(image_offline_path, {r: image_keys[r] for r in IMAGE_OFFLINE})
     save_keys(director_offline_path, {"root": director_keys["root"]})
-    image_online_path, director_online_path = key_paths(state_dir)
-    save_keys(image_online_path, {r: k for r, k in image_keys.items() if r not in IMAGE_OFFLINE})
-    save_keys(director_online_path, {r: k for r, k in director_keys.items() if r != "root"})
+    image_online = {r: k for r, k in image_keys.items() if r not in IMAGE_OFFLINE}
+    director_online = {r: k for r, k in director_keys.items() if r != "root"}
+    if token is not None:
+        save_pkcs11_keys(
+            pkcs11_keys_path(state_dir),
+            token,
+            {
+                **{f"image/{r}": k for r, k in image_online.items()},
+                **{f"director/{r}": k for r, k in director_online.items()},
+            },
+        )
+    else:
+        image_online_path, director_online_path = key_paths(state_dir)
+        save_keys(image_online_path, image_online)
+        save_keys(director_online_path, director_online)
     atomic_write(director_root_path(state_dir), director_root.to_bytes(JSONSerializer()))
     return {"image": image_keys, "director": director_keys}
 

@@ -21,6 +21,7 @@ from evtwin.ota._fetch import StoreFetcher, WatchdogConfig
 from evtwin.ota._image_repo import ImageRepository
 from evtwin.ota._inventory import EcuRecord, VehicleInventory
 from evtwin.ota._keys import RoleKeys, generate_signer, load_keys, save_keys
+from evtwin.ota._pkcs11 import load_pkcs11_keys, pkcs11_keys_path
 from evtwin.ota._primary import Primary, RepositoryUrls
 from evtwin.ota._store import ArtifactStore, DirectoryStore, MemoryStore
 from evtwin.ota._tufrepo import TOP_LEVEL_ROLES, offline_role_keys
@@ -110,7 +111,12 @@ class OtaBackend:
 
     @classmethod
     def open(
-        cls, state_dir: Path, clock: Clock, *, store: ArtifactStore | None = None
+        cls,
+        state_dir: Path,
+        clock: Clock,
+        *,
+        store: ArtifactStore | None = None,
+        pkcs11_pin: str | None = None,
     ) -> OtaBackend:
         """A backend that survives restarts: keys under ``state_dir``, artefacts there too
         unless ``store`` (e.g. an S3 bucket) is given.
@@ -124,11 +130,20 @@ class OtaBackend:
         """
         store = store if store is not None else DirectoryStore(state_dir / "artifacts")
         image_keys_path, director_keys_path = key_paths(state_dir)
-        if not image_keys_path.exists():
+        hsm_path = pkcs11_keys_path(state_dir)
+        keys: tuple[dict[str, RoleKeys], dict[str, RoleKeys]]
+        if hsm_path.exists():  # online keys in a PKCS#11 token (pin: argument or env)
+            in_token = load_pkcs11_keys(hsm_path, pkcs11_pin)
+            keys = (
+                {r.split("/")[1]: k for r, k in in_token.items() if r.startswith("image/")},
+                {r.split("/")[1]: k for r, k in in_token.items() if r.startswith("director/")},
+            )
+        elif not image_keys_path.exists():
             backend = cls.create(clock, store=store)
             backend.save_keys(state_dir)
             return backend
-        keys = (load_keys(image_keys_path), load_keys(director_keys_path))
+        else:
+            keys = (load_keys(image_keys_path), load_keys(director_keys_path))
         signed_root_path = director_root_path(state_dir)
         signed_root = signed_root_path.read_bytes() if signed_root_path.exists() else None
         published_root = store.get("image/metadata/root.json")
@@ -152,7 +167,14 @@ class OtaBackend:
         return cls(store=store, clock=clock, image_repo=image_repo, director=director)
 
     def save_keys(self, state_dir: Path) -> None:
-        """Save both repositories' key sets (call again after a rotation)."""
+        """Save both repositories' key sets (call again after a rotation).
+
+        Raises:
+            OtaKeyError: keys held in a PKCS#11 token (nothing to save; rotate at a
+                ceremony).
+        """
+        if pkcs11_keys_path(state_dir).exists():
+            raise OtaKeyError("the online keys live in a PKCS#11 token: rotate at a ceremony")
         image_path, director_path = key_paths(state_dir)
         save_keys(image_path, self.image_repo.keys)
         save_keys(director_path, self.director.keys)
