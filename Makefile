@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP_FLAGS := --disable-pip-version-check --quiet
 
-.PHONY: run test check lint typecheck bench validate clean
+.PHONY: run test check lint imports typecheck bench validate clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 12), f"evtwin needs Python 3.12 (see .python-version), found {sys.version.split()[0]} at {sys.executable}"'
@@ -30,7 +30,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-check: lint typecheck test
+# The floors (import-linter contracts in pyproject.toml). --no-cache: a stale grimp cache
+# has hidden broken contracts.
+imports: $(STAMP)
+	$(BIN)/lint-imports --no-cache
+
+check: lint imports typecheck test
 
 validate: $(STAMP)
 	$(BIN)/evtwin validate

@@ -23,7 +23,7 @@ from evtwin.ota import (
     StoreFetcher,
     build_vehicle,
 )
-from evtwin.ota._director import MAX_OPEN_NONCES
+from evtwin.ota.repository._director import MAX_OPEN_NONCES
 
 from .conftest import ADMIN, PROVISIONING
 

@@ -25,9 +25,17 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from evtwin.cli.main import main
 from evtwin.cloud import AdminClient, OtaDatabase, OtaServer, create_app
 from evtwin.errors import OtaError
-from evtwin.ota import BootOutcome, ManualClock, OtaBackend, OtaCloudClient, build_vehicle
-from evtwin.ota._ceremony import key_ceremony, offline_key_paths, sign_release
-from evtwin.ota._pkcs11 import Pkcs11Signer, Pkcs11Token
+from evtwin.ota import (
+    BootOutcome,
+    ManualClock,
+    OtaBackend,
+    OtaCloudClient,
+    build_vehicle,
+    key_ceremony,
+    offline_key_paths,
+    sign_release,
+)
+from evtwin.ota.repository import Pkcs11Signer, Pkcs11Token
 
 from .conftest import ADMIN, PROVISIONING
 from .test_hardening import serving
@@ -284,8 +292,7 @@ def test_online_keys_in_a_pkcs11_token_sign_and_no_private_key_is_on_the_servers
         for keys in (server.backend.image_repo.keys, server.backend.director.keys)
         for role, k in keys.items()
         if role in ("snapshot", "timestamp")
-        or (keys is server.backend.director.keys
-        and role != "root")
+        or (keys is server.backend.director.keys and role != "root")
         for s in k.signers
     )
     with serving(create_app(server)) as base:

@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pytest
 
 from evtwin.runtime import DriveLeg, Twin, World
-from evtwin.runtime import _paths as P
 from evtwin.runtime._bms import STANDBY_W
+from evtwin.signals import paths as P
 from evtwin.sim.traces import constant_speed
 
 MakeTwin = Callable[..., Twin]  # the make_twin fixture (tests/runtime/conftest.py)

@@ -8,7 +8,7 @@ import pytest
 
 from evtwin.errors import ChargingError, SignalRangeError
 from evtwin.runtime import Charger, Twin, World
-from evtwin.runtime import _paths as P
+from evtwin.signals import paths as P
 
 MakeTwin = Callable[..., Twin]  # the make_twin fixture (tests/runtime/conftest.py)
 

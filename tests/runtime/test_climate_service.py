@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from evtwin.runtime import InterimCabin, Twin, World
-from evtwin.runtime import _paths as P
+from evtwin.signals import paths as P
 
 MakeTwin = Callable[..., Twin]  # the make_twin fixture (tests/runtime/conftest.py)
 

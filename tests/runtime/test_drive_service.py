@@ -8,7 +8,7 @@ import pytest
 
 from evtwin.modes import load_mode
 from evtwin.runtime import DriveLeg, Twin, World, regen_decel_mps2
-from evtwin.runtime import _paths as P
+from evtwin.signals import paths as P
 from evtwin.sim.traces import constant_speed, cycle
 
 MakeTwin = Callable[..., Twin]  # the make_twin fixture (tests/runtime/conftest.py)
@@ -98,8 +98,8 @@ def test_world_sensors_publish_what_the_car_measures(make_twin: MakeTwin) -> Non
 
 
 def test_every_runtime_signal_path_is_in_the_catalogue() -> None:
-    from evtwin.runtime import _paths
     from evtwin.signals import load_catalogue
+    from evtwin.signals import paths as _paths
 
     catalogue = load_catalogue()
     for name in _paths.__all__:

@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 
 from evtwin.errors import ScenarioError
-from evtwin.runtime import _paths as P
 from evtwin.scenarios import ScenarioResult
+from evtwin.signals import paths as P
 
 RunSteps = Callable[..., ScenarioResult]  # the run_steps fixture (tests/scenarios/conftest.py)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from evtwin.runtime import _paths as P
 from evtwin.scenarios import ScenarioResult, load_scenario, run
+from evtwin.signals import paths as P
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from evtwin.runtime import _paths as P
 from evtwin.runtime._climate import parse_utc
 from evtwin.scenarios import ScenarioResult, load_scenario, run
+from evtwin.signals import paths as P
 
 
 @pytest.fixture(scope="module")

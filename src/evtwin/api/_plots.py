@@ -1,4 +1,4 @@
-"""PNG charts over HTTP, drawn by the CLI's own ``--plot`` code (one implementation).
+"""PNG charts over HTTP, drawn by the same domain plot code as the CLI's ``--plot``.
 
 matplotlib's pyplot state is global and not thread-safe, and the API answers requests on a
 thread pool, so charts are drawn one at a time.
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from evtwin.api._reports import CostParams, RangeParams, cost_report
-from evtwin.cli import cost_cmd
+from evtwin.ownership.plots import plot_tco
 from evtwin.sim.plots import plot_range_vs_speed
 from evtwin.vehicles import load_vehicle
 
@@ -44,4 +44,4 @@ def range_plot_png(vehicle: str, params: RangeParams) -> bytes:
 def cost_plot_png(vehicle: str, params: CostParams) -> bytes:
     """``evtwin cost VEHICLE --plot``: the TCO bar chart of the vehicle and its rivals."""
     report = cost_report(vehicle, params)
-    return _png(lambda path: cost_cmd._plot(report, path))
+    return _png(lambda path: plot_tco(report, path))

@@ -1,18 +1,21 @@
-"""Battery: pack equivalent circuit, lumped pack thermal model, BMS state estimation."""
+"""Battery: OCV curve, pack equivalent circuit, lumped pack thermal model, BMS estimation."""
 
 from evtwin.battery.bms import (
     EcmParams,
     EkfResult,
+    EkfState,
     SensorNoise,
     SensorReadings,
     Truth,
     coulomb_count,
     displayed_from_gross,
+    ekf_step,
     gross_from_displayed,
     measure,
     run_ekf,
     simulate_truth,
 )
+from evtwin.battery.ocv import OCV_POLY, OCV_TABLE_SOC, ocv_relative
 from evtwin.battery.pack import OCV_FULL_REL, PackParams, ocv_rel, ocv_v, resistance_ohm
 from evtwin.battery.thermal import (
     ThermalLoads,
@@ -24,8 +27,11 @@ from evtwin.battery.thermal import (
 
 __all__ = [
     "OCV_FULL_REL",
+    "OCV_POLY",
+    "OCV_TABLE_SOC",
     "EcmParams",
     "EkfResult",
+    "EkfState",
     "PackParams",
     "SensorNoise",
     "SensorReadings",
@@ -35,9 +41,11 @@ __all__ = [
     "advance_temperature",
     "coulomb_count",
     "displayed_from_gross",
+    "ekf_step",
     "gross_from_displayed",
     "measure",
     "ocv_rel",
+    "ocv_relative",
     "ocv_v",
     "precondition_cost",
     "resistance_ohm",

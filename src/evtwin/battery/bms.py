@@ -31,11 +31,13 @@ from evtwin.errors import ChargingError
 __all__ = [
     "EcmParams",
     "EkfResult",
+    "EkfState",
     "SensorNoise",
     "SensorReadings",
     "Truth",
     "coulomb_count",
     "displayed_from_gross",
+    "ekf_step",
     "gross_from_displayed",
     "measure",
     "run_ekf",
@@ -102,6 +104,33 @@ class EkfResult:
 
     soc: FloatArray
     soc_sigma: FloatArray
+
+
+@dataclass(slots=True)
+class EkfState:
+    """The filter's state between steps: estimate ``[soc, v1]`` and its covariance, batched.
+
+    :func:`ekf_step` advances it one reading at a time (a running BMS);
+    :func:`run_ekf` runs it over a recorded history.
+    """
+
+    soc: FloatArray
+    v1: FloatArray
+    p11: FloatArray
+    p12: FloatArray
+    p22: FloatArray
+
+    @classmethod
+    def start(cls, soc0_guess: FloatArray | float, soc0_sigma: float = 0.1) -> EkfState:
+        soc = np.atleast_1d(np.asarray(soc0_guess, dtype=np.float64)).copy()
+        n = soc.shape[0]
+        return cls(
+            soc=soc,
+            v1=np.zeros(n),
+            p11=np.full(n, soc0_sigma**2),
+            p12=np.zeros(n),
+            p22=np.full(n, 1e-4),
+        )
 
 
 def displayed_from_gross(gross_soc: FloatArray | float, p: EcmParams) -> FloatArray:
@@ -203,38 +232,67 @@ def run_ekf(
     _check(readings.current_a, dt_s)
     nz = noise if noise is not None else SensorNoise()
     n, steps = readings.current_a.shape
+    state = EkfState.start(soc0_guess, soc0_sigma)
+    out_soc = np.empty((n, steps))
+    out_sig = np.empty((n, steps))
+    for k in range(steps):
+        out_soc[:, k], out_sig[:, k] = ekf_step(
+            p,
+            state,
+            current_a=readings.current_a[:, k],
+            voltage_v=readings.voltage_v[:, k],
+            temp_c=readings.temp_c[:, k],
+            dt_s=dt_s,
+            noise=nz,
+            model_sigma_v=model_sigma_v,
+        )
+    return EkfResult(soc=out_soc, soc_sigma=out_sig)
+
+
+def ekf_step(
+    p: EcmParams,
+    state: EkfState,
+    *,
+    current_a: FloatArray,
+    voltage_v: FloatArray,
+    temp_c: FloatArray,
+    dt_s: float,
+    noise: SensorNoise,
+    model_sigma_v: float = 2.0,
+) -> tuple[FloatArray, FloatArray]:
+    """One reading through the filter (see :func:`run_ekf`), updating ``state`` in place.
+
+    Returns the SOC estimate given this reading and its 1-sigma uncertainty; ``state`` is
+    left predicted to the next step (the reading's current applied over ``dt_s``).
+    """
+    nz = noise
     a = np.exp(-dt_s / (p.r1_ohm * p.c1_f))
     q_scale = dt_s / (3600.0 * p.capacity_ah)
     q_soc = (nz.current_sigma_a**2 + nz.current_offset_a**2) * q_scale**2
     q_v1 = (p.r1_ohm * (1.0 - a)) ** 2 * nz.current_sigma_a**2
-    x_soc = np.asarray(soc0_guess, dtype=np.float64).copy()
-    x_v1 = np.zeros(n)
-    p11, p12, p22 = np.full(n, soc0_sigma**2), np.zeros(n), np.full(n, 1e-4)
-    out_soc = np.empty((n, steps))
-    out_sig = np.empty((n, steps))
-    for k in range(steps):
-        i = readings.current_a[:, k]
-        r0 = resistance_ohm(p.r0_25c_ohm, p.arrhenius_b_k, readings.temp_c[:, k])
-        # measurement update with the reading of step k
-        h1 = _docv(p, np.clip(x_soc, 0.0, 1.0))
-        pred = _ocv(p, np.clip(x_soc, 0.0, 1.0)) + x_v1 + r0 * i
-        dr0 = r0 * p.arrhenius_b_k / (readings.temp_c[:, k] + 273.15) ** 2 * nz.temp_sigma_c
-        r_meas = nz.voltage_sigma_v**2 + (dr0 * i) ** 2 + model_sigma_v**2
-        s = h1 * h1 * p11 + 2.0 * h1 * p12 + p22 + r_meas
-        k1 = (p11 * h1 + p12) / s
-        k2 = (p12 * h1 + p22) / s
-        innov = readings.voltage_v[:, k] - pred
-        x_soc = x_soc + k1 * innov
-        x_v1 = x_v1 + k2 * innov
-        # P = (I - K H) P
-        n11 = p11 - k1 * (h1 * p11 + p12)
-        n12 = p12 - k1 * (h1 * p12 + p22)
-        n22 = p22 - k2 * (h1 * p12 + p22)
-        p11, p12, p22 = n11, n12, n22
-        out_soc[:, k] = x_soc
-        out_sig[:, k] = np.sqrt(np.maximum(p11, 0.0))
-        # time update to step k + 1
-        x_soc = x_soc + i * q_scale
-        x_v1 = a * x_v1 + p.r1_ohm * (1.0 - a) * i
-        p11, p12, p22 = p11 + q_soc, a * p12, a * a * p22 + q_v1
-    return EkfResult(soc=out_soc, soc_sigma=out_sig)
+    x_soc, x_v1, p11, p12, p22 = state.soc, state.v1, state.p11, state.p12, state.p22
+    i = current_a
+    r0 = resistance_ohm(p.r0_25c_ohm, p.arrhenius_b_k, temp_c)
+    # measurement update with this reading
+    h1 = _docv(p, np.clip(x_soc, 0.0, 1.0))
+    pred = _ocv(p, np.clip(x_soc, 0.0, 1.0)) + x_v1 + r0 * i
+    dr0 = r0 * p.arrhenius_b_k / (temp_c + 273.15) ** 2 * nz.temp_sigma_c
+    r_meas = nz.voltage_sigma_v**2 + (dr0 * i) ** 2 + model_sigma_v**2
+    s = h1 * h1 * p11 + 2.0 * h1 * p12 + p22 + r_meas
+    k1 = (p11 * h1 + p12) / s
+    k2 = (p12 * h1 + p22) / s
+    innov = voltage_v - pred
+    x_soc = x_soc + k1 * innov
+    x_v1 = x_v1 + k2 * innov
+    # P = (I - K H) P
+    n11 = p11 - k1 * (h1 * p11 + p12)
+    n12 = p12 - k1 * (h1 * p12 + p22)
+    n22 = p22 - k2 * (h1 * p12 + p22)
+    p11, p12, p22 = n11, n12, n22
+    soc_out = np.asarray(x_soc, dtype=np.float64)
+    sigma_out = np.sqrt(np.maximum(p11, 0.0))
+    # time update to the next step
+    state.soc = x_soc + i * q_scale
+    state.v1 = a * x_v1 + p.r1_ohm * (1.0 - a) * i
+    state.p11, state.p12, state.p22 = p11 + q_soc, a * p12, a * a * p22 + q_v1
+    return soc_out, sigma_out

@@ -1,8 +1,8 @@
 """Pack equivalent circuit for charging: open-circuit voltage, resistance, limits.
 
 The pack is the same equivalent circuit the drive engine uses (:mod:`evtwin.sim.kernel`):
-``V = OCV(SOC) + I R(T)`` while charging, with the kernel's OCV curve
-(:func:`evtwin.sim.kernel.ocv_relative`: one curve, no second copy to drift) and the
+``V = OCV(SOC) + I R(T)`` while charging, with the one OCV curve
+(:func:`evtwin.battery.ocv.ocv_relative`, which the kernel also uses) and the
 Arrhenius resistance of the global constants. SOC here is the *usable* energy fraction
 (0 = displayed 0 %, 1 = displayed 100 %), so the chemical energy stored between two SOCs is
 exactly ``ΔSOC x usable energy``.
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from evtwin.battery.ocv import ocv_relative
 from evtwin.errors import ChargingError
-from evtwin.sim.kernel import ocv_relative
 from evtwin.units import ZERO_C_IN_K
 
 __all__ = [

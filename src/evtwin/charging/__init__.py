@@ -1,7 +1,7 @@
-"""Charging: charge curves from pack and charger, sessions, smart schedules, validation.
+"""Charging: charge curves from pack and charger, sessions, smart schedules.
 
-The validation report lives in :mod:`evtwin.charging.validation` (not imported here, so the
-session API stays light).
+The validation report (10-80 % times vs the makers' figures) lives in
+:mod:`evtwin.validation.charging`, a floor above the models.
 """
 
 from evtwin.charging.chargers import Charger, ac_supply, bundled_chargers, dc_charger, get_charger

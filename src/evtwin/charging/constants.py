@@ -2,7 +2,7 @@
 
 Values and their sources live in ``evtwin/data/chargers/charging_model.toml``. Nothing here is
 ever set per vehicle; the charge-current envelope is calibrated on the catalogue's official
-10-80 % times with leave-one-out validation (:mod:`evtwin.charging.validation`).
+10-80 % times with leave-one-out validation (:mod:`evtwin.validation.charging`).
 """
 
 from __future__ import annotations

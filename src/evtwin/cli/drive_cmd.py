@@ -18,7 +18,6 @@ from typing import Any
 from rich.table import Table
 
 from evtwin.cli._output import console, print_json
-from evtwin.runtime import _paths as P
 from evtwin.scenarios import (
     ScenarioResult,
     bundled_scenarios,
@@ -27,6 +26,7 @@ from evtwin.scenarios import (
     run,
     write_trace_csv,
 )
+from evtwin.signals import paths as P
 
 __all__ = ["register", "result_json", "run_cmd"]
 

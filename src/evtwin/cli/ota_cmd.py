@@ -60,8 +60,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evtwin.errors import OtaError
-from evtwin.ota import AcceleratedClock, Clock, OtaBackend, RefreshPolicy, SystemClock
-from evtwin.ota._demo import run_demo
+from evtwin.ota import (
+    AcceleratedClock,
+    Clock,
+    OtaBackend,
+    RefreshPolicy,
+    SystemClock,
+    run_demo,
+)
 
 if TYPE_CHECKING:
     from evtwin.cloud import OtaServer
@@ -369,7 +375,7 @@ def _release(args: argparse.Namespace) -> int:
     admin = _admin(args)
     out = admin.release(name, data, args.hardware_ids, args.release_counter)
     if out.get("pending") and args.keys:
-        from evtwin.ota._ceremony import sign_release
+        from evtwin.ota import sign_release
 
         signed = sign_release(
             admin.targets_metadata(),
@@ -420,18 +426,17 @@ def _campaign_action(args: argparse.Namespace) -> int:
 
 
 def _keys_init(args: argparse.Namespace) -> int:
-    from evtwin.ota._keys import save_keys
-    from evtwin.ota._twin import generate_keys, key_paths
+    from evtwin.ota import generate_keys, key_paths, save_keys
 
     paths = key_paths(args.state)
     if args.offline is None and (args.pkcs11_module or args.pkcs11_token):
         raise OtaError("PKCS#11 online keys come with the key ceremony: add --offline DIR")
     if args.offline is not None:
-        from evtwin.ota._ceremony import key_ceremony
+        from evtwin.ota import key_ceremony
 
         token = None
         if args.pkcs11_module is not None or args.pkcs11_token is not None:
-            from evtwin.ota._pkcs11 import Pkcs11Token
+            from evtwin.ota.repository import Pkcs11Token
 
             if args.pkcs11_module is None or args.pkcs11_token is None:
                 raise OtaError("--pkcs11-module and --pkcs11-token go together")

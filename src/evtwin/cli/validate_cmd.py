@@ -9,10 +9,10 @@ from typing import Any
 from rich.progress import Progress
 from rich.table import Table
 
-from evtwin.charging.validation import dc_10_80_report
 from evtwin.cli._output import console, print_json
-from evtwin.climate.validation import StudyReport, climate_study_report
 from evtwin.validation import LooReport, epa_report, realworld_report, wltp_report
+from evtwin.validation.charging import dc_10_80_report
+from evtwin.validation.climate import StudyReport, climate_study_report
 
 __all__ = ["register"]
 

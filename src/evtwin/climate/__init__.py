@@ -2,8 +2,8 @@
 
 :func:`vehicle_hvac_w` is the one call the drive engine needs: the constant electric HVAC
 load (W) for a car at an ambient temperature, cabin set point and speed. The validation
-against published studies is in :mod:`evtwin.climate.validation` (not imported here: it runs
-the drive engine). :func:`simulate_cabin` is the time-stepped automatic climate control;
+against published studies is in :mod:`evtwin.validation.climate` (it runs the drive engine, a
+floor above the models). :func:`simulate_cabin` is the time-stepped automatic climate control;
 :func:`precondition_schedule` and :func:`keep_climate_run` use it for a parked car.
 """
 

@@ -35,18 +35,18 @@ from evtwin.errors import (
     OtaReleaseError,
 )
 from evtwin.ota import (
+    CUSTOM_HARDWARE_IDS,
     DEFENDER_SPORT_ECUS,
     ExpiryPolicy,
     OtaBackend,
     RefreshPolicy,
     RoleKeys,
     VehicleInventory,
+    is_offline,
     open_artifact,
+    verify_ed25519_batch,
 )
-from evtwin.ota._director import DIRECTOR_ONLINE_ROLES, PendingManifest
-from evtwin.ota._image_repo import CUSTOM_HARDWARE_IDS, check_release_bounds
-from evtwin.ota._keys import is_offline
-from evtwin.ota._manifest import verify_ed25519_batch
+from evtwin.ota.repository import DIRECTOR_ONLINE_ROLES, PendingManifest, check_release_bounds
 
 __all__ = ["IMAGE_ONLINE_ROLES", "CheckIn", "OtaServer", "VehicleCredentials"]
 

@@ -1,29 +1,37 @@
 """Secure over-the-air updates, Uptane-grade, on python-tuf.
 
-Server side: :class:`ImageRepository` (offline root/targets keys, k-of-n) and
-:class:`Director` (online keys, per-vehicle targets from the vehicle's manifest and
-inventory). Vehicle side: :class:`Primary` (full verification with two python-tuf updaters
-and the Uptane consensus check), :class:`Ecu` (partial verification, A/B slots via
-:class:`SlotStore`, boot counter, commit or roll back). IO sits behind small interfaces
-with in-memory twins: :class:`Clock`/:class:`ManualClock`, :class:`ArtifactStore`/
-:class:`MemoryStore`, python-tuf's ``FetcherInterface``/:class:`StoreFetcher`.
+Repository side (:mod:`evtwin.ota.repository`): :class:`ImageRepository` (offline
+root/targets keys, k-of-n) and :class:`Director` (online keys, per-vehicle targets from the
+vehicle's manifest and inventory). Vehicle side (:mod:`evtwin.ota.vehicle`): :class:`Primary`
+(full verification with two python-tuf updaters and the Uptane consensus check), :class:`Ecu`
+(partial verification, A/B slots via :class:`SlotStore`, boot counter, commit or roll back).
+The car side never imports the repository side; what both use (clock, keys, stores, deltas,
+manifests, inventory, the custom field names in ``_fields``) sits in :mod:`evtwin.ota` itself.
+IO sits behind small interfaces with in-memory twins: :class:`Clock`/:class:`ManualClock`,
+:class:`ArtifactStore`/:class:`MemoryStore`, python-tuf's ``FetcherInterface``/
+:class:`StoreFetcher`. Every name below stays importable from :mod:`evtwin.ota`.
 """
 
 from __future__ import annotations
 
+from evtwin.ota._ceremony import key_ceremony, offline_key_paths, sign_release
 from evtwin.ota._clock import AcceleratedClock, Clock, ManualClock, SystemClock
-from evtwin.ota._cloud_client import OtaCloudClient
-from evtwin.ota._director import Director
-from evtwin.ota._ecu import Ecu, default_health_check
-from evtwin.ota._fetch import StoreFetcher, WatchdogConfig, WatchdogFetcher
-from evtwin.ota._http_fetch import HttpConfig, HttpFetcher
-from evtwin.ota._image_repo import ImageRepository
-from evtwin.ota._inventory import EcuRecord, VehicleInventory
-from evtwin.ota._keys import RoleKeys, generate_signer
-from evtwin.ota._manifest import EcuVersionReport, InstalledImage, VehicleManifest
-from evtwin.ota._policy import Consent, InstallPolicy, VehicleConditions, install_blockers
-from evtwin.ota._primary import PlannedUpdate, Primary, RepositoryUrls, UpdateReport, vehicle_status
-from evtwin.ota._slots import BootOutcome, SlotStore
+from evtwin.ota._demo import DemoStep, run_demo
+from evtwin.ota._fields import (
+    CUSTOM_DELTA_FROM,
+    CUSTOM_DELTA_TO,
+    CUSTOM_ECU_IDENTIFIERS,
+    CUSTOM_HARDWARE_IDS,
+    CUSTOM_RELEASE_COUNTER,
+)
+from evtwin.ota._inventory import EcuRecord, Registration, VehicleInventory
+from evtwin.ota._keys import RoleKeys, generate_signer, is_offline, load_keys, save_keys
+from evtwin.ota._manifest import (
+    EcuVersionReport,
+    InstalledImage,
+    VehicleManifest,
+    verify_ed25519_batch,
+)
 from evtwin.ota._store import (
     ArtifactStore,
     DirectoryStore,
@@ -31,23 +39,61 @@ from evtwin.ota._store import (
     check_store_path,
     open_artifact,
 )
-from evtwin.ota._tufrepo import ExpiryPolicy, RefreshPolicy, TufRepository
 from evtwin.ota._twin import (
     DEFENDER_SPORT_ECUS,
     EcuSpec,
     OtaBackend,
-    Registration,
     build_vehicle,
+    generate_keys,
+    key_paths,
     provision_vehicle,
+)
+from evtwin.ota.repository import (
+    DIRECTOR_ONLINE_ROLES,
+    Director,
+    ExpiryPolicy,
+    ImageRepository,
+    PendingManifest,
+    RefreshPolicy,
+    TufRepository,
+)
+from evtwin.ota.vehicle import (
+    BootOutcome,
+    Consent,
+    Ecu,
+    HealthCheck,
+    HttpConfig,
+    HttpFetcher,
+    InstallPolicy,
+    OtaCloudClient,
+    PlannedUpdate,
+    Primary,
+    RepositoryUrls,
+    SlotStore,
+    StoreFetcher,
+    UpdateReport,
+    VehicleConditions,
+    WatchdogConfig,
+    WatchdogFetcher,
+    default_health_check,
+    install_blockers,
+    vehicle_status,
 )
 
 __all__ = [
+    "CUSTOM_DELTA_FROM",
+    "CUSTOM_DELTA_TO",
+    "CUSTOM_ECU_IDENTIFIERS",
+    "CUSTOM_HARDWARE_IDS",
+    "CUSTOM_RELEASE_COUNTER",
     "DEFENDER_SPORT_ECUS",
+    "DIRECTOR_ONLINE_ROLES",
     "AcceleratedClock",
     "ArtifactStore",
     "BootOutcome",
     "Clock",
     "Consent",
+    "DemoStep",
     "Director",
     "DirectoryStore",
     "Ecu",
@@ -55,6 +101,7 @@ __all__ = [
     "EcuSpec",
     "EcuVersionReport",
     "ExpiryPolicy",
+    "HealthCheck",
     "HttpConfig",
     "HttpFetcher",
     "ImageRepository",
@@ -64,6 +111,7 @@ __all__ = [
     "MemoryStore",
     "OtaBackend",
     "OtaCloudClient",
+    "PendingManifest",
     "PlannedUpdate",
     "Primary",
     "RefreshPolicy",
@@ -83,9 +131,19 @@ __all__ = [
     "build_vehicle",
     "check_store_path",
     "default_health_check",
+    "generate_keys",
     "generate_signer",
     "install_blockers",
+    "is_offline",
+    "key_ceremony",
+    "key_paths",
+    "load_keys",
+    "offline_key_paths",
     "open_artifact",
     "provision_vehicle",
+    "run_demo",
+    "save_keys",
+    "sign_release",
     "vehicle_status",
+    "verify_ed25519_batch",
 ]

@@ -25,21 +25,19 @@ from tuf.api.serialization.json import JSONSerializer
 
 from evtwin.errors import OtaError, OtaKeyError, OtaMetadataError
 from evtwin.ota._clock import Clock
-from evtwin.ota._image_repo import (
-    CUSTOM_HARDWARE_IDS,
-    CUSTOM_RELEASE_COUNTER,
-    check_release_bounds,
-)
+from evtwin.ota._fields import CUSTOM_HARDWARE_IDS, CUSTOM_RELEASE_COUNTER
 from evtwin.ota._keys import RoleKeys, load_keys, save_keys
-from evtwin.ota._pkcs11 import (
+from evtwin.ota._store import ArtifactStore, DirectoryStore, atomic_write
+from evtwin.ota._twin import OtaBackend, director_root_path, generate_keys, key_paths
+from evtwin.ota.repository import (
+    ExpiryPolicy,
     Pkcs11Token,
+    build_root,
+    check_release_bounds,
     generate_role_keys,
     pkcs11_keys_path,
     save_pkcs11_keys,
 )
-from evtwin.ota._store import ArtifactStore, DirectoryStore, atomic_write
-from evtwin.ota._tufrepo import ExpiryPolicy, build_root
-from evtwin.ota._twin import OtaBackend, director_root_path, generate_keys, key_paths
 
 __all__ = ["IMAGE_OFFLINE", "key_ceremony", "offline_key_paths", "sign_release"]
 

@@ -15,10 +15,7 @@ import detools
 
 from evtwin.errors import OtaImageError
 
-__all__ = ["CUSTOM_DELTA_FROM", "CUSTOM_DELTA_TO", "apply_delta", "create_delta", "delta_name"]
-
-CUSTOM_DELTA_FROM = "deltaFrom"
-CUSTOM_DELTA_TO = "deltaTo"
+__all__ = ["apply_delta", "create_delta", "delta_name"]
 
 
 def delta_name(image_name: str, base_sha256: str) -> str:

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from evtwin.ota._clock import ManualClock
-from evtwin.ota._primary import Primary
 from evtwin.ota._twin import OtaBackend, provision_vehicle
+from evtwin.ota.vehicle import Primary
 
 __all__ = ["DemoStep", "run_demo"]
 

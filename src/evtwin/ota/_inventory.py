@@ -14,7 +14,7 @@ from securesystemslib.signer import Key
 
 from evtwin.errors import OtaInventoryError
 
-__all__ = ["EcuRecord", "VehicleInventory"]
+__all__ = ["EcuRecord", "Registration", "VehicleInventory"]
 
 _VIN = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")  # ISO 3779: 17 characters, no I, O or Q
 _IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -130,3 +130,11 @@ class VehicleInventory:
             )
         except (KeyError, TypeError) as e:
             raise OtaInventoryError(f"malformed vehicle inventory: {e}") from e
+
+
+@dataclass(frozen=True, kw_only=True)
+class Registration:
+    """What the factory gets back when it registers a vehicle: the roots to pin."""
+
+    director_root: bytes
+    image_root: bytes

@@ -15,16 +15,26 @@ from tuf.ngclient import FetcherInterface
 
 from evtwin.errors import OtaKeyError
 from evtwin.ota._clock import Clock
-from evtwin.ota._director import Director
-from evtwin.ota._ecu import Ecu, HealthCheck, default_health_check
-from evtwin.ota._fetch import StoreFetcher, WatchdogConfig
-from evtwin.ota._image_repo import ImageRepository
-from evtwin.ota._inventory import EcuRecord, VehicleInventory
+from evtwin.ota._inventory import EcuRecord, Registration, VehicleInventory
 from evtwin.ota._keys import RoleKeys, generate_signer, load_keys, save_keys
-from evtwin.ota._pkcs11 import load_pkcs11_keys, pkcs11_keys_path
-from evtwin.ota._primary import Primary, RepositoryUrls
 from evtwin.ota._store import ArtifactStore, DirectoryStore, MemoryStore
-from evtwin.ota._tufrepo import TOP_LEVEL_ROLES, offline_role_keys
+from evtwin.ota.repository import (
+    TOP_LEVEL_ROLES,
+    Director,
+    ImageRepository,
+    load_pkcs11_keys,
+    offline_role_keys,
+    pkcs11_keys_path,
+)
+from evtwin.ota.vehicle import (
+    Ecu,
+    HealthCheck,
+    Primary,
+    RepositoryUrls,
+    StoreFetcher,
+    WatchdogConfig,
+    default_health_check,
+)
 
 __all__ = [
     "DEFENDER_SPORT_ECUS",
@@ -189,14 +199,6 @@ class OtaBackend:
             image_metadata=f"{base}{self.image_repo.metadata_prefix}/",
             image_targets=f"{base}{self.image_repo.targets_prefix}/",
         )
-
-
-@dataclass(frozen=True, kw_only=True)
-class Registration:
-    """What the factory gets back when it registers a vehicle: the roots to pin."""
-
-    director_root: bytes
-    image_root: bytes
 
 
 Register = Callable[[VehicleInventory], Registration]

@@ -16,6 +16,7 @@ from evtwin.ownership.grant import (
     evaluate_grant,
     load_grant_rules,
 )
+from evtwin.ownership.plots import plot_tco
 from evtwin.ownership.prices import PriceInfo, PriceScenario, default_rivals, price_info
 from evtwin.ownership.request import (
     DEFAULT_MILES_PER_YEAR,
@@ -89,6 +90,7 @@ __all__ = [
     "load_tariffs",
     "load_uk_year",
     "load_ved_rules",
+    "plot_tco",
     "price_info",
     "request_from_mapping",
     "simulate_year",

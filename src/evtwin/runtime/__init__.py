@@ -6,9 +6,14 @@ Services talk only through the signal broker, by VSS path. :func:`build_twin` wi
 
 from __future__ import annotations
 
-from evtwin.runtime._bms import BatteryService
+from evtwin.runtime._bms import BatteryService, LowVoltageService
 from evtwin.runtime._charging import ChargingRefusal, ChargingService
-from evtwin.runtime._climate import ClimateRefusal, ClimateService
+from evtwin.runtime._climate import (
+    SETPOINT_MAX_C,
+    SETPOINT_MIN_C,
+    ClimateRefusal,
+    ClimateService,
+)
 from evtwin.runtime._clock import Clock, ManualClock, ScaledClock, SystemClock
 from evtwin.runtime._drive import DriveService, LegStats, regen_decel_mps2
 from evtwin.runtime._interim import (
@@ -24,12 +29,15 @@ from evtwin.runtime._models import ClimateCabin, SessionChargePower, SmartCharge
 from evtwin.runtime._ota import CheckIn, OtaLink, OtaService, TwinOtaClock, UpdateState
 from evtwin.runtime._ota_car import CloudLink, OtaCar, open_car
 from evtwin.runtime._services import ActuatorEcho, Service, ServiceFault, ServiceHost
+from evtwin.runtime._signalio import read_bool, read_float, read_str, read_target
 from evtwin.runtime._terrain import TerrainService
 from evtwin.runtime._twin import SETPOINT_ACTUATORS, Twin, build_twin, interim_charge_model
 from evtwin.runtime._world import Charger, DriveLeg, Trailer, World, WorldSensors
 
 __all__ = [
     "SETPOINT_ACTUATORS",
+    "SETPOINT_MAX_C",
+    "SETPOINT_MIN_C",
     "ActuatorEcho",
     "BatteryService",
     "CabinModel",
@@ -50,6 +58,7 @@ __all__ = [
     "InterimCabin",
     "InterimChargePower",
     "LegStats",
+    "LowVoltageService",
     "ManualClock",
     "OtaCar",
     "OtaLink",
@@ -72,5 +81,9 @@ __all__ = [
     "build_twin",
     "interim_charge_model",
     "open_car",
+    "read_bool",
+    "read_float",
+    "read_str",
+    "read_target",
     "regen_decel_mps2",
 ]

@@ -16,13 +16,15 @@ charge power and the session's signals.
 - ``STOP`` or unplugging ends it.
 - The pack never goes above ``ChargeLimit``: the energy of a step is capped at what reaches
   the limit. Loads running meanwhile (preconditioning) draw from the pack and the session
-  tops it up again, so while plugged in they are paid by the grid.
+  covers them (it steps after them and adds their power flows), so while plugged in they are
+  paid by the grid.
 - The charger's offer is read from the cable's signals: ``MaximumChargingCurrent.DC`` × the
   pack's nominal voltage, or the AC phase currents × 230 V.
 
 Publishes ``IsCharging``, ``StartStopCharging`` (current), ``AveragePower``/``MaxPower``
 (kW, of the session), ``ChargeCurrent.DC`` (A), ``ChargeRate`` (km of range per hour),
-``TimeToComplete`` (s) and updates ``StateOfCharge.Current``.
+``TimeToComplete`` (s) and the session's power flow into the pack (``PowerFlow.Charging``;
+the BMS integrates it into ``StateOfCharge.Current``).
 """
 
 from __future__ import annotations
@@ -31,12 +33,13 @@ from dataclasses import dataclass
 from typing import Final
 
 from evtwin.errors import ChargingError
-from evtwin.runtime import _paths as P
 from evtwin.runtime._climate import format_utc, parse_utc
 from evtwin.runtime._interim import ChargePlanner, ChargePowerModel
+from evtwin.runtime._services import PHASE_SUPPLY
 from evtwin.runtime._signalio import read_bool, read_float, read_str
 from evtwin.runtime._world import AC_PHASE_VOLTAGE_V
 from evtwin.signals import Broker, Change, Field, Subscription
+from evtwin.signals import paths as P
 
 __all__ = ["ChargingRefusal", "ChargingService"]
 
@@ -57,6 +60,7 @@ class ChargingRefusal:
 
 class ChargingService:
     name = "charging"
+    step_phase = PHASE_SUPPLY
 
     def __init__(
         self,
@@ -83,6 +87,8 @@ class ChargingService:
         self._session_j = 0.0
         self._session_s = 0.0
         self._session_max_w = 0.0
+        self.energy_j = 0.0
+        """Energy the charging moved into the pack so far (J)."""
 
     def close(self) -> None:
         self._sub.close()
@@ -213,6 +219,8 @@ class ChargingService:
             self.active = False
         soc = read_float(b, P.SOC_CURRENT_PCT, 0.0) / 100.0
         limit = read_float(b, P.CHARGE_LIMIT_PCT, 100.0) / 100.0
+        # what the other services draw over this step (published just before; negative = loads)
+        loads_w = sum(read_float(b, p, 0.0) for p in P.POWER_FLOWS_W if p != P.FLOW_CHARGING_W)
         power_w = 0.0
         changes: list[Change] = []
         charger_w, dc = self._charger() if connected else (0.0, False)
@@ -223,20 +231,22 @@ class ChargingService:
         # Outside its windows a session still feeds what other loads take (preconditioning):
         # the pack is held where the last step left it.
         target = limit if share > 0.0 else min(limit, self._hold_soc)
-        if self.active and dt_s > 0 and soc < target:
+        need_w = (target - soc) * self.usable_j / dt_s - loads_w if dt_s > 0 else 0.0
+        if self.active and dt_s > 0 and need_w > 0:
             available = self.model.pack_power_w(
-                soc=soc, charger_w=charger_w, dc=dc, battery_temp_c=temp_c
+                soc=min(soc, 1.0), charger_w=charger_w, dc=dc, battery_temp_c=temp_c
             )
-            power_w = min(available, (target - soc) * self.usable_j / dt_s)
+            power_w = min(available, need_w)
             if share > 0.0:
-                hold_w = (min(limit, self._hold_soc) - soc) * self.usable_j / dt_s
+                hold_w = (min(limit, self._hold_soc) - soc) * self.usable_j / dt_s - loads_w
                 power_w = min(available, max(share * available, hold_w), power_w)
-            soc += power_w * dt_s / self.usable_j
-            changes.append((P.SOC_CURRENT_PCT, Field.VALUE, min(soc, limit) * 100.0))
+            soc += (power_w + loads_w) * dt_s / self.usable_j
             self._session_j += power_w * dt_s
             self._session_s += dt_s
             self._session_max_w = max(self._session_max_w, power_w)
         self._hold_soc = min(soc, limit) if self.active else 0.0
+        self.energy_j += power_w * max(dt_s, 0.0)
+        changes.append((P.FLOW_CHARGING_W, Field.VALUE, power_w))
         charging = bool(power_w > MAINTAIN_W)
         range_m = read_float(b, P.RANGE_M, 0.0)
         km_per_j = range_m / 1000.0 / (soc * self.usable_j) if soc > 0 else 0.0

@@ -9,8 +9,9 @@ default ``evtwin.climate``'s cabin and HVAC, :class:`~evtwin.runtime._models.Cli
   ``Charging.Plan.IsPreconditioningRequested`` true, either now (no ``ReadyByTime``) or
   during the :data:`PRECONDITION_LEAD_S` before ``ReadyByTime``.
 - A mode with ``hvac_eco`` lowers the HVAC's power ceiling.
-- The mean electric power of each step is taken from the pack (``StateOfCharge.Current``);
-  when plugged in, the charging session tops the pack up again.
+- The mean electric power of each step is published as the climate's power flow
+  (``PowerFlow.Climate``, negative: drawn from the pack); the BMS integrates it. When plugged
+  in, the charging session covers it.
 
 Publishes the cabin air temperature (``Vehicle.Cabin.HVAC.AmbientAirTemperature``) and whether
 the A/C is cooling (``IsAirConditioningActive``).
@@ -24,10 +25,10 @@ from typing import Final
 
 from evtwin.modes import load_mode
 from evtwin.runtime import _interim as interim
-from evtwin.runtime import _paths as P
 from evtwin.runtime._interim import CabinModel
 from evtwin.runtime._signalio import read_bool, read_float, read_str, read_target
 from evtwin.signals import Broker, Change, Field
+from evtwin.signals import paths as P
 
 __all__ = [
     "DEFAULT_SETPOINT_C",
@@ -81,6 +82,8 @@ class ClimateService:
         self.model = model
         self.cabin_temp_c = cabin_temp_c
         self.hvac_w = 0.0
+        self.energy_j = 0.0
+        """Energy the climate moved into the pack so far (J; the HVAC makes it negative)."""
         self.refusals: list[ClimateRefusal] = []
         self._last_request: object | None = None
 
@@ -128,12 +131,12 @@ class ClimateService:
         )
         self.cabin_temp_c = result.cabin_temp_c
         self.hvac_w = result.hvac_electric_w
+        flow_w = -self.hvac_w if dt_s > 0 else 0.0
+        self.energy_j += flow_w * max(dt_s, 0.0)
         changes: list[Change] = [
             (P.CABIN_SETPOINT_C, Field.VALUE, setpoint),
             (P.CABIN_AIR_C, Field.VALUE, self.cabin_temp_c),
             (P.HVAC_COOLING_ACTIVE, Field.VALUE, result.cooling),
+            (P.FLOW_CLIMATE_W, Field.VALUE, flow_w),
         ]
-        if self.hvac_w > 0 and dt_s > 0:
-            soc = max(0.0, soc - self.hvac_w * dt_s / self.usable_j)
-            changes.append((P.SOC_CURRENT_PCT, Field.VALUE, soc * 100.0))
         b.update(changes)

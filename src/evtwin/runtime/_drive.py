@@ -19,7 +19,8 @@ A car that lacks grip falls behind its trace; the next step starts from the spee
 Reads (broker): mode, hill descent, towing mode, cable, wading limit, outside temperature,
 battery temperature, SOC. Reads (world): the driver's wish, grade, true surface, trailer.
 Publishes: speed, odometer, acceleration, moving, power state, motor power, pack current and
-voltage, SOC.
+voltage, and the drive's power flow into the pack (``PowerFlow.Drive``: the engine's change of
+stored energy over the step; the BMS integrates it into the SOC).
 """
 
 from __future__ import annotations
@@ -33,10 +34,10 @@ import numpy as np
 
 from evtwin.modes import DriveMode, load_mode, load_surface
 from evtwin.physics.constants import ModelConstants, default_constants
-from evtwin.runtime import _paths as P
 from evtwin.runtime._signalio import read_bool, read_float, read_str
 from evtwin.runtime._world import World
 from evtwin.signals import Broker, Change, Field
+from evtwin.signals import paths as P
 from evtwin.sim.conditions import Conditions
 from evtwin.sim.engine import CaseResult, simulate
 from evtwin.sim.traces import Trace
@@ -126,6 +127,8 @@ class DriveService:
         self.last_result: CaseResult | None = None
         self._asphalt_crr = load_surface("asphalt").rolling_resistance_coefficient
         self._was_on = False
+        self.energy_j = 0.0
+        """Energy the drive moved into the pack so far (J; driving makes it negative)."""
 
     def reset_leg(self) -> None:
         self.leg = LegStats()
@@ -191,7 +194,7 @@ class DriveService:
             if self._was_on or dt_s <= 0:
                 self._publish_parked()
             return
-        soc = read_float(b, P.SOC_CURRENT_PCT, 0.0) / 100.0
+        soc = min(read_float(b, P.SOC_CURRENT_PCT, 0.0) / 100.0, 1.0)
         if soc <= 1e-6:
             self.speed_mps = 0.0
             self.leg.depleted = True
@@ -200,7 +203,7 @@ class DriveService:
         mode = load_mode(read_str(b, P.TERRAIN_MODE, "COMFORT"))
         trace = self._command(mode, now_s - dt_s, dt_s)
         result = _simulate_one_thread(
-            self.params, trace, self._conditions(mode, min(soc, 1.0)), self.constants
+            self.params, trace, self._conditions(mode, soc), self.constants
         )
         self.last_result = result
         hist = result.history
@@ -218,6 +221,9 @@ class DriveService:
         leg.depleted = leg.depleted or result.depleted
         leg.speeds_kph.append(v_end * KPH_PER_MPS)
         wheel_kw = float(np.mean(hist.wheel_power_w[1:])) / 1000.0
+        # the engine's change of stored energy, as a mean power over the step (+ into the pack)
+        flow_w = (min(1.0, max(0.0, result.soc_end)) - soc) * self.params.battery_energy_j / dt_s
+        self.energy_j += flow_w * dt_s
         changes: list[Change] = [
             (P.SPEED_KPH, Field.VALUE, v_end * KPH_PER_MPS),
             (P.TRAVELED_DISTANCE_M, Field.VALUE, round(self.odometer_m)),
@@ -228,7 +234,7 @@ class DriveService:
             (P.MOTOR_POWER_KW, Field.VALUE, max(-32768, min(32767, round(wheel_kw)))),
             (P.PACK_CURRENT_A, Field.VALUE, float(hist.current_a[-1])),
             (P.PACK_VOLTAGE_V, Field.VALUE, float(hist.voltage_v[-1])),
-            (P.SOC_CURRENT_PCT, Field.VALUE, min(100.0, max(0.0, result.soc_end * 100.0))),
+            (P.FLOW_DRIVE_W, Field.VALUE, flow_w),
         ]
         b.update(changes)
         self._was_on = True
@@ -243,6 +249,7 @@ class DriveService:
                 (P.SELECTED_GEAR, Field.VALUE, 126),  # P once parked
                 (P.MOTOR_POWER_KW, Field.VALUE, 0),
                 (P.PACK_CURRENT_A, Field.VALUE, 0.0),
+                (P.FLOW_DRIVE_W, Field.VALUE, 0.0),
             ]
         )
         self._was_on = False

@@ -35,10 +35,10 @@ from evtwin.ota import (
     VehicleConditions,
     install_blockers,
 )
-from evtwin.runtime import _paths as P
 from evtwin.runtime._clock import Clock
 from evtwin.runtime._signalio import read_bool, read_float, read_str
 from evtwin.signals import Broker, Change, Field
+from evtwin.signals import paths as P
 
 __all__ = [
     "DEFAULT_CHECK_IN_INTERVAL_S",

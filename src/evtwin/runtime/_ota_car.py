@@ -19,16 +19,17 @@ from evtwin.ota import (
     Consent,
     Ecu,
     EcuSpec,
+    HealthCheck,
     OtaCloudClient,
     Primary,
+    Registration,
     RoleKeys,
     VehicleInventory,
     build_vehicle,
     default_health_check,
+    load_keys,
+    save_keys,
 )
-from evtwin.ota._ecu import HealthCheck
-from evtwin.ota._keys import load_keys, save_keys
-from evtwin.ota._twin import Registration
 from evtwin.runtime._ota import CheckIn, TwinOtaClock
 
 __all__ = ["CloudLink", "OtaCar", "open_car"]

@@ -11,9 +11,9 @@ the dynamics and climate services read them.
 
 from __future__ import annotations
 
-from evtwin.runtime import _paths as P
 from evtwin.runtime._signalio import read_float
 from evtwin.signals import Broker, Field
+from evtwin.signals import paths as P
 
 __all__ = ["TerrainService"]
 

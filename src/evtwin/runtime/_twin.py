@@ -1,10 +1,11 @@
 """The running car: broker, world, services and the host that steps them, in one object.
 
 :func:`build_twin` wires a vehicle from the catalogue (or a spec) into a broker on a clock.
-The host steps the services in a fixed order every step, which makes a run on a
-:class:`~evtwin.runtime.ManualClock` deterministic:
-
-``actuator echo → world sensors → terrain → climate → dynamics/energy → charging → BMS``.
+Every step, the host steps the services (actuator echo, world sensors, terrain, climate,
+dynamics, charging, 12 V) on the car as the last step left it, then the BMS, the one owner of
+the charge, integrates the power flows they published. A run on a
+:class:`~evtwin.runtime.ManualClock` is deterministic, and the same whatever order the
+services are listed in.
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ from evtwin.climate import cabin_params
 from evtwin.errors import ScenarioError
 from evtwin.modes import load_mode
 from evtwin.physics.constants import ModelConstants, default_constants
-from evtwin.runtime import _paths as P
-from evtwin.runtime._bms import BatteryService
+from evtwin.runtime._bms import BatteryService, LowVoltageService
 from evtwin.runtime._charging import ChargingService
 from evtwin.runtime._climate import DEFAULT_SETPOINT_C, ClimateService
 from evtwin.runtime._clock import Clock, ManualClock
@@ -38,6 +38,7 @@ from evtwin.runtime._services import ActuatorEcho, ServiceHost
 from evtwin.runtime._terrain import TerrainService
 from evtwin.runtime._world import World, WorldSensors
 from evtwin.signals import Broker, Change, Field
+from evtwin.signals import paths as P
 from evtwin.vehicles.catalogue import load_vehicle
 from evtwin.vehicles.derive import VehicleParams, derive_params
 from evtwin.vehicles.spec import VehicleSpec
@@ -102,6 +103,7 @@ class Twin:
     charging: ChargingService
     bms: BatteryService
     terrain: TerrainService
+    low_voltage: LowVoltageService
     constants: ModelConstants = field(default_factory=default_constants)
     ota: OtaService | None = None
 
@@ -240,8 +242,12 @@ def build_twin(
         or _reference_consumption(spec, c, background=background_reference),
         battery_temp_c=ambient if battery_temp_c is None else battery_temp_c,
     )
+    low_voltage = LowVoltageService(broker)
     host = ServiceHost(
-        clock, [echo, sensors, terrain, climate, drive, charging, bms], step_s=step_s
+        clock,
+        [echo, sensors, terrain, climate, drive, charging, low_voltage, bms],
+        step_s=step_s,
+        broker=broker,
     )
     return Twin(
         spec=spec,
@@ -256,5 +262,6 @@ def build_twin(
         charging=charging,
         bms=bms,
         terrain=terrain,
+        low_voltage=low_voltage,
         constants=c,
     )

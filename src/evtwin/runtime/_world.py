@@ -18,9 +18,10 @@ import numpy as np
 
 from evtwin.errors import ChargingError, ScenarioError
 from evtwin.modes import Surface, load_surface
-from evtwin.runtime import _paths as P
+from evtwin.runtime._services import PHASE_INPUTS
 from evtwin.runtime._signalio import read_float
 from evtwin.signals import Broker, Change, Field
+from evtwin.signals import paths as P
 from evtwin.sim.traces import Trace
 
 __all__ = ["AC_PHASE_VOLTAGE_V", "Charger", "DriveLeg", "Trailer", "World", "WorldSensors"]
@@ -133,6 +134,7 @@ class WorldSensors:
     """Publishes what the car's sensors measure of the world (see module docstring)."""
 
     name = "world-sensors"
+    step_phase = PHASE_INPUTS
 
     def __init__(self, broker: Broker, world: World) -> None:
         self._broker = broker

@@ -44,10 +44,9 @@ from typing import Any, Final, Literal
 
 from evtwin.errors import ScenarioError
 from evtwin.modes import load_mode, load_surface
-from evtwin.runtime._climate import SETPOINT_MAX_C, SETPOINT_MIN_C
-from evtwin.runtime._paths import CABIN_SETPOINT_C
-from evtwin.runtime._world import Charger
+from evtwin.runtime import SETPOINT_MAX_C, SETPOINT_MIN_C, Charger
 from evtwin.signals import check_value, load_catalogue
+from evtwin.signals.paths import CABIN_SETPOINT_C
 
 __all__ = [
     "ACTIONS",

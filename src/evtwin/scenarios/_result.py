@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-from evtwin.runtime import _paths as P
 from evtwin.scenarios._model import Scenario
 from evtwin.signals import Value
+from evtwin.signals import paths as P
 
 __all__ = ["SNAPSHOT_SIGNALS", "LegReport", "ScenarioResult", "StepReport", "TraceRow"]
 

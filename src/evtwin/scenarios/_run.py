@@ -18,11 +18,18 @@ import numpy as np
 
 from evtwin.errors import ScenarioError
 from evtwin.modes import load_mode, load_surface
-from evtwin.runtime import _paths as P
-from evtwin.runtime._clock import ManualClock
-from evtwin.runtime._signalio import read_bool, read_float, read_str
-from evtwin.runtime._twin import Twin, build_twin
-from evtwin.runtime._world import Charger, DriveLeg, Trailer, World
+from evtwin.runtime import (
+    Charger,
+    DriveLeg,
+    ManualClock,
+    Trailer,
+    Twin,
+    World,
+    build_twin,
+    read_bool,
+    read_float,
+    read_str,
+)
 from evtwin.scenarios._model import DriveSpec, Scenario, Step
 from evtwin.scenarios._result import (
     SNAPSHOT_SIGNALS,
@@ -32,6 +39,7 @@ from evtwin.scenarios._result import (
     TraceRow,
 )
 from evtwin.signals import Field
+from evtwin.signals import paths as P
 from evtwin.sim.traces import Trace, constant_speed, cycle, load_profile
 from evtwin.units import KPH_PER_MPS
 

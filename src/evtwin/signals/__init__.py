@@ -10,6 +10,8 @@ Services inside the car read and write only through a :class:`Broker`, by VSS pa
         for batch in sub: ...
 
 External clients (``kuksa-client``, KUKSA SDKs) connect to a :class:`SignalServer`.
+The VSS paths the car's services use are named once in :mod:`evtwin.signals.paths`
+(``from evtwin.signals import paths as P``; ``P.SPEED`` …).
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Final
 
 from evtwin.errors import NotAnActuatorError
@@ -46,6 +47,7 @@ class Broker:
         self._lock = threading.Lock()
         self._values: dict[tuple[str, Field], Datapoint] = {}
         self._subscribers: dict[tuple[str, Field], set[Subscription]] = {}
+        self._held = threading.local()  # .queue: this thread's writes held by deferred()
         if apply_defaults:
             now = clock()
             for meta in self._catalogue.values():
@@ -115,6 +117,35 @@ class Broker:
         nothing is applied and its error is raised."""
         checked = [(path, field, self.check(path, field, value)) for path, field, value in changes]
         stamp = self._clock() if timestamp_s is None else timestamp_s
+        queue: list[tuple[list[tuple[str, Field, Value]], float]] | None = getattr(
+            self._held, "queue", None
+        )
+        if queue is not None:  # deferred(): applied when the block ends
+            queue.append((checked, stamp))
+            return [Datapoint(value=value, timestamp_s=stamp) for _, _, value in checked]
+        return self._apply(checked, stamp)
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Hold this thread's writes until the block ends, then apply them in order.
+
+        Inside the block this thread reads the values as they were when it began (its own
+        writes included: they wait too), so services stepped one after another inside it all
+        see the same state, whatever their order. Other threads' writes are not held.
+        """
+        if getattr(self._held, "queue", None) is not None:
+            yield  # nested: the outer block applies
+            return
+        queue: list[tuple[list[tuple[str, Field, Value]], float]] = []
+        self._held.queue = queue
+        try:
+            yield
+        finally:
+            self._held.queue = None
+            for checked, stamp in queue:
+                self._apply(checked, stamp)
+
+    def _apply(self, checked: list[tuple[str, Field, Value]], stamp: float) -> list[Datapoint]:
         out: list[Datapoint] = []
         with self._lock:
             for path, field, value in checked:

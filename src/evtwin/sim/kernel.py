@@ -34,6 +34,8 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+from evtwin.battery.ocv import OCV_POLY, OCV_TABLE_SOC, ocv_relative
+
 __all__ = [
     "BLOCK",
     "C_AIR_HEADWIND",
@@ -294,20 +296,7 @@ LOW_SOC_KNEE = 0.2  # below this SOC the pack's resistance rises ...
 LOW_SOC_RESISTANCE_RISE = 1.0  # ... linearly, to (1 + this) x at 0 % (generic Li-ion ECM shape)
 EFF_ESTIMATE = 0.9  # drive-efficiency estimate used only to turn electric limits into wheel limits
 
-# Open-circuit voltage over SOC, relative to its mean over the usable window: a generic NMC
-# pack shape (assumption). Tabulated at SOC 0, 0.1, ..., 1; the kernel uses the least-squares
-# 5th-order polynomial through these points (max deviation 0.1 %), normalised to mean 1.
-OCV_TABLE_SOC = np.linspace(0.0, 1.0, 11)
-_OCV_RAW = np.array([0.880, 0.925, 0.950, 0.965, 0.980, 0.995, 1.010, 1.030, 1.050, 1.075, 1.100])
-_poly = np.polyfit(OCV_TABLE_SOC, _OCV_RAW, 5)
-_mean = float(np.polyval(np.polyint(_poly), 1.0) - np.polyval(np.polyint(_poly), 0.0))
-OCV_POLY = _poly / _mean
-"""Coefficients, highest power first, of OCV/V_nom as a polynomial in SOC."""
-
-
-def ocv_relative(soc: np.ndarray | float) -> np.ndarray:
-    """OCV / nominal voltage at ``soc`` (0..1), the same curve the kernel uses."""
-    return np.asarray(np.polyval(OCV_POLY, soc), dtype=np.float64)
+# Open-circuit voltage over SOC: the battery model's curve (evtwin.battery.ocv), re-exported.
 
 
 @njit(inline="always", fastmath=True)

@@ -23,11 +23,10 @@ from tuf.api.metadata import Metadata, Root, TargetFile, Targets
 from evtwin.errors import OtaImageError, OtaMetadataError, OtaRollbackError, OtaSlotError
 from evtwin.ota._clock import Clock
 from evtwin.ota._delta import apply_delta
-from evtwin.ota._director import CUSTOM_ECU_IDENTIFIERS
-from evtwin.ota._image_repo import CUSTOM_RELEASE_COUNTER
+from evtwin.ota._fields import CUSTOM_ECU_IDENTIFIERS, CUSTOM_RELEASE_COUNTER
 from evtwin.ota._manifest import EcuVersionReport, InstalledImage
-from evtwin.ota._slots import BootOutcome, FaultHook, SlotStore
 from evtwin.ota._store import atomic_write
+from evtwin.ota.vehicle._slots import BootOutcome, FaultHook, SlotStore
 
 __all__ = ["Ecu", "HealthCheck", "default_health_check", "ecu_status"]
 

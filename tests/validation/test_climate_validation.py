@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from evtwin.climate.validation import CLIMATE_ROWS, climate_study_report
+from evtwin.validation.climate import CLIMATE_ROWS, climate_study_report
 
 
 def test_aaa_climate_effects_are_within_five_points() -> None:

@@ -13,10 +13,9 @@ import orjson
 import urllib3
 
 from evtwin.errors import OtaDownloadError, OtaError
-from evtwin.ota._http_fetch import HttpConfig, HttpFetcher
-from evtwin.ota._inventory import VehicleInventory
-from evtwin.ota._primary import Primary, RepositoryUrls
-from evtwin.ota._twin import Registration
+from evtwin.ota._inventory import Registration, VehicleInventory
+from evtwin.ota.vehicle._http_fetch import HttpConfig, HttpFetcher
+from evtwin.ota.vehicle._primary import Primary, RepositoryUrls
 
 __all__ = ["ANSWER_CAPS", "OtaCloudClient"]
 

@@ -18,7 +18,11 @@ from tuf.api.metadata import Metadata, Root, TargetFile
 
 from evtwin.errors import OtaImageError, OtaInventoryError, OtaManifestError
 from evtwin.ota._clock import Clock
-from evtwin.ota._image_repo import CUSTOM_HARDWARE_IDS, CUSTOM_RELEASE_COUNTER, ImageRepository
+from evtwin.ota._fields import (
+    CUSTOM_ECU_IDENTIFIERS,
+    CUSTOM_HARDWARE_IDS,
+    CUSTOM_RELEASE_COUNTER,
+)
 from evtwin.ota._inventory import VehicleInventory
 from evtwin.ota._keys import RoleKeys
 from evtwin.ota._manifest import (
@@ -30,14 +34,14 @@ from evtwin.ota._manifest import (
     open_envelope,
 )
 from evtwin.ota._store import ArtifactStore
-from evtwin.ota._tufrepo import ExpiryPolicy, RefreshPolicy, TufRepository
+from evtwin.ota.repository._image_repo import ImageRepository
+from evtwin.ota.repository._tufrepo import ExpiryPolicy, RefreshPolicy, TufRepository
 
-__all__ = ["CUSTOM_ECU_IDENTIFIERS", "DIRECTOR_ONLINE_ROLES", "Director", "PendingManifest"]
+__all__ = ["DIRECTOR_ONLINE_ROLES", "Director", "PendingManifest"]
 
 # The Director signs targets, snapshot and timestamp with online keys; its root is offline.
 DIRECTOR_ONLINE_ROLES: tuple[str, ...] = ("targets", "snapshot", "timestamp")
 
-CUSTOM_ECU_IDENTIFIERS = "ecuIdentifiers"
 MAX_OPEN_NONCES = 16  # per vehicle; issuing another forgets the oldest unused one
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from evtwin.charging.validation import GOAL_MAE_PCT, dc_10_80_report
+from evtwin.validation.charging import GOAL_MAE_PCT, dc_10_80_report
 
 
 def test_bundled_constants_predict_makers_10_80_times_within_the_goal() -> None:

@@ -25,22 +25,24 @@ from evtwin.errors import (
     OtaReleaseError,
 )
 from evtwin.ota._clock import Clock
-from evtwin.ota._delta import CUSTOM_DELTA_FROM, CUSTOM_DELTA_TO, create_delta, delta_name
+from evtwin.ota._delta import create_delta, delta_name
+from evtwin.ota._fields import (
+    CUSTOM_DELTA_FROM,
+    CUSTOM_DELTA_TO,
+    CUSTOM_HARDWARE_IDS,
+    CUSTOM_RELEASE_COUNTER,
+)
 from evtwin.ota._keys import RoleKeys
 from evtwin.ota._store import ArtifactStore
-from evtwin.ota._tufrepo import ExpiryPolicy, TufRepository
+from evtwin.ota.repository._tufrepo import ExpiryPolicy, TufRepository
 
 __all__ = [
-    "CUSTOM_HARDWARE_IDS",
-    "CUSTOM_RELEASE_COUNTER",
     "HARDWARE_ID_PATTERN",
     "MAX_RELEASE_COUNTER",
     "ImageRepository",
     "check_release_bounds",
 ]
 
-CUSTOM_HARDWARE_IDS = "hardwareIds"
-CUSTOM_RELEASE_COUNTER = "releaseCounter"
 _TARGET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 MAX_RELEASE_COUNTER = 2**31 - 1  # fits every JSON/SQL/ECU integer on the way to the car
 HARDWARE_ID_PATTERN = re.compile(r"^[a-z0-9-]{1,64}$")

@@ -37,15 +37,20 @@ from evtwin.errors import (
     OtaSlotError,
 )
 from evtwin.ota._clock import Clock
-from evtwin.ota._delta import CUSTOM_DELTA_FROM, CUSTOM_DELTA_TO, delta_name
-from evtwin.ota._director import CUSTOM_ECU_IDENTIFIERS
-from evtwin.ota._ecu import Ecu, ecu_status
-from evtwin.ota._fetch import WatchdogConfig, WatchdogFetcher
-from evtwin.ota._image_repo import CUSTOM_HARDWARE_IDS, CUSTOM_RELEASE_COUNTER
+from evtwin.ota._delta import delta_name
+from evtwin.ota._fields import (
+    CUSTOM_DELTA_FROM,
+    CUSTOM_DELTA_TO,
+    CUSTOM_ECU_IDENTIFIERS,
+    CUSTOM_HARDWARE_IDS,
+    CUSTOM_RELEASE_COUNTER,
+)
 from evtwin.ota._manifest import VehicleManifest
-from evtwin.ota._policy import InstallPolicy, VehicleConditions, install_blockers
-from evtwin.ota._slots import BootOutcome
 from evtwin.ota._store import atomic_write
+from evtwin.ota.vehicle._ecu import Ecu, ecu_status
+from evtwin.ota.vehicle._fetch import WatchdogConfig, WatchdogFetcher
+from evtwin.ota.vehicle._policy import InstallPolicy, VehicleConditions, install_blockers
+from evtwin.ota.vehicle._slots import BootOutcome
 
 __all__ = ["PlannedUpdate", "Primary", "RepositoryUrls", "UpdateReport", "vehicle_status"]
 
@@ -209,7 +214,7 @@ class Primary:
 
     def status(self) -> dict[str, Any]:
         """What every ECU runs: ``{"vin", "ecus": {serial: ecu_status}}`` (see
-        :func:`~evtwin.ota._ecu.ecu_status`), for signals, the screen and the CLI."""
+        :func:`~evtwin.ota.vehicle._ecu.ecu_status`), for signals, the screen and the CLI."""
         return {
             "vin": self.vin,
             "ecus": {serial: ecu.status() for serial, ecu in sorted(self.ecus.items())},

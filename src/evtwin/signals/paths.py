@@ -28,6 +28,11 @@ __all__ = [
     "CHARGE_TIME_TO_COMPLETE_S",
     "CHARGING_CABLE_CONNECTED",
     "CONSUMED_ENERGY_KWH",
+    "FLOW_BATTERY_HEATING_W",
+    "FLOW_CHARGING_W",
+    "FLOW_CLIMATE_W",
+    "FLOW_DRIVE_W",
+    "FLOW_LOW_VOLTAGE_W",
     "HDC_ENABLED",
     "HDC_SPEED_KPH",
     "HVAC_COOLING_ACTIVE",
@@ -85,6 +90,21 @@ BATTERY_TEMP_C: Final = f"{_BATT}.Temperature.Average"
 BATTERY_RANGE_M: Final = f"{_BATT}.Range"
 CONSUMED_ENERGY_KWH: Final = f"{_BATT}.AccumulatedConsumedEnergy"
 CHARGED_ENERGY_KWH: Final = f"{_BATT}.AccumulatedChargedEnergy"
+
+# Power flows into the pack (W, + into the pack), one per service that moves energy; the BMS
+# alone integrates them (overlay, Vehicle.Powertrain.TractionBattery.PowerFlow.*).
+FLOW_DRIVE_W: Final = f"{_BATT}.PowerFlow.Drive"
+FLOW_CLIMATE_W: Final = f"{_BATT}.PowerFlow.Climate"
+FLOW_CHARGING_W: Final = f"{_BATT}.PowerFlow.Charging"
+FLOW_LOW_VOLTAGE_W: Final = f"{_BATT}.PowerFlow.LowVoltage"
+FLOW_BATTERY_HEATING_W: Final = f"{_BATT}.PowerFlow.BatteryHeating"
+POWER_FLOWS_W: Final = (  # the flows the BMS sums (a tuple, so not in __all__)
+    FLOW_DRIVE_W,
+    FLOW_CLIMATE_W,
+    FLOW_CHARGING_W,
+    FLOW_LOW_VOLTAGE_W,
+    FLOW_BATTERY_HEATING_W,
+)
 
 CHARGING_CABLE_CONNECTED: Final = f"{_CHG}.ChargingPort.AnyPosition.IsChargingCableConnected"
 CHARGE_START_STOP: Final = f"{_CHG}.StartStopCharging"
