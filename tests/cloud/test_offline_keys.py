@@ -81,7 +81,7 @@ def private_pems(path: Path) -> list[str]:
 
 def database_text(db: OtaDatabase) -> bytes:
     """Every row of every table of the server's database, as text."""
-    tables = ["vehicles", "manifests", "campaigns", "audit_log"]
+    tables = ["vehicles", "manifests", "campaigns", "audit_log", "release_approvals"]
     rows = [repr(db._q(f"SELECT * FROM {t}")) for t in tables]
     return "\n".join(rows).encode()
 

@@ -131,6 +131,20 @@ def register(subparsers: Any) -> None:
         "--no-access-log", action="store_true", help="do not log every request (load tests)"
     )
     server.add_argument(
+        "--admin-identity",
+        action="append",
+        default=[],
+        metavar="NAME=TOKEN",
+        help="another admin identity with its own token (repeatable; --admin-token is 'admin')",
+    )
+    server.add_argument(
+        "--approvals",
+        type=int,
+        default=1,
+        help="distinct admin identities that must approve a release before a campaign offers "
+        "it (the uploader counts as one)",
+    )
+    server.add_argument(
         "--refresh-margin",
         default="0.5",
         help="re-sign an online role once less than this is left of its lifetime: a fraction "
@@ -218,6 +232,13 @@ def register(subparsers: Any) -> None:
     admin_args(release)
     release.set_defaults(func=_release)
 
+    approve_release = sub.add_parser(
+        "approve-release", help="approve an uploaded release as this admin identity"
+    )
+    approve_release.add_argument("name", help="the release's image name")
+    admin_args(approve_release)
+    approve_release.set_defaults(func=_approve_release)
+
     campaign = sub.add_parser("campaign", help="create and steer update campaigns")
     csub = campaign.add_subparsers(dest="campaign_command", metavar="ACTION", required=True)
     create = csub.add_parser("create", help="create a campaign (state draft)")
@@ -288,8 +309,20 @@ def build_server(args: argparse.Namespace) -> tuple[OtaServer, dict[str, str]]:
         state_dir=args.state,
         verify_workers=getattr(args, "verify_workers", 0),
         refresh=refresh,
+        admin_tokens=_identities(getattr(args, "admin_identity", [])),
+        approvals_required=getattr(args, "approvals", 1),
     )
     return server, generated
+
+
+def _identities(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        name, sep, token = item.partition("=")
+        if not sep or not name or not token:
+            raise OtaError(f"--admin-identity {item.split('=')[0]!r}…: must be NAME=TOKEN")
+        out[name] = token
+    return out
 
 
 def _server(args: argparse.Namespace) -> int:
@@ -394,6 +427,16 @@ def _release(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2))
     else:
         print(f"released {name} ({out['length']} bytes, sha256 {out['hashes']['sha256'][:16]}…)")
+    return 0
+
+
+def _approve_release(args: argparse.Namespace) -> int:
+    out = _admin(args).approve(args.name)
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        state = "approved" if out["approved"] else f"needs {out['required']} approvals"
+        print(f"{out['name']}: approved by {', '.join(out['approvals'])} ({state})")
     return 0
 
 

@@ -60,6 +60,10 @@ class AdminClient:
         """Upload Image targets metadata signed offline; the server publishes it."""
         return self._call("PUT", "/api/v1/image-targets", signed)
 
+    def approve(self, name: str) -> dict[str, Any]:
+        """This token's identity approves the uploaded release ``name``."""
+        return self._call("POST", f"/api/v1/images/{quote(name, safe='')}/approve")
+
     def create_campaign(self, spec: dict[str, Any]) -> dict[str, Any]:
         return self._call("POST", "/api/v1/campaigns", json.dumps(spec).encode())
 

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import re
@@ -219,9 +220,10 @@ def create_app(
         except OtaAuthError as e:
             raise HTTPException(401, str(e)) from e
 
-    def guarded(request: Request, token: str | None, what: str, action: str) -> None:
-        """Check a shared secret (``admin`` or ``provisioning``) under the guessing limit;
-        every admin attempt is audited."""
+    def guarded(request: Request, token: str | None, what: str, action: str) -> str:
+        """Check a secret (an admin identity's or the provisioning token) under the guessing
+        limit; every admin attempt is audited. Returns the admin identity (``""`` for
+        provisioning)."""
         address = _address(request)
         key = f"{what}@{address}"
         audit = what == "admin"
@@ -234,9 +236,10 @@ def create_app(
                 f"too many wrong {what} tokens from {address}: retry in {wait} s",
                 headers={"Retry-After": str(wait)},
             )
+        identity = ""
         try:
             if what == "admin":
-                server.authenticate_admin(token)
+                identity = server.authenticate_admin(token)
             else:
                 server.authenticate_provisioning(token)
         except OtaAuthError as e:
@@ -245,7 +248,8 @@ def create_app(
                 server.audit(address, action, "denied")
             raise HTTPException(401, str(e)) from e
         if audit:
-            server.audit(address, action, "ok")
+            server.audit(address, action, "ok", identity)
+        return identity
 
     def admin_action(request: Request) -> str:
         return f"{request.method} {request.url.path}"[:200]
@@ -306,10 +310,23 @@ def create_app(
         release_counter: int,
         x_admin_token: Annotated[str | None, Header()] = None,
     ) -> dict[str, Any]:
-        await asyncio.to_thread(guarded, request, x_admin_token, "admin", admin_action(request))
+        who = await asyncio.to_thread(
+            guarded, request, x_admin_token, "admin", admin_action(request)
+        )
         server.check_release(hardware_id, release_counter)  # 422 before the body is read
         data = await _capped_body(request, _MAX_IMAGE_BYTES)
-        return await asyncio.to_thread(server.release, name, data, hardware_id, release_counter)
+        return await asyncio.to_thread(
+            functools.partial(server.release, by=who), name, data, hardware_id, release_counter
+        )
+
+    @app.post("/api/v1/images/{name}/approve")
+    def approve_release(
+        name: str, request: Request, x_admin_token: Annotated[str | None, Header()] = None
+    ) -> dict[str, Any]:
+        """This admin identity approves the uploaded release ``name`` (campaigns may offer a
+        release once the server's required number of distinct identities approved it)."""
+        who = guarded(request, x_admin_token, "admin", admin_action(request))
+        return server.approve(name, who)
 
     @app.put("/api/v1/image-targets")
     async def signed_targets(

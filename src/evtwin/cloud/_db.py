@@ -54,7 +54,14 @@ CREATE TABLE IF NOT EXISTS audit_log (
     at TEXT NOT NULL,
     address TEXT NOT NULL,
     action TEXT NOT NULL,
-    outcome TEXT NOT NULL
+    outcome TEXT NOT NULL,
+    identity TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS release_approvals (
+    image TEXT NOT NULL,
+    identity TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (image, identity)
 )
 """
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -326,14 +333,17 @@ class OtaDatabase:
         rows = self._q("SELECT campaign_json FROM campaigns ORDER BY name")
         return [json.loads(r[0]) for r in rows]
 
-    def add_audit(self, now: datetime, address: str, action: str, outcome: str) -> None:
-        """Append one entry to the audit log (every admin attempt: who, what, how it ended),
-        committed before this returns."""
+    def add_audit(
+        self, now: datetime, address: str, action: str, outcome: str, identity: str = ""
+    ) -> None:
+        """Append one entry to the audit log (every admin attempt: from where, who, what,
+        how it ended), committed before this returns."""
         self.write_now(
             [
                 (
-                    "INSERT INTO audit_log (at, address, action, outcome) VALUES (?, ?, ?, ?)",
-                    (now.isoformat(), address[:64], action[:200], outcome[:32]),
+                    "INSERT INTO audit_log (at, address, action, outcome, identity) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (now.isoformat(), address[:64], action[:200], outcome[:32], identity[:32]),
                 )
             ]
         ).result()
@@ -341,11 +351,30 @@ class OtaDatabase:
     def audit_log(self, limit: int = 1000) -> list[dict[str, str]]:
         """The newest ``limit`` audit entries, oldest first."""
         rows = self._q(
-            "SELECT at, address, action, outcome FROM audit_log ORDER BY id DESC LIMIT ?",
+            "SELECT at, address, action, outcome, identity FROM audit_log ORDER BY id DESC LIMIT ?",
             (limit,),
         )
-        keys = ("at", "address", "action", "outcome")
+        keys = ("at", "address", "action", "outcome", "identity")
         return [dict(zip(keys, map(str, r), strict=True)) for r in reversed(rows)]
+
+    def add_approval(self, image: str, identity: str, now: datetime) -> None:
+        """Record ``identity``'s approval of release ``image`` (again: no change)."""
+        self.write_now(
+            [
+                (
+                    "INSERT INTO release_approvals VALUES (?, ?, ?) "
+                    "ON CONFLICT (image, identity) DO NOTHING",
+                    (image, identity, now.isoformat()),
+                )
+            ]
+        ).result()
+
+    def approvals(self, image: str) -> list[str]:
+        """The admin identities that approved release ``image``, sorted."""
+        rows = self._q(
+            "SELECT identity FROM release_approvals WHERE image = ? ORDER BY identity", (image,)
+        )
+        return [str(r[0]) for r in rows]
 
     def manifest_count(self, vin: str) -> int:
         return int(self._q("SELECT COUNT(*) FROM manifests WHERE vin = ?", (vin,))[0][0])

@@ -16,9 +16,10 @@ import hashlib
 import hmac
 import logging
 import multiprocessing
+import re
 import secrets
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,8 @@ from evtwin.ota import (
 from evtwin.ota.repository import DIRECTOR_ONLINE_ROLES, PendingManifest, check_release_bounds
 
 __all__ = ["IMAGE_ONLINE_ROLES", "CheckIn", "OtaServer", "VehicleCredentials"]
+
+_IDENTITY = re.compile(r"^[a-z0-9_-]{1,32}$")
 
 log = logging.getLogger("evtwin.cloud.ota")
 
@@ -93,7 +96,11 @@ class OtaServer:
         backend: the repositories and their store.
         db: vehicles and manifests.
         provisioning_token: the factory's secret for registering vehicles.
-        admin_token: the release engineers' secret for publishing images.
+        admin_token: the release engineers' secret for publishing images (identity
+            ``admin``).
+        admin_tokens: more admin identities, ``{name: token}`` (each its own secret).
+        approvals_required: distinct admin identities that must approve a release before a
+            campaign may offer it (the uploader's counts as one; see :meth:`approve`).
         verify_workers: worker processes that verify manifest signatures for
             :meth:`check_in_async` (0: in the server's own thread). ed25519 verification
             holds the GIL, so this is how one server process uses more than one core.
@@ -122,9 +129,26 @@ class OtaServer:
         refreshing: bool = True,
         hardware_ids: Iterable[str] | None = None,
         auto_assign: bool = False,
+        admin_tokens: Mapping[str, str] | None = None,
+        approvals_required: int = 1,
     ) -> None:
-        if len(provisioning_token) < 16 or len(admin_token) < 16:
+        identities = {"admin": admin_token, **dict(admin_tokens or {})}
+        if len(provisioning_token) < 16 or any(len(t) < 16 for t in identities.values()):
             raise OtaError("provisioning and admin tokens must be at least 16 characters")
+        bad = [n for n in identities if not _IDENTITY.fullmatch(n)]
+        if bad or len(set(identities.values())) != len(identities):
+            raise OtaError(
+                f"admin identities must match {_IDENTITY.pattern} and have distinct tokens "
+                f"(got {sorted(identities)})"
+            )
+        if not 1 <= approvals_required <= len(identities):
+            raise OtaError(
+                f"{approvals_required} approvals cannot come from {len(identities)} admin "
+                "identities"
+            )
+        if auto_assign and approvals_required > 1:
+            raise OtaError("auto_assign offers releases without approvals: use campaigns")
+        self.approvals_required = approvals_required
         self.refresh_policy = refresh or RefreshPolicy()
         margin = self.refresh_policy.margin
         director_expiry = backend.director.expiry or ExpiryPolicy()
@@ -141,7 +165,7 @@ class OtaServer:
         self.db = db
         self.state_dir = state_dir  # where rotated keys are saved (None: keys live in memory)
         self._provisioning_sha = _sha256(provisioning_token)
-        self._admin_sha = _sha256(admin_token)
+        self._admin_sha = {name: _sha256(token) for name, token in identities.items()}
         self._lock = threading.Lock()
         self._token_sha: dict[str, str] = {}  # VIN -> token hash; a token never changes
         if verify_workers < 0:
@@ -263,16 +287,28 @@ class OtaServer:
                 self._token_sha[vin] = expected
         self._check(token, expected, f"vehicle {vin}")
 
-    def authenticate_admin(self, token: str | None) -> None:
-        self._check(token, self._admin_sha, "admin")
+    def authenticate_admin(self, token: str | None) -> str:
+        """The admin identity whose token ``token`` is.
+
+        Raises:
+            OtaAuthError: no identity has it.
+        """
+        given = _sha256(token) if token is not None else ""
+        found = None
+        for name, expected in self._admin_sha.items():  # compare with every one: no early exit
+            if hmac.compare_digest(given, expected):
+                found = name
+        if found is None:
+            raise OtaAuthError("admin: not authorized")
+        return found
 
     def authenticate_provisioning(self, token: str | None) -> None:
         """Raises OtaAuthError unless ``token`` is the factory's provisioning token."""
         self._check(token, self._provisioning_sha, "provisioning")
 
-    def audit(self, address: str, action: str, outcome: str) -> None:
+    def audit(self, address: str, action: str, outcome: str, identity: str = "") -> None:
         """Record an admin (or provisioning) attempt in the database's audit log, durably."""
-        self.db.add_audit(self.backend.clock.now(), address, action, outcome)
+        self.db.add_audit(self.backend.clock.now(), address, action, outcome, identity)
 
     # -- operations ----------------------------------------------------------------------------
     def register(
@@ -397,6 +433,12 @@ class OtaServer:
                 image = self.backend.image_repo.get_image(name)
                 if image is None or hw not in image.custom.get(CUSTOM_HARDWARE_IDS, []):
                     raise OtaError(f"image {name!r} is not released for hardware {hw!r}")
+                approvals = self.db.approvals(name) if self.approvals_required > 1 else []
+                if self.approvals_required > 1 and len(approvals) < self.approvals_required:
+                    raise OtaError(
+                        f"image {name!r} needs {self.approvals_required} approvals by distinct "
+                        f"admin identities, has {len(approvals)} ({', '.join(approvals) or '-'})"
+                    )
             campaign = Campaign.create(parsed, self.db.vehicles())
             self.campaigns[parsed.name] = campaign
             self.db.save_campaign(parsed.name, campaign.to_dict())
@@ -538,12 +580,19 @@ class OtaServer:
             )
 
     def release(
-        self, name: str, data: bytes, hardware_ids: Sequence[str], release_counter: int
+        self,
+        name: str,
+        data: bytes,
+        hardware_ids: Sequence[str],
+        release_counter: int,
+        *,
+        by: str = "admin",
     ) -> dict[str, Any]:
         """Publish an image in the Image repository. Returns its targets entry.
 
         Releases are immutable (the same name again only with the same bytes, hardware IDs
         and counter), and reach cars only through a campaign (unless :attr:`auto_assign`).
+        The upload counts as ``by``'s approval (:meth:`approve`).
 
         Raises:
             OtaReleaseError: a hardware ID malformed or unknown to the fleet, a release
@@ -559,11 +608,32 @@ class OtaServer:
                     name, data, hardware_ids=hardware_ids, release_counter=release_counter
                 )
                 released = repo.get_image(name) is not None
-                return {"name": name, "pending": not released, **target.to_dict()}
-            target = repo.add_image(
-                name, data, hardware_ids=hardware_ids, release_counter=release_counter
-            )
-        return {"name": name, "pending": False, **target.to_dict()}
+                out = {"name": name, "pending": not released, **target.to_dict()}
+            else:
+                target = repo.add_image(
+                    name, data, hardware_ids=hardware_ids, release_counter=release_counter
+                )
+                out = {"name": name, "pending": False, **target.to_dict()}
+        self.db.add_approval(name, by, self.backend.clock.now())
+        return {**out, "approvals": self.db.approvals(name)}
+
+    def approve(self, name: str, by: str) -> dict[str, Any]:
+        """Record admin identity ``by``'s approval of the uploaded release ``name``. A
+        campaign may offer it once :attr:`approvals_required` distinct identities approved.
+
+        Raises:
+            OtaReleaseError: nothing was uploaded under ``name``.
+        """
+        if not self.db.approvals(name) and self.backend.image_repo.get_image(name) is None:
+            raise OtaReleaseError(f"no release {name!r} was uploaded")
+        self.db.add_approval(name, by, self.backend.clock.now())
+        approvals = self.db.approvals(name)
+        return {
+            "name": name,
+            "approvals": approvals,
+            "required": self.approvals_required,
+            "approved": len(approvals) >= self.approvals_required,
+        }
 
     @property
     def targets_offline(self) -> bool:
