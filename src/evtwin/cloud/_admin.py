@@ -64,6 +64,10 @@ class AdminClient:
         """This token's identity approves the uploaded release ``name``."""
         return self._call("POST", f"/api/v1/images/{quote(name, safe='')}/approve")
 
+    def revoke_vehicle(self, vin: str) -> dict[str, Any]:
+        """Revoke a car's credentials."""
+        return self._call("POST", f"/api/v1/vehicles/{quote(vin, safe='')}/revoke")
+
     def create_campaign(self, spec: dict[str, Any]) -> dict[str, Any]:
         return self._call("POST", "/api/v1/campaigns", json.dumps(spec).encode())
 

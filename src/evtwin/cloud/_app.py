@@ -5,6 +5,9 @@ Routes (JSON unless noted):
 - ``POST /api/v1/vehicles`` (``X-Provisioning-Token``): register an inventory; returns
   ``{vin, token, director_root, image_root}`` (roots as metadata JSON).
 - ``GET /api/v1/vehicles/{vin}/nonce`` (``Authorization: Bearer``): ``{nonce}``.
+- ``POST /api/v1/vehicles/{vin}/token`` (bearer): a fresh token replaces the current one
+  (``{vin, token}``); ``POST /api/v1/vehicles/{vin}/revoke`` (admin): the car's token is
+  refused from now on.
 - ``POST /api/v1/vehicles/{vin}/manifest`` (bearer): signed manifest; returns
   ``{assigned, consent, nonce}`` once the manifest is committed (``nonce``: a fresh one-time
   nonce for the next manifest, so a car checks in with one request).
@@ -301,6 +304,29 @@ def create_app(
     app.router.add_route("/api/v1/vehicles/{vin}/nonce", nonce, methods=["GET"])
     app.router.add_route("/api/v1/vehicles/{vin}/manifest", manifest, methods=["POST"])
     app.openapi = extend_openapi(app.openapi)  # type: ignore[method-assign]
+
+    async def rotate_token(request: Request) -> Response:
+        vin = request.path_params["vin"]
+        token = _bearer(request.headers.get("authorization"))
+        try:
+            fresh = await asyncio.to_thread(server.rotate_vehicle_token, vin, token)
+        except OtaAuthError as e:
+            raise HTTPException(401, str(e)) from e
+        return _json({"vin": vin, "token": fresh})
+
+    app.router.add_route("/api/v1/vehicles/{vin}/token", rotate_token, methods=["POST"])
+
+    @app.post("/api/v1/vehicles/{vin}/revoke")
+    def revoke_vehicle(
+        vin: str, request: Request, x_admin_token: Annotated[str | None, Header()] = None
+    ) -> dict[str, Any]:
+        """Revoke a car's credentials (admin): its token is refused from now on."""
+        guarded(request, x_admin_token, "admin", admin_action(request))
+        try:
+            server.revoke_vehicle(vin)
+        except OtaInventoryError as e:
+            raise HTTPException(404, str(e)) from e
+        return {"vin": vin, "revoked": True}
 
     @app.put("/api/v1/images/{name}", status_code=201)
     async def release(

@@ -282,6 +282,12 @@ class OtaDatabase:
         except self._integrity as e:
             raise OtaInventoryError(f"vehicle {vin} is already registered") from e
 
+    def set_token_sha256(self, vin: str, token_sha256: str) -> None:
+        """Replace a vehicle's token hash (rotation, or a revocation marker), durably."""
+        self.write_now(
+            [("UPDATE vehicles SET token_sha256 = ? WHERE vin = ?", (token_sha256, vin))]
+        ).result()
+
     def token_sha256(self, vin: str) -> str | None:
         rows = self._q("SELECT token_sha256 FROM vehicles WHERE vin = ?", (vin,))
         return str(rows[0][0]) if rows else None

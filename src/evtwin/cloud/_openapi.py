@@ -76,6 +76,14 @@ PATHS: dict[str, dict[str, Any]] = {
             "responses": _answers(401),
         }
     },
+    "/api/v1/vehicles/{vin}/token": {
+        "post": {
+            "summary": "A fresh bearer token replaces the car's current one (bearer token)",
+            "operationId": "rotate_token",
+            "parameters": [_VIN, _BEARER],
+            "responses": _answers(401),
+        }
+    },
     "/api/v1/vehicles/{vin}/manifest": {
         "post": {
             "summary": "The vehicle's signed version manifest (bearer token, at most 64 KiB)",

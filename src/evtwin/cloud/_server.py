@@ -52,6 +52,7 @@ from evtwin.ota.repository import DIRECTOR_ONLINE_ROLES, PendingManifest, check_
 __all__ = ["IMAGE_ONLINE_ROLES", "CheckIn", "OtaServer", "VehicleCredentials"]
 
 _IDENTITY = re.compile(r"^[a-z0-9_-]{1,32}$")
+_REVOKED = "revoked"  # never the SHA-256 of any token (not 64 hex digits)
 
 log = logging.getLogger("evtwin.cloud.ota")
 
@@ -286,6 +287,34 @@ class OtaServer:
             if expected is not None:
                 self._token_sha[vin] = expected
         self._check(token, expected, f"vehicle {vin}")
+
+    def rotate_vehicle_token(self, vin: str, token: str | None) -> str:
+        """Replace ``vin``'s bearer token (checked first) with a fresh one and return it; the
+        old one stops working at once. Cars rotate theirs regularly, so a leaked token
+        lives only until the next rotation.
+
+        Raises:
+            OtaAuthError: ``token`` is not ``vin``'s current token.
+        """
+        with self._lock:
+            self.authenticate_vehicle(vin, token)
+            fresh = secrets.token_urlsafe(32)
+            self.db.set_token_sha256(vin, _sha256(fresh))
+            self._token_sha[vin] = _sha256(fresh)
+        return fresh
+
+    def revoke_vehicle(self, vin: str) -> None:
+        """Revoke ``vin``'s credentials (a stolen or scrapped car): every request with its
+        token is refused from now on; it needs re-provisioning at the factory.
+
+        Raises:
+            OtaInventoryError: unknown VIN.
+        """
+        with self._lock:
+            if self.db.token_sha256(vin) is None:
+                raise OtaInventoryError(f"vehicle {vin!r} is not registered")
+            self.db.set_token_sha256(vin, _REVOKED)
+            self._token_sha[vin] = _REVOKED
 
     def authenticate_admin(self, token: str | None) -> str:
         """The admin identity whose token ``token`` is.

@@ -131,6 +131,14 @@ class OtaCloudClient:
             image_root=json.dumps(out["image_root"]).encode(),
         )
 
+    def rotate_token(self, vin: str) -> None:
+        """Swap this car's bearer token for a fresh one (the old one stops working)."""
+        out = self._call("POST", f"/api/v1/vehicles/{vin}/token", kind="nonce")
+        token = out.get("token") if isinstance(out, dict) else None
+        if not isinstance(token, str) or not token:
+            raise OtaDownloadError(f"token rotation for {vin}: no token in the answer")
+        self.token = token
+
     def urls(self, vin: str) -> RepositoryUrls:
         return RepositoryUrls(
             director_metadata=f"{self.base_url}/director/{vin}/metadata/",
