@@ -147,9 +147,13 @@ class Ecu:
             trusted = new
 
     def _last_targets_version(self) -> int:
+        """The newest Director targets version this ECU verified (0: none, or the record
+        was torn by a crash; the expiry and signatures of older targets still hold)."""
         try:
             return int(self._targets_version_path.read_text())
         except FileNotFoundError:
+            return 0
+        except ValueError:  # torn in place (a file system without atomic rename)
             return 0
 
     # -- install -------------------------------------------------------------------------------
@@ -300,10 +304,14 @@ class Ecu:
     def failed_images(self) -> dict[str, str]:
         """Images that failed their health check on this ECU: ``{name: sha256}``."""
         try:
-            data: dict[str, str] = json.loads(self._failed_path.read_bytes())
+            data = json.loads(self._failed_path.read_bytes())
         except FileNotFoundError:
             return {}
-        return data
+        except ValueError:  # torn by a crash: a failed image may be tried (and rolled back) again
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        return {str(k): str(v) for k, v in data.items()}
 
     def image_from_delta(self, director_targets: bytes, patch: bytes) -> bytes:
         """Rebuild this ECU's new image from a delta against its verified active slot.
