@@ -8,8 +8,9 @@ state before it (its last good slot), never unbootable. (``state.json`` of older
 read as sequence 0.) Every write is atomic (write-temp, fsync, rename, fsync dir), and a
 record is written only after the image it names is durable, so a power cut at any step leaves
 the ECU booting a verified image. Installing is: :meth:`SlotStore.stage` (write the
-inactive slot, mark it pending), then :meth:`SlotStore.boot` (the bootloader: try the pending slot with a bounded boot
-counter, run the health check, commit the new slot or roll back to the old one).
+inactive slot, mark it pending), then :meth:`SlotStore.boot` (the bootloader: try the
+pending slot with a bounded boot counter, run the health check, commit the new slot or roll
+back to the old one).
 """
 
 from __future__ import annotations
