@@ -30,6 +30,7 @@ from evtwin.ota import (
     ManualClock,
     OtaBackend,
     OtaCloudClient,
+    SystemClock,
     build_vehicle,
     key_ceremony,
     offline_key_paths,
@@ -363,3 +364,34 @@ def test_the_cli_ceremony_puts_the_online_keys_in_the_pkcs11_token(
     assert (
         main(["ota", "keys", "init", "--state", str(tmp_path / "s2"), "--pkcs11-token", "x"]) == 2
     )
+
+
+def test_the_cli_release_signs_with_the_key_holders_keys(
+    db: OtaDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    offline, state = tmp_path / "offline", tmp_path / "state"
+    assert main(["ota", "keys", "init", "--offline", str(offline), "--state", str(state)]) == 0
+    server = OtaServer(
+        OtaBackend.open(state, SystemClock()),  # the CLI signs on real time too
+        db,
+        provisioning_token=PROVISIONING,
+        admin_token=ADMIN,
+        state_dir=state,
+    )
+    image_file = tmp_path / "bms-4.0.0.img"
+    image_file.write_bytes(IMAGE)
+    capsys.readouterr()
+    with serving(create_app(server)) as base:
+        common = ["--hardware-id", "ds-bms-r2", "--server", base, "--admin-token", ADMIN]
+        pending = main(["ota", "release", str(image_file), "--release-counter", "40", *common])
+        assert pending == 0 and "pending" in capsys.readouterr().out
+        assert server.backend.image_repo.get_image("bms-4.0.0.img") is None
+        signed = main(
+            ["ota", "release", str(image_file), "--release-counter", "40", *common, "--keys",
+             str(offline), "--json"]
+        )  # fmt: skip
+
+    assert signed == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["pending"] is False and out["targets_version"] == 2
+    assert server.backend.image_repo.get_image("bms-4.0.0.img") is not None
