@@ -76,7 +76,7 @@ log = logging.getLogger("evtwin.cloud.ota")
 _MAX_IMAGE_BYTES = 512 * 1024 * 1024
 _MAX_TARGETS_BYTES = 5 * 1024 * 1024  # python-tuf's default cap on targets metadata
 _MAX_JSON_BYTES = 64 * 1024  # a manifest of 64 ECUs is a few KiB; registration and campaigns less
-_THREAD_PARSE_BYTES = 4 * 1024  # JSON above this is parsed in a worker thread
+_THREAD_PARSE_BYTES = 8 * 1024  # JSON above this is parsed (and a manifest checked) in a thread
 _CHUNK_BYTES = 64 * 1024  # images are read from the store and sent in chunks of this
 _FILENAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,250}$")
 
@@ -106,6 +106,11 @@ async def _capped_body(request: Request, cap_bytes: int) -> bytes:
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
+    return (await _json_body_sized(request))[0]
+
+
+async def _json_body_sized(request: Request) -> tuple[dict[str, Any], int]:
+    """The JSON object body and its size in bytes."""
     body = await _capped_body(request, _MAX_JSON_BYTES)
     try:  # strict JSON: no NaN/Infinity, nesting capped, integers within 64 bits
         if len(body) > _THREAD_PARSE_BYTES:  # off the event loop: other cars keep being served
@@ -116,7 +121,7 @@ async def _json_body(request: Request) -> dict[str, Any]:
         raise HTTPException(400, f"body is not JSON: {e}") from e
     if not isinstance(data, dict):
         raise HTTPException(400, "body must be a JSON object")
-    return data
+    return data, len(body)
 
 
 def _json(content: dict[str, Any]) -> Response:
@@ -291,9 +296,9 @@ def create_app(
     async def manifest(request: Request) -> Response:
         vin = request.path_params["vin"]
         auth_vehicle(vin, request.headers.get("authorization"))
-        body = await _json_body(request)
-        try:
-            result = await server.check_in_async(vin, body)
+        body, size = await _json_body_sized(request)
+        try:  # a large manifest is parsed and verified off the event loop
+            result = await server.check_in_async(vin, body, offload=size > _THREAD_PARSE_BYTES)
         except (OtaManifestError, OtaInventoryError) as e:
             raise HTTPException(400, str(e)) from e
         await asyncio.wrap_future(result.durable)

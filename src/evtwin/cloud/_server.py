@@ -395,19 +395,36 @@ class OtaServer:
         pending.verify()
         return self._accept(pending)
 
-    async def check_in_async(self, vin: str, manifest: dict[str, Any]) -> CheckIn:
+    async def check_in_async(
+        self, vin: str, manifest: dict[str, Any], *, offload: bool = True
+    ) -> CheckIn:
         """:meth:`begin_check_in` for the event loop: the signatures are verified in the
         worker processes (if any) while the loop serves other requests.
+
+        Parsing (canonical JSON of every report) and verifying change nothing and take no
+        lock. ``offload``: do both in a worker thread (one hand-over), so a large manifest
+        never holds the event loop; the HTTP layer asks for it above a few KiB and keeps
+        the usual small manifest on the loop (a thread hand-over costs more than it saves).
 
         Raises:
             OtaManifestError: bad signature, replayed nonce, inconsistent reports.
         """
-        # Parsing (canonical JSON of every report) and verifying change nothing: they run in
-        # a worker thread without the server's lock, so other cars are served meanwhile.
-        pending = await asyncio.to_thread(self.backend.director.open_manifest, vin, manifest)
+        director = self.backend.director
+        if offload and self._pool is None:
+
+            def open_and_verify() -> PendingManifest:
+                opened = director.open_manifest(vin, manifest)
+                opened.verify()
+                return opened
+
+            return self._accept(await asyncio.to_thread(open_and_verify))
+        if offload:
+            pending = await asyncio.to_thread(director.open_manifest, vin, manifest)
+        else:
+            pending = director.open_manifest(vin, manifest)
         args = [check.ed25519_args() for check in pending.checks]
         if self._pool is None or any(a is None for a in args):
-            await asyncio.to_thread(pending.verify)
+            pending.verify()
         else:
             batch = [a for a in args if a is not None]
             bad = await asyncio.wrap_future(self._pool.submit(verify_ed25519_batch, batch))
