@@ -5,6 +5,8 @@ Routes (JSON unless noted):
 - ``POST /api/v1/vehicles`` (``X-Provisioning-Token``): register an inventory; returns
   ``{vin, token, director_root, image_root}`` (roots as metadata JSON).
 - ``GET /api/v1/vehicles/{vin}/nonce`` (``Authorization: Bearer``): ``{nonce}``.
+- ``POST /api/v1/vehicles/{vin}/time`` (bearer): ``{"nonces": [hex, …]}`` → the time
+  server's signed attestation ``{"signed": {"time", "nonces", "vin"}, "signatures"}``.
 - ``POST /api/v1/vehicles/{vin}/token`` (bearer): a fresh token replaces the current one
   (``{vin, token}``); ``POST /api/v1/vehicles/{vin}/revoke`` (admin): the car's token is
   refused from now on.
@@ -283,6 +285,7 @@ def create_app(
             "token": creds.token,
             "director_root": json.loads(creds.director_root),
             "image_root": json.loads(creds.image_root),
+            "time_key": creds.time_key,
         }
 
     # The two check-in routes are what every car calls all the time: plain Starlette routes
@@ -320,6 +323,17 @@ def create_app(
         return _json({"vin": vin, "token": fresh})
 
     app.router.add_route("/api/v1/vehicles/{vin}/token", rotate_token, methods=["POST"])
+
+    async def attest_time(request: Request) -> Response:
+        vin = request.path_params["vin"]
+        auth_vehicle(vin, request.headers.get("authorization"))
+        body = await _json_body(request)
+        try:
+            return _json(server.attest_time(vin, body.get("nonces")))
+        except OtaManifestError as e:
+            raise HTTPException(400, str(e)) from e
+
+    app.router.add_route("/api/v1/vehicles/{vin}/time", attest_time, methods=["POST"])
 
     @app.post("/api/v1/vehicles/{vin}/revoke")
     def revoke_vehicle(

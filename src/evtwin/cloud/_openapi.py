@@ -76,6 +76,21 @@ PATHS: dict[str, dict[str, Any]] = {
             "responses": _answers(401),
         }
     },
+    "/api/v1/vehicles/{vin}/time": {
+        "post": {
+            "summary": "The time server: the current time signed over the car's nonces",
+            "operationId": "attest_time",
+            "parameters": [_VIN, _BEARER],
+            "requestBody": _json_body(
+                {
+                    "type": "object",
+                    "required": ["nonces"],
+                    "properties": {"nonces": {"type": "array", "items": {"type": "string"}}},
+                }
+            ),
+            "responses": _answers(400, 401, 413),
+        }
+    },
     "/api/v1/vehicles/{vin}/token": {
         "post": {
             "summary": "A fresh bearer token replaces the car's current one (bearer token)",

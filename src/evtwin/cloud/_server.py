@@ -43,8 +43,10 @@ from evtwin.ota import (
     RefreshPolicy,
     RoleKeys,
     VehicleInventory,
+    generate_signer,
     is_offline,
     open_artifact,
+    sign_envelope,
     verify_ed25519_batch,
 )
 from evtwin.ota.repository import DIRECTOR_ONLINE_ROLES, PendingManifest, check_release_bounds
@@ -52,6 +54,7 @@ from evtwin.ota.repository import DIRECTOR_ONLINE_ROLES, PendingManifest, check_
 __all__ = ["IMAGE_ONLINE_ROLES", "CheckIn", "OtaServer", "VehicleCredentials"]
 
 _IDENTITY = re.compile(r"^[a-z0-9_-]{1,32}$")
+_NONCE = re.compile(r"^[0-9a-f]{16,64}$")
 _REVOKED = "revoked"  # never the SHA-256 of any token (not 64 hex digits)
 
 log = logging.getLogger("evtwin.cloud.ota")
@@ -69,6 +72,7 @@ class VehicleCredentials:
     token: str
     director_root: bytes
     image_root: bytes
+    time_key: dict[str, Any]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -181,6 +185,7 @@ class OtaServer:
         self.campaigns: dict[str, Campaign] = {}
         self.refreshing = refreshing
         self.auto_assign = auto_assign
+        self._time_signer = generate_signer()  # the time server's online key (in memory)
         self.hardware_ids = frozenset(
             hardware_ids
             if hardware_ids is not None
@@ -359,8 +364,34 @@ class OtaServer:
             self.db.add_vehicle(inv.vin, _sha256(token), inv.to_dict(), self.backend.clock.now())
             image_root = self.backend.image_repo.role_bytes("root")
         return VehicleCredentials(
-            vin=inv.vin, token=token, director_root=director_root, image_root=image_root
+            vin=inv.vin,
+            token=token,
+            director_root=director_root,
+            image_root=image_root,
+            time_key=self.time_key,
         )
+
+    @property
+    def time_key(self) -> dict[str, Any]:
+        """The time server's public key, as cars pin it."""
+        key = self._time_signer.public_key
+        return {"keyid": key.keyid, **key.to_dict()}
+
+    def attest_time(self, vin: str, nonces: Any) -> dict[str, Any]:
+        """The time server: the server's current time signed over the car's ``nonces``
+        (Uptane time attestation; cars check expiry against it, not their own clock).
+
+        Raises:
+            OtaManifestError: not a list of 1..16 nonces of 16..64 hex digits.
+        """
+        if (
+            not isinstance(nonces, list)
+            or not 1 <= len(nonces) <= 16
+            or not all(isinstance(n, str) and _NONCE.fullmatch(n) for n in nonces)
+        ):
+            raise OtaManifestError("nonces must be a list of 1..16 strings of 16..64 hex digits")
+        when = self.backend.clock.now().replace(microsecond=0).isoformat()
+        return sign_envelope({"time": when, "nonces": nonces, "vin": vin}, self._time_signer)
 
     def nonce(self, vin: str) -> str:
         with self._lock:

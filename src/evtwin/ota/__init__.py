@@ -30,6 +30,7 @@ from evtwin.ota._manifest import (
     EcuVersionReport,
     InstalledImage,
     VehicleManifest,
+    sign_envelope,
     verify_ed25519_batch,
 )
 from evtwin.ota._store import (
@@ -58,6 +59,7 @@ from evtwin.ota.repository import (
     TufRepository,
 )
 from evtwin.ota.vehicle import (
+    AttestedClock,
     BootOutcome,
     Consent,
     Ecu,
@@ -90,6 +92,7 @@ __all__ = [
     "DIRECTOR_ONLINE_ROLES",
     "AcceleratedClock",
     "ArtifactStore",
+    "AttestedClock",
     "BootOutcome",
     "Clock",
     "Consent",
@@ -143,6 +146,7 @@ __all__ = [
     "provision_vehicle",
     "run_demo",
     "save_keys",
+    "sign_envelope",
     "sign_release",
     "vehicle_status",
     "verify_ed25519_batch",

@@ -134,7 +134,9 @@ class VehicleInventory:
 
 @dataclass(frozen=True, kw_only=True)
 class Registration:
-    """What the factory gets back when it registers a vehicle: the roots to pin."""
+    """What the factory gets back when it registers a vehicle: the roots to pin, and the
+    time server's public key (``{"keyid", "keytype", "scheme", "keyval"}``) if it has one."""
 
     director_root: bytes
     image_root: bytes
+    time_key: Mapping[str, Any] | None = None

@@ -7,6 +7,7 @@ The car reaches the cloud only over this protocol; it imports nothing from
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -16,6 +17,7 @@ from evtwin.errors import OtaDownloadError, OtaError
 from evtwin.ota._inventory import Registration, VehicleInventory
 from evtwin.ota.vehicle._http_fetch import HttpConfig, HttpFetcher
 from evtwin.ota.vehicle._primary import Primary, RepositoryUrls
+from evtwin.ota.vehicle._time import AttestedClock
 
 __all__ = ["ANSWER_CAPS", "OtaCloudClient"]
 
@@ -26,6 +28,7 @@ __all__ = ["ANSWER_CAPS", "OtaCloudClient"]
 # its signed length.
 ANSWER_CAPS: dict[str, int] = {
     "nonce": 4 * 1024,
+    "time": 4 * 1024,
     "check_in": 64 * 1024,
     "register": 1024 * 1024,
     "error": 4 * 1024,
@@ -126,10 +129,24 @@ class OtaCloudClient:
             kind="register",
         )
         self.token = str(out["token"])
+        time_key = out.get("time_key")
         return Registration(
             director_root=json.dumps(out["director_root"]).encode(),
             image_root=json.dumps(out["image_root"]).encode(),
+            time_key=time_key if isinstance(time_key, dict) else None,
         )
+
+    def attest_time(self, vin: str, clock: AttestedClock) -> datetime:
+        """Ask the time server for the current time over a fresh nonce of ``clock`` and move
+        ``clock`` to it once verified; returns the attested time.
+
+        Raises:
+            OtaMetadataError: the attestation does not verify (``clock`` unchanged).
+        """
+        answer = self._call(
+            "POST", f"/api/v1/vehicles/{vin}/time", {"nonces": [clock.fresh_nonce()]}, kind="time"
+        )
+        return clock.attest(answer)
 
     def rotate_token(self, vin: str) -> None:
         """Swap this car's bearer token for a fresh one (the old one stops working)."""
