@@ -328,11 +328,12 @@ def test_online_keys_in_a_pkcs11_token_sign_and_no_private_key_is_on_the_servers
 
     files = {p: p.read_bytes() for p in state.rglob("*") if p.is_file()}
     assert not [p for p, data in files.items() if b"PRIVATE KEY" in data]  # no PEM at all
+    assert server.time_key["keyid"] == server.backend.time_signer.public_key.keyid  # type: ignore[union-attr]
     assert not (state / "keys" / "image.keys.json").exists()
     reference = json.loads((state / "keys" / "online.pkcs11.json").read_text())
     assert set(reference["roles"]) == {
         "image/snapshot", "image/timestamp",
-        "director/targets", "director/snapshot", "director/timestamp",
+        "director/targets", "director/snapshot", "director/timestamp", "time/server",
     }  # fmt: skip
     offline_pems = [pem for path in offline_key_paths(offline) for pem in private_pems(path)]
     haystacks = {str(p): data for p, data in files.items()}

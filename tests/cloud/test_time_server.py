@@ -125,3 +125,17 @@ def test_attestations_are_bound_to_the_cars_nonce_and_never_go_back(
     assert bad.status == 400
     with pytest.raises(OtaError, match="HTTP 401"):
         OtaCloudClient(base, token="t" * 40).attest_time(vin, clock)
+
+
+def test_the_time_server_key_survives_a_restart(db: OtaDatabase, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    first = OtaServer(
+        OtaBackend.open(state, ManualClock()), db, provisioning_token=PROVISIONING,
+        admin_token=ADMIN, state_dir=state,
+    )  # fmt: skip
+    again = OtaServer(
+        OtaBackend.open(state, ManualClock()), db, provisioning_token=PROVISIONING,
+        admin_token=ADMIN, state_dir=state,
+    )  # fmt: skip
+
+    assert first.time_key == again.time_key  # cars' pinned key still verifies

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from securesystemslib.signer import Signer
+
 from evtwin.cloud._campaigns import Campaign, CampaignSpec, CampaignState, VehicleOutcome
 from evtwin.cloud._db import OtaDatabase
 from evtwin.errors import (
@@ -45,7 +47,9 @@ from evtwin.ota import (
     VehicleInventory,
     generate_signer,
     is_offline,
+    load_keys,
     open_artifact,
+    save_keys,
     sign_envelope,
     verify_ed25519_batch,
 )
@@ -185,7 +189,7 @@ class OtaServer:
         self.campaigns: dict[str, Campaign] = {}
         self.refreshing = refreshing
         self.auto_assign = auto_assign
-        self._time_signer = generate_signer()  # the time server's online key (in memory)
+        self._time_signer = backend.time_signer or self._time_key_signer(state_dir)
         self.hardware_ids = frozenset(
             hardware_ids
             if hardware_ids is not None
@@ -370,6 +374,19 @@ class OtaServer:
             image_root=image_root,
             time_key=self.time_key,
         )
+
+    @staticmethod
+    def _time_key_signer(state_dir: Path | None) -> Signer:
+        """The time server's online key: kept (owner-only) in ``state_dir/keys`` so cars'
+        pinned key survives a restart; in memory without a state directory."""
+        if state_dir is None:
+            return generate_signer()
+        path = state_dir / "keys" / "time.keys.json"
+        if path.exists():
+            return load_keys(path)["time"].signers[0]
+        keys = RoleKeys.generate()
+        save_keys(path, {"time": keys})
+        return keys.signers[0]
 
     @property
     def time_key(self) -> dict[str, Any]:

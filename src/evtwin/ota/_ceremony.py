@@ -84,6 +84,7 @@ def key_ceremony(
         director_keys.update(
             generate_role_keys(token, "director", ["targets", "snapshot", "timestamp"])
         )
+        time_keys = generate_role_keys(token, "time", ["server"])
     OtaBackend.create(  # publishes root and targets v1, signed here with the offline keys
         clock,
         store=store if store is not None else DirectoryStore(state_dir / "artifacts"),
@@ -106,6 +107,7 @@ def key_ceremony(
             {
                 **{f"image/{r}": k for r, k in image_online.items()},
                 **{f"director/{r}": k for r, k in director_online.items()},
+                "time/server": time_keys["server"],
             },
         )
     else:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from securesystemslib.signer import Signer
 from tuf.api.metadata import Metadata, Root
 from tuf.ngclient import FetcherInterface
 
@@ -100,6 +101,7 @@ class OtaBackend:
     clock: Clock
     image_repo: ImageRepository
     director: Director
+    time_signer: Signer | None = None  # the time server's key, when it lives in a PKCS#11 token
 
     @classmethod
     def create(
@@ -142,12 +144,15 @@ class OtaBackend:
         image_keys_path, director_keys_path = key_paths(state_dir)
         hsm_path = pkcs11_keys_path(state_dir)
         keys: tuple[dict[str, RoleKeys], dict[str, RoleKeys]]
+        time_signer: Signer | None = None
         if hsm_path.exists():  # online keys in a PKCS#11 token (pin: argument or env)
             in_token = load_pkcs11_keys(hsm_path, pkcs11_pin)
             keys = (
                 {r.split("/")[1]: k for r, k in in_token.items() if r.startswith("image/")},
                 {r.split("/")[1]: k for r, k in in_token.items() if r.startswith("director/")},
             )
+            if "time/server" in in_token:
+                time_signer = in_token["time/server"].signers[0]
         elif not image_keys_path.exists():
             backend = cls.create(clock, store=store)
             backend.save_keys(state_dir)
@@ -174,7 +179,13 @@ class OtaBackend:
         director = Director(
             keys=keys[1], store=store, clock=clock, image_repo=image_repo, signed_root=signed_root
         )
-        return cls(store=store, clock=clock, image_repo=image_repo, director=director)
+        return cls(
+            store=store,
+            clock=clock,
+            image_repo=image_repo,
+            director=director,
+            time_signer=time_signer,
+        )
 
     def save_keys(self, state_dir: Path) -> None:
         """Save both repositories' key sets (call again after a rotation).
