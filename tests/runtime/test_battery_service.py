@@ -47,3 +47,34 @@ def test_the_pack_cools_towards_the_outside_air_slowly(make_twin: MakeTwin) -> N
     day = twin.broker.get(P.BATTERY_TEMP_C).value
     assert 10.0 < one_hour < 20.0
     assert -10.0 < day < -8.0
+
+
+def test_the_pack_temperature_follows_the_battery_thermal_model(make_twin: MakeTwin) -> None:
+    import numpy as np
+
+    from evtwin.battery import advance_temperature
+
+    twin = make_twin(World(ambient_temp_c=-5.0), battery_temp_c=15.0)
+    twin.advance(6 * 3600, step_s=600)  # parked: the enclosure's loss (+ standby's Joule heat)
+    t = np.array([15.0])
+    for _ in range(6 * 3600 // 600):
+        t, _ = advance_temperature(
+            temp_c=t,
+            joule_heat_w=np.zeros(1),
+            heater_w=np.zeros(1),
+            chiller_heat_w=np.zeros(1),
+            ambient_c=np.array([-5.0]),
+            heat_capacity_j_per_k=np.array([twin.bms.heat_capacity_j_per_k]),
+            params=twin.bms.thermal,
+            dt_s=np.array([600.0]),
+        )
+    got = twin.broker.get(P.BATTERY_TEMP_C).value
+    assert got == pytest.approx(float(t[0]), abs=1e-3)  # 30 W standby: ~40 mA of Joule heat
+    assert -5.0 < got < 5.0  # most of the way to the outside air in six hours
+
+
+def test_driving_warms_the_pack_with_its_joule_heat(make_twin: MakeTwin) -> None:
+    twin = make_twin(World(ambient_temp_c=20.0), battery_temp_c=20.0, soc_percent=90.0)
+    twin.world.leg = DriveLeg(trace=constant_speed(130, 1800), start_s=twin.clock.now_s())
+    twin.advance(1800, step_s=5)
+    assert twin.broker.get(P.BATTERY_TEMP_C).value > 20.5

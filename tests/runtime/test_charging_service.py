@@ -123,20 +123,6 @@ def test_an_ac_charger_is_limited_by_the_onboard_charger(make_twin: MakeTwin) ->
     assert kw[22.0] == pytest.approx(kw[11.0], rel=1e-6)
 
 
-def test_the_interim_rule_tapers_above_80_percent() -> None:
-    from evtwin.runtime import interim_charge_model
-    from evtwin.vehicles.catalogue import load_vehicle
-
-    model = interim_charge_model(load_vehicle("defender-sport"))
-    flat = model.pack_power_w(soc=0.5, charger_w=350e3, dc=True)
-    assert flat == pytest.approx(250e3 * 0.95)  # the car's DC peak x DC efficiency
-    assert model.pack_power_w(soc=0.8, charger_w=350e3, dc=True) == pytest.approx(flat)
-    assert model.pack_power_w(soc=1.0, charger_w=350e3, dc=True) == pytest.approx(0.1 * flat)
-    assert model.pack_power_w(soc=0.5, charger_w=7.4e3, dc=False) == pytest.approx(
-        7.4e3 * model.ac_efficiency
-    )
-
-
 def test_impossible_chargers_are_rejected() -> None:
     with pytest.raises(ChargingError, match=r"outside 1\.\.22 kW"):
         Charger(power_kw=100.0)

@@ -6,8 +6,10 @@ from collections.abc import Callable
 
 import pytest
 
-from evtwin.runtime import InterimCabin, Twin, World
+from evtwin.climate import cabin_params
+from evtwin.runtime import ClimateCabin, Twin, World
 from evtwin.signals import paths as P
+from evtwin.vehicles import load_vehicle
 
 MakeTwin = Callable[..., Twin]  # the make_twin fixture (tests/runtime/conftest.py)
 
@@ -91,7 +93,8 @@ def test_in_summer_the_air_conditioning_cools(make_twin: MakeTwin) -> None:
 
 def test_a_heat_pump_needs_less_power_than_a_resistive_heater() -> None:
     kw = dict(cabin_temp_c=10.0, ambient_temp_c=0.0, setpoint_c=21.0, power_fraction=1.0, dt_s=60)
-    pump = InterimCabin(heat_pump=True).step(**kw)  # type: ignore[arg-type]
-    ptc = InterimCabin(heat_pump=False).step(**kw)  # type: ignore[arg-type]
+    cab = cabin_params(load_vehicle("defender-sport"))  # the runtime's cabin: the climate model
+    pump = ClimateCabin(cabin=cab, heat_pump=True).step(**kw)  # type: ignore[arg-type]
+    ptc = ClimateCabin(cabin=cab, heat_pump=False).step(**kw)  # type: ignore[arg-type]
     assert pump.cabin_temp_c == pytest.approx(ptc.cabin_temp_c)
     assert pump.hvac_electric_w < 0.7 * ptc.hvac_electric_w

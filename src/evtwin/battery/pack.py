@@ -13,6 +13,7 @@ All functions are pure and broadcast over numpy arrays (vehicles x conditions).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -23,7 +24,9 @@ from evtwin.units import ZERO_C_IN_K
 
 __all__ = [
     "OCV_FULL_REL",
+    "REFERENCE_TEMP_K",
     "PackParams",
+    "arrhenius_exponent",
     "ocv_rel",
     "ocv_v",
     "resistance_ohm",
@@ -32,7 +35,8 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 ArrayLike = float | FloatArray
 
-_REF_K = 298.15
+REFERENCE_TEMP_K = 298.15
+"""25 °C, where the pack's resistance is stated."""
 OCV_FULL_REL: float = float(ocv_relative(1.0))
 """Open-circuit voltage over nominal at displayed 100 %."""
 
@@ -85,6 +89,16 @@ def ocv_v(nominal_voltage_v: ArrayLike, soc: ArrayLike) -> FloatArray:
     return np.asarray(nominal_voltage_v, dtype=np.float64) * ocv_rel(soc)
 
 
+def arrhenius_exponent(arrhenius_b_k: Any, temp_c: Any) -> Any:
+    """``B (1/T - 1/298.15 K)`` at ``temp_c`` (°C): ``R(T) = R25 exp(this)``.
+
+    The one Arrhenius rule: :func:`resistance_ohm` applies it to arrays, and the drive
+    kernel (:mod:`evtwin.sim.kernel`) compiles it for its scalars (plain arithmetic, so it
+    also compiles for a GPU).
+    """
+    return arrhenius_b_k * (1.0 / (temp_c + ZERO_C_IN_K) - 1.0 / REFERENCE_TEMP_K)
+
+
 def resistance_ohm(
     resistance_25c_ohm: ArrayLike, arrhenius_b_k: ArrayLike, temp_c: ArrayLike
 ) -> FloatArray:
@@ -93,9 +107,9 @@ def resistance_ohm(
     ``R(T) = R25 exp(B (1/T - 1/298.15 K))`` — Arrhenius dependence of charge-transfer
     resistance (e.g. Waag, Fleischer & Sauer, J. Power Sources 258 (2014) 321).
     """
-    t_k = np.asarray(temp_c, dtype=np.float64) + ZERO_C_IN_K
+    exponent = arrhenius_exponent(
+        np.asarray(arrhenius_b_k, dtype=np.float64), np.asarray(temp_c, dtype=np.float64)
+    )
     return np.asarray(
-        np.asarray(resistance_25c_ohm, dtype=np.float64)
-        * np.exp(np.asarray(arrhenius_b_k, dtype=np.float64) * (1.0 / t_k - 1.0 / _REF_K)),
-        dtype=np.float64,
+        np.asarray(resistance_25c_ohm, dtype=np.float64) * np.exp(exponent), dtype=np.float64
     )

@@ -24,8 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from evtwin.climate.constants import ClimateConstants, default_climate_constants
-from evtwin.physics.constants import default_constants
-from evtwin.vehicles import VehicleSpec
+from evtwin.vehicles import VehicleSpec, frontal_area
 
 __all__ = [
     "CabinParams",
@@ -60,12 +59,7 @@ class CabinParams:
 def cabin_params(spec: VehicleSpec, constants: ClimateConstants | None = None) -> CabinParams:
     """Cabin of ``spec``: envelope scaled by the car's frontal area (rule, estimate)."""
     c = constants if constants is not None else default_climate_constants()
-    frontal = (
-        spec.frontal_area_m2
-        if spec.frontal_area_m2 is not None
-        else default_constants().frontal_area_factor * spec.width_mm * spec.height_mm / 1e6
-    )
-    area = c.envelope_area_per_frontal_m2 * frontal
+    area = c.envelope_area_per_frontal_m2 * frontal_area(spec).value
     return CabinParams(
         envelope_area_m2=area,
         glass_area_m2=c.glass_fraction * area,

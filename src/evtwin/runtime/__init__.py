@@ -16,22 +16,20 @@ from evtwin.runtime._climate import (
 )
 from evtwin.runtime._clock import Clock, ManualClock, ScaledClock, SystemClock
 from evtwin.runtime._drive import DriveService, LegStats, regen_decel_mps2
-from evtwin.runtime._interim import (
+from evtwin.runtime._models import ClimateCabin, SessionChargePower, SmartChargePlanner
+from evtwin.runtime._ota import CheckIn, OtaLink, OtaService, TwinOtaClock, UpdateState
+from evtwin.runtime._ota_car import CloudLink, OtaCar, open_car
+from evtwin.runtime._ports import (
     CabinModel,
     CabinStep,
     ChargePlanner,
     ChargePowerModel,
-    InterimCabin,
-    InterimChargePower,
     PlannedCharge,
 )
-from evtwin.runtime._models import ClimateCabin, SessionChargePower, SmartChargePlanner
-from evtwin.runtime._ota import CheckIn, OtaLink, OtaService, TwinOtaClock, UpdateState
-from evtwin.runtime._ota_car import CloudLink, OtaCar, open_car
 from evtwin.runtime._services import ActuatorEcho, Service, ServiceFault, ServiceHost
 from evtwin.runtime._signalio import read_bool, read_float, read_str, read_target
 from evtwin.runtime._terrain import TerrainService
-from evtwin.runtime._twin import SETPOINT_ACTUATORS, Twin, build_twin, interim_charge_model
+from evtwin.runtime._twin import SETPOINT_ACTUATORS, Twin, build_twin
 from evtwin.runtime._world import Charger, DriveLeg, Trailer, World, WorldSensors
 
 __all__ = [
@@ -55,8 +53,6 @@ __all__ = [
     "CloudLink",
     "DriveLeg",
     "DriveService",
-    "InterimCabin",
-    "InterimChargePower",
     "LegStats",
     "LowVoltageService",
     "ManualClock",
@@ -79,7 +75,6 @@ __all__ = [
     "World",
     "WorldSensors",
     "build_twin",
-    "interim_charge_model",
     "open_car",
     "read_bool",
     "read_float",

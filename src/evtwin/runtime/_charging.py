@@ -1,13 +1,13 @@
 """Charging: sessions started and stopped by ``StartStopCharging``, the charge limit, the
 charge power and the session's signals.
 
-- Charge power comes from a :class:`~evtwin.runtime._interim.ChargePowerModel` (by default
+- Charge power comes from a :class:`~evtwin.runtime._ports.ChargePowerModel` (by default
   ``evtwin.charging``'s session model, :class:`~evtwin.runtime._models.SessionChargePower`).
 - A session starts on ``StartStopCharging = START`` only with a cable connected; a START
   without a cable is refused (recorded in :attr:`ChargingService.refusals`, the current value
   stays ``STOP``). Plugging in starts a session by itself, as cars do.
 - ``Charging.Plan.Mode``: IMMEDIATE (default) charges at once. READY_BY and CHEAPEST, with a
-  ``ReadyByTime`` and an AC supply, ask the :class:`~evtwin.runtime._interim.ChargePlanner`
+  ``ReadyByTime`` and an AC supply, ask the :class:`~evtwin.runtime._ports.ChargePlanner`
   (by default ``evtwin.charging``'s smart planner) for charging windows that reach the limit
   by then, and charge only inside them; ``Plan.PlannedStartTime``/``PlannedEndTime``/
   ``PlannedEnergy`` tell. A plan is made when the session starts and again when the mode, the
@@ -34,7 +34,7 @@ from typing import Final
 
 from evtwin.errors import ChargingError
 from evtwin.runtime._climate import format_utc, parse_utc
-from evtwin.runtime._interim import ChargePlanner, ChargePowerModel
+from evtwin.runtime._ports import ChargePlanner, ChargePowerModel
 from evtwin.runtime._services import PHASE_SUPPLY
 from evtwin.runtime._signalio import read_bool, read_float, read_str
 from evtwin.runtime._world import AC_PHASE_VOLTAGE_V

@@ -1,5 +1,5 @@
 """Climate: the driver's temperature set point, preconditioning, cabin temperature and the
-HVAC's draw on the pack (cabin physics: a :class:`~evtwin.runtime._interim.CabinModel`, by
+HVAC's draw on the pack (cabin physics: a :class:`~evtwin.runtime._ports.CabinModel`, by
 default ``evtwin.climate``'s cabin and HVAC, :class:`~evtwin.runtime._models.ClimateCabin`).
 
 - Set point: ``Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature`` (target → current) within
@@ -24,8 +24,7 @@ from datetime import UTC, datetime
 from typing import Final
 
 from evtwin.modes import load_mode
-from evtwin.runtime import _interim as interim
-from evtwin.runtime._interim import CabinModel
+from evtwin.runtime._ports import ECO_POWER_FRACTION, CabinModel
 from evtwin.runtime._signalio import read_bool, read_float, read_str, read_target
 from evtwin.signals import Broker, Change, Field
 from evtwin.signals import paths as P
@@ -125,7 +124,7 @@ class ClimateService:
             cabin_temp_c=self.cabin_temp_c,
             ambient_temp_c=ambient,
             setpoint_c=setpoint if on else None,
-            power_fraction=interim.ECO_POWER_FRACTION if eco else 1.0,
+            power_fraction=ECO_POWER_FRACTION if eco else 1.0,
             dt_s=dt_s,
             speed_mps=read_float(b, P.SPEED_KPH, 0.0) / 3.6,
         )

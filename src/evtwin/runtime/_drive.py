@@ -17,7 +17,8 @@ the mode's traction control can use on it (``Conditions.rolling_factor``/``frict
 A car that lacks grip falls behind its trace; the next step starts from the speed it reached.
 
 Reads (broker): mode, hill descent, towing mode, cable, wading limit, outside temperature,
-battery temperature, SOC. Reads (world): the driver's wish, grade, true surface, trailer.
+battery temperature, the pack's true SOC (``StateOfCharge.Truth``: the plant is physics).
+Reads (world): the driver's wish, grade, true surface, trailer.
 Publishes: speed, odometer, acceleration, moving, power state, motor power, pack current and
 voltage, and the drive's power flow into the pack (``PowerFlow.Drive``: the engine's change of
 stored energy over the step; the BMS integrates it into the SOC).
@@ -194,7 +195,10 @@ class DriveService:
             if self._was_on or dt_s <= 0:
                 self._publish_parked()
             return
-        soc = min(read_float(b, P.SOC_CURRENT_PCT, 0.0) / 100.0, 1.0)
+        # the plant drives on the pack's true charge, not the BMS's estimate of it
+        soc = min(
+            read_float(b, P.SOC_TRUTH_PCT, read_float(b, P.SOC_CURRENT_PCT, 0.0)) / 100.0, 1.0
+        )
         if soc <= 1e-6:
             self.speed_mps = 0.0
             self.leg.depleted = True

@@ -10,8 +10,7 @@
   PTC, A/C COP, blower), stepped in time: the HVAC supplies the steady load at the set point
   plus a proportional warm-up term, within its heating capacity.
 
-The interim rules they replaced remain in :mod:`evtwin.runtime._interim` for comparison and
-for tests that want numbers simple enough to check by hand.
+Their interfaces are in :mod:`evtwin.runtime._ports`.
 """
 
 from __future__ import annotations
@@ -45,7 +44,7 @@ from evtwin.climate import (
     heat_pump_capacity_w,
     heat_pump_cop,
 )
-from evtwin.runtime._interim import (
+from evtwin.runtime._ports import (
     CONTROL_TIME_S,
     ECO_POWER_FRACTION,
     SUBSTEP_S,

@@ -16,24 +16,20 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from evtwin import __version__
+from evtwin.battery import SensorNoise
 from evtwin.charging import car_charge_params
 from evtwin.climate import cabin_params
 from evtwin.errors import ScenarioError
 from evtwin.modes import load_mode
 from evtwin.physics.constants import ModelConstants, default_constants
-from evtwin.runtime._bms import BatteryService, LowVoltageService
+from evtwin.runtime._bms import BatteryService, LowVoltageService, pack_circuit
 from evtwin.runtime._charging import ChargingService
 from evtwin.runtime._climate import DEFAULT_SETPOINT_C, ClimateService
 from evtwin.runtime._clock import Clock, ManualClock
 from evtwin.runtime._drive import DriveService
-from evtwin.runtime._interim import (
-    CabinModel,
-    ChargePlanner,
-    ChargePowerModel,
-    InterimChargePower,
-)
 from evtwin.runtime._models import ClimateCabin, SessionChargePower, SmartChargePlanner
 from evtwin.runtime._ota import OtaService
+from evtwin.runtime._ports import CabinModel, ChargePlanner, ChargePowerModel
 from evtwin.runtime._services import ActuatorEcho, ServiceHost
 from evtwin.runtime._terrain import TerrainService
 from evtwin.runtime._world import World, WorldSensors
@@ -44,11 +40,9 @@ from evtwin.vehicles.derive import VehicleParams, derive_params
 from evtwin.vehicles.spec import VehicleSpec
 
 __all__ = [
-    "AC_ONBOARD_DEFAULT_KW",
     "SETPOINT_ACTUATORS",
     "Twin",
     "build_twin",
-    "interim_charge_model",
 ]
 
 SETPOINT_ACTUATORS: Final = (
@@ -69,22 +63,6 @@ SETPOINT_ACTUATORS: Final = (
 """Actuators whose requested value is simply the setting in effect (selectors, set points).
 The driver's temperature set point and StartStopCharging belong to the climate and charging
 services instead."""
-
-AC_ONBOARD_DEFAULT_KW: Final = 7.4
-"""Onboard AC charger of :func:`interim_charge_model` when a spec does not state one
-(assumption: single-phase 32 A, the lowest common fit in the UK)."""
-
-
-def interim_charge_model(
-    spec: VehicleSpec, constants: ModelConstants | None = None
-) -> InterimChargePower:
-    """The interim charging rule for ``spec`` (see :mod:`evtwin.runtime._interim`)."""
-    c = constants if constants is not None else default_constants()
-    return InterimChargePower(
-        dc_limit_w=derive_params(spec, c).battery_charge_power_w,
-        ac_limit_w=(spec.ac_onboard_kw or AC_ONBOARD_DEFAULT_KW) * 1000.0,
-        ac_efficiency=c.ac_charging_efficiency,
-    )
 
 
 @dataclass(kw_only=True)
@@ -177,9 +155,12 @@ def build_twin(
     reference_wh_per_km: Callable[[], float | None] | None = None,
     background_reference: bool = False,
     constants: ModelConstants | None = None,
+    bms_noise: SensorNoise | None = None,
+    bms_seed: int = 0,
 ) -> Twin:
     """A parked car, at ``soc_percent``, cold-soaked to the world's temperature unless
-    ``cabin_temp_c``/``battery_temp_c`` say otherwise."""
+    ``cabin_temp_c``/``battery_temp_c`` say otherwise. The BMS's sensors are ideal unless
+    ``bms_noise`` gives their noise (drawn from a generator seeded with ``bms_seed``)."""
     if not 0.0 < soc_percent <= 100.0:
         raise ScenarioError(f"initial state of charge {soc_percent:g} % is outside (0, 100] %")
     spec = load_vehicle(vehicle) if isinstance(vehicle, str) else vehicle
@@ -201,6 +182,7 @@ def build_twin(
         ),
         (P.NOMINAL_VOLTAGE_V, Field.VALUE, round(params.battery_voltage_v)),
         (P.SOC_CURRENT_PCT, Field.VALUE, float(soc_percent)),
+        (P.SOC_TRUTH_PCT, Field.VALUE, float(soc_percent)),
         (P.TERRAIN_MODE, Field.VALUE, drive_mode.signal_value),
         (P.CABIN_SETPOINT_C, Field.VALUE, DEFAULT_SETPOINT_C),
         (P.HDC_ENABLED, Field.VALUE, False),
@@ -241,6 +223,17 @@ def build_twin(
         reference_wh_per_km=reference_wh_per_km
         or _reference_consumption(spec, c, background=background_reference),
         battery_temp_c=ambient if battery_temp_c is None else battery_temp_c,
+        soc_percent=soc_percent,
+        circuit=pack_circuit(
+            energy_j=params.battery_energy_j,
+            nominal_voltage_v=params.battery_voltage_v,
+            resistance_ohm=params.battery_resistance_ohm,
+            constants=c,
+        ),
+        thermal=car.thermal,
+        heat_capacity_j_per_k=car.pack.heat_capacity_j_per_k,
+        noise=bms_noise,
+        seed=bms_seed,
     )
     low_voltage = LowVoltageService(broker)
     host = ServiceHost(

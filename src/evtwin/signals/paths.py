@@ -56,6 +56,7 @@ __all__ = [
     "SELECTED_GEAR",
     "SOC_CURRENT_PCT",
     "SOC_DISPLAYED_PCT",
+    "SOC_TRUTH_PCT",
     "SPEED_KPH",
     "SURFACE",
     "TERRAIN_MODE",
@@ -82,6 +83,7 @@ RANGE_M: Final = "Vehicle.Powertrain.Range"
 
 SOC_CURRENT_PCT: Final = f"{_BATT}.StateOfCharge.Current"
 SOC_DISPLAYED_PCT: Final = f"{_BATT}.StateOfCharge.Displayed"
+SOC_TRUTH_PCT: Final = f"{_BATT}.StateOfCharge.Truth"  # overlay: the physics' true SOC
 PACK_ENERGY_KWH: Final = f"{_BATT}.StateOfCharge.CurrentEnergy"
 PACK_POWER_W: Final = f"{_BATT}.CurrentPower"
 PACK_CURRENT_A: Final = f"{_BATT}.CurrentCurrent"

@@ -40,7 +40,12 @@ def _slot_functions() -> tuple[Any, Any, Any]:
     so there they are the plain Python sources, calling the Python sources of their helpers.
     """
     if getattr(numba.config, "ENABLE_CUDASIM", False):
-        glb = {**vars(K), "_ocv": K._ocv.py_func, "_loss": K._loss.py_func}
+        glb = {
+            **vars(K),
+            "_ocv": K._ocv.py_func,
+            "_loss": K._loss.py_func,
+            "_arrhenius_exponent": K._arrhenius_exponent.py_func,
+        }
 
         def py(f: Any) -> Any:
             return types.FunctionType(f.py_func.__code__, glb, f.py_func.__name__)

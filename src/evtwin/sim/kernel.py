@@ -35,6 +35,7 @@ import numpy as np
 from numba import njit, prange
 
 from evtwin.battery.ocv import OCV_POLY, OCV_TABLE_SOC, ocv_relative
+from evtwin.battery.pack import arrhenius_exponent
 
 __all__ = [
     "BLOCK",
@@ -299,6 +300,10 @@ EFF_ESTIMATE = 0.9  # drive-efficiency estimate used only to turn electric limit
 # Open-circuit voltage over SOC: the battery model's curve (evtwin.battery.ocv), re-exported.
 
 
+_arrhenius_exponent = njit(inline="always", fastmath=True)(arrhenius_exponent)
+"""The battery model's Arrhenius rule, compiled for the kernel."""
+
+
 @njit(inline="always", fastmath=True)
 def _ocv(soc: float, c: np.ndarray) -> float:
     return float(((((c[0] * soc + c[1]) * soc + c[2]) * soc + c[3]) * soc + c[4]) * soc + c[5])
@@ -409,7 +414,7 @@ def _init_slot(
     W[W_F_TRAILER * B + j] = C[b, C_TRAILER_CRR] * trailer * G
     W[W_TRACTION * B + j] = P[b, P_TRACTION_N] * (m_veh / mass) * C[b, C_FRICTION] / Gc[G_DRY_MU]
     t_batt = C[b, C_BATT_TEMP_C]
-    r = P[b, P_BATT_R] * math.exp(Gc[G_ARRHENIUS] * (1.0 / (t_batt + 273.15) - 1.0 / 298.15))
+    r = P[b, P_BATT_R] * math.exp(_arrhenius_exponent(Gc[G_ARRHENIUS], t_batt))
     W[W_R_BATT * B + j] = r
     W[W_INV_R * B + j] = 1.0 / r
     q = P[b, P_BATT_J] / v_nom

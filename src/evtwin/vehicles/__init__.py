@@ -6,7 +6,7 @@ from evtwin.vehicles.catalogue import (
     load_vehicle,
     resolve_vehicle,
 )
-from evtwin.vehicles.derive import Derived, VehicleParams, derive_params
+from evtwin.vehicles.derive import Derived, VehicleParams, derive_params, frontal_area
 from evtwin.vehicles.spec import OfficialFigures, VehicleSpec, load_spec_file, parse_spec
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "VehicleSpec",
     "catalogue_json",
     "derive_params",
+    "frontal_area",
     "list_vehicles",
     "load_spec_file",
     "load_vehicle",

@@ -15,7 +15,7 @@ from evtwin.physics.constants import ModelConstants, default_constants
 from evtwin.units import G_M_PER_S2, J_PER_KWH, KPH_PER_MPS
 from evtwin.vehicles.spec import VehicleSpec
 
-__all__ = ["Derived", "VehicleParams", "derive_params"]
+__all__ = ["Derived", "VehicleParams", "derive_params", "frontal_area"]
 
 T = TypeVar("T")
 
@@ -64,6 +64,19 @@ class VehicleParams:
     """Parameter name → 'spec' or the rule that estimated it."""
 
 
+def frontal_area(spec: VehicleSpec, constants: ModelConstants | None = None) -> Derived[float]:
+    """The car's frontal area (m²): the spec's, or the rule factor × width × height.
+
+    The one frontal-area rule: the road load (:func:`derive_params`) and the cabin envelope
+    (:func:`evtwin.climate.cabin_params`) both use it.
+    """
+    if spec.frontal_area_m2 is not None:
+        return Derived(spec.frontal_area_m2, "spec")
+    c = constants if constants is not None else default_constants()
+    a = c.frontal_area_factor * spec.width_mm / 1000 * spec.height_mm / 1000
+    return Derived(a, f"rule: {c.frontal_area_factor:g} x width x height")
+
+
 def derive_params(spec: VehicleSpec, constants: ModelConstants | None = None) -> VehicleParams:
     """Turn a spec into model parameters, estimating what is missing by documented rules."""
     c = constants if constants is not None else default_constants()
@@ -100,11 +113,7 @@ def derive_params(spec: VehicleSpec, constants: ModelConstants | None = None) ->
             basis[k] = "spec (measured road-load coefficients)"
         basis["drag_area_m2"] = "implied by measured f2"
     else:
-        if spec.frontal_area_m2 is not None:
-            area = Derived(spec.frontal_area_m2, "spec")
-        else:
-            a = c.frontal_area_factor * spec.width_mm / 1000 * spec.height_mm / 1000
-            area = Derived(a, f"rule: {c.frontal_area_factor:g} x width x height")
+        area = frontal_area(spec, c)
         if spec.drag_coefficient is not None:
             cd = Derived(spec.drag_coefficient, "spec")
         else:
