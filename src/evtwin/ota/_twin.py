@@ -226,12 +226,14 @@ def build_vehicle(
     ecus: Sequence[EcuSpec] = DEFENDER_SPORT_ECUS,
     health_checks: Mapping[str, HealthCheck] | None = None,
     watchdog: WatchdogConfig | None = None,
+    full_verification: Sequence[str] = (),
 ) -> Primary:
     """Build a vehicle at the factory: ECU keys, registration, pinned roots, storage.
 
     ``register`` sends the inventory (VIN, ECU serials, hardware IDs, public keys) to the
-    Director, in process or over HTTP. The first of ``ecus`` is the Primary. Returns the
-    Primary; its ``ecus`` holds them all.
+    Director, in process or over HTTP. The first of ``ecus`` is the Primary. The ECUs named
+    in ``full_verification`` also get the Image repository's root pinned and check its
+    metadata themselves. Returns the Primary; its ``ecus`` holds them all.
     """
     signers = {spec.serial: generate_signer() for spec in ecus}
     inventory = VehicleInventory(
@@ -255,6 +257,7 @@ def build_vehicle(
             director_root=reg.director_root,
             clock=clock,
             health_check=checks.get(s.serial, default_health_check),
+            image_root=reg.image_root if s.serial in full_verification else None,
         )
         for s in ecus
     ]

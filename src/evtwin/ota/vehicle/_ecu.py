@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from evtwin.ota._delta import apply_delta
 from evtwin.ota._fields import CUSTOM_ECU_IDENTIFIERS, CUSTOM_RELEASE_COUNTER
 from evtwin.ota._manifest import EcuVersionReport, InstalledImage
 from evtwin.ota._store import atomic_write
+from evtwin.ota.vehicle._full import check_image_repository
 from evtwin.ota.vehicle._slots import BootOutcome, FaultHook, SlotStore
 
 __all__ = ["Ecu", "HealthCheck", "default_health_check", "ecu_status"]
@@ -50,6 +51,9 @@ class Ecu:
         clock: the ECU's secure time source.
         health_check: decides whether a booted image came up.
         fault: power-cut hook passed to the slots.
+        image_root: the Image repository's root metadata, provisioned at the factory: the
+            ECU then does full verification (it checks the Image repository's metadata
+            itself, :mod:`evtwin.ota.vehicle._full`); without it, partial verification.
     """
 
     def __init__(
@@ -63,6 +67,7 @@ class Ecu:
         clock: Clock,
         health_check: HealthCheck = default_health_check,
         fault: FaultHook | None = None,
+        image_root: bytes | None = None,
     ) -> None:
         self.serial = serial
         self.hardware_id = hardware_id
@@ -76,6 +81,11 @@ class Ecu:
         self._failed_path = root_dir / "failed_images.json"
         self._error_path = root_dir / "last_error.txt"
         self._sent_path = root_dir / "last_error.sent"
+        self._image_root_path = root_dir / "image_root.json"
+        self._image_seen_path = root_dir / "image_targets_version"
+        if image_root is not None and not self._image_root_path.exists():
+            _parse_image_root(image_root)
+            atomic_write(self._image_root_path, image_root)
         if not self._root_path.exists():
             self._parse_root(director_root)
             atomic_write(self._root_path, director_root)
@@ -197,7 +207,17 @@ class Ecu:
             )
         return target, targets.version
 
-    def verify(self, director_targets: bytes, image: bytes) -> InstalledImage:
+    @property
+    def full_verification(self) -> bool:
+        """Whether this ECU checks the Image repository's metadata itself."""
+        return self._image_root_path.exists()
+
+    def verify(
+        self,
+        director_targets: bytes,
+        image: bytes,
+        image_metadata: Mapping[str, bytes] | None = None,
+    ) -> InstalledImage:
         """Partial verification of ``image`` against the Director's targets metadata.
 
         Returns:
@@ -208,6 +228,20 @@ class Ecu:
             OtaImageError: no target for this ECU, wrong hardware ID, length or hash mismatch.
         """
         target, version = self._my_target(director_targets)
+        if self.full_verification:
+            if image_metadata is None:
+                raise OtaMetadataError(
+                    f"ECU {self.serial} does full verification: it needs the Image "
+                    "repository's timestamp, snapshot and targets"
+                )
+            check_image_repository(
+                root=_parse_image_root(self._image_root_path.read_bytes()).signed,
+                bundle=image_metadata,
+                director_target=target,
+                hardware_id=self.hardware_id,
+                now=self.clock.now(),
+                seen_path=self._image_seen_path,
+            )
         if len(image) != target.length:
             raise OtaImageError(
                 f"image {target.path!r} is {len(image)} bytes, metadata says {target.length}"
@@ -235,7 +269,12 @@ class Ecu:
         )
 
     def install(
-        self, director_targets: bytes, image: bytes, release_counter: int | None = None
+        self,
+        director_targets: bytes,
+        image: bytes,
+        release_counter: int | None = None,
+        *,
+        image_metadata: Mapping[str, bytes] | None = None,
     ) -> BootOutcome:
         """Verify, stage into the inactive slot, reboot and commit or roll back.
 
@@ -248,11 +287,18 @@ class Ecu:
             OtaMetadataError, OtaImageError: partial verification failed (nothing written).
             OtaRollbackError: lower release counter than installed.
         """
-        early = self.stage_update(director_targets, image, release_counter)
+        early = self.stage_update(
+            director_targets, image, release_counter, image_metadata=image_metadata
+        )
         return early if early is not None else self.boot_staged()
 
     def stage_update(
-        self, director_targets: bytes, image: bytes, release_counter: int | None = None
+        self,
+        director_targets: bytes,
+        image: bytes,
+        release_counter: int | None = None,
+        *,
+        image_metadata: Mapping[str, bytes] | None = None,
     ) -> BootOutcome | None:
         """Verify ``image`` and write it to the inactive slot, pending its first boot.
 
@@ -264,7 +310,7 @@ class Ecu:
             OtaMetadataError, OtaImageError: partial verification failed (nothing written).
             OtaRollbackError: lower release counter than installed.
         """
-        info = self.verify(director_targets, image)
+        info = self.verify(director_targets, image, image_metadata)
         signed_counter = info.release_counter  # from the Director's signature
         if release_counter is not None and release_counter != signed_counter:
             raise OtaRollbackError(
@@ -348,6 +394,16 @@ class Ecu:
             attacks_detected=self.attacks_detected,
             install_failures=tuple(sorted(self.failed_images())),
         ).sign(self.signer)
+
+
+def _parse_image_root(data: bytes) -> Metadata[Root]:
+    try:
+        md = Metadata[Root].from_bytes(data)
+    except Exception as e:  # DeserializationError and the like
+        raise OtaMetadataError(f"malformed Image repository root metadata: {e}") from e
+    if not isinstance(md.signed, Root):
+        raise OtaMetadataError(f"expected the Image repository root, got {md.signed.type!r}")
+    return md
 
 
 def ecu_status(root_dir: Path) -> dict[str, Any]:
