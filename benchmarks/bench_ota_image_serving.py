@@ -40,14 +40,20 @@ RELEASE = """
 import sys
 from pathlib import Path
 from evtwin.cloud import OtaDatabase, OtaServer
-from evtwin.ota import OtaBackend, SystemClock
+from evtwin.ota import DEFENDER_SPORT_ECUS, OtaBackend, SystemClock, generate_signer
 state, size = Path(sys.argv[1]), int(sys.argv[2])
 server = OtaServer(OtaBackend.open(state, SystemClock()), OtaDatabase.sqlite(state / "db"),
                    provisioning_token=sys.argv[3], admin_token=sys.argv[4])
 block = bytes(range(256)) * 4096
 image = (block * (size // len(block) + 1))[:size]
 t = server.release("big.img", image, ["ds-bms-r2"], 1)
-print(t["hashes"]["sha256"])
+keys = {e.serial: generate_signer().public_key for e in DEFENDER_SPORT_ECUS}
+inv = {"vin": "SALDS27A1RA000001", "primary_serial": DEFENDER_SPORT_ECUS[0].serial,
+       "ecus": [{"serial": e.serial, "hardware_id": e.hardware_id,
+                 "public_key": {"keyid": keys[e.serial].keyid, **keys[e.serial].to_dict()}}
+                for e in DEFENDER_SPORT_ECUS]}
+token = server.register(inv, sys.argv[3]).token  # images are for registered cars
+print(t["hashes"]["sha256"], token)
 server.close()
 """
 
@@ -74,12 +80,13 @@ def main() -> None:
     size = int(args.size_mb * 1024 * 1024)
     with tempfile.TemporaryDirectory(prefix="evtwin-bench-serve-") as tmp:
         state = Path(tmp)
-        sha = subprocess.run(
+        sha, token = subprocess.run(
             [sys.executable, "-c", RELEASE, str(state), str(size), PROVISIONING, ADMIN],
             check=True,
             capture_output=True,
             text=True,
-        ).stdout.strip()
+        ).stdout.split()
+        auth = {"Authorization": f"Bearer {token}"}
         port = free_port()
         proc = subprocess.Popen(
             [sys.executable, "-c", SERVE, str(state), str(port), PROVISIONING, ADMIN]
@@ -96,13 +103,13 @@ def main() -> None:
             idle = peak_rss_mib(proc.pid)
             pool = urllib3.PoolManager(maxsize=args.downloads + 1, retries=False)
             for _ in range(args.ranges):
-                r = pool.request("GET", url, headers={"Range": "bytes=0-0"})
+                r = pool.request("GET", url, headers={"Range": "bytes=0-0", **auth})
                 assert r.status == 206 and len(r.data) == 1
             after_ranges = peak_rss_mib(proc.pid)
             received = [0] * args.downloads
 
             def download(i: int) -> None:
-                r = pool.request("GET", url, preload_content=False)
+                r = pool.request("GET", url, headers=auth, preload_content=False)
                 for chunk in r.stream(1024 * 1024):
                     received[i] += len(chunk)
                 r.release_conn()
@@ -123,7 +130,8 @@ def main() -> None:
     print(
         f"image {size / 2**20:.0f} MiB; cpus {os.cpu_count()}; load {os.getloadavg()[0]:.1f}\n"
         f"server peak RSS: idle {idle:.0f} MiB, after {args.ranges} one-byte ranges "
-        f"{after_ranges:.0f} MiB, after {args.downloads} concurrent full downloads {after:.0f} MiB\n"
+        f"{after_ranges:.0f} MiB, after {args.downloads} concurrent full downloads "
+        f"{after:.0f} MiB\n"
         f"throughput: {total_mib:.0f} MiB in {elapsed:.2f} s = {total_mib / elapsed:.0f} MiB/s "
         "(loopback, client in the same machine)"
     )

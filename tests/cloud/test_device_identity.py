@@ -87,3 +87,31 @@ def test_the_provisioning_token_only_bootstraps(
             clock=server.backend.clock,
         )
     assert thief.token is None
+
+
+def test_image_downloads_need_a_current_car_identity(
+    server: OtaServer, base_url: str, tmp_path: Path
+) -> None:
+    cloud = OtaCloudClient(base_url)
+    build_vehicle(
+        vin=VIN,
+        root_dir=tmp_path / "car",
+        register=lambda inv: cloud.register(inv, PROVISIONING),
+        urls=cloud.urls(VIN),
+        fetcher=cloud.fetcher(),
+        clock=server.backend.clock,
+    )
+    entry = server.release("bms-7.img", b"BMS 7\n" * 100, ["ds-bms-r2"], 7)
+    url = f"{base_url}/image/targets/{entry['hashes']['sha256']}.bms-7.img"
+
+    def get(token: str | None) -> int:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return urllib3.request("GET", url, headers=headers).status
+
+    first = cloud.token
+    assert get(None) == 401 and get("x" * 43) == 401
+    assert get(first) == 200
+    cloud.rotate_token(VIN)
+    assert get(first) == 401 and get(cloud.token) == 200
+    AdminClient(base_url, ADMIN).revoke_vehicle(VIN)
+    assert get(cloud.token) == 401

@@ -89,6 +89,12 @@ def url(hard: OtaServer, ticks: FakeMonotonic) -> Iterator[str]:
         yield base
 
 
+def car_token(server: OtaServer, vin: str = "SALDS27A1RA000129") -> dict[str, str]:
+    """A registered car's bearer header (image downloads need a car's identity)."""
+    inventory = json.loads(inventory_with(lambda inv: inv.update(vin=vin)))
+    return {"Authorization": f"Bearer {server.register(inventory, PROVISIONING).token}"}
+
+
 def raw_get(base: str, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
     """GET ``path`` exactly as written (no client-side normalisation of ``%2e%2e``)."""
     parts = urlsplit(base)
@@ -158,9 +164,13 @@ def is_json_error(body: bytes) -> bool:
         "/image/targets/a%00b",
     ],
 )
-def test_finding_01_path_tricks_on_image_routes_are_404_not_500(url: str, path: str) -> None:
-    status, body = raw_get(url, path)
+def test_finding_01_path_tricks_on_image_routes_are_404_not_500(
+    url: str, hard: OtaServer, path: str
+) -> None:
+    anonymous, _ = raw_get(url, path)
+    status, body = raw_get(url, path, car_token(hard))
 
+    assert anonymous in (401, 404)  # images need a car's identity; metadata is public
     assert status in (400, 404), body
     assert is_json_error(body)
 
@@ -197,7 +207,9 @@ def test_finding_02_bad_range_headers_are_416(url: str, hard: OtaServer, header:
     assert target is not None
     path = f"/image/targets/{target.hashes['sha256']}.bms-3.0.0.img"
 
-    resp = urllib3.request("GET", url + path, headers={"Range": header}, retries=False)
+    resp = urllib3.request(
+        "GET", url + path, headers={"Range": header, **car_token(hard)}, retries=False
+    )
 
     assert resp.status == 416, resp.data[:200]
     assert resp.headers["Content-Range"] == f"bytes */{len(BMS_IMAGE)}"
@@ -415,18 +427,19 @@ def test_finding_07_images_are_streamed_in_bounded_chunks_and_ranges_read_only_t
         whole_gets.append(p)
         return real_get(p)
 
+    auth = car_token(hard)
     monkeypatch.setattr(store, "open", spy_open)
     monkeypatch.setattr(store, "get", spy_get)
 
-    one = urllib3.request("GET", url + path, headers={"Range": "bytes=0-0"})
+    one = urllib3.request("GET", url + path, headers={"Range": "bytes=0-0", **auth})
     assert (one.status, one.data) == (206, big[:1])
     assert reads == [1]  # one byte served, one byte read
     reads.clear()
-    middle = urllib3.request("GET", url + path, headers={"Range": "bytes=1000000-1000009"})
+    middle = urllib3.request("GET", url + path, headers={"Range": "bytes=1000000-1000009", **auth})
     assert (middle.status, middle.data) == (206, big[1000000:1000010])
     assert sum(reads) == 10
     reads.clear()
-    whole = urllib3.request("GET", url + path)
+    whole = urllib3.request("GET", url + path, headers=auth)
     assert whole.status == 200 and whole.data == big
     assert whole.headers["Content-Length"] == str(len(big))
     assert min(reads) >= 0 and max(reads) <= 64 * 1024  # never an unbounded read

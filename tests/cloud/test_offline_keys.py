@@ -148,7 +148,8 @@ def test_finding_11_a_ceremony_server_releases_only_what_the_key_holders_signed(
     with pytest.raises(OtaError, match=r"HTTP 400: .*offline"):
         admin.rotate_key("image", "timestamp")  # re-signs the root: the holders' job
     pending_url = f"{base}/image/targets/{upload['hashes']['sha256']}.bms-4.0.0.img"
-    assert urllib3.request("GET", pending_url).status == 404
+    car_auth = {"Authorization": f"Bearer {cloud.token}"}
+    assert urllib3.request("GET", pending_url, headers=car_auth).status == 404
 
     signed = sign_release(
         admin.targets_metadata(),
@@ -169,7 +170,7 @@ def test_finding_11_a_ceremony_server_releases_only_what_the_key_holders_signed(
 
     assert cloud.check_in(car) == {"bms-0001": "bms-4.0.0.img"}
     assert car.update().outcomes == {"bms-0001": BootOutcome.COMMITTED}
-    assert urllib3.request("GET", pending_url).status == 200
+    assert urllib3.request("GET", pending_url, headers=car_auth).status == 200
 
     # the server's state and database hold no offline private key, in any encoding
     haystacks = {str(p): p.read_bytes() for p in state.rglob("*") if p.is_file()}

@@ -112,7 +112,7 @@ def test_the_server_serves_ranges_of_an_image_in_s3_over_http(s3: S3Store, db: O
     from evtwin.cloud import OtaServer, create_app
 
     from .conftest import ADMIN, PROVISIONING
-    from .test_hardening import serving
+    from .test_hardening import car_token, serving
 
     server = OtaServer(
         OtaBackend.create(ManualClock(), store=s3),
@@ -124,9 +124,10 @@ def test_the_server_serves_ranges_of_an_image_in_s3_over_http(s3: S3Store, db: O
     entry = server.release("bms-s3.img", data, ["ds-bms-r2"], 1)
     with serving(create_app(server)) as base:
         url = f"{base}/image/targets/{entry['hashes']['sha256']}.bms-s3.img"
-        one = urllib3.request("GET", url, headers={"Range": "bytes=0-0"})
-        tail = urllib3.request("GET", url, headers={"Range": "bytes=-7"})
-        whole = urllib3.request("GET", url)
+        auth = car_token(server)
+        one = urllib3.request("GET", url, headers={"Range": "bytes=0-0", **auth})
+        tail = urllib3.request("GET", url, headers={"Range": "bytes=-7", **auth})
+        whole = urllib3.request("GET", url, headers=auth)
 
     assert (one.status, one.data) == (206, data[:1])
     assert (tail.status, tail.data) == (206, data[-7:])

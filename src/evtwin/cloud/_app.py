@@ -24,7 +24,8 @@ Routes (JSON unless noted):
   ``GET /api/v1/campaigns/{name}``: state, stage, per-outcome counts.
 - ``POST /api/v1/keys/{image|director}/{role}/rotate`` (admin): new key for an online role.
 - ``GET /director/{vin}/metadata/{file}`` (bearer), ``GET /image/metadata/{file}``: metadata.
-- ``GET /image/targets/{file}``: image bytes, with single-range ``Range`` support (206/416),
+- ``GET /image/targets/{file}`` (any registered car's bearer token): image bytes, with
+  single-range ``Range`` support (206/416),
   streamed from the store in 64 KiB chunks (never held whole in memory).
 
 Hardening (see docs/ota.md, "Threats, defences and tests"): request bodies are capped (a
@@ -459,7 +460,16 @@ def create_app(
         )
 
     @app.get("/image/targets/{filename}")
-    def image_target(filename: str, range: Annotated[str | None, Header()] = None) -> Response:
+    def image_target(
+        filename: str,
+        range: Annotated[str | None, Header()] = None,
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> Response:
+        """Image bytes: for registered cars only (their bearer token)."""
+        try:
+            server.authenticate_any_vehicle(_bearer(authorization))
+        except OtaAuthError as e:
+            raise HTTPException(401, str(e)) from e
         opened = (
             server.open_artefact(f"image/targets/{filename}")
             if _FILENAME.fullmatch(filename)

@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS manifests (
     manifest_json TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS manifests_vin ON manifests(vin, id);
+CREATE INDEX IF NOT EXISTS vehicles_token ON vehicles(token_sha256);
 CREATE TABLE IF NOT EXISTS campaigns (
     name TEXT PRIMARY KEY,
     campaign_json TEXT NOT NULL
@@ -281,6 +282,11 @@ class OtaDatabase:
             )
         except self._integrity as e:
             raise OtaInventoryError(f"vehicle {vin} is already registered") from e
+
+    def vin_for_token_sha256(self, token_sha256: str) -> str | None:
+        """The VIN whose token hash this is (the revocation marker matches no token)."""
+        rows = self._q("SELECT vin FROM vehicles WHERE token_sha256 = ?", (token_sha256,))
+        return str(rows[0][0]) if rows else None
 
     def set_token_sha256(self, vin: str, token_sha256: str) -> None:
         """Replace a vehicle's token hash (rotation, or a revocation marker), durably."""

@@ -176,7 +176,8 @@ class OtaServer:
         self._provisioning_sha = _sha256(provisioning_token)
         self._admin_sha = {name: _sha256(token) for name, token in identities.items()}
         self._lock = threading.Lock()
-        self._token_sha: dict[str, str] = {}  # VIN -> token hash; a token never changes
+        self._token_sha: dict[str, str] = {}  # VIN -> current token hash
+        self._vin_by_token: dict[str, str] = {}  # token hash -> VIN (image downloads)
         if verify_workers < 0:
             raise OtaError(f"verify_workers must be 0 or more, got {verify_workers}")
         self._pool: ProcessPoolExecutor | None = None
@@ -287,8 +288,9 @@ class OtaServer:
     def authenticate_vehicle(self, vin: str, token: str | None) -> None:
         """Raises OtaAuthError unless ``token`` is the one issued to ``vin``.
 
-        The stored token hash is read once per VIN and kept (tokens are issued once, at
-        registration, and never change); unknown VINs are not remembered.
+        The stored token hash is read once per VIN and kept (it changes only through
+        :meth:`rotate_vehicle_token` and :meth:`revoke_vehicle`, which update it); unknown
+        VINs are not remembered.
         """
         expected = self._token_sha.get(vin)
         if expected is None:
@@ -296,6 +298,27 @@ class OtaServer:
             if expected is not None:
                 self._token_sha[vin] = expected
         self._check(token, expected, f"vehicle {vin}")
+
+    def authenticate_any_vehicle(self, token: str | None) -> str:
+        """The VIN whose current bearer token ``token`` is (image downloads need a car's
+        identity, not a particular one).
+
+        Raises:
+            OtaAuthError: no registered, unrevoked car has this token.
+        """
+        if not token:
+            raise OtaAuthError("vehicle: not authorized")
+        sha = _sha256(token)
+        vin = self._vin_by_token.get(sha)
+        if vin is None:
+            vin = self.db.vin_for_token_sha256(sha)
+            if vin is None:
+                raise OtaAuthError("vehicle: not authorized")
+            self._vin_by_token[sha] = vin
+        if self._token_sha.get(vin, sha) != sha:  # rotated or revoked since
+            self._vin_by_token.pop(sha, None)
+            raise OtaAuthError("vehicle: not authorized")
+        return vin
 
     def rotate_vehicle_token(self, vin: str, token: str | None) -> str:
         """Replace ``vin``'s bearer token (checked first) with a fresh one and return it; the
@@ -309,6 +332,7 @@ class OtaServer:
             self.authenticate_vehicle(vin, token)
             fresh = secrets.token_urlsafe(32)
             self.db.set_token_sha256(vin, _sha256(fresh))
+            self._vin_by_token.pop(self._token_sha.get(vin, ""), None)
             self._token_sha[vin] = _sha256(fresh)
         return fresh
 
@@ -323,6 +347,7 @@ class OtaServer:
             if self.db.token_sha256(vin) is None:
                 raise OtaInventoryError(f"vehicle {vin!r} is not registered")
             self.db.set_token_sha256(vin, _REVOKED)
+            self._vin_by_token.pop(self._token_sha.get(vin, ""), None)
             self._token_sha[vin] = _REVOKED
 
     def authenticate_admin(self, token: str | None) -> str:
