@@ -23,7 +23,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from evtwin.cloud import AuthThrottle, OtaDatabase, OtaServer, create_app
-from evtwin.errors import OtaDownloadError
+from evtwin.errors import OtaDownloadError, OtaError
 from evtwin.ota import (
     DEFENDER_SPORT_ECUS,
     BootOutcome,
@@ -621,3 +621,17 @@ def test_finding_10_admin_token_guessing_is_throttled_per_address_and_audited(
         ("127.0.0.1", "ok"),
     ]
     assert all(e["action"] == "GET /api/v1/campaigns/none" for e in log)
+
+
+def test_finding_10_the_audit_log_is_readable_by_admins_only(url: str, hard: OtaServer) -> None:
+    from evtwin.cloud import AdminClient
+
+    with pytest.raises(OtaError, match="HTTP 401"):
+        AdminClient(url, "not-the-admin-token-000").audit_log()
+    entries = AdminClient(url, ADMIN).audit_log(limit=10)
+
+    assert [(e["outcome"], e["action"]) for e in entries] == [
+        ("denied", "GET /api/v1/audit"),
+        ("ok", "GET /api/v1/audit"),
+    ]
+    assert entries[1]["identity"] == "admin" and entries[1]["address"] == "127.0.0.1"

@@ -64,6 +64,11 @@ class AdminClient:
         """This token's identity approves the uploaded release ``name``."""
         return self._call("POST", f"/api/v1/images/{quote(name, safe='')}/approve")
 
+    def audit_log(self, limit: int = 1000) -> list[dict[str, str]]:
+        """The newest admin attempts, oldest first."""
+        entries: list[dict[str, str]] = self._call("GET", f"/api/v1/audit?limit={limit}")["entries"]
+        return entries
+
     def revoke_vehicle(self, vin: str) -> dict[str, Any]:
         """Revoke a car's credentials."""
         return self._call("POST", f"/api/v1/vehicles/{quote(vin, safe='')}/revoke")

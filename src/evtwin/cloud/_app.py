@@ -19,6 +19,7 @@ Routes (JSON unless noted):
   ceremony (``evtwin ota release --keys DIR``); publishes the pending images it names. A
   server made by the ceremony answers an image upload ``{"pending": true, …}``: stored, but
   listed nowhere and offered to no car until such signed targets name it.
+- ``GET /api/v1/audit?limit=N`` (admin): the audit log of admin attempts.
 - ``POST /api/v1/campaigns`` (admin): create from a spec (see :class:`CampaignSpec`);
   ``POST /api/v1/campaigns/{name}/{start|pause|resume|stop|cancel}``,
   ``GET /api/v1/campaigns/{name}``: state, stage, per-outcome counts.
@@ -335,6 +336,17 @@ def create_app(
             raise HTTPException(400, str(e)) from e
 
     app.router.add_route("/api/v1/vehicles/{vin}/time", attest_time, methods=["POST"])
+
+    @app.get("/api/v1/audit")
+    def audit_log(
+        request: Request,
+        x_admin_token: Annotated[str | None, Header()] = None,
+        limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    ) -> dict[str, Any]:
+        """The newest admin attempts (time, address, identity, action, outcome), oldest
+        first; reading it is itself audited."""
+        guarded(request, x_admin_token, "admin", admin_action(request))
+        return {"entries": server.db.audit_log(limit)}
 
     @app.post("/api/v1/vehicles/{vin}/revoke")
     def revoke_vehicle(
