@@ -17,10 +17,18 @@ $(STAMP): $(BIN)/python pyproject.toml requirements.lock
 	$(BIN)/pip install $(PIP_FLAGS) -c requirements.lock -e '.[dev]'
 	@touch $(STAMP)
 
+# A Velocitas vehicle app (velocitas-sdk, whose pins clash with ours) runs against the twin in
+# tests/signals/test_velocitas_app.py from a virtualenv of its own.
+VELOCITAS := .venv-velocitas
+$(VELOCITAS)/.installed: tests/signals/velocitas-requirements.lock
+	$(PYTHON) -m venv $(VELOCITAS)
+	$(VELOCITAS)/bin/pip install $(PIP_FLAGS) -r tests/signals/velocitas-requirements.lock
+	@touch $@
+
 run: $(STAMP)
 	$(BIN)/evtwin up
 
-test: $(STAMP)
+test: $(STAMP) $(VELOCITAS)/.installed
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

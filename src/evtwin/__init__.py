@@ -1,14 +1,27 @@
 """evtwin: an open, physics-based software twin of an electric car.
 
-The public Python API, in a few typed calls (loaded lazily, so ``import evtwin`` stays light)::
+The public Python API, in a few typed calls (loaded lazily, so ``import evtwin`` stays light).
+Every function that needs a vehicle takes a catalogue id, a :class:`VehicleSpec` or (for the
+engine) derived :class:`VehicleParams`; a trace may be a cycle name::
 
-    import evtwin
-    spec = evtwin.load_vehicle("defender-sport")          # or evtwin.load_spec_file(path)
-    evtwin.wltp_range(spec).range_km                        # WLTP procedure (GTR 15)
-    evtwin.estimate_ranges([evtwin.RangeQuery(spec, evtwin.cycle("us06"),
-                            evtwin.Conditions(ambient_temp_c=-5, hvac_w=3000))])
-    evtwin.simulate(evtwin.derive_params(spec), evtwin.constant_speed(120), record=True)
-    evtwin.run_batch([...])                                 # any number of cars x conditions
+    >>> import evtwin
+    >>> spec = evtwin.load_vehicle("defender-sport")        # or evtwin.load_spec_file(path)
+    >>> by_id = evtwin.wltp_range("defender-sport")         # WLTP procedure (GTR 15)
+    >>> by_id.range_km == evtwin.wltp_range(spec).range_km
+    True
+    >>> winter = evtwin.estimate_ranges([evtwin.RangeQuery(spec, evtwin.cycle("us06"),
+    ...                                  evtwin.Conditions(ambient_temp_c=-5, hvac_w=3000))])
+    >>> winter[0].range_km < evtwin.wltp_range(spec).range_km
+    True
+    >>> run = evtwin.simulate(spec, evtwin.constant_speed(120), record=True)  # a batch of one
+    >>> run.followed_trace
+    True
+    >>> evtwin.wltp_range(42)
+    Traceback (most recent call last):
+    ...
+    TypeError: expected a vehicle: a catalogue id (str, ...) or a VehicleSpec; got int 42
+
+``evtwin.run_batch([...])`` runs any number of cars x conditions at once.
 """
 
 from __future__ import annotations

@@ -29,7 +29,18 @@ __all__ = [
 
 
 class EvtwinError(Exception):
-    """Root of every error evtwin raises on purpose."""
+    """Root of every error evtwin raises on purpose.
+
+    ``field`` optionally names the input at fault (a CLI option such as ``"--limit"``, a
+    query parameter, a signal path); interfaces report it beside the message.
+    """
+
+    field: str | None = None
+
+    def __init__(self, *args: object, field: str | None = None) -> None:
+        super().__init__(*args)
+        if field is not None:
+            self.field = field
 
 
 # -- input data -----------------------------------------------------------------------------
@@ -99,8 +110,10 @@ class OwnershipError(EvtwinError):
 # Each maps to the status a KUKSA databroker client expects (see evtwin.signals' gRPC server).
 __all__ += [
     "NotAnActuatorError",
+    "SignalClaimedError",
     "SignalNotAllowedError",
     "SignalPatternError",
+    "SignalPermissionError",
     "SignalRangeError",
     "SignalServerError",
     "SignalTypeError",
@@ -134,6 +147,15 @@ class SignalServerError(SignalError):
 
 class SignalPatternError(SignalError):
     """A VSS path pattern is malformed (empty segment, bad wildcard): INVALID_ARGUMENT."""
+
+
+class SignalPermissionError(SignalError):
+    """A client wrote a signal another provider claimed (a sensor the twin simulates):
+    gRPC PERMISSION_DENIED."""
+
+
+class SignalClaimedError(SignalError):
+    """A provider claimed a signal another provider already claimed: gRPC ALREADY_EXISTS."""
 
 
 # -- drive and terrain modes, surfaces (evtwin.modes) ------------------------------------------

@@ -86,7 +86,8 @@ def test_cost_equals_the_cli_and_keeps_every_estimate_flag(
     assert defender["profile"] == "estimate" and defender["price"]["basis"] == "estimate"
     assert defender["grant"]["status"] == "unknown" and defender["grant_gbp"] is None
     assert defender["eved_proposal"]["status"] == "proposal"
-    assert ix1["profile"] == "published" and ix1["price"]["basis"] == "unknown"
+    assert ix1["profile"] == "published" and ix1["price"]["basis"] == "secondary"
+    assert ev3["price"]["basis"] == "unknown" and ev3["tco_gbp"] is None
     assert ev3["vehicle"] == "kia-ev3-long-range"
 
 

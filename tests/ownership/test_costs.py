@@ -95,13 +95,22 @@ def test_the_defender_sport_grant_is_a_set_of_scenarios_because_its_band_is_unkn
 def test_an_unknown_price_stays_unknown_and_the_tco_is_not_invented(
     report: dict[str, Any],
 ) -> None:
+    ev3 = by_id(report)["kia-ev3-long-range"]
+    assert ev3["price_gbp"] is None
+    assert ev3["price"]["basis"] == "unknown"
+    assert ev3["tco_gbp"] is None
+    assert ev3["tco_range_gbp"] is None
+    assert ev3["ved_gbp"][1] is None  # the supplement depends on the unknown price
+    assert ev3["running_range_gbp"][0] > 0  # running costs are still answered
+
+
+def test_a_secondary_price_gives_a_tco_flagged_with_its_date_and_source(
+    report: dict[str, Any],
+) -> None:
     ix1 = by_id(report)["bmw-ix1-edrive20"]
-    assert ix1["price_gbp"] is None
-    assert ix1["price"]["basis"] == "unknown"
-    assert ix1["tco_gbp"] is None
-    assert ix1["tco_range_gbp"] is None
-    assert ix1["ved_gbp"][1] is None  # the supplement depends on the unknown price
-    assert ix1["running_range_gbp"][0] > 0  # running costs are still answered
+    assert ix1["price"]["basis"] == "secondary"
+    assert ix1["price"]["date"] == "2023" and "carenthusiast.com" in ix1["price"]["source"]
+    assert ix1["tco_gbp"] is not None and ix1["tco_gbp"] > ix1["price_gbp"]
 
 
 def test_a_car_over_50k_pays_the_supplement_in_years_2_to_4(report: dict[str, Any]) -> None:
@@ -183,7 +192,7 @@ def test_the_ofgem_cap_is_the_one_in_force_on_the_date() -> None:
         ({"vehicle": "defender-sport", "registered": "2027-13-01"}, "YYYY-MM-DD"),
         ({"vehicle": "defender-sport", "registered": "01/03/2027"}, "YYYY-MM-DD"),
         ({"vehicle": "defender-sport", "home_share": "1.5"}, "between 0 and 1"),
-        ({"vehicle": "defender-sport", "price_gbp": "-1"}, "positive"),
+        ({"vehicle": "defender-sport", "price_gbp": "-1"}, "£1..£3,000,000"),
         ({"vehicle": "defender-sport", "miles": "9000"}, "unknown cost parameter"),
         ({"vehicle": ""}, "vehicle id is required"),
     ],

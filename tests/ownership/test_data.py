@@ -74,7 +74,7 @@ def test_the_defender_sport_price_is_an_estimate_with_seed_and_press_scenarios()
     p = price_info(load_vehicle("defender-sport"))
     assert p.basis == "estimate"
     names = {s.name for s in p.scenarios}
-    assert {"seed low", "seed high", "press low", "press high"} <= names
+    assert {"expected low", "expected high", "press low", "press high"} <= names
 
 
 def test_the_uk_temperatures_cite_the_met_office_series_they_were_derived_from() -> None:

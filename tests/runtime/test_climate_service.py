@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from evtwin.climate import cabin_params
+from evtwin.errors import SignalRangeError
 from evtwin.runtime import ClimateCabin, Twin, World
 from evtwin.signals import paths as P
 from evtwin.vehicles import load_vehicle
@@ -77,10 +78,12 @@ def test_preconditioning_waits_for_the_ready_by_window(make_twin: MakeTwin) -> N
 
 def test_an_impossible_set_point_is_refused_and_the_old_one_stays(make_twin: MakeTwin) -> None:
     twin = make_twin()
-    twin.broker.set_target(SET, 40.0)
+    # The limits are in the signal's metadata (overlay), so the broker refuses the request.
+    with pytest.raises(SignalRangeError, match=r"above the maximum 28\.0 Celsius"):
+        twin.broker.set_target(SET, 40.0)
     twin.advance(5)
     assert twin.broker.get(SET).value == 21.0
-    assert "40 °C is outside 15..28 °C" in twin.climate.refusals[0].reason
+    assert twin.broker.metadata(SET).min == 15.0 and twin.broker.metadata(SET).max == 28.0
 
 
 def test_in_summer_the_air_conditioning_cools(make_twin: MakeTwin) -> None:

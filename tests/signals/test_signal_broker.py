@@ -197,7 +197,7 @@ def test_concurrent_publishers_leave_consistent_values(broker: Broker) -> None:
 
     def publish(path: str) -> None:
         for i in range(200):
-            broker.set_current(path, float(i % 30))
+            broker.set_current(path, float(15 + i % 10))
 
     threads = [threading.Thread(target=publish, args=(p,)) for p in paths]
     with broker.subscribe(paths, initial=False) as sub:
@@ -207,7 +207,7 @@ def test_concurrent_publishers_leave_consistent_values(broker: Broker) -> None:
             t.join()
         batch = sub.next_batch(timeout_s=0)
     assert {u.path for u in batch} == set(paths)
-    assert all(u.datapoint is not None and u.datapoint.value == 199 % 30 for u in batch)
+    assert all(u.datapoint is not None and u.datapoint.value == 15 + 199 % 10 for u in batch)
 
 
 def test_asyncio_consumer_receives_batches_without_blocking_its_loop(broker: Broker) -> None:

@@ -22,6 +22,7 @@ from evtwin.api._charge import (
     ChargeParams,
     charge_json,
 )
+from evtwin.api._docs import install_local_docs
 from evtwin.api._errors import ERROR_RESPONSES, install_error_handlers
 from evtwin.api._plots import cost_plot_png, range_plot_png
 from evtwin.api._reports import (
@@ -32,6 +33,7 @@ from evtwin.api._reports import (
     range_json,
     vehicles_json,
 )
+from evtwin.api._strict import reject_unknown_query
 from evtwin.charging import bundled_chargers, list_tariffs
 from evtwin.ownership import default_rivals
 from evtwin.sim.traces import CYCLES
@@ -287,9 +289,10 @@ def create_app() -> FastAPI:
         version=__version__,
         summary="Range, consumption, charging and cost of ownership of the Defender Sport (an "
         "ESTIMATED profile) and its rivals (sourced data); the objects of the CLI's --json output.",
-        docs_url="/api/docs",
+        docs_url=None,  # served below with local assets (no CDN: the page works offline)
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        dependencies=[Depends(reject_unknown_query)],
     )
     install_error_handlers(app)
 
@@ -357,6 +360,8 @@ def create_app() -> FastAPI:
         battery, losses, cost, binding limits), or with ``depart`` the cheapest overnight AC
         plan: the ``evtwin charge VEHICLE --json`` object."""
         return JSONResponse(charge_json(vehicle, params))
+
+    install_local_docs(app, docs_url="/api/docs", openapi_url="/api/openapi.json")
 
     @app.get("/", include_in_schema=False)
     def index() -> HTMLResponse:

@@ -36,6 +36,7 @@ _ERROR_SCHEMA: Final[dict[str, Any]] = {
             "properties": {
                 "type": {"type": "string", "examples": ["UnknownVehicleError"]},
                 "message": {"type": "string"},
+                "field": {"type": "string", "description": "the input at fault, if known"},
                 "details": {"type": "array", "items": {"type": "object"}},
             },
         }
@@ -100,7 +101,10 @@ def _validation_message(details: Sequence[dict[str, Any]]) -> str:
 
 async def _on_evtwin_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, EvtwinError)
-    return JSONResponse(error_body(type(exc).__name__, str(exc)), status_code=status_for(exc))
+    body = error_body(type(exc).__name__, str(exc))
+    if exc.field is not None:  # the input at fault, where the domain names it
+        body["error"]["field"] = exc.field
+    return JSONResponse(body, status_code=status_for(exc))
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:

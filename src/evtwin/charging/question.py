@@ -21,6 +21,7 @@ __all__ = [
     "DEFAULT_DC_KW",
     "DEFAULT_PLUG_IN",
     "DEFAULT_TARIFF",
+    "MAX_PRICE_P_PER_KWH",
     "ChargeAnswer",
     "ChargeQuestion",
     "answer_charge",
@@ -29,6 +30,9 @@ __all__ = [
 DEFAULT_DC_KW = 150.0
 """DC charger power when none is given, kW."""
 DEFAULT_TARIFF = "intelligent-octopus-go"
+MAX_PRICE_P_PER_KWH = 300.0
+"""Upper bound of a price at the plug, p/kWh: a few times the dearest UK public ultra-rapid
+price (about 80-90 p/kWh in 2026); a bound against typos, not a market claim."""
 DEFAULT_PLUG_IN = "18:00"
 
 
@@ -68,7 +72,9 @@ class _Asked:
     def fraction(self, name: str) -> float:
         value = float(getattr(self.q, name))
         if not 0.0 <= value <= 100.0:
-            raise ChargingError(f"{self.label(name)} = {value:g} % is outside 0..100 %")
+            raise ChargingError(
+                f"{self.label(name)} = {value:g} % is outside 0..100 %", field=self.label(name)
+            )
         return value / 100.0
 
     def supply(self) -> Charger:
@@ -91,6 +97,40 @@ class _Asked:
             return get_charger("ac7")
         kw = DEFAULT_DC_KW if q.charger_kw is None else q.charger_kw
         return dc_charger(kw, q.charger_voltage_v)
+
+
+def _check_together(a: _Asked, to_soc: float, limit_soc: float) -> None:
+    """Options that cannot take effect together are an error that says why."""
+    q = a.q
+    if limit_soc <= 0.0:
+        raise ChargingError(
+            f"{a.label('limit_percent')} = {q.limit_percent:g} % is outside 1..100 %: the "
+            "car cannot charge with a limit of 0 %",
+            field=a.label("limit_percent"),
+        )
+    if to_soc > limit_soc + 1e-12:
+        raise ChargingError(
+            f"{a.label('to_percent')} = {q.to_percent:g} % is above the charge limit "
+            f"{a.label('limit_percent')} = {q.limit_percent:g} %: the car stops at its limit; "
+            "raise the limit or lower the target",
+            field=a.label("to_percent"),
+        )
+    if q.depart is None:
+        for name, default in (("plug_in", DEFAULT_PLUG_IN), ("tariff", DEFAULT_TARIFF)):
+            if getattr(q, name) != default:
+                raise ChargingError(
+                    f"{a.label(name)} applies to a {a.label('depart')} plan only; add "
+                    f"{a.label('depart')} HH:MM or drop {a.label(name)}",
+                    field=a.label(name),
+                )
+        return
+    for name in ("price_p_per_kwh", "ambient_temp_c"):
+        if getattr(q, name) is not None:
+            raise ChargingError(
+                f"{a.label(name)} cannot take effect in a {a.label('depart')} plan (it is "
+                f"priced on the tariff {q.tariff!r} at the pack's temperature); drop one",
+                field=a.label(name),
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +164,19 @@ def answer_charge(
     """
     a = _Asked(q, labels or {})
     from_soc, to_soc = a.fraction("from_percent"), a.fraction("to_percent")
+    limit_soc = a.fraction("limit_percent")
+    _check_together(a, to_soc, limit_soc)
     charger = a.supply()
     if q.depart is not None:
+        if q.charger_kw is not None or charger.kind != "ac":
+            given = a.label("charger_kw") if q.charger_kw is not None else a.label("charger")
+            raise ChargingError(
+                f"{a.label('depart')} plans a cheapest AC (home) schedule, but {given} "
+                f"names a DC charger; use {a.label('ac_kw')} or an AC {a.label('charger')} "
+                f"(ac3, ac7, ac11, ac22) with {a.label('depart')}, or drop "
+                f"{a.label('depart')} for a DC session",
+                field=a.label("depart"),
+            )
         if q.precondition:
             raise ChargingError(
                 f"{a.label('precondition')} applies to DC fast charging, not to "
@@ -138,7 +189,7 @@ def answer_charge(
                 tariff=load_tariff(q.tariff),
                 from_soc=from_soc,
                 target_soc=to_soc,
-                charge_limit_soc=a.fraction("limit_percent"),
+                charge_limit_soc=limit_soc,
                 plug_in_min=parse_clock(q.plug_in, what=a.label("plug_in")),
                 depart_min=parse_clock(q.depart, what=a.label("depart")),
                 battery_temp_c=q.battery_temp_c,
@@ -147,6 +198,12 @@ def answer_charge(
         source = f"tariff {q.tariff} (mean over the planned slots)"
         return ChargeAnswer(plan.session, plan, source)
     if q.price_p_per_kwh is not None:
+        if not 0.0 <= q.price_p_per_kwh <= MAX_PRICE_P_PER_KWH:
+            raise ChargingError(
+                f"{a.label('price_p_per_kwh')} = {q.price_p_per_kwh:g} p/kWh is outside "
+                f"0..{MAX_PRICE_P_PER_KWH:g} p/kWh (the upper bound is above any UK public price)",
+                field=a.label("price_p_per_kwh"),
+            )
         price, source = q.price_p_per_kwh / 100.0, "given"
     else:
         price, source = default_price(charger)

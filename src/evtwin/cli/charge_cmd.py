@@ -144,6 +144,9 @@ _LABELS = {
     "precondition": "--precondition",
     "depart": "--depart",
     "plug_in": "--plug-in",
+    "tariff": "--tariff",
+    "price_p_per_kwh": "--price-p-per-kwh",
+    "ambient_temp_c": "--ambient-temp-c",
 }
 
 

@@ -103,7 +103,7 @@ def register(sub: Any) -> None:
         help="hold the cabin while parked (dog/camp mode): drain per hour",
         description=(
             "Hold the cabin at the set point for --hours with the car parked: energy, "
-            "drain per hour and %% of the battery per hour, SOC at the end. A run the "
+            "drain per hour and % of the battery per hour, SOC at the end. A run the "
             "battery cannot carry above --stop-at (where the car ends keep-climate) is "
             "refused, saying when it would stop."
         ),

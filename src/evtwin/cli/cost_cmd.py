@@ -121,6 +121,8 @@ def _price_cell(v: VehicleCost) -> str:
     if p.price_gbp is None:
         return "[yellow]unknown[/]"
     tag = {"estimate": " [bold yellow]EST[/]", "user": " (yours)"}.get(p.basis, "")
+    if p.basis == "secondary":
+        tag = f" [yellow]({p.date} figure, secondary)[/]"
     flag = f" [yellow]{p.status}[/]" if p.status else ""
     return f"{_money(p.price_gbp)}{tag}{flag}"
 
@@ -145,7 +147,11 @@ def _print(report: CostReport) -> None:
         "+ eVED (proposal)",
     )
     for c in cols:
-        table.add_column(c, justify="left" if c == "vehicle" else "right")
+        if c == "vehicle":  # ids are copied into the next command: never cut
+            width = max(len(v.spec.id) for v in report.vehicles)
+            table.add_column(c, no_wrap=True, min_width=width)
+            continue
+        table.add_column(c, justify="right")
     for v in report.vehicles:
         g = v.grant
         glo, ghi = g.grant_range_gbp
@@ -153,7 +159,7 @@ def _print(report: CostReport) -> None:
         tco = v.tco_range_gbp
         e = v.eved_total_gbp
         table.add_row(
-            v.spec.id + (" [bold yellow](ESTIMATE)[/]" if v.spec.is_estimate else ""),
+            v.spec.id + ("\n[bold yellow](ESTIMATE)[/]" if v.spec.is_estimate else ""),
             _price_cell(v),
             grant,
             _money(*v.ved_range_gbp),

@@ -132,8 +132,9 @@ def _print_table(results: list[RangeEstimate]) -> None:
         else f"Range on {r0.trace}"
     )
     table = Table(title=title, title_justify="left")
+    # Vehicle ids are what users copy into the next command: never wrapped or cut.
+    table.add_column("vehicle", no_wrap=True, min_width=max(len(r.vehicle_id) for r in results))
     for col in (
-        "vehicle",
         "profile",
         "range km",
         "range mi",

@@ -19,6 +19,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Final
 
+from evtwin.errors import SignalServerError
 from evtwin.ota import InstallPolicy
 from evtwin.runtime import (
     SETPOINT_ACTUATORS,
@@ -88,6 +89,12 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})"
+    )
+    parser.add_argument(
+        "--jwt-public-key",
+        metavar="PEM",
+        help="RSA public key (PEM file) that verifies clients' KUKSA JWTs (read/actuate/"
+        "provide scopes); required with a --host beyond loopback",
     )
     parser.add_argument(
         "--port",
@@ -299,7 +306,9 @@ def run(args: argparse.Namespace) -> int:
         raise
     twin.host.step()  # every sensor published before the first client connects
     try:
-        server = SignalServer(twin.broker, host=args.host, port=args.port).start()
+        server = SignalServer(
+            twin.broker, host=args.host, port=args.port, jwt_public_key=_jwt_key(args)
+        ).start()
     except BaseException:
         twin.close()
         raise
@@ -358,3 +367,15 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, previous_int)
     print("evtwin up: stopped", file=sys.stderr)
     return 0
+
+
+def _jwt_key(args: argparse.Namespace) -> bytes | None:
+    if args.jwt_public_key is None:
+        return None
+    try:
+        return Path(args.jwt_public_key).read_bytes()
+    except OSError as e:
+        raise SignalServerError(
+            f"cannot read --jwt-public-key {args.jwt_public_key}: {e.strerror}",
+            field="--jwt-public-key",
+        ) from e

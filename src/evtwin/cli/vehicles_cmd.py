@@ -29,8 +29,9 @@ def run(args: argparse.Namespace) -> int:
         print_json(catalogue_json())
         return 0
     table = Table(title="evtwin vehicle catalogue", title_justify="left")
+    # Ids are what users copy into the next command: never wrapped or cut.
+    table.add_column("id", no_wrap=True, min_width=max(len(s.id) for s in specs))
     for col, just in [
-        ("id", "left"),
         ("name", "left"),
         ("profile", "left"),
         ("drive", "left"),
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         )
     console.print(table)
     console.print(
-        f"{len(specs)} vehicles. Published specs: ../shared ev_specs.csv sources, per file. "
-        "ESTIMATE: unreleased car, every number an assumption (see its [sources])."
+        f"{len(specs)} vehicles. Published specs: sources in each vehicle's spec file. "
+        "ESTIMATE: unreleased car, every number an assumption (see its \\[sources])."
     )
     return 0

@@ -7,31 +7,54 @@ implementation for both interfaces.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from evtwin.errors import OwnershipError
 from evtwin.ownership.tco import CostReport
 from evtwin.plotting import save_figure
 
-__all__ = ["plot_tco"]
+__all__ = ["plot_tco", "tco_figure"]
 
 
 def plot_tco(report: CostReport, path: Path) -> None:
     """The TCO bar chart of a vehicle and its rivals (``evtwin cost --plot``, the HTTP PNG)."""
+    save_figure(tco_figure(report), path, OwnershipError)
+
+
+def tco_figure(report: CostReport) -> Any:
+    """The TCO bar chart (a matplotlib figure). A car whose price is unknown gets no bar (a
+    bar of its running costs alone would look cheapest): its row says "price unknown"."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     vs = report.vehicles
-    labels = [v.spec.id + (" (EST)" if v.spec.is_estimate else "") for v in vs]
+    labels = [
+        v.spec.id
+        + (" (EST)" if v.spec.is_estimate else "")
+        + (" (price unknown)" if v.price.price_gbp is None else "")
+        for v in vs
+    ]
     fig, ax = plt.subplots(figsize=(9, 0.6 * len(vs) + 2))
     for i, v in enumerate(vs):
+        if v.price.price_gbp is None:
+            running = sum(v.energy_gbp) + v.ved_range_gbp[0] + sum(v.other_gbp.values())
+            ax.text(
+                0,
+                i,
+                f"  price unknown: no TCO (running costs alone £{running:,.0f})",
+                va="center",
+                fontsize=8,
+                color="tab:red",
+            )
+            continue
         left = 0.0
         glo, ghi = v.grant.grant_range_gbp
-        parts: list[tuple[str, float, str, str]] = []
-        if v.price.price_gbp is not None:
-            parts.append(("price − max grant", v.price.price_gbp - ghi, "tab:blue", ""))
-            parts.append(("grant uncertainty", ghi - glo, "tab:blue", "//"))
+        parts: list[tuple[str, float, str, str]] = [
+            ("price − max grant", v.price.price_gbp - ghi, "tab:blue", ""),
+            ("grant uncertainty", ghi - glo, "tab:blue", "//"),
+        ]
         vlo, vhi = v.ved_range_gbp
         parts.append(("VED", vlo, "tab:orange", ""))
         parts.append(("VED uncertainty", vhi - vlo, "tab:orange", "//"))
@@ -52,8 +75,8 @@ def plot_tco(report: CostReport, path: Path) -> None:
                 label=name if i == 0 or name not in ax.get_legend_handles_labels()[1] else None,
             )
             left += width
-        if v.price.price_gbp is None:
-            ax.text(left, i, "  price unknown: running costs only", va="center", fontsize=8)
+        if v.price.basis == "secondary":
+            ax.text(left, i, f"  price: {v.price.date} figure, secondary", va="center", fontsize=7)
     ax.set_yticks(range(len(vs)), labels)
     ax.invert_yaxis()
     ax.set_xlabel(f"£ over {report.request.years} years (nominal)")
@@ -64,6 +87,14 @@ def plot_tco(report: CostReport, path: Path) -> None:
     )
     handles, names = ax.get_legend_handles_labels()
     uniq = dict(zip(names, handles, strict=True))
-    ax.legend(uniq.values(), uniq.keys(), fontsize=8, loc="lower right")
+    if uniq:
+        ax.legend(
+            uniq.values(),
+            uniq.keys(),
+            fontsize=8,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.12),
+            ncol=4,
+        )
     ax.grid(axis="x", alpha=0.3)
-    save_figure(fig, path, OwnershipError)
+    return fig

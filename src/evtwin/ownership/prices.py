@@ -3,7 +3,8 @@
 A vehicle's price comes from, in order: the user's ``--price-gbp`` override, the prices file
 (sourced and dated), the spec file's ``uk_price_gbp``. Otherwise it is UNKNOWN: reported as
 such, never invented. Estimated prices (unreleased cars) carry ``basis == "estimate"`` and
-their scenario prices (e.g. the seed's £37k-£42k and the press's £40k-£50k).
+their scenario prices (e.g. the expected £37k-£42k and the press's £40k-£50k); an old or
+second-hand figure carries ``basis == "secondary"`` with its date and source.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from evtwin.vehicles.spec import VehicleSpec
 
 __all__ = ["PriceInfo", "PriceScenario", "default_rivals", "price_info"]
 
-PriceBasis = Literal["published", "estimate", "unknown", "user"]
+PriceBasis = Literal["published", "secondary", "estimate", "unknown", "user"]
+"""``secondary``: an old or second-hand figure (a review, a blog) used for want of a current
+maker price; its ``date`` and ``source`` are shown with every answer that uses it."""
 _WHERE = "prices/uk_prices.toml"
 
 
@@ -116,8 +119,10 @@ def price_info(spec: VehicleSpec, *, override_gbp: float | None = None) -> Price
         )
     if row:
         basis = as_str(row, "basis", where)
-        if basis not in ("published", "estimate", "unknown"):
-            raise DataFileError(f"{where}: basis must be published|estimate|unknown")
+        if basis not in ("published", "secondary", "estimate", "unknown"):
+            raise DataFileError(f"{where}: basis must be published|secondary|estimate|unknown")
+        if basis == "secondary" and not row.get("date"):
+            raise DataFileError(f"{where}: a secondary price needs its date (or 'undated')")
         price = as_float(row, "price_gbp", where) if "price_gbp" in row else None
         if (price is None) != (basis == "unknown"):
             raise DataFileError(f"{where}: price_gbp must be given unless basis = 'unknown'")

@@ -20,6 +20,9 @@ __all__ = [
     "DEFAULT_MILES_BASIS",
     "DEFAULT_MILES_PER_YEAR",
     "DEFAULT_REGISTERED",
+    "LATEST_REGISTERED",
+    "MAX_COST_GBP_PER_YEAR",
+    "MAX_PRICE_GBP",
     "MAX_YEARS",
     "CostRequest",
     "request_from_mapping",
@@ -27,10 +30,16 @@ __all__ = [
 
 DEFAULT_REGISTERED = dt.date(2027, 3, 1)
 DEFAULT_MILES_PER_YEAR = 9000.0
-DEFAULT_MILES_BASIS = (
-    "assumption: 9,000 mi/yr (the worked example of issue 6); set --miles-per-year"
-)
+DEFAULT_MILES_BASIS = "assumption: 9,000 mi/yr (a typical UK car year); set --miles-per-year"
 MAX_YEARS = 15
+LATEST_REGISTERED = dt.date(2050, 12, 31)
+"""The latest first registration evtwin answers for: its tax and tariff rules are today's,
+and a projection decades ahead would be invented, not held flat."""
+MAX_PRICE_GBP = 3_000_000.0
+"""Upper bound of a car price, £: above the dearest production EV on sale in the UK
+(about £2 m); a bound against typos such as 1e308, not a market claim."""
+MAX_COST_GBP_PER_YEAR = 100_000.0
+"""Upper bound of a yearly insurance or servicing cost, £ (a bound against typos)."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -60,14 +69,27 @@ class CostRequest:
             raise OwnershipError(
                 f"ownership period must be 1..{MAX_YEARS} years, got {self.years} years"
             )
+        if self.registered > LATEST_REGISTERED:
+            raise OwnershipError(
+                f"registration date must be on or before {LATEST_REGISTERED.isoformat()} "
+                f"(evtwin holds today's tax rules, not a projection), got "
+                f"{self.registered.isoformat()}"
+            )
+        if self.price_gbp is not None and not (
+            math.isfinite(self.price_gbp) and 1.0 <= self.price_gbp <= MAX_PRICE_GBP
+        ):
+            raise OwnershipError(
+                f"price must be £1..£{MAX_PRICE_GBP:,.0f} (above the dearest production EV), "
+                f"got £{self.price_gbp:,.6g}"
+            )
         checks = (
             ("residual percent", self.residual_percent, 100.0, "%"),
-            ("insurance", self.insurance_gbp_per_year, 1e6, "£/yr"),
-            ("servicing", self.servicing_gbp_per_year, 1e6, "£/yr"),
+            ("insurance", self.insurance_gbp_per_year, MAX_COST_GBP_PER_YEAR, "£/yr"),
+            ("servicing", self.servicing_gbp_per_year, MAX_COST_GBP_PER_YEAR, "£/yr"),
         )
         for name, v, hi, unit in checks:
             if v is not None and not (math.isfinite(v) and 0.0 <= v <= hi):
-                raise OwnershipError(f"{name} must be 0..{hi:g} {unit}, got {v:g} {unit}")
+                raise OwnershipError(f"{name} must be 0..{hi:,.6g} {unit}, got {v:,.6g} {unit}")
 
 
 def _parse_date(value: Any, name: str) -> dt.date:

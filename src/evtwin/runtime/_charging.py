@@ -106,6 +106,11 @@ class ChargingService:
         amps = sum(read_float(b, p, 0.0) for p in phases)
         return amps * AC_PHASE_VOLTAGE_V, False
 
+    def _refuse(self, now_s: float, reason: str) -> None:
+        """Record why a request was not carried out and publish it for clients to read."""
+        self.refusals.append(ChargingRefusal(time_s=now_s, reason=reason))
+        self._broker.set_current(P.CHARGE_REFUSAL_REASON, reason)
+
     def _start(self, now_s: float) -> None:
         if not self.active:
             self.active = True
@@ -158,9 +163,7 @@ class ChargingService:
                     battery_temp_c=temp_c,
                 )
             except ChargingError as e:
-                self.refusals.append(
-                    ChargingRefusal(time_s=now_s, reason=f"no {mode} plan ({e}); charging now")
-                )
+                self._refuse(now_s, f"no {mode} plan ({e}); charging now")
             else:
                 self.windows = plan.windows
                 if plan.windows:
@@ -184,10 +187,9 @@ class ChargingService:
             if update.datapoint.value == "START":
                 if connected:
                     self._start(now_s)
+                    self._broker.set_current(P.CHARGE_REFUSAL_REASON, "")
                 else:
-                    self.refusals.append(
-                        ChargingRefusal(time_s=now_s, reason="no charging cable connected")
-                    )
+                    self._refuse(now_s, "no charging cable connected")
             else:
                 self.active = False
 

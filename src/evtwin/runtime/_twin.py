@@ -11,7 +11,7 @@ services are listed in.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -19,7 +19,7 @@ from evtwin import __version__
 from evtwin.battery import SensorNoise
 from evtwin.charging import car_charge_params
 from evtwin.climate import cabin_params
-from evtwin.errors import ScenarioError
+from evtwin.errors import ScenarioError, UnknownSignalError
 from evtwin.modes import load_mode
 from evtwin.physics.constants import ModelConstants, default_constants
 from evtwin.runtime._bms import BatteryService, LowVoltageService, pack_circuit
@@ -33,7 +33,7 @@ from evtwin.runtime._ports import CabinModel, ChargePlanner, ChargePowerModel
 from evtwin.runtime._services import ActuatorEcho, ServiceHost
 from evtwin.runtime._terrain import TerrainService
 from evtwin.runtime._world import World, WorldSensors
-from evtwin.signals import Broker, Change, Field
+from evtwin.signals import TWIN_PROVIDER, Broker, Change, Field
 from evtwin.signals import paths as P
 from evtwin.vehicles.catalogue import load_vehicle
 from evtwin.vehicles.derive import VehicleParams, derive_params
@@ -139,6 +139,26 @@ def _reference_consumption(
     return lambda: box[0] if box else None
 
 
+def simulated_sensors(broker: Broker, extra: Iterable[str] = ()) -> list[str]:
+    """The sensors and attributes the twin publishes itself (every runtime signal path that
+    is not an actuator): the twin claims them, so KUKSA clients cannot overwrite them."""
+    paths = {
+        value
+        for name in P.__all__
+        if isinstance(value := getattr(P, name), str) and value.startswith("Vehicle.")
+    }
+    paths.update(extra)
+    out = []
+    for path in sorted(paths):
+        try:
+            meta = broker.metadata(path)
+        except UnknownSignalError:
+            continue
+        if not meta.is_actuator:
+            out.append(path)
+    return out
+
+
 def build_twin(
     clock: Clock,
     *,
@@ -198,6 +218,7 @@ def build_twin(
     if spec.towing_capacity_kg is not None:  # unknown stays unpublished, never zero
         initial.append(("Vehicle.MaxTowWeight", Field.VALUE, round(spec.towing_capacity_kg)))
     broker.update(initial)
+    broker.claim(simulated_sensors(broker, [path for path, _, _ in initial]), TWIN_PROVIDER)
     car = car_charge_params(spec, model_constants=c)
     charge = charge_model or SessionChargePower(car=car)
     cabin = cabin_model or ClimateCabin(cabin=cabin_params(spec), heat_pump=bool(spec.heat_pump))

@@ -271,14 +271,15 @@ def _signals(raw: Mapping[str, Any], where: str) -> dict[str, Any]:
                 f"{where}: {path} is a {meta.entry_type.value}; a scenario can only request "
                 "actuators (the car publishes its sensors itself)"
             )
-        out[path] = check_value(meta, value)
-        if path == CABIN_SETPOINT_C and not SETPOINT_MIN_C <= float(value) <= SETPOINT_MAX_C:
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if path == CABIN_SETPOINT_C and number and not SETPOINT_MIN_C <= value <= SETPOINT_MAX_C:
             from evtwin.errors import ClimateError
 
             raise ClimateError(
                 f"{where}: cabin set point {value:g} °C is outside the climate control's "
                 f"{SETPOINT_MIN_C:g}..{SETPOINT_MAX_C:g} °C"
             )
+        out[path] = check_value(meta, value)
     return out
 
 

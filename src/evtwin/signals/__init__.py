@@ -16,7 +16,7 @@ The VSS paths the car's services use are named once in :mod:`evtwin.signals.path
 
 from __future__ import annotations
 
-from evtwin.signals._broker import Broker, Change
+from evtwin.signals._broker import TWIN_PROVIDER, Broker, Change
 from evtwin.signals._catalogue import Catalogue, load_catalogue
 from evtwin.signals._server import DEFAULT_HOST, DEFAULT_PORT, SignalServer
 from evtwin.signals._subscription import Field, SignalUpdate, Subscription
@@ -33,6 +33,7 @@ from evtwin.signals._types import (
 __all__ = [
     "DEFAULT_HOST",
     "DEFAULT_PORT",
+    "TWIN_PROVIDER",
     "Broker",
     "Catalogue",
     "Change",

@@ -17,12 +17,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Final
 
-from evtwin.errors import NotAnActuatorError
+from evtwin.errors import NotAnActuatorError, SignalClaimedError, SignalPermissionError
 from evtwin.signals._catalogue import Catalogue, load_catalogue
 from evtwin.signals._subscription import Field, SignalUpdate, Subscription
 from evtwin.signals._types import Datapoint, SignalMetadata, Value, check_value
 
-__all__ = ["Broker", "Change"]
+__all__ = ["TWIN_PROVIDER", "Broker", "Change"]
+
+TWIN_PROVIDER: Final = "evtwin"
+"""Provider name of the twin itself (it claims every sensor it simulates)."""
 
 DEFAULT_MAX_PENDING: Final = 1000
 """Distinct signals a subscriber may have pending before the oldest is dropped (KUKSA's
@@ -47,6 +50,7 @@ class Broker:
         self._lock = threading.Lock()
         self._values: dict[tuple[str, Field], Datapoint] = {}
         self._subscribers: dict[tuple[str, Field], set[Subscription]] = {}
+        self._owners: dict[str, str] = {}
         self._held = threading.local()  # .queue: this thread's writes held by deferred()
         if apply_defaults:
             now = clock()
@@ -88,6 +92,43 @@ class Broker:
             )
         with self._lock:
             return self._values.get((path, Field.TARGET))
+
+    # -- providers (KUKSA's roles: clients actuate, providers publish) ---------------------------
+    def claim(self, paths: Iterable[str], provider: str) -> None:
+        """``provider`` becomes the only one allowed to publish the current value of
+        ``paths`` from outside (checked by :meth:`check_provider`); all-or-nothing, and
+        :class:`~evtwin.errors.SignalClaimedError` if another provider holds one."""
+        wanted = [self._catalogue[p].path for p in paths]
+        with self._lock:
+            taken = sorted(p for p in wanted if self._owners.get(p, provider) != provider)
+            if taken:
+                shown = ", ".join(f"{p} (by {self._owners[p]})" for p in taken[:5])
+                more = f" and {len(taken) - 5} more" if len(taken) > 5 else ""
+                raise SignalClaimedError(f"already provided: {shown}{more}")
+            for p in wanted:
+                self._owners[p] = provider
+
+    def release(self, provider: str) -> None:
+        """Drop every claim of ``provider`` (its stream ended)."""
+        with self._lock:
+            for p in [p for p, owner in self._owners.items() if owner == provider]:
+                del self._owners[p]
+
+    def provider_of(self, path: str) -> str | None:
+        """Who claimed ``path`` (``None``: unclaimed, any client may publish it)."""
+        with self._lock:
+            return self._owners.get(path)
+
+    def check_provider(self, path: str, provider: str | None) -> None:
+        """Raise :class:`~evtwin.errors.SignalPermissionError` unless ``provider`` (``None``:
+        an ordinary client) may publish the current value of ``path``."""
+        owner = self.provider_of(self._catalogue[path].path)
+        if owner is not None and owner != provider:
+            meta = self._catalogue[path]
+            raise SignalPermissionError(
+                f"{path} is a {meta.entry_type.value} provided by {owner}: clients may not "
+                "write its value (clients actuate, providers publish)"
+            )
 
     # -- writing -------------------------------------------------------------------------------
     def check(self, path: str, field: Field, value: object) -> Value:

@@ -14,6 +14,7 @@ Reference: eclipse-kuksa/kuksa-databroker ``databroker/src/grpc/kuksa_val_v1/val
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator
 from typing import Any, Final, NoReturn
 
@@ -22,7 +23,7 @@ from kuksa.val.v1 import types_pb2 as types_v1
 from kuksa.val.v1 import val_pb2 as val_v1
 
 from evtwin import __version__
-from evtwin.errors import SignalError, UnknownSignalError
+from evtwin.errors import SignalError, SignalPermissionError, UnknownSignalError
 from evtwin.signals._broker import Broker, Change
 from evtwin.signals._proto import (
     datapoint_to_v1,
@@ -135,6 +136,12 @@ class ValV1Servicer:
             fields = set(update.fields)
             try:
                 if types_v1.FIELD_VALUE in fields and entry.HasField("value"):
+                    try:
+                        self._broker.check_provider(meta.path, None)
+                    except SignalPermissionError as e:
+                        if context is not None:
+                            _abort(context, e)
+                        raise
                     value = value_from_v1(meta, entry.value)
                     self._broker.check(meta.path, Field.VALUE, value)
                     changes.append((meta.path, Field.VALUE, value))
@@ -180,15 +187,30 @@ class ValV1Servicer:
                 "Subscription request must contain at least one entry.",
             )
         keys: set[tuple[str, Field]] = set()
+        metadata_updates: list[Any] = []
         for entry in request.entries:
             wanted = combine_view_and_fields(entry.view, entry.fields)
             fields = [Field.VALUE] if types_v1.FIELD_VALUE in wanted else []
             if types_v1.FIELD_ACTUATOR_TARGET in wanted:
                 fields.append(Field.TARGET)
+            meta_fields = {f for f in wanted if f >= types_v1.FIELD_METADATA}
             try:
                 keys |= self._broker.resolve(entry.path, fields)
+                if meta_fields or not fields:
+                    metadata_updates.extend(
+                        self._metadata_update(m, meta_fields)
+                        for m in self._broker.list_metadata(entry.path)
+                    )
             except SignalError as e:
                 _abort(context, e)
+        if metadata_updates:
+            # Metadata of the twin's signals never changes while it runs: the first response
+            # carries it, later ones only value / target changes (if those were asked for).
+            yield val_v1.SubscribeResponse(updates=metadata_updates)
+        if not keys:
+            while context.is_active():
+                time.sleep(POLL_S)
+            return
         sub = self._broker.subscribe_keys(frozenset(keys), max_pending=max(1, len(keys)))
         context.add_callback(sub.close)
         try:
@@ -198,6 +220,13 @@ class ValV1Servicer:
                     yield val_v1.SubscribeResponse(updates=[self._entry_update(u) for u in batch])
         finally:
             sub.close()
+
+    def _metadata_update(self, meta: SignalMetadata, fields: set[int]) -> Any:
+        entry = types_v1.DataEntry(path=meta.path)
+        metadata = metadata_to_v1(meta, fields or {types_v1.FIELD_METADATA})
+        if metadata is not None:
+            entry.metadata.CopyFrom(metadata)
+        return val_v1.EntryUpdate(entry=entry, fields=sorted(fields) or [types_v1.FIELD_METADATA])
 
     def GetServerInfo(self, request: Any, context: Any) -> Any:
         return val_v1.GetServerInfoResponse(name="evtwin", version=__version__)

@@ -15,6 +15,7 @@ Reference: eclipse-kuksa/kuksa-databroker ``databroker/src/grpc/kuksa_val_v2/val
 
 from __future__ import annotations
 
+import itertools
 import queue
 import threading
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ from kuksa.val.v2 import val_pb2 as val_v2
 from evtwin import __version__
 from evtwin.errors import (
     SignalError,
+    SignalPermissionError,
     SignalTypeError,
     UnknownSignalError,
 )
@@ -67,6 +69,8 @@ def _abort(context: Any, error: SignalError) -> NoReturn:
 def _error_code(error: SignalError) -> int:
     if isinstance(error, UnknownSignalError):
         return int(types_v2.ERROR_CODE_NOT_FOUND)
+    if isinstance(error, SignalPermissionError):
+        return int(types_v2.ERROR_CODE_PERMISSION_DENIED)
     return int(types_v2.ERROR_CODE_INVALID_ARGUMENT)
 
 
@@ -77,6 +81,7 @@ class ValV2Servicer:
         self._broker = broker
         self._claims_lock = threading.Lock()
         self._claimed: set[str] = set()
+        self._provider_ids = itertools.count(1)
 
     # -- helpers -----------------------------------------------------------------------------
     def _meta(self, signal_id: Any) -> SignalMetadata:
@@ -199,8 +204,9 @@ class ValV2Servicer:
             _abort(context, e)
         return val_v2.ActuateResponse()
 
-    def _publish(self, signal_id: Any, data_point: Any) -> None:
+    def _publish(self, signal_id: Any, data_point: Any, provider: str | None = None) -> None:
         meta = self._meta(signal_id)
+        self._broker.check_provider(meta.path, provider)
         value = value_from_v2(meta, data_point.value)
         self._broker.set_current(meta.path, value, timestamp_s=timestamp_s_of(data_point))
 
@@ -255,7 +261,11 @@ class ValV2Servicer:
         return sub
 
     def _provider_reader(
-        self, request_iterator: Iterator[Any], out: queue.Queue[object], subs: list[Subscription]
+        self,
+        request_iterator: Iterator[Any],
+        out: queue.Queue[object],
+        subs: list[Subscription],
+        provider: str,
     ) -> None:
         try:
             for request in request_iterator:
@@ -269,7 +279,7 @@ class ValV2Servicer:
                     status: dict[int, Any] = {}
                     for signal_id, data_point in publish.data_points.items():
                         try:
-                            self._publish(types_v2.SignalID(id=signal_id), data_point)
+                            self._publish(types_v2.SignalID(id=signal_id), data_point, provider)
                         except SignalError as e:
                             status[signal_id] = types_v2.Error(code=_error_code(e), message=str(e))
                     if status:
@@ -278,6 +288,9 @@ class ValV2Servicer:
                         )
                         out.put(val_v2.OpenProviderStreamResponse(publish_values_response=response))
                 elif action == "provide_signal_request":
+                    ids = request.provide_signal_request.signals_sample_intervals.keys()
+                    metas = [self._broker.catalogue.by_id(i) for i in ids]
+                    self._broker.claim([m.path for m in metas], provider)
                     response = val_v2.ProvideSignalResponse()
                     out.put(val_v2.OpenProviderStreamResponse(provide_signal_response=response))
                 # batch_actuate_stream_response, update_filter_response, ... need no answer
@@ -294,9 +307,10 @@ class ValV2Servicer:
     def OpenProviderStream(self, request_iterator: Iterator[Any], context: Any) -> Iterator[Any]:
         out: queue.Queue[object] = queue.Queue()
         subs: list[Subscription] = []
+        provider = f"provider-{next(self._provider_ids)}"
         reader = threading.Thread(
             target=self._provider_reader,
-            args=(request_iterator, out, subs),
+            args=(request_iterator, out, subs, provider),
             name="evtwin-v2-provider-reader",
             daemon=True,
         )
@@ -315,3 +329,4 @@ class ValV2Servicer:
         finally:
             for sub in subs:
                 sub.close()
+            self._broker.release(provider)

@@ -18,9 +18,11 @@ from kuksa.val.v2 import types_pb2 as types_v2
 
 from evtwin.errors import (
     NotAnActuatorError,
+    SignalClaimedError,
     SignalError,
     SignalNotAllowedError,
     SignalPatternError,
+    SignalPermissionError,
     SignalRangeError,
     SignalTypeError,
     UnknownSignalError,
@@ -252,6 +254,10 @@ def grpc_status(error: SignalError) -> grpc.StatusCode:
     """The gRPC status KUKSA databroker answers for this kind of error."""
     if isinstance(error, UnknownSignalError):
         return grpc.StatusCode.NOT_FOUND
+    if isinstance(error, SignalPermissionError):
+        return grpc.StatusCode.PERMISSION_DENIED
+    if isinstance(error, SignalClaimedError):
+        return grpc.StatusCode.ALREADY_EXISTS
     if isinstance(
         error,
         SignalTypeError
@@ -276,6 +282,8 @@ def v1_error(error: SignalError) -> Any:
         code, reason = 400, "value out of min/max bounds"
     elif isinstance(error, SignalPatternError):
         code, reason = 400, "bad_request"
+    elif isinstance(error, SignalPermissionError):
+        code, reason = 403, "forbidden"
     else:
         code, reason = 400, "bad_request"
     return types_v1.Error(code=code, reason=reason, message=str(error))

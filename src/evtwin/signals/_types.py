@@ -12,6 +12,7 @@ Reference: COVESA VSS 6.0 documentation, "Datatypes" and "Sensors, actuators and
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -211,6 +212,23 @@ def _check_allowed(meta: SignalMetadata, item: Scalar, whole: Value) -> None:
         )
 
 
+_ISO8601: Final = re.compile(
+    r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01])"
+    r"(T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)?)?)?)?"
+)
+"""ISO 8601 calendar date / date-time as VSS uses it (``2027-01-15T07:30:00Z``, ``2027-01-15``,
+``0000-01-01T00:00Z``), for string signals whose unit is ``iso8601``."""
+
+
+def _check_format(meta: SignalMetadata, item: Scalar, whole: Value) -> None:
+    iso = meta.unit == "iso8601" and isinstance(item, str) and item
+    if iso and _ISO8601.fullmatch(str(item)) is None:
+        raise SignalRangeError(
+            f"{meta.path}: {item!r} is not an ISO 8601 time (e.g. 2027-01-15T07:30:00Z); "
+            "send an empty string for none"
+        )
+
+
 def check_value(meta: SignalMetadata, value: object) -> Value:
     """Validate ``value`` against the signal's datatype, min/max and allowed values.
 
@@ -228,8 +246,10 @@ def check_value(meta: SignalMetadata, value: object) -> Value:
         for item in items:
             _check_bounds(meta, item, items)
             _check_allowed(meta, item, items)
+            _check_format(meta, item, items)
         return items
     scalar = _check_scalar(meta, meta.datatype, value)
     _check_bounds(meta, scalar, scalar)
     _check_allowed(meta, scalar, scalar)
+    _check_format(meta, scalar, scalar)
     return scalar

@@ -24,6 +24,7 @@ __all__ = [
     "CHARGE_LIMIT_PCT",
     "CHARGE_MAX_POWER_KW",
     "CHARGE_RATE_KPH",
+    "CHARGE_REFUSAL_REASON",
     "CHARGE_START_STOP",
     "CHARGE_TIME_TO_COMPLETE_S",
     "CHARGING_CABLE_CONNECTED",
@@ -110,6 +111,7 @@ POWER_FLOWS_W: Final = (  # the flows the BMS sums (a tuple, so not in __all__)
 
 CHARGING_CABLE_CONNECTED: Final = f"{_CHG}.ChargingPort.AnyPosition.IsChargingCableConnected"
 CHARGE_START_STOP: Final = f"{_CHG}.StartStopCharging"
+CHARGE_REFUSAL_REASON: Final = f"{_CHG}.RefusalReason"
 CHARGE_LIMIT_PCT: Final = f"{_CHG}.ChargeLimit"
 IS_CHARGING: Final = f"{_CHG}.IsCharging"
 CHARGE_RATE_KPH: Final = f"{_CHG}.ChargeRate"

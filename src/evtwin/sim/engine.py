@@ -16,8 +16,10 @@ from evtwin.physics.constants import ModelConstants, default_constants
 from evtwin.sim import layout as L
 from evtwin.sim.conditions import Conditions
 from evtwin.sim.kernel import BLOCK, OCV_POLY, run_kernel, run_kernel_serial
-from evtwin.sim.traces import Trace
+from evtwin.sim.traces import Trace, as_trace
+from evtwin.vehicles.coerce import as_params
 from evtwin.vehicles.derive import VehicleParams
+from evtwin.vehicles.spec import VehicleSpec
 
 __all__ = ["BatchResult", "Case", "CaseResult", "History", "pack_params", "run_batch", "simulate"]
 
@@ -334,13 +336,28 @@ def run_batch(
 
 
 def simulate(
-    params: VehicleParams,
-    trace: Trace,
+    params: VehicleParams | VehicleSpec | str,
+    trace: Trace | str,
     conditions: Conditions | None = None,
     *,
     constants: ModelConstants | None = None,
     record: bool = False,
 ) -> CaseResult:
-    """One car on one trace: a batch of one."""
-    case = Case(params, conditions if conditions is not None else Conditions(), trace)
+    """One car on one trace: a batch of one.
+
+    ``params`` may be derived :class:`~evtwin.vehicles.VehicleParams`, a
+    :class:`~evtwin.vehicles.VehicleSpec` or a catalogue id; ``trace`` a
+    :class:`~evtwin.sim.traces.Trace` or a cycle name.
+
+    >>> r = simulate("defender-sport", "wltc")
+    >>> round(r.distance_m / 1000, 1), r.followed_trace
+    (23.3, True)
+    """
+    if conditions is not None and not isinstance(conditions, Conditions):
+        raise TypeError(f"conditions must be evtwin.Conditions, got {type(conditions).__name__}")
+    case = Case(
+        as_params(params, constants),
+        conditions if conditions is not None else Conditions(),
+        as_trace(trace),
+    )
     return run_batch([case], constants=constants, record=1 if record else 0).case(0)

@@ -54,7 +54,8 @@ def plot_range_vs_speed(spec: VehicleSpec, request: RangeRequest, path: Path) ->
     ax.set_xlabel("speed (km/h)")
     ax.set_ylabel("range (km)")
     if req.uses_climate_model:
-        hvac = f"climate model, cabin {req.cabin_temp_c:g} °C"
+        cabin = "cabin HVAC off" if req.cabin_temp_c is None else f"cabin {req.cabin_temp_c:g} °C"
+        hvac = f"climate model, {cabin}" + (", seat/wheel heat on" if req.seat_heat else "")
     else:
         hvac = f"HVAC {base.hvac_w:g} W" if base.hvac_w else "HVAC off"
     road = "public road" if base.road == "real" else "test road load"

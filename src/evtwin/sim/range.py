@@ -27,8 +27,9 @@ from evtwin.physics.constants import ModelConstants, default_constants
 from evtwin.sim import kernel as L
 from evtwin.sim.conditions import Conditions
 from evtwin.sim.engine import Case, CaseResult, run_batch
-from evtwin.sim.traces import Trace, cycle
+from evtwin.sim.traces import Trace, as_trace, cycle
 from evtwin.units import J_PER_KWH, KM_PER_MILE
+from evtwin.vehicles.coerce import as_spec
 from evtwin.vehicles.derive import VehicleParams, derive_params
 from evtwin.vehicles.spec import VehicleSpec
 
@@ -45,6 +46,17 @@ class RangeQuery:
     trace: Trace
     conditions: Conditions
     procedure: str = "custom"
+
+    def __post_init__(self) -> None:
+        # A catalogue id is accepted for the spec; anything else is a clear TypeError.
+        object.__setattr__(self, "spec", as_spec(self.spec))
+        if not isinstance(self.trace, Trace):
+            object.__setattr__(self, "trace", as_trace(self.trace))
+        if not isinstance(self.conditions, Conditions):
+            raise TypeError(
+                f"RangeQuery.conditions must be evtwin.Conditions, got "
+                f"{type(self.conditions).__name__}"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +247,15 @@ def wltp_queries(specs: Sequence[VehicleSpec], constants: ModelConstants) -> lis
     ]
 
 
-def wltp_range(spec: VehicleSpec, *, constants: ModelConstants | None = None) -> RangeEstimate:
-    """WLTP range and consumption of one vehicle (see module docstring for the procedure)."""
+def wltp_range(
+    spec: VehicleSpec | str, *, constants: ModelConstants | None = None
+) -> RangeEstimate:
+    """WLTP range and consumption of one vehicle, a spec or a catalogue id (see module
+    docstring for the procedure).
+
+    >>> r = wltp_range("bmw-ix1-edrive20")
+    >>> r.vehicle_id, r.procedure, 350 < r.range_km < 600
+    ('bmw-ix1-edrive20', 'wltp', True)
+    """
     c = constants if constants is not None else default_constants()
-    return estimate_ranges(wltp_queries([spec], c), constants=c)[0]
+    return estimate_ranges(wltp_queries([as_spec(spec)], c), constants=c)[0]

@@ -18,6 +18,7 @@ from evtwin.units import KPH_PER_MPS
 __all__ = [
     "CYCLES",
     "Trace",
+    "as_trace",
     "constant_speed",
     "cycle",
     "load_profile",
@@ -117,6 +118,22 @@ def _bundled(key: str) -> Trace:
     for arr in (trace.time_s, trace.speed_mps, trace.grade):
         arr.setflags(write=False)
     return trace
+
+
+def as_trace(trace: object) -> Trace:
+    """A :class:`Trace`, or a bundled cycle by name; anything else is a TypeError.
+
+    >>> as_trace("wltc").name == cycle("wltc").name
+    True
+    """
+    if isinstance(trace, Trace):
+        return trace
+    if isinstance(trace, str):
+        return cycle(trace)
+    raise TypeError(
+        "expected a trace: evtwin.cycle(name), evtwin.constant_speed(kph), "
+        f"evtwin.load_profile(csv) or a cycle name; got {type(trace).__name__} {trace!r:.60}"
+    )
 
 
 def constant_speed(speed_kph: float, duration_s: float = 600.0, grade: float = 0.0) -> Trace:

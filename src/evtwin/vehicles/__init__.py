@@ -6,14 +6,18 @@ from evtwin.vehicles.catalogue import (
     load_vehicle,
     resolve_vehicle,
 )
+from evtwin.vehicles.coerce import VehicleLike, as_params, as_spec
 from evtwin.vehicles.derive import Derived, VehicleParams, derive_params, frontal_area
 from evtwin.vehicles.spec import OfficialFigures, VehicleSpec, load_spec_file, parse_spec
 
 __all__ = [
     "Derived",
     "OfficialFigures",
+    "VehicleLike",
     "VehicleParams",
     "VehicleSpec",
+    "as_params",
+    "as_spec",
     "catalogue_json",
     "derive_params",
     "frontal_area",

@@ -77,8 +77,24 @@ def frontal_area(spec: VehicleSpec, constants: ModelConstants | None = None) -> 
     return Derived(a, f"rule: {c.frontal_area_factor:g} x width x height")
 
 
-def derive_params(spec: VehicleSpec, constants: ModelConstants | None = None) -> VehicleParams:
-    """Turn a spec into model parameters, estimating what is missing by documented rules."""
+def derive_params(
+    spec: VehicleSpec | str, constants: ModelConstants | None = None
+) -> VehicleParams:
+    """Turn a spec (or a catalogue id) into model parameters, estimating what is missing by
+    documented rules.
+
+    >>> derive_params("defender-sport").mass_kg > 2000
+    True
+    """
+    if isinstance(spec, str):
+        from evtwin.vehicles.catalogue import load_vehicle
+
+        spec = load_vehicle(spec)
+    if not isinstance(spec, VehicleSpec):
+        raise TypeError(
+            "derive_params expects a VehicleSpec or a catalogue id (str), got "
+            f"{type(spec).__name__}"
+        )
     c = constants if constants is not None else default_constants()
     basis: dict[str, str] = {}
 
