@@ -248,3 +248,15 @@ __all__ += ["UnknownScenarioError"]
 
 class UnknownScenarioError(ScenarioError):
     """A scenario name is neither a bundled scenario nor a file; the message lists the known."""
+
+
+# -- fleet simulation and telemetry (issue 15; owned by the fleet branch) ---------------------
+__all__ += ["FleetError", "TelemetryError"]
+
+
+class FleetError(EvtwinError):
+    """A fleet simulation request is malformed or too large (cars, days, workers)."""
+
+
+class TelemetryError(EvtwinError):
+    """Telemetry cannot be published, ingested or queried (broker, store, bad message)."""

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,9 +30,9 @@ import numpy.typing as npt
 from evtwin.battery.pack import OCV_FULL_REL, PackParams
 from evtwin.battery.thermal import ThermalParams
 from evtwin.charging.constants import ChargingConstants, default_charging_constants
-from evtwin.errors import ChargingError, DataFileError, SpecError
+from evtwin.errors import ChargingError, SpecError
 from evtwin.physics.constants import ModelConstants, default_constants
-from evtwin.vehicles import VehicleSpec, derive_params, parse_spec
+from evtwin.vehicles import VehicleSpec, derive_params, parse_spec, read_spec_table
 
 __all__ = [
     "CHARGE_CURVE_KEY",
@@ -213,19 +212,11 @@ def load_spec_with_curve(path: str | Path) -> tuple[VehicleSpec, MeasuredCurve |
     """Read a spec file that may carry a ``[charge_curve]`` table.
 
     The table is split off before the spec schema sees the rest, so a file without it reads
-    exactly as :func:`evtwin.vehicles.load_spec_file` reads it.
+    exactly as :func:`evtwin.vehicles.load_spec_file` reads it (both read it with
+    :func:`evtwin.vehicles.read_spec_table`).
     """
     p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SpecError(f"spec file not found: {p}") from None
-    except UnicodeDecodeError as e:
-        raise DataFileError(f"{p}: not UTF-8 text ({e.reason} at byte {e.start})") from e
-    except OSError as e:
-        raise DataFileError(f"cannot read spec file {p}: {e.strerror}") from e
-    except tomllib.TOMLDecodeError as e:
-        raise DataFileError(f"{p}: malformed TOML: {e}") from e
+    data = read_spec_table(p)  # the one reader of spec files
     curve_raw = data.pop(CHARGE_CURVE_KEY, None)
     spec = parse_spec(data, default_id=p.stem.lower(), where=str(p))
     curve = None if curve_raw is None else parse_charge_curve(curve_raw, where=str(p))

@@ -75,6 +75,11 @@ _COMMAND_MODULES: tuple[CommandEntry, ...] = (
     ),
     ("serve", "evtwin.cli.serve_cmd", "serve the HTTP API (JSON at /api/v1, docs at /api/docs)"),
     ("ota", "evtwin.cli.ota_cmd", "secure over-the-air updates (Uptane on TUF)"),
+    (
+        "fleet",
+        "evtwin.cli.fleet_cmd",
+        "fleets: simulate many cars, telemetry ingest and fleet questions",
+    ),
 )
 
 EXIT_USAGE = 2

@@ -26,11 +26,13 @@ from evtwin.runtime import (
     Charger,
     OtaService,
     ScaledClock,
+    TelemetryService,
     Twin,
     TwinOtaClock,
     World,
     build_twin,
     open_car,
+    telemetry_credentials,
 )
 from evtwin.scenarios import ScenarioPlayer, load_scenario
 from evtwin.signals import DEFAULT_HOST, DEFAULT_PORT, Field, SignalServer
@@ -182,6 +184,17 @@ def register(subparsers: Any) -> None:
         default=30.0,
         help="install only above this state of charge, %% (default 30)",
     )
+    tel = parser.add_argument_group(
+        "telemetry",
+        "publish selected signals to the fleet's MQTT 5 broker (rate-limited, batched, "
+        "buffered to disk), logging in as the car's OTA registration (needs --ota-server)",
+    )
+    tel.add_argument("--telemetry-broker", metavar="HOST:PORT", default=None)
+    tel.add_argument(
+        "--telemetry-position-opt-in",
+        action="store_true",
+        help="let the fleet store exact positions (default: coarsened to ~1 km)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -257,6 +270,38 @@ def _attach_ota(twin: Twin, args: argparse.Namespace) -> str:
     )
 
 
+def _attach_telemetry(twin: Twin, args: argparse.Namespace) -> str:
+    """Attach the telemetry publisher if ``--telemetry-broker`` is given."""
+    if args.telemetry_broker is None:
+        return ""
+    from evtwin.errors import TelemetryError
+    from evtwin.telemetry import TelemetryPublisher
+
+    if args.ota_server is None:
+        raise TelemetryError(
+            "--telemetry-broker needs --ota-server: the car logs in as its OTA registration"
+        )
+    host, _, port = args.telemetry_broker.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise TelemetryError(f"--telemetry-broker must be HOST:PORT, got {args.telemetry_broker!r}")
+    car_dir = Path(args.ota_car_dir)
+    login = telemetry_credentials(car_dir)
+    publisher = TelemetryPublisher(
+        login.username,
+        login,
+        car_dir / "telemetry",
+        host=host,
+        port=int(port),
+        position_opt_in=args.telemetry_position_opt_in,
+    )
+    twin.host.services.append(TelemetryService(twin.broker, publisher))
+    publisher.start()
+    return (
+        f"  telemetry: {login.username} -> mqtt://{args.telemetry_broker} (buffer "
+        f"{car_dir / 'telemetry'})\n"
+    )
+
+
 class _Stopped(Exception):
     """Ctrl-C, SIGTERM or --duration-s while a scenario plays."""
 
@@ -301,6 +346,7 @@ def run(args: argparse.Namespace) -> int:
         twin, state = _parked_twin(args, speedup)
     try:
         ota_line = _attach_ota(twin, args)
+        ota_line += _attach_telemetry(twin, args)
     except BaseException:
         twin.close()
         raise
@@ -363,6 +409,9 @@ def run(args: argparse.Namespace) -> int:
             api.stop()
         server.stop()
         twin.close()
+        for service in twin.host.services:
+            if isinstance(service, TelemetryService):
+                service.close()
         signal.signal(signal.SIGTERM, previous)
         signal.signal(signal.SIGINT, previous_int)
     print("evtwin up: stopped", file=sys.stderr)

@@ -47,6 +47,7 @@ from evtwin.ota._twin import (
     build_vehicle,
     generate_keys,
     key_paths,
+    load_ecus,
     provision_vehicle,
 )
 from evtwin.ota.repository import (
@@ -140,6 +141,7 @@ __all__ = [
     "is_offline",
     "key_ceremony",
     "key_paths",
+    "load_ecus",
     "load_keys",
     "offline_key_paths",
     "open_artifact",

@@ -1,20 +1,24 @@
 """Wire a whole OTA world in one process: repositories, a vehicle, its ECUs.
 
-Used by ``evtwin ota demo``, by the vehicle runtime and by the tests. The simulated ECUs of
-the Defender Sport are listed in :data:`DEFENDER_SPORT_ECUS`.
+Used by ``evtwin ota demo``, by the vehicle runtime and by the tests. A vehicle's simulated
+ECUs are data (``evtwin/data/ota/ecus/<vehicle>.toml``, read by :func:`load_ecus`); the
+Defender Sport's are :data:`DEFENDER_SPORT_ECUS`.
 """
 
 from __future__ import annotations
 
+import re
+import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from securesystemslib.signer import Signer
 from tuf.api.metadata import Metadata, Root
 from tuf.ngclient import FetcherInterface
 
-from evtwin.errors import OtaKeyError
+from evtwin.errors import DataFileError, OtaError, OtaKeyError
 from evtwin.ota._clock import Clock
 from evtwin.ota._inventory import EcuRecord, Registration, VehicleInventory
 from evtwin.ota._keys import RoleKeys, generate_signer, load_keys, save_keys
@@ -47,6 +51,7 @@ __all__ = [
     "director_root_path",
     "generate_keys",
     "key_paths",
+    "load_ecus",
     "provision_vehicle",
 ]
 
@@ -59,14 +64,41 @@ class EcuSpec:
     hardware_id: str
 
 
-# The Primary (telematics control unit) first, then the Secondaries.
-DEFENDER_SPORT_ECUS: tuple[EcuSpec, ...] = (
-    EcuSpec(serial="tcu-0001", hardware_id="ds-tcu-r1"),
-    EcuSpec(serial="bms-0001", hardware_id="ds-bms-r2"),
-    EcuSpec(serial="inv-0001", hardware_id="ds-inverter-r1"),
-    EcuSpec(serial="bcm-0001", hardware_id="ds-body-r1"),
-    EcuSpec(serial="ivi-0001", hardware_id="ds-infotainment-r3"),
-)
+_VEHICLE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+
+def load_ecus(vehicle: str) -> tuple[EcuSpec, ...]:
+    """The ECUs of ``vehicle`` (catalogue id) that take updates, the Primary first: the one
+    loader of ``evtwin/data/ota/ecus/<vehicle>.toml``."""
+    if not _VEHICLE_ID.match(vehicle):
+        raise OtaError(f"vehicle id {vehicle!r} must match {_VEHICLE_ID.pattern}")
+    path = resources.files("evtwin") / "data" / "ota" / "ecus" / f"{vehicle}.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise OtaError(f"no ECU list for vehicle {vehicle!r} (data/ota/ecus/)") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise DataFileError(f"ECU list of {vehicle!r}: {e}") from e
+    rows = data.get("ecu")
+    if not isinstance(rows, list) or not rows:
+        raise DataFileError(f"ECU list of {vehicle!r}: needs at least one [[ecu]] table")
+    ecus: list[EcuSpec] = []
+    for i, row in enumerate(rows, start=1):
+        serial, hw = (
+            row.get(k) if isinstance(row, dict) else None for k in ("serial", "hardware_id")
+        )
+        if not isinstance(serial, str) or not isinstance(hw, str):
+            raise DataFileError(
+                f"ECU list of {vehicle!r}: [[ecu]] number {i} needs string serial and hardware_id"
+            )
+        ecus.append(EcuSpec(serial=serial, hardware_id=hw))
+    if len({e.serial for e in ecus}) != len(ecus):
+        raise DataFileError(f"ECU list of {vehicle!r}: serials must be unique")
+    return tuple(ecus)
+
+
+DEFENDER_SPORT_ECUS: tuple[EcuSpec, ...] = load_ecus("defender-sport")
+"""The Defender Sport's ECUs: the Primary (telematics control unit), then the Secondaries."""
 
 
 def key_paths(state_dir: Path) -> tuple[Path, Path]:

@@ -28,6 +28,7 @@ from evtwin.runtime._ports import (
 )
 from evtwin.runtime._services import ActuatorEcho, Service, ServiceFault, ServiceHost
 from evtwin.runtime._signalio import read_bool, read_float, read_str, read_target
+from evtwin.runtime._telemetry import TelemetryService, telemetry_credentials
 from evtwin.runtime._terrain import TerrainService
 from evtwin.runtime._twin import SETPOINT_ACTUATORS, Twin, build_twin
 from evtwin.runtime._world import Charger, DriveLeg, Trailer, World, WorldSensors
@@ -67,6 +68,7 @@ __all__ = [
     "SessionChargePower",
     "SmartChargePlanner",
     "SystemClock",
+    "TelemetryService",
     "TerrainService",
     "Trailer",
     "Twin",
@@ -81,4 +83,5 @@ __all__ = [
     "read_str",
     "read_target",
     "regen_decel_mps2",
+    "telemetry_credentials",
 ]

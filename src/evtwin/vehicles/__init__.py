@@ -8,7 +8,13 @@ from evtwin.vehicles.catalogue import (
 )
 from evtwin.vehicles.coerce import VehicleLike, as_params, as_spec
 from evtwin.vehicles.derive import Derived, VehicleParams, derive_params, frontal_area
-from evtwin.vehicles.spec import OfficialFigures, VehicleSpec, load_spec_file, parse_spec
+from evtwin.vehicles.spec import (
+    OfficialFigures,
+    VehicleSpec,
+    load_spec_file,
+    parse_spec,
+    read_spec_table,
+)
 
 __all__ = [
     "Derived",
@@ -25,5 +31,6 @@ __all__ = [
     "load_spec_file",
     "load_vehicle",
     "parse_spec",
+    "read_spec_table",
     "resolve_vehicle",
 ]

@@ -39,6 +39,7 @@ __all__ = [
     "VehicleSpec",
     "load_spec_file",
     "parse_spec",
+    "read_spec_table",
 ]
 
 Drivetrain = Literal["fwd", "rwd", "awd"]
@@ -295,8 +296,12 @@ def _validated(spec: VehicleSpec) -> VehicleSpec:
     return spec
 
 
-def load_spec_file(path: str | Path) -> VehicleSpec:
-    """Read and validate one spec file. Errors name the file and the offending key."""
+def read_spec_table(path: str | Path) -> dict[str, Any]:
+    """The one reader of a spec file: its TOML table, unvalidated. Errors name the file.
+
+    :func:`load_spec_file` validates it; :func:`evtwin.charging.load_spec_with_curve` first
+    takes off the ``[charge_curve]`` table it reads itself.
+    """
     p = Path(path)
     try:
         raw = p.read_bytes()
@@ -305,9 +310,14 @@ def load_spec_file(path: str | Path) -> VehicleSpec:
     except OSError as e:
         raise DataFileError(f"cannot read spec file {p}: {e.strerror}") from e
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as e:
         raise DataFileError(f"{p}: not UTF-8 text ({e.reason} at byte {e.start})") from e
     except tomllib.TOMLDecodeError as e:
         raise DataFileError(f"{p}: malformed TOML: {e}") from e
-    return parse_spec(data, default_id=p.stem.lower(), where=str(p))
+
+
+def load_spec_file(path: str | Path) -> VehicleSpec:
+    """Read and validate one spec file. Errors name the file and the offending key."""
+    p = Path(path)
+    return parse_spec(read_spec_table(p), default_id=p.stem.lower(), where=str(p))

@@ -1,0 +1,263 @@
+"""Fleet benchmarks (issue 15), loopback only, bounded in count and time.
+
+1. ``evtwin fleet simulate``: wall time and vehicle-steps/s of ``--sim-cars`` cars over
+   ``--days`` days (one batched engine run per day; on a machine with a CUDA GPU also with
+   ``--gpu``).
+2. Telemetry load: ``--cars`` simulated cars, each with its own MQTT 5 connection and
+   credentials (derived from an OTA-style token, checked by a Mosquitto this script
+   configures and starts on a free port), multiplexed on one thread with ``selectors``
+   (epoll); each car publishes ``--messages`` QoS 1 batches of ``--samples`` samples. The
+   ingest service (in this process) writes them to PostgreSQL (a throw-away schema) or
+   SQLite. Reports messages/s and rows/s end to end, p50/p99 latency from publish to
+   committed row, and lost messages (sent but not stored after a ``--drain-s`` wait).
+   ``--rate R`` paces publishing at R messages/s (latency under a steady load); without it
+   each round is one burst of every car's message (latency = queueing behind the burst).
+
+    .venv/bin/python benchmarks/bench_fleet.py --cars 10000 --messages 3 \\
+        --postgres "host=127.0.0.1 dbname=test user=postgres"
+
+Stops by itself: every loop has a count and a deadline (``--deadline-s``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import selectors
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from evtwin.fleet import (
+    FleetConfig,
+    IngestService,
+    TelemetryStore,
+    simulate_fleet,
+    write_mosquitto_config,
+)
+from evtwin.telemetry import Batch, MqttCredentials, Sample, encode_batch, topic_for
+
+INGEST_USER, INGEST_PASSWORD = "evtwin-ingest", uuid.uuid4().hex
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def bench_simulate(cars: int, days: int, gpu: bool) -> dict[str, Any]:
+    simulate_fleet(FleetConfig(cars=10, days=1), gpu=gpu)  # warm-up: numba's cache, data files
+    t0 = time.perf_counter()
+    r = simulate_fleet(FleetConfig(cars=cars, days=days), gpu=gpu).to_json()
+    wall = time.perf_counter() - t0
+    return {
+        "cars": cars,
+        "days": days,
+        "engine": r["engine"],
+        "wall_s": round(wall, 2),
+        "vehicle_steps": r["vehicle_steps"],
+        "vehicle_steps_per_s": round(r["vehicle_steps"] / wall),
+        "distance_km": r["distance_km"],
+        "consumption_wh_per_km": r["consumption_wh_per_km"],
+    }
+
+
+class Car:
+    def __init__(self, i: int, port: int) -> None:
+        self.vin = f"SALDS2027B{i:07d}"
+        self.token = f"ota-bearer-token-bench-{i:08d}"
+        self.creds = MqttCredentials.for_vehicle(self.vin, self.token)
+        c = mqtt.Client(
+            callback_api_version=CallbackAPIVersion.VERSION2,
+            client_id=self.vin,
+            protocol=mqtt.MQTTv5,
+        )
+        c.username_pw_set(self.creds.username, self.creds.password)
+        c.max_inflight_messages_set(20)
+        c.on_connect = self._on_connect
+        c.on_publish = self._on_publish
+        self.client = c
+        self.port = port
+        self.connected = False
+        self.acked = 0
+
+    def _on_connect(self, c: Any, u: Any, f: Any, rc: Any, p: Any) -> None:
+        self.connected = not rc.is_failure
+
+    def _on_publish(self, c: Any, u: Any, mid: int, rc: Any, p: Any) -> None:
+        self.acked += 1
+
+
+def bench_telemetry(args: argparse.Namespace) -> dict[str, Any]:
+    mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    tmp = Path(tempfile.mkdtemp(prefix="bench-fleet-"))
+    port = free_port()
+    cars = [Car(i, port) for i in range(args.cars)]
+    accounts = {c.vin: c.creds.password for c in cars}
+    accounts[INGEST_USER] = INGEST_PASSWORD
+    conf = write_mosquitto_config(
+        tmp / "broker", port=port, accounts=accounts, ingest_user=INGEST_USER, persistence=False
+    )
+    broker = subprocess.Popen([mosquitto, "-c", str(conf)])
+    schema = f"bench_fleet_{uuid.uuid4().hex[:10]}"
+    if args.postgres:
+        store = TelemetryStore.postgres(args.postgres, schema=schema)
+    else:
+        store = TelemetryStore.sqlite(tmp / "telemetry.sqlite")
+    sent_at: dict[str, float] = {}
+    latency: list[float] = []
+    stored_ids: set[str] = set()
+    lock = threading.Lock()
+
+    def on_stored(batches: list[Batch]) -> None:
+        now = time.perf_counter()
+        with lock:
+            for b in batches:
+                if b.message_id not in stored_ids:
+                    stored_ids.add(b.message_id)
+                    latency.append(now - sent_at[b.message_id])
+
+    deadline = time.monotonic() + args.deadline_s
+    try:
+        time.sleep(0.5)
+        ingest = IngestService(
+            store,
+            host="127.0.0.1",
+            port=port,
+            username=INGEST_USER,
+            password=INGEST_PASSWORD,
+            client_id=f"ingest-{schema}",
+            on_stored=on_stored,
+        )
+        ingest.start()
+        if not ingest.wait_connected(30):
+            raise SystemExit("ingest did not connect")
+        sel = selectors.DefaultSelector()
+        t_conn = time.perf_counter()
+        for c in cars:
+            c.client.connect("127.0.0.1", port, keepalive=120)
+            c.client.socket().setblocking(False)
+            sel.register(c.client.socket(), selectors.EVENT_READ, c)
+
+        def pump(until: Any) -> None:
+            while not until() and time.monotonic() < deadline:
+                for key, _ in sel.select(timeout=0.05):
+                    key.data.client.loop_read()
+                for c in cars:
+                    if c.client.want_write():
+                        c.client.loop_write()
+                for c in cars[:: max(1, len(cars) // 200)]:
+                    c.client.loop_misc()
+
+        pump(lambda: all(c.connected for c in cars))
+        connect_s = time.perf_counter() - t_conn
+        t0 = time.perf_counter()
+        now = time.time()
+        sent = 0
+        chunk = 100
+        for m in range(args.messages):
+            for k, c in enumerate(cars):
+                samples = tuple(
+                    Sample(now - 60 + m * args.samples + s, {"Vehicle.Speed": 50.0 + s})
+                    for s in range(args.samples)
+                )
+                mid = uuid.uuid4().hex
+                payload = encode_batch(Batch(mid, c.vin, samples))
+                sent_at[mid] = time.perf_counter()
+                c.client.publish(topic_for(c.vin), payload, qos=1)
+                sent += 1
+                if args.rate and (k + 1) % chunk == 0:
+                    due = t0 + sent / args.rate  # paced: I/O until the next chunk is due
+                    pump(lambda due=due: time.perf_counter() >= due)
+            pump(lambda: True)  # one pass of I/O between rounds
+        pump(lambda: sum(c.acked for c in cars) >= sent)
+        publish_s = time.perf_counter() - t0
+        drain_end = time.monotonic() + args.drain_s
+        while len(stored_ids) < sent and time.monotonic() < min(drain_end, deadline):
+            time.sleep(0.05)
+        total_s = time.perf_counter() - t0
+        ingest.stop()
+        lat = np.array(latency) * 1000.0
+        rows = store.count()
+        return {
+            "cars": len(cars),
+            "connections": sum(c.connected for c in cars),
+            "connect_s": round(connect_s, 2),
+            "messages_sent": sent,
+            "broker_acks": sum(c.acked for c in cars),
+            "messages_stored": len(stored_ids),
+            "lost": sent - len(stored_ids),
+            "rows": rows,
+            "store": store.kind,
+            "publish_s": round(publish_s, 2),
+            "end_to_end_s": round(total_s, 2),
+            "messages_per_s": round(len(stored_ids) / total_s),
+            "rows_per_s": round(rows / total_s),
+            "paced_messages_per_s": args.rate or None,
+            "latency_ms_p50": round(float(np.percentile(lat, 50)), 1) if len(lat) else None,
+            "latency_ms_p99": round(float(np.percentile(lat, 99)), 1) if len(lat) else None,
+        }
+    finally:
+        for c in cars:
+            sock = c.client.socket()
+            if sock is not None:
+                sock.close()
+        broker.terminate()
+        broker.wait(10)
+        if args.postgres:
+            import psycopg
+
+            store.close()
+            with psycopg.connect(args.postgres, autocommit=True) as conn:
+                conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--sim-cars", type=int, default=10_000)
+    p.add_argument("--days", type=int, default=7)
+    p.add_argument("--gpu", action="store_true", help="also run the simulation on CUDA")
+    p.add_argument("--cars", type=int, default=1000, help="telemetry: cars (connections)")
+    p.add_argument("--messages", type=int, default=3, help="telemetry: batches per car")
+    p.add_argument("--samples", type=int, default=10, help="telemetry: samples per batch")
+    p.add_argument(
+        "--rate", type=float, default=0.0, help="messages/s to publish at (default: bursts)"
+    )
+    p.add_argument("--postgres", metavar="DSN", help="store in PostgreSQL (else SQLite)")
+    p.add_argument("--drain-s", type=float, default=60.0)
+    p.add_argument("--deadline-s", type=float, default=300.0)
+    p.add_argument("--skip-sim", action="store_true")
+    p.add_argument("--skip-telemetry", action="store_true")
+    args = p.parse_args()
+    if not 1 <= args.cars <= 15_000 or not 1 <= args.messages <= 100:
+        raise SystemExit("--cars must be within 1..15000 and --messages within 1..100")
+    out: dict[str, Any] = {
+        "machine": f"{platform.machine()}, {__import__('os').cpu_count()} CPUs, "
+        f"python {platform.python_version()}",
+    }
+    if not args.skip_sim:
+        out["simulate"] = bench_simulate(args.sim_cars, args.days, False)
+        if args.gpu:
+            out["simulate_gpu"] = bench_simulate(args.sim_cars, args.days, True)
+    if not args.skip_telemetry:
+        out["telemetry"] = bench_telemetry(args)
+    json.dump(out, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()
