@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,6 +60,7 @@ def test_a_release_needs_two_admin_identities_before_a_campaign_offers_it(
 
     assert bob.approve("bms-5.0.0.img") == {
         "name": "bms-5.0.0.img",
+        "sha256": hashlib.sha256(IMAGE).hexdigest(),
         "approvals": ["alice", "bob"],
         "required": 2,
         "approved": True,
@@ -93,3 +95,42 @@ def test_two_approvals_need_two_identities_and_exclude_auto_assignment(
         )  # fmt: skip
     with pytest.raises(OtaError, match="distinct tokens"):
         OtaServer(backend, db, **tokens, admin_tokens={"alice": ADMIN})
+
+
+def test_approvals_are_of_content_not_of_a_name(db: OtaDatabase, tmp_path: Path) -> None:
+    """On a ceremony server uploads stay pending: bob approves alice's upload, then alice
+    uploads other bytes under the same name and the key holders sign those. Bob's approval
+    was of the first content, so the campaign is refused."""
+    from evtwin.ota import key_ceremony, sign_release
+
+    clock = ManualClock()
+    offline, state = tmp_path / "offline", tmp_path / "state"
+    key_ceremony(offline, state, clock)
+    server = OtaServer(
+        OtaBackend.open(state, clock),
+        db,
+        provisioning_token=PROVISIONING,
+        admin_token=ADMIN,
+        admin_tokens={"alice": ALICE, "bob": BOB},
+        approvals_required=2,
+        state_dir=state,
+    )
+    other = b"DEFENDER-SPORT BMS 5.0.0 (swapped)\n" * 100
+    with serving(create_app(server)) as base:
+        alice, bob = AdminClient(base, ALICE), AdminClient(base, BOB)
+        assert alice.release("bms-5.0.0.img", IMAGE, ["ds-bms-r2"], 50)["pending"] is True
+        assert bob.approve("bms-5.0.0.img")["approvals"] == ["alice", "bob"]
+        alice.release("bms-5.0.0.img", other, ["ds-bms-r2"], 50)  # same name, other bytes
+        with pytest.raises(OtaError, match="2 uploads are named"):
+            bob.approve("bms-5.0.0.img")  # which one? bob must say
+        alice.publish_targets(
+            sign_release(
+                alice.targets_metadata(), name="bms-5.0.0.img", data=other,
+                hardware_ids=["ds-bms-r2"], release_counter=50, offline_dir=offline, clock=clock,
+            )
+        )  # fmt: skip
+
+        with pytest.raises(OtaError, match=r"has 1 \(alice\)"):
+            alice.create_campaign(CAMPAIGN)
+        bob.approve("bms-5.0.0.img")  # now the released content is unambiguous
+        alice.create_campaign(CAMPAIGN)

@@ -236,6 +236,9 @@ def register(subparsers: Any) -> None:
         "approve-release", help="approve an uploaded release as this admin identity"
     )
     approve_release.add_argument("name", help="the release's image name")
+    approve_release.add_argument(
+        "--sha256", help="the upload's SHA-256, when several uploads share the name"
+    )
     admin_args(approve_release)
     approve_release.set_defaults(func=_approve_release)
 
@@ -431,7 +434,7 @@ def _release(args: argparse.Namespace) -> int:
 
 
 def _approve_release(args: argparse.Namespace) -> int:
-    out = _admin(args).approve(args.name)
+    out = _admin(args).approve(args.name, args.sha256)
     if args.json:
         print(json.dumps(out, indent=2))
     else:

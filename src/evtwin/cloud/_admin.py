@@ -60,9 +60,11 @@ class AdminClient:
         """Upload Image targets metadata signed offline; the server publishes it."""
         return self._call("PUT", "/api/v1/image-targets", signed)
 
-    def approve(self, name: str) -> dict[str, Any]:
-        """This token's identity approves the uploaded release ``name``."""
-        return self._call("POST", f"/api/v1/images/{quote(name, safe='')}/approve")
+    def approve(self, name: str, sha256: str | None = None) -> dict[str, Any]:
+        """This token's identity approves the uploaded release ``name`` (the upload with
+        this ``sha256`` if several share the name)."""
+        query = f"?sha256={sha256}" if sha256 else ""
+        return self._call("POST", f"/api/v1/images/{quote(name, safe='')}/approve{query}")
 
     def audit_log(self, limit: int = 1000) -> list[dict[str, str]]:
         """The newest admin attempts, oldest first."""

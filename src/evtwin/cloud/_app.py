@@ -379,12 +379,16 @@ def create_app(
 
     @app.post("/api/v1/images/{name}/approve")
     def approve_release(
-        name: str, request: Request, x_admin_token: Annotated[str | None, Header()] = None
+        name: str,
+        request: Request,
+        x_admin_token: Annotated[str | None, Header()] = None,
+        sha256: Annotated[str | None, Query(pattern="^[0-9a-f]{64}$")] = None,
     ) -> dict[str, Any]:
-        """This admin identity approves the uploaded release ``name`` (campaigns may offer a
-        release once the server's required number of distinct identities approved it)."""
+        """This admin identity approves the uploaded release ``name`` — its content, by
+        SHA-256 (campaigns may offer a release once the server's required number of
+        distinct identities approved that content)."""
         who = guarded(request, x_admin_token, "admin", admin_action(request))
-        return server.approve(name, who)
+        return server.approve(name, who, sha256)
 
     @app.put("/api/v1/image-targets")
     async def signed_targets(

@@ -381,6 +381,15 @@ class OtaDatabase:
             ]
         ).result()
 
+    def approval_keys(self, prefix: str) -> list[str]:
+        """The distinct approved images whose key starts with ``prefix``."""
+        rows = self._q(
+            "SELECT DISTINCT image FROM release_approvals WHERE substr(image, 1, ?) = ? "
+            "ORDER BY image",
+            (len(prefix), prefix),
+        )
+        return [str(r[0]) for r in rows]
+
     def approvals(self, image: str) -> list[str]:
         """The admin identities that approved release ``image``, sorted."""
         rows = self._q(

@@ -59,7 +59,13 @@ __all__ = ["IMAGE_ONLINE_ROLES", "CheckIn", "OtaServer", "VehicleCredentials"]
 
 _IDENTITY = re.compile(r"^[a-z0-9_-]{1,32}$")
 _NONCE = re.compile(r"^[0-9a-f]{16,64}$")
-_REVOKED = "revoked"  # never the SHA-256 of any token (not 64 hex digits)
+_REVOKED = "revoked"
+
+
+def _approval_key(name: str, sha256: str) -> str:
+    """Approvals are of content: the image name and its SHA-256."""
+    return f"{name}#{sha256}"  # never the SHA-256 of any token (not 64 hex digits)
+
 
 log = logging.getLogger("evtwin.cloud.ota")
 
@@ -552,7 +558,8 @@ class OtaServer:
                 image = self.backend.image_repo.get_image(name)
                 if image is None or hw not in image.custom.get(CUSTOM_HARDWARE_IDS, []):
                     raise OtaError(f"image {name!r} is not released for hardware {hw!r}")
-                approvals = self.db.approvals(name) if self.approvals_required > 1 else []
+                key = _approval_key(name, image.hashes["sha256"])
+                approvals = self.db.approvals(key) if self.approvals_required > 1 else []
                 if self.approvals_required > 1 and len(approvals) < self.approvals_required:
                     raise OtaError(
                         f"image {name!r} needs {self.approvals_required} approvals by distinct "
@@ -733,22 +740,43 @@ class OtaServer:
                     name, data, hardware_ids=hardware_ids, release_counter=release_counter
                 )
                 out = {"name": name, "pending": False, **target.to_dict()}
-        self.db.add_approval(name, by, self.backend.clock.now())
-        return {**out, "approvals": self.db.approvals(name)}
+        key = _approval_key(name, target.hashes["sha256"])
+        if not self.db.approvals(key):  # the first upload of this content is its uploader's
+            self.db.add_approval(key, by, self.backend.clock.now())
+        return {**out, "approvals": self.db.approvals(key)}
 
-    def approve(self, name: str, by: str) -> dict[str, Any]:
-        """Record admin identity ``by``'s approval of the uploaded release ``name``. A
-        campaign may offer it once :attr:`approvals_required` distinct identities approved.
+    def approve(self, name: str, by: str, sha256: str | None = None) -> dict[str, Any]:
+        """Record admin identity ``by``'s approval of the uploaded release ``name`` — of its
+        content: approvals are bound to the image's SHA-256, so another upload under the same
+        name starts from none. A campaign may offer it once :attr:`approvals_required`
+        distinct identities approved that content.
+
+        ``sha256`` picks the upload when several (pending) ones share the name.
 
         Raises:
-            OtaReleaseError: nothing was uploaded under ``name``.
+            OtaReleaseError: nothing (or several uploads, and no ``sha256``) under ``name``.
         """
-        if not self.db.approvals(name) and self.backend.image_repo.get_image(name) is None:
-            raise OtaReleaseError(f"no release {name!r} was uploaded")
-        self.db.add_approval(name, by, self.backend.clock.now())
-        approvals = self.db.approvals(name)
+        released = self.backend.image_repo.get_image(name)
+        if released is not None:
+            candidates = [released.hashes["sha256"]]
+        else:
+            prefix = _approval_key(name, "")
+            candidates = [k[len(prefix) :] for k in self.db.approval_keys(prefix)]
+        if sha256 is not None:
+            candidates = [c for c in candidates if c == sha256]
+        if not candidates:
+            raise OtaReleaseError(f"no release {name!r} was uploaded" + (
+                f" with sha256 {sha256[:16]}…" if sha256 else ""))  # fmt: skip
+        if len(candidates) > 1:
+            raise OtaReleaseError(
+                f"{len(candidates)} uploads are named {name!r}: say which (sha256)"
+            )
+        key = _approval_key(name, candidates[0])
+        self.db.add_approval(key, by, self.backend.clock.now())
+        approvals = self.db.approvals(key)
         return {
             "name": name,
+            "sha256": candidates[0],
             "approvals": approvals,
             "required": self.approvals_required,
             "approved": len(approvals) >= self.approvals_required,
