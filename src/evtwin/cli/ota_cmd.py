@@ -424,12 +424,13 @@ def _release(args: argparse.Namespace) -> int:
         )
         published = admin.publish_targets(signed)
         out = {**out, "pending": False, "targets_version": published["version"]}
-    elif out.get("pending"):
-        print(f"{name} is pending: the targets keys are offline (sign with --keys DIR)")
     if args.json:
         print(json.dumps(out, indent=2))
-    else:
-        print(f"released {name} ({out['length']} bytes, sha256 {out['hashes']['sha256'][:16]}…)")
+        return 0
+    what = "uploaded (pending)" if out.get("pending") else "released"
+    print(f"{what} {name} ({out['length']} bytes, sha256 {out['hashes']['sha256'][:16]}…)")
+    if out.get("pending"):
+        print(f"{name} is pending: the targets keys are offline (sign with --keys DIR)")
     return 0
 
 
