@@ -224,6 +224,11 @@ def register(subparsers: Any) -> None:
     release.add_argument("--hardware-id", action="append", required=True, dest="hardware_ids")
     release.add_argument("--release-counter", type=int, required=True)
     release.add_argument(
+        "--encrypt",
+        action="store_true",
+        help="publish the image encrypted; only the ECUs it is assigned to can decrypt it",
+    )
+    release.add_argument(
         "--keys",
         type=Path,
         metavar="DIR",
@@ -409,7 +414,7 @@ def _release(args: argparse.Namespace) -> int:
         raise OtaError(f"cannot read image {args.image}: {e}") from e
     name = args.name or args.image.name
     admin = _admin(args)
-    out = admin.release(name, data, args.hardware_ids, args.release_counter)
+    out = admin.release(name, data, args.hardware_ids, args.release_counter, encrypt=args.encrypt)
     if out.get("pending") and args.keys:
         from evtwin.ota import sign_release
 

@@ -37,10 +37,20 @@ class AdminClient:
         return data
 
     def release(
-        self, name: str, data: bytes, hardware_ids: Sequence[str], release_counter: int
+        self,
+        name: str,
+        data: bytes,
+        hardware_ids: Sequence[str],
+        release_counter: int,
+        *,
+        encrypt: bool = False,
     ) -> dict[str, Any]:
+        """Upload an image (``encrypt``: the server publishes it encrypted, the key wrapped
+        to each ECU it is assigned to)."""
         query = urlencode(
-            [("hardware_id", h) for h in hardware_ids] + [("release_counter", release_counter)]
+            [("hardware_id", h) for h in hardware_ids]
+            + [("release_counter", release_counter)]
+            + ([("encrypt", "true")] if encrypt else [])
         )
         return self._call("PUT", f"/api/v1/images/{quote(name, safe='')}?{query}", data)
 

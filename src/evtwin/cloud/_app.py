@@ -367,6 +367,7 @@ def create_app(
         hardware_id: Annotated[list[str], Query()],
         release_counter: int,
         x_admin_token: Annotated[str | None, Header()] = None,
+        encrypt: bool = False,
     ) -> dict[str, Any]:
         who = await asyncio.to_thread(
             guarded, request, x_admin_token, "admin", admin_action(request)
@@ -374,7 +375,11 @@ def create_app(
         server.check_release(hardware_id, release_counter)  # 422 before the body is read
         data = await _capped_body(request, _MAX_IMAGE_BYTES)
         return await asyncio.to_thread(
-            functools.partial(server.release, by=who), name, data, hardware_id, release_counter
+            functools.partial(server.release, by=who, encrypt=encrypt),
+            name,
+            data,
+            hardware_id,
+            release_counter,
         )
 
     @app.post("/api/v1/images/{name}/approve")

@@ -58,6 +58,10 @@ CREATE TABLE IF NOT EXISTS audit_log (
     outcome TEXT NOT NULL,
     identity TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS image_keys (
+    image TEXT PRIMARY KEY,
+    key_hex TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS release_approvals (
     image TEXT NOT NULL,
     identity TEXT NOT NULL,
@@ -380,6 +384,14 @@ class OtaDatabase:
                 )
             ]
         ).result()
+
+    def save_image_key(self, image: str, key: bytes) -> None:
+        """Keep an encrypted image's symmetric key (the Director wraps it to each ECU)."""
+        self.write_now([("INSERT INTO image_keys VALUES (?, ?)", (image, key.hex()))]).result()
+
+    def image_key(self, image: str) -> bytes | None:
+        rows = self._q("SELECT key_hex FROM image_keys WHERE image = ?", (image,))
+        return bytes.fromhex(str(rows[0][0])) if rows else None
 
     def approval_keys(self, prefix: str) -> list[str]:
         """The distinct approved images whose key starts with ``prefix``."""

@@ -35,6 +35,7 @@ from evtwin.errors import (
     OtaInventoryError,
     OtaKeyError,
     OtaManifestError,
+    OtaReleaseConflictError,
     OtaReleaseError,
 )
 from evtwin.ota import (
@@ -45,6 +46,7 @@ from evtwin.ota import (
     RefreshPolicy,
     RoleKeys,
     VehicleInventory,
+    encrypt_image,
     generate_signer,
     is_offline,
     load_keys,
@@ -197,6 +199,7 @@ class OtaServer:
         self.refreshing = refreshing
         self.auto_assign = auto_assign
         self._time_signer = backend.time_signer or self._time_key_signer(state_dir)
+        backend.director.image_keys = db.image_key
         self.hardware_ids = frozenset(
             hardware_ids
             if hardware_ids is not None
@@ -713,12 +716,15 @@ class OtaServer:
         release_counter: int,
         *,
         by: str = "admin",
+        encrypt: bool = False,
     ) -> dict[str, Any]:
         """Publish an image in the Image repository. Returns its targets entry.
 
         Releases are immutable (the same name again only with the same bytes, hardware IDs
         and counter), and reach cars only through a campaign (unless :attr:`auto_assign`).
-        The upload counts as ``by``'s approval (:meth:`approve`).
+        The upload counts as ``by``'s approval (:meth:`approve`). ``encrypt``: publish it as
+        AES-256-GCM ciphertext under a fresh key the server keeps; the Director wraps that key
+        to each ECU it assigns the image to (:mod:`evtwin.ota._crypt`).
 
         Raises:
             OtaReleaseError: a hardware ID malformed or unknown to the fleet, a release
@@ -729,7 +735,24 @@ class OtaServer:
         self.check_release(hardware_ids, release_counter)
         repo = self.backend.image_repo
         with self._lock:
-            if self.targets_offline:  # the key holders sign it: pending until then
+            if encrypt:
+                if self.targets_offline:
+                    raise OtaReleaseError("encrypted releases need the targets keys online")
+                if repo.get_image(name) is not None:
+                    raise OtaReleaseConflictError(
+                        f"image {name!r} is already released: releases are immutable"
+                    )
+                image_key, ciphertext = encrypt_image(data, name)
+                target = repo.add_image(
+                    name,
+                    ciphertext,
+                    hardware_ids=hardware_ids,
+                    release_counter=release_counter,
+                    encrypted=True,
+                )
+                self.db.save_image_key(name, image_key)
+                out = {"name": name, "pending": False, **target.to_dict()}
+            elif self.targets_offline:  # the key holders sign it: pending until then
                 target = repo.stage_pending(
                     name, data, hardware_ids=hardware_ids, release_counter=release_counter
                 )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from evtwin.ota._ceremony import key_ceremony, offline_key_paths, sign_release
 from evtwin.ota._clock import AcceleratedClock, Clock, ManualClock, SystemClock
+from evtwin.ota._crypt import decrypt_image, encrypt_image
 from evtwin.ota._demo import DemoStep, run_demo
 from evtwin.ota._fields import (
     CUSTOM_DELTA_FROM,
@@ -134,7 +135,9 @@ __all__ = [
     "WatchdogFetcher",
     "build_vehicle",
     "check_store_path",
+    "decrypt_image",
     "default_health_check",
+    "encrypt_image",
     "generate_keys",
     "generate_signer",
     "install_blockers",

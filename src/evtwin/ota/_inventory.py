@@ -50,34 +50,45 @@ def check_ecu_key(serial: str, key: Key) -> None:
 
 @dataclass(frozen=True, kw_only=True)
 class EcuRecord:
-    """One ECU as registered: its serial, hardware ID and public key."""
+    """One ECU as registered: its serial, hardware ID, public (signing) key, and the X25519
+    public key images are encrypted to (64 hex digits; ``None``: no encrypted images)."""
 
     serial: str
     hardware_id: str
     public_key: Key
+    encryption_key: str | None = None
 
     def __post_init__(self) -> None:
         for label, value in (("ECU serial", self.serial), ("hardware ID", self.hardware_id)):
             if not _IDENT.match(value):
                 raise OtaInventoryError(f"{label} {value!r} must match {_IDENT.pattern}")
         check_ecu_key(self.serial, self.public_key)
+        if self.encryption_key is not None and not _ED25519_HEX.match(self.encryption_key):
+            raise OtaInventoryError(
+                f"ECU {self.serial}: encryption key must be 64 lower-case hex digits (X25519)"
+            )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "serial": self.serial,
             "hardware_id": self.hardware_id,
             "public_key": {"keyid": self.public_key.keyid, **self.public_key.to_dict()},
         }
+        if self.encryption_key is not None:
+            out["encryption_key"] = self.encryption_key
+        return out
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> EcuRecord:
         try:
             key_d = dict(d["public_key"])
             keyid = str(key_d.pop("keyid"))
+            encryption_key = d.get("encryption_key")
             return cls(
                 serial=str(d["serial"]),
                 hardware_id=str(d["hardware_id"]),
                 public_key=Key.from_dict(keyid, key_d),
+                encryption_key=None if encryption_key is None else str(encryption_key),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise OtaInventoryError(f"malformed ECU record: {e}") from e

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from securesystemslib.signer import Signer
 from tuf.api.metadata import Metadata, Root
 from tuf.ngclient import FetcherInterface
 
 from evtwin.errors import DataFileError, OtaError, OtaKeyError
 from evtwin.ota._clock import Clock
+from evtwin.ota._crypt import public_hex
 from evtwin.ota._inventory import EcuRecord, Registration, VehicleInventory
 from evtwin.ota._keys import RoleKeys, generate_signer, load_keys, save_keys
 from evtwin.ota._store import ArtifactStore, DirectoryStore, MemoryStore
@@ -268,12 +270,16 @@ def build_vehicle(
     metadata themselves. Returns the Primary; its ``ecus`` holds them all.
     """
     signers = {spec.serial: generate_signer() for spec in ecus}
+    decryption = {spec.serial: X25519PrivateKey.generate() for spec in ecus}
     inventory = VehicleInventory(
         vin=vin,
         primary_serial=ecus[0].serial,
         ecus={
             s.serial: EcuRecord(
-                serial=s.serial, hardware_id=s.hardware_id, public_key=signers[s.serial].public_key
+                serial=s.serial,
+                hardware_id=s.hardware_id,
+                public_key=signers[s.serial].public_key,
+                encryption_key=public_hex(decryption[s.serial]),
             )
             for s in ecus
         },
@@ -290,6 +296,7 @@ def build_vehicle(
             clock=clock,
             health_check=checks.get(s.serial, default_health_check),
             image_root=reg.image_root if s.serial in full_verification else None,
+            encryption_key=decryption[s.serial],
         )
         for s in ecus
     ]

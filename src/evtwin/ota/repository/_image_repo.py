@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from securesystemslib.signer import Signer
 from tuf.api.metadata import Metadata, TargetFile, Targets
@@ -25,10 +26,12 @@ from evtwin.errors import (
     OtaReleaseError,
 )
 from evtwin.ota._clock import Clock
+from evtwin.ota._crypt import ENCRYPTION_ALG
 from evtwin.ota._delta import create_delta, delta_name
 from evtwin.ota._fields import (
     CUSTOM_DELTA_FROM,
     CUSTOM_DELTA_TO,
+    CUSTOM_ENCRYPTED,
     CUSTOM_HARDWARE_IDS,
     CUSTOM_RELEASE_COUNTER,
 )
@@ -100,8 +103,12 @@ class ImageRepository(TufRepository):
         hardware_ids: Sequence[str],
         release_counter: int,
         signers: Sequence[Signer] | None = None,
+        encrypted: bool = False,
     ) -> TargetFile:
         """Release an image: store it, list it in targets, re-sign targets/snapshot/timestamp.
+
+        ``encrypted``: ``data`` is ciphertext (:mod:`evtwin.ota._crypt`); the entry says so
+        (``custom.encryptedImage``) and the Director wraps the image key to each ECU.
 
         Args:
             name: target name, e.g. ``bms-2.1.0.img``.
@@ -130,13 +137,15 @@ class ImageRepository(TufRepository):
                 f"releasing {name!r} needs {threshold} targets signatures, got {len(signers)}"
             )
         target = TargetFile.from_data(name, data, ["sha256", "sha512"])
-        custom = {
+        custom: dict[str, Any] = {
             CUSTOM_HARDWARE_IDS: sorted(set(hardware_ids)),
             CUSTOM_RELEASE_COUNTER: release_counter,
         }
+        if encrypted:
+            custom[CUSTOM_ENCRYPTED] = ENCRYPTION_ALG
         old = self.targets_md.signed.targets.get(name)
         if old is not None:
-            if old.hashes != target.hashes:
+            if encrypted or old.hashes != target.hashes:  # fresh ciphertext never matches
                 raise OtaReleaseConflictError(
                     f"image {name!r} is already released with different content"
                 )

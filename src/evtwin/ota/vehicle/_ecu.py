@@ -12,18 +12,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from securesystemslib.signer import Signer
 from tuf.api.exceptions import RepositoryError
 from tuf.api.metadata import Metadata, Root, TargetFile, Targets
 
 from evtwin.errors import OtaImageError, OtaMetadataError, OtaRollbackError, OtaSlotError
 from evtwin.ota._clock import Clock
+from evtwin.ota._crypt import decrypt_image, unwrap_key
 from evtwin.ota._delta import apply_delta
-from evtwin.ota._fields import CUSTOM_ECU_IDENTIFIERS, CUSTOM_RELEASE_COUNTER
+from evtwin.ota._fields import (
+    CUSTOM_ECU_IDENTIFIERS,
+    CUSTOM_ENCRYPTED,
+    CUSTOM_ENCRYPTED_KEY,
+    CUSTOM_RELEASE_COUNTER,
+)
 from evtwin.ota._manifest import EcuVersionReport, InstalledImage
 from evtwin.ota._store import atomic_write
 from evtwin.ota.vehicle._full import check_image_repository
@@ -68,6 +76,7 @@ class Ecu:
         health_check: HealthCheck = default_health_check,
         fault: FaultHook | None = None,
         image_root: bytes | None = None,
+        encryption_key: X25519PrivateKey | None = None,
     ) -> None:
         self.serial = serial
         self.hardware_id = hardware_id
@@ -83,6 +92,13 @@ class Ecu:
         self._sent_path = root_dir / "last_error.sent"
         self._image_root_path = root_dir / "image_root.json"
         self._image_seen_path = root_dir / "image_targets_version"
+        self._decryption_path = root_dir / "encryption.key"  # X25519 private key, owner-only
+        self._image_keys_dir = root_dir / "image_keys"  # wrapped keys by ciphertext sha256
+        if encryption_key is not None and not self._decryption_path.exists():
+            root_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self._decryption_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(encryption_key.private_bytes_raw())
         if image_root is not None and not self._image_root_path.exists():
             _parse_image_root(image_root)
             atomic_write(self._image_root_path, image_root)
@@ -311,6 +327,7 @@ class Ecu:
             OtaRollbackError: lower release counter than installed.
         """
         info = self.verify(director_targets, image, image_metadata)
+        self._keep_image_key(director_targets, image)
         signed_counter = info.release_counter  # from the Director's signature
         if release_counter is not None and release_counter != signed_counter:
             raise OtaRollbackError(
@@ -379,8 +396,53 @@ class Ecu:
         return image
 
     def reboot(self) -> BootOutcome:
-        """Run the bootloader (commit or roll back a pending slot)."""
-        return self.slots.boot(self.health_check)
+        """Run the bootloader (commit or roll back a pending slot); an encrypted image is
+        decrypted for its health check (its slot keeps the verified ciphertext)."""
+        return self.slots.boot(lambda image: self.health_check(self._plaintext(image)))
+
+    def running_image(self) -> bytes | None:
+        """What the ECU runs, decrypted if it was delivered encrypted."""
+        image = self.slots.read_active()
+        return None if image is None else self._plaintext(image)
+
+    def _decryption_key(self) -> X25519PrivateKey | None:
+        try:
+            return X25519PrivateKey.from_private_bytes(self._decryption_path.read_bytes())
+        except FileNotFoundError:
+            return None
+
+    def _plaintext(self, image: bytes) -> bytes:
+        record = self._image_keys_dir / f"{hashlib.sha256(image).hexdigest()}.json"
+        try:
+            wrapped = json.loads(record.read_bytes())
+        except FileNotFoundError:
+            return image  # not encrypted
+        private = self._decryption_key()
+        if private is None:
+            raise OtaImageError(f"ECU {self.serial} holds no decryption key")
+        name = str(wrapped["name"])
+        key = unwrap_key(private, wrapped["key"], serial=self.serial, name=name)
+        return decrypt_image(key, image, name)
+
+    def _keep_image_key(self, director_targets: bytes, image: bytes) -> None:
+        """For an encrypted image: unwrap its key now (refuse what this ECU cannot decrypt)
+        and keep the wrapped key beside the slot for the boot."""
+        target, _ = self._my_target(director_targets)
+        custom = target.custom if isinstance(target.custom, dict) else {}
+        if not custom.get(CUSTOM_ENCRYPTED):
+            return
+        wrapped = _ecu_ids(custom)[self.serial].get(CUSTOM_ENCRYPTED_KEY)
+        private = self._decryption_key()
+        if wrapped is None or private is None:
+            raise OtaImageError(
+                f"ECU {self.serial}: {target.path!r} is encrypted and no key is wrapped to it"
+            )
+        key = unwrap_key(private, wrapped, serial=self.serial, name=target.path)
+        decrypt_image(key, image, target.path)  # the ciphertext decrypts (and authenticates)
+        atomic_write(
+            self._image_keys_dir / f"{hashlib.sha256(image).hexdigest()}.json",
+            json.dumps({"name": target.path, "key": wrapped}, sort_keys=True).encode(),
+        )
 
     def version_report(self, nonce: str) -> dict[str, Any]:
         """This ECU's signed version report for the Director (marks the last error sent)."""
