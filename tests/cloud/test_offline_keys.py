@@ -397,3 +397,42 @@ def test_the_cli_release_signs_with_the_key_holders_keys(
     out = json.loads(capsys.readouterr().out)
     assert out["pending"] is False and out["targets_version"] == 2
     assert server.backend.image_repo.get_image("bms-4.0.0.img") is not None
+
+
+def test_the_factory_pins_the_ceremony_roots_and_refuses_a_registration_naming_others(
+    ceremony: tuple[Path, Path, ManualClock],
+    ceremony_server: tuple[OtaServer, str],
+    tmp_path: Path,
+) -> None:
+    """Issue 12, slice 3 (part): trusted roots come from the factory (the ceremony's
+    output), not from the registration answer."""
+    from evtwin.ota import Registration
+
+    _, state, clock = ceremony
+    _, base = ceremony_server
+    factory = Registration(
+        director_root=(state / "keys" / "director.root.json").read_bytes(),
+        image_root=(state / "artifacts" / "image" / "metadata" / "1.root.json").read_bytes(),
+    )
+    cloud = OtaCloudClient(base)
+    pinned = build_vehicle(
+        vin=VIN, root_dir=tmp_path / "car", register=lambda inv: cloud.register(inv, PROVISIONING),
+        urls=cloud.urls(VIN), fetcher=cloud.fetcher(), clock=clock, factory_roots=factory,
+    )  # fmt: skip
+    assert pinned.ecus["bms-0001"].trusted_root.to_dict() == json.loads(factory.director_root)
+
+    other_offline, other_state = tmp_path / "o-offline", tmp_path / "o-state"
+    key_ceremony(other_offline, other_state, clock)  # a rogue server's own roots
+    rogue_root = (other_state / "keys" / "director.root.json").read_bytes()
+    rogue = OtaCloudClient(base)
+
+    def lying_register(inv):  # type: ignore[no-untyped-def]
+        reg = rogue.register(inv, PROVISIONING)
+        return Registration(director_root=rogue_root, image_root=reg.image_root)
+
+    with pytest.raises(OtaError, match="another Director root than the factory provisioned"):
+        build_vehicle(
+            vin="SALDS27A1RA000312", root_dir=tmp_path / "car2", register=lying_register,
+            urls=rogue.urls("SALDS27A1RA000312"), fetcher=rogue.fetcher(), clock=clock,
+            factory_roots=factory,
+        )  # fmt: skip

@@ -13,13 +13,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from securesystemslib.signer import Signer
 from tuf.api.metadata import Metadata, Root
 from tuf.ngclient import FetcherInterface
 
-from evtwin.errors import DataFileError, OtaError, OtaKeyError
+from evtwin.errors import DataFileError, OtaError, OtaKeyError, OtaMetadataError
 from evtwin.ota._clock import Clock
 from evtwin.ota._crypt import public_hex
 from evtwin.ota._inventory import EcuRecord, Registration, VehicleInventory
@@ -261,13 +262,19 @@ def build_vehicle(
     health_checks: Mapping[str, HealthCheck] | None = None,
     watchdog: WatchdogConfig | None = None,
     full_verification: Sequence[str] = (),
+    factory_roots: Registration | None = None,
 ) -> Primary:
     """Build a vehicle at the factory: ECU keys, registration, pinned roots, storage.
 
     ``register`` sends the inventory (VIN, ECU serials, hardware IDs, public keys) to the
     Director, in process or over HTTP. The first of ``ecus`` is the Primary. The ECUs named
     in ``full_verification`` also get the Image repository's root pinned and check its
-    metadata themselves. Returns the Primary; its ``ecus`` holds them all.
+    metadata themselves. ``factory_roots``: the Director and Image roots the factory
+    provisions from the key ceremony (out of band); the car pins those, and a registration
+    answer naming other roots is refused. Returns the Primary; its ``ecus`` holds them all.
+
+    Raises:
+        OtaMetadataError: the registration answer's roots are not the factory's.
     """
     signers = {spec.serial: generate_signer() for spec in ecus}
     decryption = {spec.serial: X25519PrivateKey.generate() for spec in ecus}
@@ -285,6 +292,20 @@ def build_vehicle(
         },
     )
     reg = register(inventory)
+    if factory_roots is not None:
+        for what, pinned, answered in (
+            ("Director", factory_roots.director_root, reg.director_root),
+            ("Image repository", factory_roots.image_root, reg.image_root),
+        ):
+            if _root_dict(pinned) != _root_dict(answered):
+                raise OtaMetadataError(
+                    f"registration answered another {what} root than the factory provisioned"
+                )
+        reg = Registration(
+            director_root=factory_roots.director_root,
+            image_root=factory_roots.image_root,
+            time_key=reg.time_key,
+        )
     checks = dict(health_checks or {})
     built = [
         Ecu(
@@ -312,6 +333,15 @@ def build_vehicle(
         director_root=reg.director_root,
         watchdog=watchdog,
     )
+
+
+def _root_dict(data: bytes) -> dict[str, Any]:
+    try:
+        md = Metadata[Root].from_bytes(data)
+    except Exception as e:  # DeserializationError and the like
+        raise OtaMetadataError(f"malformed root metadata: {e}") from e
+    out: dict[str, Any] = md.to_dict()
+    return out
 
 
 def provision_vehicle(
