@@ -3,6 +3,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Tests never assert on wall time (benchmarks do): no per-example deadline, and no
+# "too slow" health check, so a busy machine cannot turn a property test red.
+settings.register_profile("evtwin", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("evtwin")
 
 MINIMAL_SPEC = """\
 name = "Minimal test car"

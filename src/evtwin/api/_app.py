@@ -33,6 +33,7 @@ from evtwin.api._reports import (
     range_json,
     vehicles_json,
 )
+from evtwin.api._route import router as route_router
 from evtwin.api._strict import reject_unknown_query
 from evtwin.charging import bundled_chargers, list_tariffs
 from evtwin.ownership import default_rivals
@@ -295,6 +296,7 @@ def create_app() -> FastAPI:
         dependencies=[Depends(reject_unknown_query)],
     )
     install_error_handlers(app)
+    app.include_router(route_router)  # sat nav: GET /api/v1/route (api/_route.py)
 
     @app.get(f"{API_PREFIX}/health", tags=["service"])
     def health() -> dict[str, str]:

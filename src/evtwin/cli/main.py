@@ -80,6 +80,8 @@ _COMMAND_MODULES: tuple[CommandEntry, ...] = (
         "evtwin.cli.fleet_cmd",
         "fleets: simulate many cars, telemetry ingest and fleet questions",
     ),
+    ("route", "evtwin.cli.route_cmd", "route with charging stops and arrival charge (sat nav)"),
+    ("maps", "evtwin.cli.maps_cmd", "prepare OSM extracts for routing (OSRM)"),
 )
 
 EXIT_USAGE = 2

@@ -151,6 +151,12 @@ def register(subparsers: Any) -> None:
             "car; its own vehicle and start state apply"
         ),
     )
+    parser.add_argument(
+        "--destination",
+        metavar="PLACE",
+        default=None,
+        help="start with route guidance to PLACE (sets Navigation.Route.Destination; sat nav)",
+    )
     ota = parser.add_argument_group(
         "over-the-air updates",
         "attach the car to a running `evtwin ota server`: it checks in, shows offers on "
@@ -270,6 +276,20 @@ def _attach_ota(twin: Twin, args: argparse.Namespace) -> str:
     )
 
 
+def _route_line(twin: Twin) -> str:
+    nav = twin.nav
+    plan = None if nav is None else nav.plan
+    if plan is None:
+        msg = twin.broker.get("Vehicle.Cabin.Infotainment.Navigation.Route.Message")
+        return f"no route: {msg.value if msg is not None else 'unknown'}"
+    t, band = plan["totals"], plan["arrival_soc_pct"]
+    return (
+        f"to {plan['to']['name']}: {t['distance_km']:.0f} km, {t['total_min']:.0f} min, "
+        f"{len(plan['stops'])} charging stop(s), arrival {band['p50']:.0f} % "
+        f"(P10 {band['p10']:.0f} %, P90 {band['p90']:.0f} %); Navigation.Route.* signals"
+    )
+
+
 def _attach_telemetry(twin: Twin, args: argparse.Namespace) -> str:
     """Attach the telemetry publisher if ``--telemetry-broker`` is given."""
     if args.telemetry_broker is None:
@@ -350,6 +370,10 @@ def run(args: argparse.Namespace) -> int:
     except BaseException:
         twin.close()
         raise
+    if args.destination:
+        twin.broker.set_target(
+            "Vehicle.Cabin.Infotainment.Navigation.Route.Destination", args.destination
+        )
     twin.host.step()  # every sensor published before the first client connects
     try:
         server = SignalServer(
@@ -381,6 +405,8 @@ def run(args: argparse.Namespace) -> int:
     previous_int = signal.signal(signal.SIGINT, on_term)
     url = f"grpc://{server.address}"
     print(f"evtwin up: signal broker (KUKSA kuksa.val.v1 + v2, VSS 6.0) on {url}")
+    if args.destination and twin.nav is not None:
+        print(f"  route:    {_route_line(twin)}")
     print(f"  connect:  kuksa-client {url}")
     if api is not None:
         print(f"  screen:   {api.url}/  (HTTP API {api.url}/api/v1, docs {api.url}/api/docs)")

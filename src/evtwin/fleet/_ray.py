@@ -31,6 +31,27 @@ def _partition_task(config: FleetConfig, lo: int, hi: int, gpu: bool) -> Partiti
     return simulate_partition(config, lo, hi, gpu=gpu)
 
 
+def _start_local(ray: Any, *, num_cpus: int, attempts: int = 2) -> None:
+    """Start a local Ray instance; a start that times out is tried once more.
+
+    Ray waits a fixed 30 s for its raylet to register; on a loaded two-core machine the
+    first start can miss that while a second one (warm caches) does not.
+    """
+    for attempt in range(attempts):
+        try:
+            ray.init(
+                num_cpus=num_cpus,
+                include_dashboard=False,
+                log_to_driver=False,
+                configure_logging=False,
+            )
+            return
+        except Exception:
+            ray.shutdown()
+            if attempt == attempts - 1:
+                raise
+
+
 def run_on_ray(
     config: FleetConfig,
     parts: list[tuple[int, int]],
@@ -47,12 +68,7 @@ def run_on_ray(
             if address:
                 ray.init(address=address, log_to_driver=False)
             else:
-                ray.init(
-                    num_cpus=max(1, min(len(parts), os.cpu_count() or 1)),
-                    include_dashboard=False,
-                    log_to_driver=False,
-                    configure_logging=False,
-                )
+                _start_local(ray, num_cpus=max(1, min(len(parts), os.cpu_count() or 1)))
         except Exception as e:  # ray raises ConnectionError, RuntimeError, ValueError, ...
             where = address or "a local Ray instance"
             raise FleetError(f"cannot start or reach {where}: {e}") from e

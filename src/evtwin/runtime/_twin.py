@@ -28,6 +28,7 @@ from evtwin.runtime._climate import DEFAULT_SETPOINT_C, ClimateService
 from evtwin.runtime._clock import Clock, ManualClock
 from evtwin.runtime._drive import DriveService
 from evtwin.runtime._models import ClimateCabin, SessionChargePower, SmartChargePlanner
+from evtwin.runtime._nav import NavigationService
 from evtwin.runtime._ota import OtaService
 from evtwin.runtime._ports import CabinModel, ChargePlanner, ChargePowerModel
 from evtwin.runtime._services import ActuatorEcho, ServiceHost
@@ -84,6 +85,7 @@ class Twin:
     low_voltage: LowVoltageService
     constants: ModelConstants = field(default_factory=default_constants)
     ota: OtaService | None = None
+    nav: NavigationService | None = None
 
     def attach_ota(self, service: OtaService) -> OtaService:
         """Add the OTA client (:class:`~evtwin.runtime.OtaService`) as the last service, so
@@ -257,9 +259,10 @@ def build_twin(
         seed=bms_seed,
     )
     low_voltage = LowVoltageService(broker)
+    nav = NavigationService(broker, spec)
     host = ServiceHost(
         clock,
-        [echo, sensors, terrain, climate, drive, charging, low_voltage, bms],
+        [echo, sensors, terrain, climate, drive, charging, low_voltage, bms, nav],
         step_s=step_s,
         broker=broker,
     )
@@ -278,4 +281,5 @@ def build_twin(
         terrain=terrain,
         low_voltage=low_voltage,
         constants=c,
+        nav=nav,
     )

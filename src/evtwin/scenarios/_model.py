@@ -56,7 +56,9 @@ __all__ = [
     "parse_scenario",
 ]
 
-Action = Literal["drive", "park", "set", "plug_in", "unplug", "hitch", "unhitch", "world"]
+Action = Literal[
+    "drive", "park", "set", "plug_in", "unplug", "hitch", "unhitch", "world", "follow_route"
+]
 ACTIONS: Final[tuple[str, ...]] = (
     "drive",
     "park",
@@ -67,6 +69,7 @@ ACTIONS: Final[tuple[str, ...]] = (
     "hitch",
     "unhitch",
     "world",
+    "follow_route",
 )
 
 _STEP_KEYS: Final[dict[str, frozenset[str]]] = {
@@ -91,6 +94,7 @@ _STEP_KEYS: Final[dict[str, frozenset[str]]] = {
     "hitch": frozenset({"trailer_kg", "trailer_cda_m2"}),
     "unhitch": frozenset(),
     "world": frozenset({"ambient_temp_c", "surface", "water_depth_mm"}),
+    "follow_route": frozenset({"to", "replan_threshold_pct", "max_hours"}),
 }
 _TOP_KEYS: Final = frozenset(
     {"name", "description", "vehicle", "seed", "start_utc", "initial", "timing", "step"}
@@ -135,6 +139,10 @@ class Step:
     dc: bool = False
     trailer_kg: float | None = None
     trailer_cda_m2: float | None = None
+    destination: str | None = None
+    """follow_route: where to (set on the Route.Destination actuator)."""
+    replan_threshold_pct: float | None = None
+    max_hours: float = 24.0
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -319,6 +327,17 @@ def _step(index: int, raw: object) -> Step:
         if kw["trailer_kg"] is None:
             raise ScenarioError(f"{where}: trailer_kg is required")
         kw["trailer_cda_m2"] = _number(raw, "trailer_cda_m2", where, 0.0, 10.0, "m²")
+    elif action == "follow_route":
+        kw["destination"] = _text(raw, "to", where)
+        if kw["destination"] is None:
+            raise ScenarioError(f"{where}: 'to' (a town, city, map place or 'lat,lon') is required")
+        from evtwin.nav import find_place
+
+        find_place(kw["destination"])  # NavigationError with close matches for a typo
+        kw["replan_threshold_pct"] = _number(
+            raw, "replan_threshold_pct", where, 0.1, 50.0, "points"
+        )
+        kw["max_hours"] = _number(raw, "max_hours", where, 0.01, 72.0, "h") or 24.0
     elif action == "world":
         kw["ambient_temp_c"] = _number(raw, "ambient_temp_c", where, -40.0, 55.0, "°C")
         kw["water_depth_mm"] = _number(raw, "water_depth_mm", where, 0.0, 2000.0, "mm")

@@ -9,6 +9,7 @@ scenario step a :class:`StepReport` keeps a snapshot of the car's signals.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -45,6 +46,8 @@ from evtwin.units import KPH_PER_MPS
 
 __all__ = ["STOP_TIMEOUT_S", "ScenarioPlayer", "run"]
 
+NAV_ROUTE: Final = "Vehicle.Cabin.Infotainment.Navigation.Route"
+NAV_DESTINATION: Final = f"{NAV_ROUTE}.Destination"
 STOP_TIMEOUT_S: Final = 120.0
 """Longest a car may take to come to rest after a leg (then the scenario is in error)."""
 
@@ -220,10 +223,94 @@ class _Runner:
         )
         self.twin.world.trailer = trailer
 
+    def _drive_trace(self, trace: Trace, distance_m: float, seed: int) -> None:
+        """Drive ``trace`` until ``distance_m`` is covered (or the trace ends), then stop."""
+        twin, world = self.twin, self.twin.world
+        leg = DriveLeg(trace=trace, start_s=self.clock.now_s(), distance_m=distance_m, seed=seed)
+        world.leg = leg
+        twin.drive.reset_leg()
+        stats = twin.drive.leg
+        step_s = self.scenario.drive_step_s
+        while self.clock.now_s() < leg.end_s - 1e-9 and stats.distance_m < distance_m:
+            self.tick(min(step_s, leg.end_s - self.clock.now_s()))
+        world.leg = None
+        waited = 0.0
+        while twin.drive.speed_mps > 0.0:
+            if waited > STOP_TIMEOUT_S:
+                raise ScenarioError("the car did not come to rest")
+            self.tick(step_s)
+            waited += step_s
+
+    def follow_route(self, step: Step) -> None:
+        """Set the destination like the screen would, then drive the car's own plan leg by
+        leg (speed profile from the route), charge at its stops to the planned level, and
+        follow the new plan whenever the car re-plans."""
+        twin = self.twin
+        nav = twin.nav
+        assert nav is not None and step.destination is not None
+        where = f"step {step.index + 1}"
+        if step.replan_threshold_pct is not None:
+            nav.replan_threshold_pct = step.replan_threshold_pct
+        twin.broker.update([(NAV_DESTINATION, Field.TARGET, step.destination)])
+        self.tick(self.scenario.drive_step_s)
+        if nav.active is None:
+            message = read_str(twin.broker, f"{NAV_ROUTE}.Message")
+            raise ScenarioError(f"{where}: no route to {step.destination!r}: {message}")
+        deadline = self.clock.now_s() + step.max_hours * 3600.0
+        n, leg_k, current = 0, 0, nav.active
+        while nav.active is not None:
+            if self.clock.now_s() > deadline:
+                raise ScenarioError(f"{where}: not there after {step.max_hours:g} h")
+            if nav.active is not current:  # the car planned again: follow the new plan
+                current, leg_k = nav.active, 0
+            assert current is not None
+            d = nav.progress_m
+            ends = current.leg_ends_m
+            start = 0.0 if leg_k == 0 else float(ends[leg_k - 1])
+            left = float(ends[leg_k]) - d
+            n += 1
+            if left > 50.0:
+                trace = _profile_trace(current.detail.leg_profiles[leg_k], max(d - start, 0.0))
+                odo = read_float(self.twin.broker, P.TRAVELED_DISTANCE_M, 0.0)
+                self._drive_trace(trace, left, self.scenario.seed * 1000 + step.index * 50 + n)
+                if read_float(self.twin.broker, P.TRAVELED_DISTANCE_M, 0.0) - odo < 1.0:
+                    raise ScenarioError(f"{where}: the car cannot move on (battery empty?)")
+                continue
+            if leg_k == len(ends) - 1:
+                self.tick(self.scenario.drive_step_s)  # parked at the destination
+                continue
+            self._charge_at(current.detail.plan["stops"][leg_k])
+            leg_k += 1
+
+    def _check_arrived(self, step: Step) -> None:
+        message = read_str(self.twin.broker, f"{NAV_ROUTE}.Message")
+        if message != "arrived":
+            raise ScenarioError(f"step {step.index + 1}: route guidance ended: {message}")
+
+    def _charge_at(self, stop: dict[str, object]) -> None:
+        twin, world = self.twin, self.twin.world
+        target = float(stop["depart_soc_pct"])  # type: ignore[arg-type]
+        power = min(max(float(stop["power_kw"]), 5.0), 400.0)  # type: ignore[arg-type]
+        twin.broker.update([(P.CHARGE_LIMIT_PCT, Field.TARGET, min(round(target + 0.5), 100))])
+        world.charger = Charger(power_kw=power, dc=True)
+        self.tick(self.scenario.drive_step_s)
+        waited = 0.0
+        while read_float(twin.broker, P.SOC_CURRENT_PCT, 0.0) < target - 0.25:
+            if waited > 4 * 3600.0 or not read_bool(twin.broker, P.IS_CHARGING):
+                break
+            self.tick(self.scenario.drive_step_s * 6)
+            waited += self.scenario.drive_step_s * 6
+        world.charger = None
+        self.tick(self.scenario.drive_step_s)
+
     def apply(self, step: Step) -> LegReport | None:
         twin, world = self.twin, self.twin.world
         if step.action == "drive":
             return self.drive(step)
+        if step.action == "follow_route":
+            self.follow_route(step)
+            self._check_arrived(step)
+            return None
         if step.action == "park":
             if step.ambient_temp_c is not None:
                 world.ambient_temp_c = step.ambient_temp_c
@@ -290,6 +377,23 @@ class _Runner:
         self.result.charging_refusals = [r.reason for r in twin.charging.refusals]
         self.result.climate_refusals = [r.reason for r in twin.climate.refusals]
         return self.result
+
+
+def _profile_trace(pieces: tuple[tuple[float, float], ...], offset_m: float) -> Trace:
+    """A leg's speed profile (distance, cruise km/h pieces) from ``offset_m`` as a 1 s trace,
+    from rest, with 10 % spare time at the end (the car lags its wish when accelerating)."""
+    m = np.array([p[0] for p in pieces], dtype=np.float64)
+    v = np.maximum(np.array([p[1] for p in pieces], dtype=np.float64), 5.0) / KPH_PER_MPS
+    start = np.concatenate(([0.0], np.cumsum(m)[:-1]))
+    m = np.maximum(np.minimum(m, start + m - offset_m), 0.0)
+    keep = m > 0
+    m, v = (m[keep], v[keep]) if keep.any() else (np.array([50.0]), np.array([5.0 / KPH_PER_MPS]))
+    t_end = np.cumsum(m / v)
+    total = float(t_end[-1]) * 1.1 + 30.0
+    t = np.arange(0.0, math.ceil(total) + 1.0)
+    speed = v[np.minimum(np.searchsorted(t_end, t, side="right"), len(v) - 1)]
+    speed[0] = 0.0
+    return Trace("route leg", t, speed, np.zeros_like(t))
 
 
 class ScenarioPlayer:
