@@ -635,3 +635,21 @@ def test_finding_10_the_audit_log_is_readable_by_admins_only(url: str, hard: Ota
         ("ok", "GET /api/v1/audit"),
     ]
     assert entries[1]["identity"] == "admin" and entries[1]["address"] == "127.0.0.1"
+
+
+def test_finding_10_provisioning_token_guessing_is_throttled_too(url: str) -> None:
+    pool = urllib3.PoolManager(retries=False)
+    body = inventory_with(lambda inv: None)
+
+    answers = [
+        pool.request(
+            "POST", f"{url}/api/v1/vehicles", body=body, headers={"X-Provisioning-Token": f"g{i}"}
+        ).status
+        for i in range(11)
+    ]
+    right = pool.request(
+        "POST", f"{url}/api/v1/vehicles", body=body, headers={"X-Provisioning-Token": PROVISIONING}
+    )
+
+    assert answers == [401] * 10 + [429]
+    assert right.status == 429 and int(right.headers["Retry-After"]) >= 1
