@@ -221,3 +221,15 @@ def test_ota_server_takes_admin_identities_and_an_approval_count(tmp_path: Path)
         server.close()
     with pytest.raises(OtaError, match="NAME=TOKEN"):
         build_server(build_parser().parse_args([*base, "--admin-identity", "alice"]))
+
+
+def test_ota_server_mutual_tls_needs_https(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        ["ota", "server", "--db", str(tmp_path / "ota.sqlite"), "--tls-client-ca",
+         str(tmp_path / "ca.pem"), "--admin-token", "a" * 20, "--provisioning-token", "p" * 20]
+    )  # fmt: skip
+
+    assert code == 2
+    assert "--tls-client-ca (mutual TLS) needs HTTPS" in capsys.readouterr().err

@@ -119,6 +119,11 @@ def register(subparsers: Any) -> None:
     server.add_argument("--postgres-schema", default="evtwin_ota")
     server.add_argument("--tls-cert", type=Path, help="serve HTTPS with this PEM certificate")
     server.add_argument("--tls-key", type=Path, help="… and this PEM private key")
+    server.add_argument(
+        "--tls-client-ca",
+        type=Path,
+        help="mutual TLS: accept only clients with a certificate from this CA (PEM)",
+    )
     server.add_argument("--s3-endpoint", help=f"artefacts in S3 (keys from {_S3_ENV}_*)")
     server.add_argument("--s3-bucket", default="evtwin-ota")
     server.add_argument(
@@ -334,12 +339,16 @@ def _identities(items: list[str]) -> dict[str, str]:
 
 
 def _server(args: argparse.Namespace) -> int:
+    import ssl
+
     import uvicorn
 
     from evtwin.cloud import create_app
 
     if bool(args.tls_cert) != bool(args.tls_key):
         raise OtaError("HTTPS needs both --tls-cert and --tls-key")
+    if args.tls_client_ca and not args.tls_cert:
+        raise OtaError("--tls-client-ca (mutual TLS) needs HTTPS: --tls-cert and --tls-key")
     server, generated = build_server(args)
     for name, value in generated.items():
         print(f"generated {name.replace('_', ' ')}: {value}", flush=True)
@@ -357,6 +366,8 @@ def _server(args: argparse.Namespace) -> int:
         log_level="info",
         ssl_certfile=str(args.tls_cert) if args.tls_cert else None,
         ssl_keyfile=str(args.tls_key) if args.tls_key else None,
+        ssl_cert_reqs=ssl.CERT_REQUIRED if args.tls_client_ca else ssl.CERT_NONE,
+        ssl_ca_certs=str(args.tls_client_ca) if args.tls_client_ca else None,
         access_log=not args.no_access_log,
     )
     server.close()
