@@ -185,13 +185,16 @@ def simulate_cabin(
     climate_on: ArrayLike | BoolArray = 1.0,
     initial: CabinState | None = None,
     constants: ClimateConstants | None = None,
+    occupied: ArrayLike | BoolArray = 1.0,
 ) -> CabinTrace:
     """Cabin temperature and HVAC electric power over ``steps`` steps of ``dt_s`` seconds.
 
     Inputs are scalars or one value per step. ``climate_on`` (per step) switches the
     climate system (fan, heating, cooling) off where false: the cabin then drifts with the
-    envelope, gains and leakage; seat and wheel heaters follow it too. ``initial`` defaults
-    to a cabin soaked at the first ambient temperature and humidity.
+    envelope, gains and leakage; seat and wheel heaters follow it too. ``occupied`` (per
+    step) false: nobody aboard and the car asleep, so no occupant or electronics heat (a
+    parked, locked car). ``initial`` defaults to a cabin soaked at the first ambient
+    temperature and humidity.
     """
     k = constants if constants is not None else default_climate_constants()
     if not math.isfinite(dt_s) or not 0.0 < dt_s <= 600.0:
@@ -210,6 +213,7 @@ def simulate_cabin(
     if np.any((rh < 0.0) | (rh > 1.0)):
         raise ClimateError("ambient relative humidity must be within 0..1")
     on = _series("climate_on", climate_on, steps) > 0.5
+    aboard = _series("occupied", occupied, steps) > 0.5
     s = control.setting
     n_occ = float(s.occupants)
     # per-step quantities that do not depend on the state
@@ -222,8 +226,8 @@ def simulate_cabin(
     comfort_w = s.seat_heaters * k.seat_heater_w + (k.wheel_heater_w if s.wheel_heater else 0.0)
     gains = (
         cabin.solar_gain_fraction * cabin.glass_area_m2 * sun
-        + cabin.occupant_heat_w * n_occ
-        + cabin.internal_heat_w
+        + np.where(aboard, cabin.occupant_heat_w * n_occ, 0.0)
+        + np.where(aboard, cabin.internal_heat_w, 0.0)
         + np.where(on, comfort_w, 0.0)
     )
     w_amb = humidity_ratio(t_amb, rh)
@@ -269,6 +273,7 @@ def simulate_cabin(
         )
     }
     for i in range(steps):
+        moisture_i = moisture if aboard[i] else 0.0
         ta = float(t_amb[i])
         g_w = float(gains[i])
         u = float(ua[i])
@@ -306,7 +311,7 @@ def simulate_cabin(
             if ta < sp_i:
                 w_allowed = _w_sat(t_glass_now - k.fog_margin_k)
                 if w_allowed > float(w_amb[i]):
-                    need = max(need, moisture / (w_allowed - float(w_amb[i])))
+                    need = max(need, moisture_i / (w_allowed - float(w_amb[i])))
                 else:
                     need = math.inf
             allowed = min(max(1.0 - need / m_air, 0.0), k.max_recirculation)
@@ -366,10 +371,10 @@ def simulate_cabin(
         # humidity: M dw/dt = m_fresh (w_amb - w) + moisture, or with the evaporator
         # condensing, M dw/dt = m_air (w_evap - w) + moisture
         if condense_to is not None:
-            w_eq = condense_to + moisture / m_air
+            w_eq = condense_to + moisture_i / m_air
             w = w_eq + (w - w_eq) * math.exp(-m_air * dt_s / k.cabin_air_kg)
         else:
-            w_eq = float(w_amb[i]) + moisture / m_fresh
+            w_eq = float(w_amb[i]) + moisture_i / m_fresh
             w = w_eq + (w - w_eq) * math.exp(-m_fresh * dt_s / k.cabin_air_kg)
         t_cab = t_new
         out["cabin"][i] = t_cab

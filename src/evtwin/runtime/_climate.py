@@ -116,8 +116,8 @@ class ClimateService:
         b = self._broker
         setpoint = self._setpoint(now_s)
         soc = read_float(b, P.SOC_CURRENT_PCT, 0.0) / 100.0
-        on = read_str(b, P.POWER_STATE, "OFF") == "ON" or self.preconditioning(now_s)
-        on = on and soc > 0.0
+        driven = read_str(b, P.POWER_STATE, "OFF") == "ON"  # someone is aboard
+        on = (driven or self.preconditioning(now_s)) and soc > 0.0
         eco = load_mode(read_str(b, P.TERRAIN_MODE, "COMFORT")).hvac_eco
         ambient = read_float(b, P.AMBIENT_AIR_C, self.cabin_temp_c)
         result = self.model.step(
@@ -127,6 +127,7 @@ class ClimateService:
             power_fraction=ECO_POWER_FRACTION if eco else 1.0,
             dt_s=dt_s,
             speed_mps=read_float(b, P.SPEED_KPH, 0.0) / 3.6,
+            occupied=driven,
         )
         self.cabin_temp_c = result.cabin_temp_c
         self.hvac_w = result.hvac_electric_w

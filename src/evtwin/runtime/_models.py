@@ -5,10 +5,9 @@
   down), it simulates one session up to 100 % once (a few hundred ms) and the runtime then
   follows that session's power into the cells over SOC. The pack's warming during the
   session is therefore the session model's, not the BMS's.
-- :class:`ClimateCabin` (default): ``evtwin.climate``'s cabin (thermal mass, envelope
-  conductance, ventilation, occupant and internal gains) and HVAC (heat pump capacity and COP,
-  PTC, A/C COP, blower), stepped in time: the HVAC supplies the steady load at the set point
-  plus a proportional warm-up term, within its heating capacity.
+- :class:`ClimateCabin` (default): ``evtwin.climate``'s time-stepped automatic climate
+  control (:func:`evtwin.climate.simulate_cabin`: cabin, HVAC, fan, recirculation,
+  humidity), the same integrator ``evtwin climate`` uses, stepped on the runtime's clock.
 
 Their interfaces are in :mod:`evtwin.runtime._ports`.
 """
@@ -36,25 +35,23 @@ from evtwin.charging import (
 )
 from evtwin.climate import (
     CabinParams,
+    CabinState,
     ClimateConstants,
-    ac_cop,
-    cabin_heat_load_w,
+    ClimateControl,
+    ClimateSetting,
     default_climate_constants,
-    envelope_ua_w_per_k,
-    heat_pump_capacity_w,
-    heat_pump_cop,
+    humidity_ratio,
+    simulate_cabin,
 )
 from evtwin.runtime._ports import (
-    CONTROL_TIME_S,
-    ECO_POWER_FRACTION,
     SUBSTEP_S,
     CabinStep,
     PlannedCharge,
 )
 
 __all__ = [
+    "CABIN_AMBIENT_RH",
     "CHEAPEST_TARIFF",
-    "PTC_MAX_W",
     "READY_BY_TARIFF",
     "TARIFF_ZONE",
     "ClimateCabin",
@@ -73,8 +70,8 @@ TARIFF_ZONE: Final = ZoneInfo("Europe/London")
 """Tariff windows are UK clock times; the twin's clock is UTC."""
 TEMP_BIN_C: Final = 5.0
 SOC_BIN: Final = 0.05
-PTC_MAX_W: Final = 6_000.0
-"""Peak heat of the cabin PTC heater (assumption, as the charging model's pack heater)."""
+CABIN_AMBIENT_RH: Final = 0.8
+"""Relative humidity of the outside air (assumption: a typical UK value)."""
 
 
 @dataclass(kw_only=True)
@@ -116,13 +113,20 @@ class SessionChargePower:
         return max(0.0, float(np.interp(soc, socs, power)))
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(kw_only=True)
 class ClimateCabin:
-    """``evtwin.climate``'s cabin and HVAC, stepped in time (module docstring)."""
+    """``evtwin.climate``'s time-stepped automatic climate control
+    (:func:`evtwin.climate.simulate_cabin`) as the runtime's cabin: the one cabin integrator.
+
+    The adapter keeps the cabin's humidity between steps (the runtime's climate service keeps
+    its temperature) and splits a step into sub-steps of at most :data:`SUBSTEP_S`.
+    """
 
     cabin: CabinParams
     heat_pump: bool
     constants: ClimateConstants = field(default_factory=default_climate_constants)
+    humidity_ratio: float | None = None
+    """Humidity ratio of the cabin air (kg/kg); None: soaked at the outside air's."""
 
     def step(
         self,
@@ -133,49 +137,41 @@ class ClimateCabin:
         power_fraction: float,
         dt_s: float,
         speed_mps: float = 0.0,
+        occupied: bool = True,
     ) -> CabinStep:
-        cab, k = self.cabin, self.constants
-        c = cab.thermal_mass_j_per_k
-        ua = float(envelope_ua_w_per_k(cab, speed_mps))
-        if setpoint_c is None or dt_s <= 0:
-            t = ambient_temp_c + (cabin_temp_c - ambient_temp_c) * math.exp(-ua * dt_s / c)
-            return CabinStep(cabin_temp_c=t, hvac_electric_w=0.0, cooling=False)
-        eco = power_fraction < 1.0
-        recirc = k.eco_min_recirculation if eco else 0.0
-        fresh = cab.fresh_air_kg_per_s * (1.0 - recirc) * cab.air_cp_j_per_kgk
-        loss = ua + fresh  # W/K with the HVAC drawing outside air
-        gains = cab.occupant_heat_w + cab.internal_heat_w
-        hold = float(
-            cabin_heat_load_w(
-                cab,
-                ambient_c=ambient_temp_c,
-                setpoint_c=setpoint_c,
-                speed_mps=speed_mps,
-                recirculation=recirc,
-            )
+        if dt_s <= 0:
+            return CabinStep(cabin_temp_c=cabin_temp_c, hvac_electric_w=0.0, cooling=False)
+        on = setpoint_c is not None
+        setting = ClimateSetting(
+            cabin_temp_c=min(max(setpoint_c, 14.0), 30.0) if setpoint_c is not None else 21.0,
+            heat_pump=self.heat_pump,
+            eco=power_fraction < 1.0,
         )
-        hp_cap = float(heat_pump_capacity_w(ambient_temp_c, k)) if self.heat_pump else 0.0
-        cop_hp = float(heat_pump_cop(ambient_temp_c, k)) if self.heat_pump else 0.0
-        heat_max = (hp_cap + PTC_MAX_W) * (ECO_POWER_FRACTION if eco else 1.0)
-        cool_max = heat_max
         n = max(1, math.ceil(dt_s / SUBSTEP_S))
-        h = dt_s / n
-        temp, energy_j, cooling = cabin_temp_c, 0.0, False
-        for _ in range(n):
-            q = hold + c * (setpoint_c - temp) / CONTROL_TIME_S
-            q = min(max(q, -cool_max), heat_max)
-            if q >= 0:
-                hp_heat = min(q, hp_cap) if cop_hp > 0 else 0.0
-                electric = (hp_heat / cop_hp if cop_hp > 0 else 0.0) + (
-                    q - hp_heat
-                ) / k.ptc_efficiency
-            else:
-                electric = -q / float(ac_cop(ambient_temp_c, k))
-                cooling = True
-            energy_j += (electric + k.blower_w) * h
-            t_eq = ambient_temp_c + (q + gains) / loss
-            temp = t_eq + (temp - t_eq) * math.exp(-loss * h / c)
-        return CabinStep(cabin_temp_c=temp, hvac_electric_w=energy_j / dt_s, cooling=cooling)
+        w = self.humidity_ratio
+        initial = CabinState(
+            cabin_temp_c,
+            float(humidity_ratio(ambient_temp_c, CABIN_AMBIENT_RH)) if w is None else w,
+        )
+        trace = simulate_cabin(
+            self.cabin,
+            ClimateControl(setting=setting),
+            ambient_c=ambient_temp_c,
+            dt_s=dt_s / n,
+            steps=n,
+            speed_mps=speed_mps,
+            ambient_rh=CABIN_AMBIENT_RH,
+            climate_on=1.0 if on else 0.0,
+            occupied=1.0 if occupied else 0.0,
+            initial=initial,
+            constants=self.constants,
+        )
+        self.humidity_ratio = trace.final.humidity_ratio
+        return CabinStep(
+            cabin_temp_c=trace.final.cabin_temp_c,
+            hvac_electric_w=float(np.mean(trace.total_w)) if on else 0.0,
+            cooling=bool(np.any(trace.ac_w > 0.0)),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

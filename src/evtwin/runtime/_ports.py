@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Final, Protocol
 
 __all__ = [
-    "CONTROL_TIME_S",
     "ECO_POWER_FRACTION",
     "SUBSTEP_S",
     "CabinModel",
@@ -21,9 +20,6 @@ __all__ = [
     "PlannedCharge",
 ]
 
-CONTROL_TIME_S: Final = 300.0
-"""The climate controller aims to close the set-point error in about five minutes
-(assumption)."""
 ECO_POWER_FRACTION: Final = 0.7
 """HVAC power ceiling in a mode with ``hvac_eco`` (assumption)."""
 SUBSTEP_S: Final = 10.0
@@ -90,8 +86,10 @@ class CabinModel(Protocol):
         power_fraction: float,
         dt_s: float,
         speed_mps: float = 0.0,
+        occupied: bool = True,
     ) -> CabinStep:
         """Advance ``dt_s`` seconds. ``setpoint_c`` None = HVAC off (the cabin drifts to
-        ambient); ``power_fraction`` < 1 is the eco setting (a lower HVAC power ceiling);
-        ``speed_mps`` the car's speed (a moving car loses more heat)."""
+        ambient); ``power_fraction`` < 1 is the eco setting; ``speed_mps`` the car's speed (a
+        moving car loses more heat); ``occupied`` False: nobody aboard and the car asleep
+        (preconditioning, parked), so no occupant or electronics heat."""
         ...
