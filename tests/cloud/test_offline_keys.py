@@ -142,6 +142,9 @@ def test_finding_11_a_ceremony_server_releases_only_what_the_key_holders_signed(
 
     upload = admin.release("bms-4.0.0.img", IMAGE, ["ds-bms-r2"], 40)
     assert upload["pending"] is True  # stored, listed nowhere, offered to no car
+    assert admin.pending_images() == [
+        {"name": "bms-4.0.0.img", "sha256": upload["hashes"]["sha256"], "approvals": ["admin"]}
+    ]  # what the key holders have to sign
     assert server.backend.image_repo.get_image("bms-4.0.0.img") is None
     with pytest.raises(OtaError, match="not released"):
         admin.create_campaign({"name": "bms-4", "images": {"ds-bms-r2": "bms-4.0.0.img"}})
@@ -161,6 +164,7 @@ def test_finding_11_a_ceremony_server_releases_only_what_the_key_holders_signed(
         clock=clock,
     )
     assert admin.publish_targets(signed)["version"] == 2
+    assert admin.pending_images() == []
     with pytest.raises(OtaError, match=r"HTTP 400: .*next version"):
         admin.publish_targets(signed)  # a replay of the same signed targets
     admin.create_campaign(

@@ -76,6 +76,11 @@ class AdminClient:
         query = f"?sha256={sha256}" if sha256 else ""
         return self._call("POST", f"/api/v1/images/{quote(name, safe='')}/approve{query}")
 
+    def pending_images(self) -> list[dict[str, Any]]:
+        """Uploads waiting for the key holders' signatures: ``[{name, sha256, approvals}]``."""
+        pending: list[dict[str, Any]] = self._call("GET", "/api/v1/pending-images")["pending"]
+        return pending
+
     def audit_log(self, limit: int = 1000) -> list[dict[str, str]]:
         """The newest admin attempts, oldest first."""
         entries: list[dict[str, str]] = self._call("GET", f"/api/v1/audit?limit={limit}")["entries"]

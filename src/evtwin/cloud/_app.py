@@ -20,6 +20,7 @@ Routes (JSON unless noted):
   server made by the ceremony answers an image upload ``{"pending": true, …}``: stored, but
   listed nowhere and offered to no car until such signed targets name it.
 - ``GET /api/v1/audit?limit=N`` (admin): the audit log of admin attempts.
+- ``GET /api/v1/pending-images`` (admin): uploads waiting for the key holders' signatures.
 - ``POST /api/v1/campaigns`` (admin): create from a spec (see :class:`CampaignSpec`);
   ``POST /api/v1/campaigns/{name}/{start|pause|resume|stop|cancel}``,
   ``GET /api/v1/campaigns/{name}``: state, stage, per-outcome counts.
@@ -381,6 +382,14 @@ def create_app(
             hardware_id,
             release_counter,
         )
+
+    @app.get("/api/v1/pending-images")
+    def pending_images(
+        request: Request, x_admin_token: Annotated[str | None, Header()] = None
+    ) -> dict[str, Any]:
+        """Uploads waiting for the key holders' signatures (a ceremony server)."""
+        guarded(request, x_admin_token, "admin", admin_action(request))
+        return {"pending": server.pending_releases()}
 
     @app.post("/api/v1/images/{name}/approve")
     def approve_release(

@@ -768,6 +768,21 @@ class OtaServer:
             self.db.add_approval(key, by, self.backend.clock.now())
         return {**out, "approvals": self.db.approvals(key)}
 
+    def pending_releases(self) -> list[dict[str, Any]]:
+        """Uploads waiting for the key holders' signatures (a ceremony server): name,
+        SHA-256 and who approved them; offered to no car until signed targets name them."""
+        repo = self.backend.image_repo
+        out = []
+        for key in self.db.approval_keys(""):
+            name, _, sha256 = key.rpartition("#")
+            released = repo.get_image(name)
+            if released is not None and released.hashes.get("sha256") == sha256:
+                continue
+            if self.artefact(f"{repo.pending_prefix}/{sha256}.{name}") is None:
+                continue
+            out.append({"name": name, "sha256": sha256, "approvals": self.db.approvals(key)})
+        return out
+
     def approve(self, name: str, by: str, sha256: str | None = None) -> dict[str, Any]:
         """Record admin identity ``by``'s approval of the uploaded release ``name`` — of its
         content: approvals are bound to the image's SHA-256, so another upload under the same
