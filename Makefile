@@ -6,7 +6,27 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP_FLAGS := --disable-pip-version-check --quiet
 
-.PHONY: run test check lint imports typecheck bench validate clean
+.PHONY: run test check lint imports typecheck bench validate clean frontend
+
+# The central screen's front end (frontend/, Vite + TypeScript + Preact), built into the
+# package (src/evtwin/hmi/static, git-ignored). npm ci runs only when the lockfile changes,
+# the build only when a source changes (stamps).
+FRONT := frontend
+FRONT_SRC := $(shell find $(FRONT)/src $(FRONT)/public -type f 2>/dev/null) \
+	$(FRONT)/index.html $(FRONT)/vite.config.ts $(FRONT)/tsconfig.json
+FRONT_DEPS := $(FRONT)/node_modules/.installed
+FRONT_STAMP := src/evtwin/hmi/static/.built
+
+$(FRONT_DEPS): $(FRONT)/package.json $(FRONT)/package-lock.json
+	@command -v npm >/dev/null || { echo "the screen needs Node.js 20 and npm (apt-get install nodejs npm)" >&2; exit 1; }
+	cd $(FRONT) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(FRONT_STAMP): $(FRONT_DEPS) $(FRONT_SRC)
+	cd $(FRONT) && npm run --silent build
+	@touch $@
+
+frontend: $(FRONT_STAMP)
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 12), f"evtwin needs Python 3.12 (see .python-version), found {sys.version.split()[0]} at {sys.executable}"'
@@ -25,10 +45,10 @@ $(VELOCITAS)/.installed: tests/signals/velocitas-requirements.lock
 	$(VELOCITAS)/bin/pip install $(PIP_FLAGS) -r tests/signals/velocitas-requirements.lock
 	@touch $@
 
-run: $(STAMP)
+run: $(STAMP) $(FRONT_STAMP)
 	$(BIN)/evtwin up
 
-test: $(STAMP) $(VELOCITAS)/.installed
+test: $(STAMP) $(FRONT_STAMP) $(VELOCITAS)/.installed
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -231,6 +231,17 @@ class OtaRangeError(OtaError):
     """An HTTP byte range lies outside the file (HTTP 416)."""
 
 
+__all__ += ["OtaReleaseConflictError", "OtaReleaseError"]
+
+
+class OtaReleaseError(OtaError):
+    """A release's hardware ID or release counter is out of bounds or unknown (HTTP 422)."""
+
+
+class OtaReleaseConflictError(OtaReleaseError):
+    """A released image would change: releases are immutable (HTTP 409)."""
+
+
 # -- scenarios (evtwin.scenarios) ---------------------------------------------------------------
 __all__ += ["UnknownScenarioError"]
 

@@ -38,7 +38,7 @@ def test_openapi_docs_list_every_endpoint(client: TestClient) -> None:
 
 
 def test_first_page_shows_estimates_and_attributions_from_the_api(client: TestClient) -> None:
-    r = client.get("/")
+    r = client.get("/report")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     page = r.text
     assert "ESTIMATE" in page and "Data and attributions" in page
@@ -47,7 +47,7 @@ def test_first_page_shows_estimates_and_attributions_from_the_api(client: TestCl
 
 
 def test_first_page_has_a_charging_card_read_from_the_charge_endpoint(client: TestClient) -> None:
-    page = client.get("/").text
+    page = client.get("/report").text
     assert 'id="charge"' in page and "/api/v1/charge/defender-sport?" in page
     for q in ("charger_kw=350&battery_temp_c=0&precondition=true", "ac_kw=7.4"):
         assert q in page

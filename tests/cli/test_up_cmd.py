@@ -271,7 +271,7 @@ def test_up_serves_the_http_api_and_page_beside_the_signal_broker() -> None:
         assert screen is not None, "evtwin up printed no screen address"
         with urllib.request.urlopen(screen.rstrip("/") + "/api/v1/health", timeout=10) as r:
             assert r.status == 200
-        with urllib.request.urlopen(screen, timeout=10) as r:
+        with urllib.request.urlopen(screen.rstrip("/") + "/report", timeout=10) as r:
             assert b"Defender Sport (ESTIMATE)" in r.read()
     finally:
         proc.terminate()

@@ -54,8 +54,14 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OtaDatabase]:
 
 @pytest.fixture
 def server(db: OtaDatabase) -> Iterator[OtaServer]:
+    # auto_assign: these tests are about transport, storage and refresh, not rollout; a
+    # production server offers nothing without a campaign (tests/cloud/test_hardening.py)
     yield OtaServer(
-        OtaBackend.create(ManualClock()), db, provisioning_token=PROVISIONING, admin_token=ADMIN
+        OtaBackend.create(ManualClock()),
+        db,
+        provisioning_token=PROVISIONING,
+        admin_token=ADMIN,
+        auto_assign=True,
     )
 
 

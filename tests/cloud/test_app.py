@@ -113,11 +113,14 @@ def test_image_download_supports_byte_ranges(client: TestClient) -> None:
     data = bytes(range(256)) * 8
     release(client, "tcu-1.img", data)
     path = f"/image/targets/{hashlib.sha256(data).hexdigest()}.tcu-1.img"
+    car = {"Authorization": f"Bearer {register(client)}"}  # images are for registered cars
 
-    whole = client.get(path)
-    part = client.get(path, headers={"Range": "bytes=100-"})
-    beyond = client.get(path, headers={"Range": f"bytes={len(data)}-"})
+    anonymous = client.get(path)
+    whole = client.get(path, headers=car)
+    part = client.get(path, headers={"Range": "bytes=100-", **car})
+    beyond = client.get(path, headers={"Range": f"bytes={len(data)}-", **car})
 
+    assert anonymous.status_code == 401
     assert whole.status_code == 200 and whole.content == data
     assert whole.headers["accept-ranges"] == "bytes"
     assert part.status_code == 206 and part.content == data[100:]

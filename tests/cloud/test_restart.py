@@ -26,7 +26,9 @@ VIN = "SALDS27A1RA000077"
 
 def start(state: Path, db: OtaDatabase, clock: ManualClock) -> OtaServer:
     backend = OtaBackend.open(state, clock)
-    return OtaServer(backend, db, provisioning_token=PROVISIONING, admin_token=ADMIN)
+    return OtaServer(
+        backend, db, provisioning_token=PROVISIONING, admin_token=ADMIN, auto_assign=True
+    )
 
 
 def check_in(server: OtaServer, car: Primary) -> dict[str, str]:
@@ -91,7 +93,12 @@ def test_rotated_online_keys_are_followed_by_cars_and_survive_a_restart(
     state = tmp_path / "state"
     backend = OtaBackend.open(state, clock)
     first = OtaServer(
-        backend, db, provisioning_token=PROVISIONING, admin_token=ADMIN, state_dir=state
+        backend,
+        db,
+        provisioning_token=PROVISIONING,
+        admin_token=ADMIN,
+        state_dir=state,
+        auto_assign=True,
     )
 
     def register(inv: VehicleInventory) -> Registration:

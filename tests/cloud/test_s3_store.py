@@ -9,7 +9,7 @@ import pytest
 
 from evtwin.cli.main import build_parser
 from evtwin.cli.ota_cmd import build_server
-from evtwin.cloud import S3Config, S3Store
+from evtwin.cloud import OtaDatabase, S3Config, S3Store
 from evtwin.errors import OtaError
 from evtwin.ota import BootOutcome, ManualClock, OtaBackend, provision_vehicle
 
@@ -78,3 +78,57 @@ def test_ota_server_command_can_keep_artefacts_in_s3(
     assert server.artefact("image/metadata/timestamp.json") is not None
     assert not (tmp_path / "st" / "artifacts").exists()
     server.db.close()
+
+
+def test_an_s3_object_is_read_in_ranges_never_whole(s3: S3Store) -> None:
+    """Finding 7 on S3 (issue 12): the server streams an image from S3 by ranged GETs."""
+    from evtwin.ota import open_artifact
+
+    data = bytes(range(256)) * 4096  # 1 MiB
+    s3.put("image/targets/abc.big.img", data)
+    gets: list[bytes] = []
+    real_get = s3.get
+    s3.get = lambda p: gets.append(p.encode()) or real_get(p)  # type: ignore[method-assign]
+
+    opened = open_artifact(s3, "image/targets/abc.big.img")
+    assert opened is not None
+    f, size = opened
+    assert size == len(data)
+    f.seek(500_000)
+    assert f.read(10) == data[500_000:500_010]
+    assert f.read(5) == data[500_010:500_015]  # the same stream, continued
+    f.seek(0)
+    assert f.read(1) == data[:1]
+    f.seek(len(data) - 3)
+    assert f.read(100) == data[-3:]
+    f.close()
+    assert gets == []  # never fetched whole
+    assert open_artifact(s3, "image/targets/none.img") is None
+
+
+def test_the_server_serves_ranges_of_an_image_in_s3_over_http(s3: S3Store, db: OtaDatabase) -> None:
+    import urllib3
+
+    from evtwin.cloud import OtaServer, create_app
+
+    from .conftest import ADMIN, PROVISIONING
+    from .test_hardening import car_token, serving
+
+    server = OtaServer(
+        OtaBackend.create(ManualClock(), store=s3),
+        db,
+        provisioning_token=PROVISIONING,
+        admin_token=ADMIN,
+    )
+    data = bytes(range(256)) * 2048
+    entry = server.release("bms-s3.img", data, ["ds-bms-r2"], 1)
+    with serving(create_app(server)) as base:
+        url = f"{base}/image/targets/{entry['hashes']['sha256']}.bms-s3.img"
+        auth = car_token(server)
+        one = urllib3.request("GET", url, headers={"Range": "bytes=0-0", **auth})
+        tail = urllib3.request("GET", url, headers={"Range": "bytes=-7", **auth})
+        whole = urllib3.request("GET", url, headers=auth)
+
+    assert (one.status, one.data) == (206, data[:1])
+    assert (tail.status, tail.data) == (206, data[-7:])
+    assert (whole.status, whole.data) == (200, data)

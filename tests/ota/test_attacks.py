@@ -403,3 +403,45 @@ def test_a_detected_attack_is_reported_even_after_a_clean_cycle_then_cleared(
 
     assert "dropped" in reported
     assert attacked_car.ecu.attacks_detected == ""
+
+
+def test_compromised_primary_cannot_roll_a_secondary_back_with_a_forged_release_counter(
+    backend: OtaBackend, car: Primary
+) -> None:
+    """Finding 12 (issue 12): the release counter used to reach a Secondary unsigned, from
+    the Primary. It now comes from the Director's signed targets: a Primary that claims a
+    higher counter for an old image (or a lower one) is refused by the Secondary itself."""
+    old, new = image("bms 1.0.0"), image("bms 2.0.0")
+    release(backend, "bms-1.0.0.img", old, "ds-bms-r2", 10)
+    release(backend, "bms-2.0.0.img", new, "ds-bms-r2", 20)
+    backend.director.assign(car.vin, {BMS: "bms-2.0.0.img"})
+    assert car.update().outcomes == {BMS: BootOutcome.COMMITTED}
+    bms = car.ecus[BMS]
+    assert bms.slots.active is not None and bms.slots.active.release_counter == 20
+    # the Director is told (by mistake, or a compromised back office) to offer the old image;
+    # an honest Primary refuses it, so the attacker drives the Secondary from the Primary
+    backend.director.assign(car.vin, {BMS: "bms-1.0.0.img"})
+    signed_targets = backend.director.vehicle_repo(car.vin).role_bytes("targets")
+
+    with pytest.raises(OtaRollbackError, match="signed Director targets say 10"):
+        bms.install(signed_targets, old, release_counter=99)  # the Primary lies: 99
+    with pytest.raises(OtaRollbackError, match=r"release counter 10 .* below the installed 20"):
+        bms.install(signed_targets, old)  # no counter from the Primary at all
+
+    assert bms.slots.read_active() == new
+    assert bms.slots.active.release_counter == 20
+
+
+def test_compromised_primary_cannot_inflate_a_secondarys_release_counter(
+    backend: OtaBackend, car: Primary
+) -> None:
+    """A Primary that hands a Secondary an absurd counter for a real image (to lock out every
+    later update) is refused: the counter must be the signed one."""
+    release(backend, "bms-2.0.0.img", image("bms 2.0.0"), "ds-bms-r2", 20)
+    backend.director.assign(car.vin, {BMS: "bms-2.0.0.img"})
+    signed_targets = backend.director.vehicle_repo(car.vin).role_bytes("targets")
+
+    with pytest.raises(OtaRollbackError, match="Primary says release counter 2147483647"):
+        car.ecus[BMS].install(signed_targets, image("bms 2.0.0"), release_counter=2**31 - 1)
+
+    assert nothing_installed(car)

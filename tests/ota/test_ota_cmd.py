@@ -201,3 +201,35 @@ def test_ota_server_speedup_runs_its_clock_faster(tmp_path: Path) -> None:
         assert isinstance(clock, AcceleratedClock) and clock.factor == 60.0
     finally:
         server.close()
+
+
+def test_ota_server_takes_admin_identities_and_an_approval_count(tmp_path: Path) -> None:
+    from evtwin.errors import OtaError
+
+    base = ["ota", "server", "--db", str(tmp_path / "ota.sqlite"), "--admin-token", "a" * 20,
+            "--provisioning-token", "p" * 20]  # fmt: skip
+    args = build_parser().parse_args(
+        [*base, "--admin-identity", "alice=" + "b" * 20, "--approvals", "2"]
+    )
+
+    server, _ = build_server(args)
+    try:
+        assert server.approvals_required == 2
+        assert server.authenticate_admin("b" * 20) == "alice"
+        assert server.authenticate_admin("a" * 20) == "admin"
+    finally:
+        server.close()
+    with pytest.raises(OtaError, match="NAME=TOKEN"):
+        build_server(build_parser().parse_args([*base, "--admin-identity", "alice"]))
+
+
+def test_ota_server_mutual_tls_needs_https(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        ["ota", "server", "--db", str(tmp_path / "ota.sqlite"), "--tls-client-ca",
+         str(tmp_path / "ca.pem"), "--admin-token", "a" * 20, "--provisioning-token", "p" * 20]
+    )  # fmt: skip
+
+    assert code == 2
+    assert "--tls-client-ca (mutual TLS) needs HTTPS" in capsys.readouterr().err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,27 @@ def test_corrupt_state_file_is_a_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(OtaSlotError, match="corrupt"):
         SlotStore(tmp_path)
+
+
+def test_a_rotten_newest_state_record_leaves_the_ecu_on_its_last_good_state(
+    tmp_path: Path,
+) -> None:
+    """Issue 12 (slice 4): a state file that rots or tears is not the end of the ECU: the
+    other record (the state one step earlier) stands, naming verified slots only."""
+    slots = SlotStore(tmp_path)
+    slots.stage(image("v1"), info("v1", image("v1")))
+    assert slots.boot(lambda _: True) is BootOutcome.COMMITTED
+    slots.stage(image("v2"), info("v2", image("v2")))
+    assert slots.boot(lambda _: True) is BootOutcome.COMMITTED
+    records = sorted(tmp_path.glob("state_*.json"), key=lambda p: json.loads(p.read_bytes())["seq"])
+    newest = records[-1]
+    newest.write_bytes(newest.read_bytes().replace(b'"v2"', b'"v9"', 1))  # bit rot
+
+    reopened = SlotStore(tmp_path)
+
+    assert reopened.active is not None and reopened.active.filepath == "v1"  # one step back
+    assert reopened.read_active() == image("v1")
+    assert reopened.boot(lambda _: True) is BootOutcome.COMMITTED  # and it finishes the job
+    assert reopened.read_active() == image("v2")
+    newest.write_text("{ torn")  # a torn record is skipped the same way
+    assert SlotStore(tmp_path).read_active() == image("v2")

@@ -130,3 +130,27 @@ def test_installed_console_script_follows_the_protocol(
     )
 
     assert (init.returncode, refresh.returncode) == (0, 0)
+
+
+def test_repeated_target_name_downloads_every_target(
+    served: tuple[ImageRepository, str], tmp_path: Path
+) -> None:
+    """Finding (issue 12): the client kept only the last ``--target-name``."""
+    repo, url = served
+    repo.add_image(
+        "tcu-1.0.0.img", image("tcu 1.0.0"), hardware_ids=["ds-tcu-r1"], release_counter=1
+    )
+    md = _init(tmp_path, repo)
+
+    code = main(
+        [
+            "--metadata-dir", str(md), "--metadata-url", f"{url}/image/metadata",
+            "--target-name", "bms-1.0.0.img", "--target-name", "tcu-1.0.0.img",
+            "--target-base-url", f"{url}/image/targets",
+            "--target-dir", str(tmp_path / "dl"), "download",
+        ]
+    )  # fmt: skip
+
+    assert code == 0
+    assert (tmp_path / "dl" / "bms-1.0.0.img").read_bytes() == image("bms 1.0.0")
+    assert (tmp_path / "dl" / "tcu-1.0.0.img").read_bytes() == image("tcu 1.0.0")

@@ -57,7 +57,9 @@ def world(tmp_path: Path) -> Iterator[World]:
     twin = build_twin(ManualClock(START_S), soc_percent=70.0, reference_wh_per_km=lambda: 180.0)
     db = OtaDatabase.sqlite(tmp_path / "ota.sqlite")
     backend = OtaBackend.create(TwinOtaClock(twin.clock))  # the server shares the twin's time
-    server = OtaServer(backend, db, provisioning_token=PROVISIONING, admin_token=ADMIN)
+    server = OtaServer(
+        backend, db, provisioning_token=PROVISIONING, admin_token=ADMIN, auto_assign=True
+    )
     config = uvicorn.Config(create_app(server), host="127.0.0.1", port=0, log_level="warning")
     uv = uvicorn.Server(config)
     thread = threading.Thread(target=uv.run, daemon=True)

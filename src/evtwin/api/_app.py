@@ -8,11 +8,12 @@ grant ``status: "unknown"``, the eVED ``status: "proposal"``).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from importlib import resources
 from typing import Annotated, Any, Final, Literal
 
 from fastapi import Depends, FastAPI, Path, Query
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from evtwin import __version__
 from evtwin.api._charge import (
@@ -309,8 +310,10 @@ def _index_html() -> str:
     return (resources.files("evtwin.api") / "static" / "index.html").read_text(encoding="utf-8")
 
 
-def create_app() -> FastAPI:
-    """The evtwin HTTP API (``/api/v1``), its OpenAPI docs (``/api/docs``) and a first page.
+def create_app(screen: Callable[[FastAPI], None] | None = None) -> FastAPI:
+    """The evtwin HTTP API (``/api/v1``), its OpenAPI docs (``/api/docs``), the static report
+    (``/report``) and, with ``screen`` (e.g. ``evtwin.hmi.Screen(...).install``), the central
+    screen at ``/``; without one ``/`` redirects to the report.
 
     Stateless: every request is answered from the bundled data and the physics engine, so
     one app can serve any number of clients (uvicorn runs it; tests use TestClient).
@@ -395,8 +398,13 @@ def create_app() -> FastAPI:
 
     install_local_docs(app, docs_url="/api/docs", openapi_url="/api/openapi.json")
 
-    @app.get("/", include_in_schema=False)
+    @app.get("/report", include_in_schema=False)
     def index() -> HTMLResponse:
         return HTMLResponse(_index_html())
+
+    if screen is not None:
+        screen(app)
+    else:
+        app.add_api_route("/", lambda: RedirectResponse("/report"), include_in_schema=False)
 
     return app

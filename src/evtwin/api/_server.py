@@ -20,6 +20,7 @@ from types import FrameType
 from typing import Final
 
 import uvicorn
+from fastapi import FastAPI
 
 from evtwin.api._app import create_app
 from evtwin.errors import EvtwinError
@@ -80,9 +81,11 @@ def _url(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def _config(log_level: str, access_log: bool) -> uvicorn.Config:
+def _config(
+    log_level: str, access_log: bool, screen: Callable[[FastAPI], None] | None = None
+) -> uvicorn.Config:
     return uvicorn.Config(
-        create_app(),
+        create_app(screen),
         log_level=log_level,
         access_log=access_log,
         server_header=False,
@@ -123,16 +126,18 @@ def start_api_server(
     port: int = DEFAULT_PORT,
     *,
     log_level: str = "warning",
+    screen: Callable[[FastAPI], None] | None = None,
 ) -> ApiServer:
     """Start the API on a background (daemon) thread and return once it accepts requests.
 
     For ``evtwin up``: ``server = start_api_server()`` then ``server.stop()`` on the way out.
-    Port 0 takes any free port (``server.port`` says which). Raises :class:`ApiServerError`
+    Port 0 takes any free port (``server.port`` says which); ``screen`` installs the central
+    screen at ``/`` (``evtwin.hmi.Screen(...).install``). Raises :class:`ApiServerError`
     when the address cannot be bound or the server does not come up.
     """
     sock = bind_socket(host, port)
     url, bound_port = _url(sock), int(sock.getsockname()[1])
-    server = uvicorn.Server(_config(log_level, access_log=False))
+    server = uvicorn.Server(_config(log_level, access_log=False, screen=screen))
     failure: list[BaseException] = []
 
     def run() -> None:

@@ -25,6 +25,12 @@ car's storage: ``{"vin", "ecus": {serial: {"serial", "hardware_id", "image",
 ``evtwin ota keys init --state DIR [--offline-keys N --threshold K]`` generates the key sets
 (Image root/targets K-of-N offline, online snapshot/timestamp and Director keys) that
 ``server --state DIR`` then signs with; ``--json``: ``{repo: {role: {threshold, keyids}}}``.
+With ``--offline KEYDIR`` it is the key ceremony: the offline keys (Image root/targets,
+Director root) are written to KEYDIR only, ``--state`` gets the online keys and the metadata
+signed at the ceremony; ``evtwin ota release … --keys KEYDIR`` then signs each release's
+targets there (the server keeps the upload pending until then). ``--pkcs11-module SO
+--pkcs11-token LABEL`` (PIN in ``EVTWIN_OTA_PKCS11_PIN``) makes the online keys inside that
+PKCS#11 token: the state directory then records only their labels and public keys.
 
 ``evtwin ota release IMAGE --hardware-id H --release-counter N`` and
 ``evtwin ota campaign create|start|status|pause|resume|stop|cancel NAME`` call a running
@@ -113,6 +119,11 @@ def register(subparsers: Any) -> None:
     server.add_argument("--postgres-schema", default="evtwin_ota")
     server.add_argument("--tls-cert", type=Path, help="serve HTTPS with this PEM certificate")
     server.add_argument("--tls-key", type=Path, help="… and this PEM private key")
+    server.add_argument(
+        "--tls-client-ca",
+        type=Path,
+        help="mutual TLS: accept only clients with a certificate from this CA (PEM)",
+    )
     server.add_argument("--s3-endpoint", help=f"artefacts in S3 (keys from {_S3_ENV}_*)")
     server.add_argument("--s3-bucket", default="evtwin-ota")
     server.add_argument(
@@ -123,6 +134,20 @@ def register(subparsers: Any) -> None:
     )
     server.add_argument(
         "--no-access-log", action="store_true", help="do not log every request (load tests)"
+    )
+    server.add_argument(
+        "--admin-identity",
+        action="append",
+        default=[],
+        metavar="NAME=TOKEN",
+        help="another admin identity with its own token (repeatable; --admin-token is 'admin')",
+    )
+    server.add_argument(
+        "--approvals",
+        type=int,
+        default=1,
+        help="distinct admin identities that must approve a release before a campaign offers "
+        "it (the uploader counts as one)",
     )
     server.add_argument(
         "--refresh-margin",
@@ -175,6 +200,21 @@ def register(subparsers: Any) -> None:
     kinit.add_argument("--state", type=Path, required=True, help="server state directory")
     kinit.add_argument("--offline-keys", type=int, default=3, help="Image root/targets keys")
     kinit.add_argument("--threshold", type=int, default=2, help="signatures required of them")
+    kinit.add_argument(
+        "--offline",
+        type=Path,
+        metavar="DIR",
+        help="key ceremony: offline keys (Image root/targets, Director root) go to DIR only; "
+        "--state gets the online keys and the metadata signed here",
+    )
+    kinit.add_argument(
+        "--pkcs11-module",
+        type=Path,
+        metavar="SO",
+        help="with --offline: make the online keys in this PKCS#11 token instead of PEM files "
+        "(e.g. /usr/lib/softhsm/libsofthsm2.so; PIN from EVTWIN_OTA_PKCS11_PIN)",
+    )
+    kinit.add_argument("--pkcs11-token", metavar="LABEL", help="the token's label")
     kinit.add_argument("--json", action="store_true")
     kinit.set_defaults(func=_keys_init)
     krot = ksub.add_parser("rotate", help="new key for an online role of a running server")
@@ -188,8 +228,29 @@ def register(subparsers: Any) -> None:
     release.add_argument("--name", help="target name (default: the file name)")
     release.add_argument("--hardware-id", action="append", required=True, dest="hardware_ids")
     release.add_argument("--release-counter", type=int, required=True)
+    release.add_argument(
+        "--encrypt",
+        action="store_true",
+        help="publish the image encrypted; only the ECUs it is assigned to can decrypt it",
+    )
+    release.add_argument(
+        "--keys",
+        type=Path,
+        metavar="DIR",
+        help="the key ceremony's offline directory: sign the new targets here and upload them",
+    )
     admin_args(release)
     release.set_defaults(func=_release)
+
+    approve_release = sub.add_parser(
+        "approve-release", help="approve an uploaded release as this admin identity"
+    )
+    approve_release.add_argument("name", help="the release's image name")
+    approve_release.add_argument(
+        "--sha256", help="the upload's SHA-256, when several uploads share the name"
+    )
+    admin_args(approve_release)
+    approve_release.set_defaults(func=_approve_release)
 
     campaign = sub.add_parser("campaign", help="create and steer update campaigns")
     csub = campaign.add_subparsers(dest="campaign_command", metavar="ACTION", required=True)
@@ -261,17 +322,33 @@ def build_server(args: argparse.Namespace) -> tuple[OtaServer, dict[str, str]]:
         state_dir=args.state,
         verify_workers=getattr(args, "verify_workers", 0),
         refresh=refresh,
+        admin_tokens=_identities(getattr(args, "admin_identity", [])),
+        approvals_required=getattr(args, "approvals", 1),
     )
     return server, generated
 
 
+def _identities(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        name, sep, token = item.partition("=")
+        if not sep or not name or not token:
+            raise OtaError(f"--admin-identity {item.split('=')[0]!r}…: must be NAME=TOKEN")
+        out[name] = token
+    return out
+
+
 def _server(args: argparse.Namespace) -> int:
+    import ssl
+
     import uvicorn
 
     from evtwin.cloud import create_app
 
     if bool(args.tls_cert) != bool(args.tls_key):
         raise OtaError("HTTPS needs both --tls-cert and --tls-key")
+    if args.tls_client_ca and not args.tls_cert:
+        raise OtaError("--tls-client-ca (mutual TLS) needs HTTPS: --tls-cert and --tls-key")
     server, generated = build_server(args)
     for name, value in generated.items():
         print(f"generated {name.replace('_', ' ')}: {value}", flush=True)
@@ -289,6 +366,8 @@ def _server(args: argparse.Namespace) -> int:
         log_level="info",
         ssl_certfile=str(args.tls_cert) if args.tls_cert else None,
         ssl_keyfile=str(args.tls_key) if args.tls_key else None,
+        ssl_cert_reqs=ssl.CERT_REQUIRED if args.tls_client_ca else ssl.CERT_NONE,
+        ssl_ca_certs=str(args.tls_client_ca) if args.tls_client_ca else None,
         access_log=not args.no_access_log,
     )
     server.close()
@@ -345,11 +424,39 @@ def _release(args: argparse.Namespace) -> int:
     except OSError as e:
         raise OtaError(f"cannot read image {args.image}: {e}") from e
     name = args.name or args.image.name
-    out = _admin(args).release(name, data, args.hardware_ids, args.release_counter)
+    admin = _admin(args)
+    out = admin.release(name, data, args.hardware_ids, args.release_counter, encrypt=args.encrypt)
+    if out.get("pending") and args.keys:
+        from evtwin.ota import sign_release
+
+        signed = sign_release(
+            admin.targets_metadata(),
+            name=name,
+            data=data,
+            hardware_ids=args.hardware_ids,
+            release_counter=args.release_counter,
+            offline_dir=args.keys,
+            clock=SystemClock(),
+        )
+        published = admin.publish_targets(signed)
+        out = {**out, "pending": False, "targets_version": published["version"]}
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    what = "uploaded (pending)" if out.get("pending") else "released"
+    print(f"{what} {name} ({out['length']} bytes, sha256 {out['hashes']['sha256'][:16]}…)")
+    if out.get("pending"):
+        print(f"{name} is pending: the targets keys are offline (sign with --keys DIR)")
+    return 0
+
+
+def _approve_release(args: argparse.Namespace) -> int:
+    out = _admin(args).approve(args.name, args.sha256)
     if args.json:
         print(json.dumps(out, indent=2))
     else:
-        print(f"released {name} ({out['length']} bytes, sha256 {out['hashes']['sha256'][:16]}…)")
+        state = "approved" if out["approved"] else f"needs {out['required']} approvals"
+        print(f"{out['name']}: approved by {', '.join(out['approvals'])} ({state})")
     return 0
 
 
@@ -385,12 +492,34 @@ def _keys_init(args: argparse.Namespace) -> int:
     from evtwin.ota import generate_keys, key_paths, save_keys
 
     paths = key_paths(args.state)
-    existing = [str(p) for p in paths if p.exists()]
-    if existing:
-        raise OtaError(f"keys already exist ({', '.join(existing)}): refusing to overwrite")
-    image_keys, director_keys = generate_keys(args.offline_keys, args.threshold)
-    save_keys(paths[0], image_keys)
-    save_keys(paths[1], director_keys)
+    if args.offline is None and (args.pkcs11_module or args.pkcs11_token):
+        raise OtaError("PKCS#11 online keys come with the key ceremony: add --offline DIR")
+    if args.offline is not None:
+        from evtwin.ota import key_ceremony
+
+        token = None
+        if args.pkcs11_module is not None or args.pkcs11_token is not None:
+            from evtwin.ota.repository import Pkcs11Token
+
+            if args.pkcs11_module is None or args.pkcs11_token is None:
+                raise OtaError("--pkcs11-module and --pkcs11-token go together")
+            token = Pkcs11Token(args.pkcs11_module, args.pkcs11_token)
+        made = key_ceremony(
+            args.offline,
+            args.state,
+            SystemClock(),
+            offline_keys=args.offline_keys,
+            offline_threshold=args.threshold,
+            token=token,
+        )
+        image_keys, director_keys = made["image"], made["director"]
+    else:
+        existing = [str(p) for p in paths if p.exists()]
+        if existing:
+            raise OtaError(f"keys already exist ({', '.join(existing)}): refusing to overwrite")
+        image_keys, director_keys = generate_keys(args.offline_keys, args.threshold)
+        save_keys(paths[0], image_keys)
+        save_keys(paths[1], director_keys)
     summary: dict[str, dict[str, dict[str, Any]]] = {
         repo: {r: {"threshold": k.threshold, "keyids": k.keyids} for r, k in keys.items()}
         for repo, keys in (("image", image_keys), ("director", director_keys))
@@ -403,7 +532,11 @@ def _keys_init(args: argparse.Namespace) -> int:
         for role, info in roles.items():
             ids = ", ".join(i[:12] for i in info["keyids"])
             print(f"{repo:<10} {role:<10} {info['threshold']} of {len(info['keyids']):<3} {ids}")
-    print(f"saved (owner-only) to {paths[0].parent}")
+    if args.offline is not None:
+        print(f"offline keys (owner-only) in {args.offline}: keep them off the server")
+        print(f"online keys and the signed roots in {args.state}")
+    else:
+        print(f"saved (owner-only) to {paths[0].parent}")
     return 0
 
 

@@ -4,7 +4,7 @@ accelerated clock) behind its signal broker and KUKSA-compatible gRPC API.
 Runs on embedded defaults, prints where to connect, and serves until Ctrl-C (or SIGTERM, or
 ``--duration-s``). The car sits parked with every service live: set a temperature, request
 preconditioning, start charging (with ``--charger-kw`` a cable is connected), select a mode.
-The central screen joins here when it lands.
+The central screen is served at ``/`` of the HTTP port (``evtwin.hmi``).
 """
 
 from __future__ import annotations
@@ -111,6 +111,12 @@ def register(subparsers: Any) -> None:
         help="HTTP API and central-screen page (default 8000; 0 = any free port)",
     )
     parser.add_argument("--no-http", action="store_true", help="do not serve the HTTP API and page")
+    parser.add_argument(
+        "--screen-settings",
+        metavar="FILE",
+        default="evtwin-screen.json",
+        help="where the central screen keeps its settings (default ./evtwin-screen.json)",
+    )
     parser.add_argument(
         "--duration-s",
         type=_positive_seconds,
@@ -385,9 +391,11 @@ def run(args: argparse.Namespace) -> int:
     api = None
     if not args.no_http:
         from evtwin.api import start_api_server
+        from evtwin.hmi import SettingsStore, screen_for_twin
 
         try:
-            api = start_api_server(args.host, args.http_port)
+            screen = screen_for_twin(twin, SettingsStore(Path(args.screen_settings)))
+            api = start_api_server(args.host, args.http_port, screen=screen.install)
         except BaseException:
             server.stop()
             twin.close()
@@ -409,7 +417,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"  route:    {_route_line(twin)}")
     print(f"  connect:  kuksa-client {url}")
     if api is not None:
-        print(f"  screen:   {api.url}/  (HTTP API {api.url}/api/v1, docs {api.url}/api/docs)")
+        print(
+            f"  screen:   {api.url}/  (report {api.url}/report, HTTP API {api.url}/api/v1, "
+            f"docs {api.url}/api/docs)"
+        )
     estimate = twin.spec.is_estimate and "estimate" not in twin.spec.name.lower()
     profile = " (estimated profile)" if estimate else ""
     print(f"  car:      {twin.spec.name}{profile}, {state}; clock x{speedup:g}")

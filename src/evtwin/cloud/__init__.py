@@ -12,9 +12,11 @@ from evtwin.cloud._db import OtaDatabase
 from evtwin.cloud._range import parse_range
 from evtwin.cloud._s3 import S3Config, S3Store
 from evtwin.cloud._server import OtaServer, VehicleCredentials
+from evtwin.cloud._throttle import AuthThrottle
 
 __all__ = [
     "AdminClient",
+    "AuthThrottle",
     "Campaign",
     "CampaignSpec",
     "CampaignState",

@@ -37,12 +37,58 @@ class AdminClient:
         return data
 
     def release(
-        self, name: str, data: bytes, hardware_ids: Sequence[str], release_counter: int
+        self,
+        name: str,
+        data: bytes,
+        hardware_ids: Sequence[str],
+        release_counter: int,
+        *,
+        encrypt: bool = False,
     ) -> dict[str, Any]:
+        """Upload an image (``encrypt``: the server publishes it encrypted, the key wrapped
+        to each ECU it is assigned to)."""
         query = urlencode(
-            [("hardware_id", h) for h in hardware_ids] + [("release_counter", release_counter)]
+            [("hardware_id", h) for h in hardware_ids]
+            + [("release_counter", release_counter)]
+            + ([("encrypt", "true")] if encrypt else [])
         )
         return self._call("PUT", f"/api/v1/images/{quote(name, safe='')}?{query}", data)
+
+    def targets_metadata(self) -> bytes:
+        """The published Image ``targets.json`` (what the key holders sign the next one
+        from)."""
+        url = f"{self.base_url}/image/metadata/targets.json"
+        try:
+            resp = self._pool.request("GET", url)
+        except urllib3.exceptions.HTTPError as e:
+            raise OtaError(f"GET {url} failed: {e}") from e
+        if resp.status != 200:
+            raise OtaError(f"GET {url}: HTTP {resp.status}")
+        return bytes(resp.data)
+
+    def publish_targets(self, signed: bytes) -> dict[str, Any]:
+        """Upload Image targets metadata signed offline; the server publishes it."""
+        return self._call("PUT", "/api/v1/image-targets", signed)
+
+    def approve(self, name: str, sha256: str | None = None) -> dict[str, Any]:
+        """This token's identity approves the uploaded release ``name`` (the upload with
+        this ``sha256`` if several share the name)."""
+        query = f"?sha256={sha256}" if sha256 else ""
+        return self._call("POST", f"/api/v1/images/{quote(name, safe='')}/approve{query}")
+
+    def pending_images(self) -> list[dict[str, Any]]:
+        """Uploads waiting for the key holders' signatures: ``[{name, sha256, approvals}]``."""
+        pending: list[dict[str, Any]] = self._call("GET", "/api/v1/pending-images")["pending"]
+        return pending
+
+    def audit_log(self, limit: int = 1000) -> list[dict[str, str]]:
+        """The newest admin attempts, oldest first."""
+        entries: list[dict[str, str]] = self._call("GET", f"/api/v1/audit?limit={limit}")["entries"]
+        return entries
+
+    def revoke_vehicle(self, vin: str) -> dict[str, Any]:
+        """Revoke a car's credentials."""
+        return self._call("POST", f"/api/v1/vehicles/{quote(vin, safe='')}/revoke")
 
     def create_campaign(self, spec: dict[str, Any]) -> dict[str, Any]:
         return self._call("POST", "/api/v1/campaigns", json.dumps(spec).encode())

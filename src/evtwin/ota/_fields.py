@@ -10,6 +10,8 @@ __all__ = [
     "CUSTOM_DELTA_FROM",
     "CUSTOM_DELTA_TO",
     "CUSTOM_ECU_IDENTIFIERS",
+    "CUSTOM_ENCRYPTED",
+    "CUSTOM_ENCRYPTED_KEY",
     "CUSTOM_HARDWARE_IDS",
     "CUSTOM_RELEASE_COUNTER",
 ]
@@ -19,3 +21,5 @@ CUSTOM_HARDWARE_IDS = "hardwareIds"
 CUSTOM_RELEASE_COUNTER = "releaseCounter"
 CUSTOM_DELTA_FROM = "deltaFrom"
 CUSTOM_DELTA_TO = "deltaTo"
+CUSTOM_ENCRYPTED = "encryptedImage"  # the image is ciphertext (value: the cipher)
+CUSTOM_ENCRYPTED_KEY = "encryptedKey"  # in ecuIdentifiers[serial]: the image key wrapped to it

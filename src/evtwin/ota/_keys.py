@@ -4,16 +4,46 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
-from securesystemslib.signer import CryptoSigner, Key, Signer
+from securesystemslib.signer import CryptoSigner, Key, SecretsHandler, Signature, Signer
 
 from evtwin.errors import OtaKeyError
 
-__all__ = ["RoleKeys", "generate_signer", "load_keys", "save_keys"]
+__all__ = ["OfflineKey", "RoleKeys", "generate_signer", "is_offline", "load_keys", "save_keys"]
+
+
+class OfflineKey(Signer):
+    """The public half of a key whose private half is offline (with its key holders).
+
+    A repository holds these for its offline roles: it knows the key (to build and check
+    metadata) but can never sign with it; signing raises :class:`OtaKeyError`.
+    """
+
+    def __init__(self, public_key: Key) -> None:
+        self._public_key = public_key
+
+    @property
+    def public_key(self) -> Key:
+        return self._public_key
+
+    def sign(self, payload: bytes) -> Signature:
+        raise OtaKeyError(
+            f"key {self._public_key.keyid[:12]}… is offline: this needs its key holders' "
+            "signing ceremony (evtwin ota release --keys DIR), not the server"
+        )
+
+    @classmethod
+    def from_priv_key_uri(
+        cls,
+        priv_key_uri: str,
+        public_key: Key,
+        secrets_handler: SecretsHandler | Callable[[str], str] | None = None,
+    ) -> OfflineKey:
+        return cls(public_key)
 
 
 def generate_signer() -> CryptoSigner:
@@ -61,6 +91,11 @@ class RoleKeys:
         return [s.public_key.keyid for s in self.signers]
 
 
+def is_offline(keys: RoleKeys) -> bool:
+    """Whether the role's private keys are offline (held as :class:`OfflineKey`)."""
+    return any(isinstance(s, OfflineKey) for s in keys.signers)
+
+
 def _pem_signers(keys: RoleKeys) -> list[str]:
     pems = []
     for signer in keys.signers:
@@ -71,8 +106,14 @@ def _pem_signers(keys: RoleKeys) -> list[str]:
 
 
 def save_keys(path: Path, keys: Mapping[str, RoleKeys]) -> None:
-    """Write role key sets (private keys, PEM) to ``path``, readable by the owner only."""
-    doc = {role: {"threshold": k.threshold, "keys": _pem_signers(k)} for role, k in keys.items()}
+    """Write role key sets (private keys, PEM) to ``path``, readable by the owner only.
+
+    Offline roles (:class:`OfflineKey`) are left out: there is no private key to write."""
+    doc = {
+        role: {"threshold": k.threshold, "keys": _pem_signers(k)}
+        for role, k in keys.items()
+        if not is_offline(k)
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:

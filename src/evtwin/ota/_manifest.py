@@ -155,9 +155,25 @@ def open_envelope(envelope: Mapping[str, Any], key: Key) -> tuple[dict[str, Any]
     """
     try:
         signed = envelope["signed"]
-        sigs = [Signature.from_dict(dict(s)) for s in envelope["signatures"]]
-    except (KeyError, TypeError, ValueError) as e:
+        raw_sigs = envelope["signatures"]
+    except (KeyError, TypeError) as e:
         raise OtaManifestError(f"malformed signed envelope: {e}") from e
+    if not isinstance(raw_sigs, list):
+        raise OtaManifestError("envelope 'signatures' must be a list")
+    sigs = []
+    for s in raw_sigs:
+        # keyid and sig must be hex strings: anything else (int, list, dict, null) would only
+        # fail deep inside verification
+        if not (
+            isinstance(s, Mapping)
+            and isinstance(s.get("keyid"), str)
+            and isinstance(s.get("sig"), str)
+        ):
+            raise OtaManifestError(
+                "malformed signed envelope: each signature must be "
+                '{"keyid": <hex string>, "sig": <hex string>}'
+            )
+        sigs.append(Signature(s["keyid"], s["sig"]))
     if not isinstance(signed, dict):
         raise OtaManifestError(f"envelope 'signed' must be an object, got {type(signed).__name__}")
     payload = canonical_bytes(signed)

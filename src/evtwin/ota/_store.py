@@ -5,14 +5,22 @@ Paths are ``/``-separated and relative (``image/metadata/1.root.json``).
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from evtwin.errors import OtaError
 
-__all__ = ["ArtifactStore", "DirectoryStore", "MemoryStore", "atomic_write"]
+__all__ = [
+    "ArtifactStore",
+    "DirectoryStore",
+    "MemoryStore",
+    "atomic_write",
+    "check_store_path",
+    "open_artifact",
+]
 
 
 class ArtifactStore(Protocol):
@@ -25,11 +33,39 @@ class ArtifactStore(Protocol):
         ...
 
 
-def _check_path(path: str) -> str:
+def check_store_path(path: str) -> str:
+    """``path`` if it is a valid store path.
+
+    Raises:
+        OtaError: absolute, empty, or with a ``.``/``..``/empty part or a NUL.
+    """
     parts = path.split("/")
-    if not path or path.startswith("/") or any(p in ("", ".", "..") for p in parts):
+    if not path or path.startswith("/") or "\0" in path or any(p in ("", ".", "..") for p in parts):
         raise OtaError(f"store path {path!r} must be relative without '.', '..' or '//'")
     return path
+
+
+_check_path = check_store_path
+
+
+def open_artifact(store: ArtifactStore, path: str) -> tuple[BinaryIO, int] | None:
+    """A readable binary file over the artefact at ``path`` and its size in bytes, or
+    ``None`` when nothing is published there. The caller closes the file.
+
+    Stores with an ``open(path)`` method (:class:`DirectoryStore`, :class:`MemoryStore`)
+    hand out a file that is read in the chunks asked for (nothing more is loaded); any other
+    store's bytes are fetched whole with ``get``.
+
+    Raises:
+        OtaError: ``path`` is not a valid store path.
+    """
+    check_store_path(path)
+    opener = getattr(store, "open", None)
+    if callable(opener):
+        opened: tuple[BinaryIO, int] | None = opener(path)
+        return opened
+    data = store.get(path)
+    return None if data is None else (io.BytesIO(data), len(data))
 
 
 class MemoryStore:
@@ -43,6 +79,11 @@ class MemoryStore:
 
     def get(self, path: str) -> bytes | None:
         return self.files.get(path)
+
+    def open(self, path: str) -> tuple[BinaryIO, int] | None:
+        """The file at ``path`` as a reader over the stored bytes (no copy), and its size."""
+        data = self.files.get(check_store_path(path))
+        return None if data is None else (io.BytesIO(data), len(data))
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -80,5 +121,18 @@ class DirectoryStore:
     def get(self, path: str) -> bytes | None:
         try:
             return (self.root / _check_path(path)).read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return None
+
+    def open(self, path: str) -> tuple[BinaryIO, int] | None:
+        """The file at ``path`` opened for reading (read it in chunks), and its size."""
+        try:
+            f = (self.root / _check_path(path)).open("rb")
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return None
+        try:
+            size = os.fstat(f.fileno()).st_size
+        except OSError:
+            f.close()
+            raise
+        return f, size

@@ -13,15 +13,27 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from securesystemslib.signer import Signer
+from tuf.api.metadata import Metadata, Root
 from tuf.ngclient import FetcherInterface
 
-from evtwin.errors import DataFileError, OtaError
+from evtwin.errors import DataFileError, OtaError, OtaKeyError, OtaMetadataError
 from evtwin.ota._clock import Clock
+from evtwin.ota._crypt import public_hex
 from evtwin.ota._inventory import EcuRecord, Registration, VehicleInventory
 from evtwin.ota._keys import RoleKeys, generate_signer, load_keys, save_keys
 from evtwin.ota._store import ArtifactStore, DirectoryStore, MemoryStore
-from evtwin.ota.repository import TOP_LEVEL_ROLES, Director, ImageRepository
+from evtwin.ota.repository import (
+    TOP_LEVEL_ROLES,
+    Director,
+    ImageRepository,
+    load_pkcs11_keys,
+    offline_role_keys,
+    pkcs11_keys_path,
+)
 from evtwin.ota.vehicle import (
     Ecu,
     HealthCheck,
@@ -39,6 +51,7 @@ __all__ = [
     "Register",
     "Registration",
     "build_vehicle",
+    "director_root_path",
     "generate_keys",
     "key_paths",
     "load_ecus",
@@ -96,6 +109,11 @@ def key_paths(state_dir: Path) -> tuple[Path, Path]:
     return state_dir / "keys" / "image.keys.json", state_dir / "keys" / "director.keys.json"
 
 
+def director_root_path(state_dir: Path) -> Path:
+    """Where a server made by the key ceremony keeps the Director root signed offline."""
+    return state_dir / "keys" / "director.root.json"
+
+
 def generate_keys(
     offline_keys: int = 3, offline_threshold: int = 2
 ) -> tuple[dict[str, RoleKeys], dict[str, RoleKeys]]:
@@ -118,6 +136,7 @@ class OtaBackend:
     clock: Clock
     image_repo: ImageRepository
     director: Director
+    time_signer: Signer | None = None  # the time server's key, when it lives in a PKCS#11 token
 
     @classmethod
     def create(
@@ -139,7 +158,12 @@ class OtaBackend:
 
     @classmethod
     def open(
-        cls, state_dir: Path, clock: Clock, *, store: ArtifactStore | None = None
+        cls,
+        state_dir: Path,
+        clock: Clock,
+        *,
+        store: ArtifactStore | None = None,
+        pkcs11_pin: str | None = None,
     ) -> OtaBackend:
         """A backend that survives restarts: keys under ``state_dir``, artefacts there too
         unless ``store`` (e.g. an S3 bucket) is given.
@@ -153,19 +177,60 @@ class OtaBackend:
         """
         store = store if store is not None else DirectoryStore(state_dir / "artifacts")
         image_keys_path, director_keys_path = key_paths(state_dir)
-        if not image_keys_path.exists():
+        hsm_path = pkcs11_keys_path(state_dir)
+        keys: tuple[dict[str, RoleKeys], dict[str, RoleKeys]]
+        time_signer: Signer | None = None
+        if hsm_path.exists():  # online keys in a PKCS#11 token (pin: argument or env)
+            in_token = load_pkcs11_keys(hsm_path, pkcs11_pin)
+            keys = (
+                {r.split("/")[1]: k for r, k in in_token.items() if r.startswith("image/")},
+                {r.split("/")[1]: k for r, k in in_token.items() if r.startswith("director/")},
+            )
+            if "time/server" in in_token:
+                time_signer = in_token["time/server"].signers[0]
+        elif not image_keys_path.exists():
             backend = cls.create(clock, store=store)
             backend.save_keys(state_dir)
             return backend
-        keys = (load_keys(image_keys_path), load_keys(director_keys_path))
-        if store.get("image/metadata/root.json") is None:
+        else:
+            keys = (load_keys(image_keys_path), load_keys(director_keys_path))
+        signed_root_path = director_root_path(state_dir)
+        signed_root = signed_root_path.read_bytes() if signed_root_path.exists() else None
+        published_root = store.get("image/metadata/root.json")
+        if "root" not in keys[0] or "root" not in keys[1]:  # made by the key ceremony
+            if published_root is None or signed_root is None:
+                raise OtaKeyError(
+                    f"{state_dir} holds online keys only, but the ceremony's signed roots are "
+                    "missing (image/metadata/root.json, keys/director.root.json)"
+                )
+            image_root = Metadata[Root].from_bytes(published_root).signed
+            for role in ("root", "targets"):
+                keys[0].setdefault(role, offline_role_keys(image_root, role))
+            director_root = Metadata[Root].from_bytes(signed_root).signed
+            keys[1].setdefault("root", offline_role_keys(director_root, "root"))
+        if published_root is None:
             return cls.create(clock, store=store, keys=keys)
         image_repo = ImageRepository.load(prefix="image", keys=keys[0], store=store, clock=clock)
-        director = Director(keys=keys[1], store=store, clock=clock, image_repo=image_repo)
-        return cls(store=store, clock=clock, image_repo=image_repo, director=director)
+        director = Director(
+            keys=keys[1], store=store, clock=clock, image_repo=image_repo, signed_root=signed_root
+        )
+        return cls(
+            store=store,
+            clock=clock,
+            image_repo=image_repo,
+            director=director,
+            time_signer=time_signer,
+        )
 
     def save_keys(self, state_dir: Path) -> None:
-        """Save both repositories' key sets (call again after a rotation)."""
+        """Save both repositories' key sets (call again after a rotation).
+
+        Raises:
+            OtaKeyError: keys held in a PKCS#11 token (nothing to save; rotate at a
+                ceremony).
+        """
+        if pkcs11_keys_path(state_dir).exists():
+            raise OtaKeyError("the online keys live in a PKCS#11 token: rotate at a ceremony")
         image_path, director_path = key_paths(state_dir)
         save_keys(image_path, self.image_repo.keys)
         save_keys(director_path, self.director.keys)
@@ -196,25 +261,51 @@ def build_vehicle(
     ecus: Sequence[EcuSpec] = DEFENDER_SPORT_ECUS,
     health_checks: Mapping[str, HealthCheck] | None = None,
     watchdog: WatchdogConfig | None = None,
+    full_verification: Sequence[str] = (),
+    factory_roots: Registration | None = None,
 ) -> Primary:
     """Build a vehicle at the factory: ECU keys, registration, pinned roots, storage.
 
     ``register`` sends the inventory (VIN, ECU serials, hardware IDs, public keys) to the
-    Director, in process or over HTTP. The first of ``ecus`` is the Primary. Returns the
-    Primary; its ``ecus`` holds them all.
+    Director, in process or over HTTP. The first of ``ecus`` is the Primary. The ECUs named
+    in ``full_verification`` also get the Image repository's root pinned and check its
+    metadata themselves. ``factory_roots``: the Director and Image roots the factory
+    provisions from the key ceremony (out of band); the car pins those, and a registration
+    answer naming other roots is refused. Returns the Primary; its ``ecus`` holds them all.
+
+    Raises:
+        OtaMetadataError: the registration answer's roots are not the factory's.
     """
     signers = {spec.serial: generate_signer() for spec in ecus}
+    decryption = {spec.serial: X25519PrivateKey.generate() for spec in ecus}
     inventory = VehicleInventory(
         vin=vin,
         primary_serial=ecus[0].serial,
         ecus={
             s.serial: EcuRecord(
-                serial=s.serial, hardware_id=s.hardware_id, public_key=signers[s.serial].public_key
+                serial=s.serial,
+                hardware_id=s.hardware_id,
+                public_key=signers[s.serial].public_key,
+                encryption_key=public_hex(decryption[s.serial]),
             )
             for s in ecus
         },
     )
     reg = register(inventory)
+    if factory_roots is not None:
+        for what, pinned, answered in (
+            ("Director", factory_roots.director_root, reg.director_root),
+            ("Image repository", factory_roots.image_root, reg.image_root),
+        ):
+            if _root_dict(pinned) != _root_dict(answered):
+                raise OtaMetadataError(
+                    f"registration answered another {what} root than the factory provisioned"
+                )
+        reg = Registration(
+            director_root=factory_roots.director_root,
+            image_root=factory_roots.image_root,
+            time_key=reg.time_key,
+        )
     checks = dict(health_checks or {})
     built = [
         Ecu(
@@ -225,6 +316,8 @@ def build_vehicle(
             director_root=reg.director_root,
             clock=clock,
             health_check=checks.get(s.serial, default_health_check),
+            image_root=reg.image_root if s.serial in full_verification else None,
+            encryption_key=decryption[s.serial],
         )
         for s in ecus
     ]
@@ -240,6 +333,15 @@ def build_vehicle(
         director_root=reg.director_root,
         watchdog=watchdog,
     )
+
+
+def _root_dict(data: bytes) -> dict[str, Any]:
+    try:
+        md = Metadata[Root].from_bytes(data)
+    except Exception as e:  # DeserializationError and the like
+        raise OtaMetadataError(f"malformed root metadata: {e}") from e
+    out: dict[str, Any] = md.to_dict()
+    return out
 
 
 def provision_vehicle(

@@ -37,7 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--metadata-dir", required=True, type=Path, help="local trusted metadata")
     p.add_argument("--metadata-url", help="base URL of the repository's metadata")
-    p.add_argument("--target-name", help="target path to download")
+    p.add_argument(
+        "--target-name",
+        action="append",
+        help="target path to download (repeat for several; each is downloaded)",
+    )
     p.add_argument("--target-base-url", help="base URL of the repository's targets")
     p.add_argument("--target-dir", type=Path, help="directory to download the target into")
     sub = p.add_subparsers(dest="command", required=True)
@@ -77,11 +81,15 @@ def _download(args: argparse.Namespace) -> None:
     args.target_dir.mkdir(parents=True, exist_ok=True)
     updater = _updater(args)
     updater.refresh()
-    info = updater.get_targetinfo(args.target_name)
-    if info is None:
-        raise LookupError(f"target {args.target_name!r} is not in the repository")
-    if updater.find_cached_target(info) is None:
-        updater.download_target(info)
+    infos = []
+    for name in args.target_name:  # every name is looked up before anything is downloaded
+        info = updater.get_targetinfo(name)
+        if info is None:
+            raise LookupError(f"target {name!r} is not in the repository")
+        infos.append(info)
+    for info in infos:
+        if updater.find_cached_target(info) is None:
+            updater.download_target(info)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

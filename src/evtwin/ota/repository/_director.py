@@ -10,20 +10,23 @@ repository shares the Director's key sets. Director targets carry Uptane custom 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from tuf.api.metadata import TargetFile
+from tuf.api.metadata import Metadata, Root, TargetFile
 
 from evtwin.errors import OtaImageError, OtaInventoryError, OtaManifestError
 from evtwin.ota._clock import Clock
+from evtwin.ota._crypt import wrap_key
 from evtwin.ota._fields import (
     CUSTOM_ECU_IDENTIFIERS,
+    CUSTOM_ENCRYPTED,
+    CUSTOM_ENCRYPTED_KEY,
     CUSTOM_HARDWARE_IDS,
     CUSTOM_RELEASE_COUNTER,
 )
-from evtwin.ota._inventory import VehicleInventory
+from evtwin.ota._inventory import EcuRecord, VehicleInventory
 from evtwin.ota._keys import RoleKeys
 from evtwin.ota._manifest import (
     EcuVersionReport,
@@ -93,6 +96,9 @@ class Director:
         store: where per-vehicle metadata is published.
         clock: time source for expiry dates.
         image_repo: the Image repository whose released images the Director may assign.
+        signed_root: root metadata signed offline at the key ceremony (every vehicle's
+            Director root is this one); ``None``: the Director holds its root key and signs
+            a root per vehicle.
     """
 
     def __init__(
@@ -103,8 +109,12 @@ class Director:
         clock: Clock,
         image_repo: ImageRepository,
         expiry: ExpiryPolicy | None = None,
+        signed_root: bytes | None = None,
     ) -> None:
         self.keys = dict(keys)
+        self.signed_root: Metadata[Root] | None = (
+            None if signed_root is None else Metadata[Root].from_bytes(signed_root)
+        )
         self.store = store
         self.clock = clock
         self.image_repo = image_repo
@@ -116,6 +126,8 @@ class Director:
         self.reported_attacks: dict[str, dict[str, str]] = {}
         self.install_failures: dict[str, dict[str, tuple[str, ...]]] = {}
         self.update_states: dict[str, dict[str, Any]] = {}  # the car's last update cycle
+        # the symmetric key of an encrypted image, by name (the server keeps them)
+        self.image_keys: Callable[[str], bytes | None] = lambda name: None
 
     # -- vehicles ------------------------------------------------------------------------------
     def register_vehicle(self, inventory: VehicleInventory) -> bytes:
@@ -136,6 +148,7 @@ class Director:
             store=self.store,
             clock=self.clock,
             expiry=self.expiry,
+            root_md=self.signed_root,
         )
         return self._repos[vin].role_bytes("root")
 
@@ -312,9 +325,12 @@ class Director:
                     f"image {name!r} is for {image.custom.get(CUSTOM_HARDWARE_IDS)}, ECU {serial} "
                     f"is {ecu.hardware_id!r}"
                 )
+            kept_key = None
             for path in list(targets):  # one image per ECU: drop its previous assignment
                 ids: dict[str, Any] = targets[path].custom[CUSTOM_ECU_IDENTIFIERS]
-                ids.pop(serial, None)
+                previous = ids.pop(serial, None)
+                if path == name and isinstance(previous, dict):
+                    kept_key = previous.get(CUSTOM_ENCRYPTED_KEY)  # same image: same wrapping
                 if not ids:
                     del targets[path]
             entry = targets.get(name)
@@ -322,9 +338,26 @@ class Director:
                 entry = TargetFile(image.length, dict(image.hashes), name)
                 entry.unrecognized_fields["custom"] = {CUSTOM_ECU_IDENTIFIERS: {}}
                 targets[name] = entry
-            entry.custom[CUSTOM_ECU_IDENTIFIERS][serial] = {"hardwareId": ecu.hardware_id}
+            ident: dict[str, Any] = {"hardwareId": ecu.hardware_id}
+            if image.custom.get(CUSTOM_ENCRYPTED):  # only this ECU can unwrap the image key
+                ident[CUSTOM_ENCRYPTED_KEY] = kept_key or self._wrap_for(ecu, name)
+                entry.custom[CUSTOM_ENCRYPTED] = image.custom[CUSTOM_ENCRYPTED]
+            entry.custom[CUSTOM_ECU_IDENTIFIERS][serial] = ident
+            # the release counter reaches every ECU inside the Director's signature, so a
+            # Primary cannot hand a Secondary another one (Uptane rollback defence)
+            entry.custom[CUSTOM_RELEASE_COUNTER] = image.custom[CUSTOM_RELEASE_COUNTER]
         if self._targets_snapshot(targets) != before:
             repo.refresh_all()  # a new targets version only when something changed
+
+    def _wrap_for(self, ecu: EcuRecord, name: str) -> dict[str, str]:
+        key = self.image_keys(name)
+        if key is None:
+            raise OtaImageError(f"image {name!r} is encrypted, and its key is not known")
+        if ecu.encryption_key is None:
+            raise OtaImageError(
+                f"image {name!r} is encrypted; ECU {ecu.serial} registered no encryption key"
+            )
+        return wrap_key(key, ecu.encryption_key, serial=ecu.serial, name=name)
 
     @staticmethod
     def _targets_snapshot(targets: Mapping[str, TargetFile]) -> bytes:

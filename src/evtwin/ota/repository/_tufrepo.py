@@ -28,10 +28,18 @@ from tuf.api.serialization.json import JSONSerializer
 
 from evtwin.errors import OtaKeyError, OtaMetadataError
 from evtwin.ota._clock import Clock
-from evtwin.ota._keys import RoleKeys
+from evtwin.ota._keys import OfflineKey, RoleKeys
 from evtwin.ota._store import ArtifactStore
 
-__all__ = ["TOP_LEVEL_ROLES", "ExpiryPolicy", "RefreshPolicy", "TufRepository"]
+__all__ = [
+    "TOP_LEVEL_ROLES",
+    "ExpiryPolicy",
+    "RefreshPolicy",
+    "TufRepository",
+    "build_root",
+    "check_root_names",
+    "offline_role_keys",
+]
 
 TOP_LEVEL_ROLES: tuple[str, ...] = (Root.type, Targets.type, Snapshot.type, Timestamp.type)
 _SPEC = ".".join(SPECIFICATION_VERSION)
@@ -81,6 +89,40 @@ class RefreshPolicy:
         return expires - now < margin
 
 
+def build_root(keys: Mapping[str, RoleKeys], expires: datetime, version: int = 1) -> Root:
+    """Unsigned root metadata naming each top-level role's keys and threshold."""
+    root = Root(
+        version=version,
+        spec_version=_SPEC,
+        expires=expires,
+        consistent_snapshot=True,
+        roles={r: Role([], keys[r].threshold) for r in TOP_LEVEL_ROLES},
+    )
+    for role in TOP_LEVEL_ROLES:
+        for key in keys[role].public_keys:
+            root.add_key(key, role)
+    return root
+
+
+def offline_role_keys(root: Root, role: str) -> RoleKeys:
+    """``role``'s keys as ``root`` names them, public halves only (:class:`OfflineKey`)."""
+    named = root.roles[role]
+    return RoleKeys(
+        signers=tuple(OfflineKey(root.keys[keyid]) for keyid in named.keyids),
+        threshold=named.threshold,
+    )
+
+
+def check_root_names(root: Root, keys: Mapping[str, RoleKeys], where: str) -> None:
+    """Raises OtaKeyError unless ``root`` names exactly ``keys`` (key IDs and thresholds)."""
+    for role in TOP_LEVEL_ROLES:
+        named = root.roles[role]
+        if set(named.keyids) != set(keys[role].keyids) or named.threshold != keys[role].threshold:
+            raise OtaKeyError(
+                f"{where}: the signed root names other {role} keys than the repository holds"
+            )
+
+
 class TufRepository:
     """The four top-level roles of one repository, signed with their key sets.
 
@@ -90,9 +132,11 @@ class TufRepository:
         store: where metadata is published.
         clock: time source for expiry dates.
         expiry: lifetime of each role.
+        root_md: root metadata signed elsewhere (offline, at a key ceremony) to publish as
+            version 1 instead of building and signing one; it must name exactly ``keys``.
 
     Raises:
-        OtaKeyError: a top-level role has no key set.
+        OtaKeyError: a top-level role has no key set, or ``root_md`` names other keys.
     """
 
     def __init__(
@@ -103,6 +147,7 @@ class TufRepository:
         store: ArtifactStore,
         clock: Clock,
         expiry: ExpiryPolicy | None = None,
+        root_md: Metadata[Root] | None = None,
     ) -> None:
         missing = [r for r in TOP_LEVEL_ROLES if r not in keys]
         if missing:
@@ -112,17 +157,12 @@ class TufRepository:
         self.store = store
         self.clock = clock
         self.expiry = expiry or ExpiryPolicy()
-        root = Root(
-            version=1,
-            spec_version=_SPEC,
-            expires=self._expiry(Root.type),
-            consistent_snapshot=True,
-            roles={r: Role([], self.keys[r].threshold) for r in TOP_LEVEL_ROLES},
-        )
-        for role in TOP_LEVEL_ROLES:
-            for key in self.keys[role].public_keys:
-                root.add_key(key, role)
-        self.root_md: Metadata[Root] = Metadata(root)
+        if root_md is None:
+            self.root_md: Metadata[Root] = Metadata(build_root(self.keys, self._expiry(Root.type)))
+            self._sign(self.root_md, self.keys[Root.type].signers)
+        else:
+            check_root_names(root_md.signed, self.keys, prefix)
+            self.root_md = Metadata[Root].from_bytes(root_md.to_bytes())  # a private copy
         self.targets_md: Metadata[Targets] = Metadata(
             Targets(version=1, spec_version=_SPEC, expires=self._expiry(Targets.type))
         )
@@ -132,7 +172,6 @@ class TufRepository:
         self.timestamp_md: Metadata[Timestamp] = Metadata(
             Timestamp(version=1, spec_version=_SPEC, expires=self._expiry(Timestamp.type))
         )
-        self._sign(self.root_md, self.keys[Root.type].signers)
         self.publish_targets(bump=False)
 
     @classmethod

@@ -19,8 +19,10 @@ from evtwin.ota.vehicle._primary import (
     vehicle_status,
 )
 from evtwin.ota.vehicle._slots import BootOutcome, SlotStore
+from evtwin.ota.vehicle._time import AttestedClock
 
 __all__ = [
+    "AttestedClock",
     "BootOutcome",
     "Consent",
     "Ecu",

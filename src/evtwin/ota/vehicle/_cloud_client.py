@@ -7,6 +7,7 @@ The car reaches the cloud only over this protocol; it imports nothing from
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -16,8 +17,44 @@ from evtwin.errors import OtaDownloadError, OtaError
 from evtwin.ota._inventory import Registration, VehicleInventory
 from evtwin.ota.vehicle._http_fetch import HttpConfig, HttpFetcher
 from evtwin.ota.vehicle._primary import Primary, RepositoryUrls
+from evtwin.ota.vehicle._time import AttestedClock
 
-__all__ = ["OtaCloudClient"]
+__all__ = ["ANSWER_CAPS", "OtaCloudClient"]
+
+# The most bytes the car reads of each kind of answer (a hostile server cannot make it read
+# more): a nonce is a few dozen bytes, a check-in answer names at most a few images per ECU,
+# a registration answer carries two root metadata files. Error bodies are read to 4 KiB.
+# Metadata and images go through python-tuf, which caps each file by its role's maximum or
+# its signed length.
+ANSWER_CAPS: dict[str, int] = {
+    "nonce": 4 * 1024,
+    "time": 4 * 1024,
+    "check_in": 64 * 1024,
+    "register": 1024 * 1024,
+    "error": 4 * 1024,
+}
+
+
+def _read_capped(resp: urllib3.BaseHTTPResponse, cap_bytes: int, what: str) -> bytes:
+    """The body of ``resp``, refused as soon as it passes ``cap_bytes`` (the connection is
+    then dropped, not drained)."""
+    declared = resp.headers.get("Content-Length", "")
+    if declared.isdigit() and (len(declared) > 18 or int(declared) > cap_bytes):
+        resp.close()
+        raise OtaDownloadError(f"{what}: answer of {declared[:24]} bytes exceeds {cap_bytes}")
+    chunks, size = [], 0
+    try:
+        for chunk in resp.stream(16 * 1024):
+            size += len(chunk)
+            if size > cap_bytes:
+                resp.close()
+                raise OtaDownloadError(f"{what}: answer exceeds {cap_bytes} bytes")
+            chunks.append(chunk)
+    except urllib3.exceptions.HTTPError as e:
+        resp.close()
+        raise OtaDownloadError(f"{what}: {e}") from e
+    resp.release_conn()
+    return b"".join(chunks)
 
 
 class OtaCloudClient:
@@ -43,25 +80,44 @@ class OtaCloudClient:
         return h
 
     def _call(
-        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        *,
+        kind: str,
     ) -> Any:
+        """One API call; the answer is read up to ``ANSWER_CAPS[kind]`` bytes.
+
+        Raises:
+            OtaDownloadError: no answer, or one past its cap or not JSON.
+            OtaError: the server refused (HTTP 4xx/5xx).
+        """
         url = f"{self.base_url}{path}"
+        what = f"{method} {url}"
         try:
             resp = self._pool.request(
                 method,
                 url,
                 body=None if body is None else orjson.dumps(body),
                 headers={**self._headers(), **(headers or {})},
+                preload_content=False,
             )
         except urllib3.exceptions.HTTPError as e:
-            raise OtaDownloadError(f"{method} {url} failed: {e}") from e
+            raise OtaDownloadError(f"{what} failed: {e}") from e
         if resp.status >= 400:
+            data = _read_capped(resp, ANSWER_CAPS["error"], what)
             try:
-                detail = json.loads(resp.data).get("detail", "")
-            except ValueError:
-                detail = resp.data[:200].decode(errors="replace")
-            raise OtaError(f"{method} {url}: HTTP {resp.status}: {detail}")
-        return orjson.loads(resp.data)
+                detail = json.loads(data).get("detail", "")
+            except (ValueError, AttributeError):
+                detail = data[:200].decode(errors="replace")
+            raise OtaError(f"{what}: HTTP {resp.status}: {detail}")
+        data = _read_capped(resp, ANSWER_CAPS[kind], what)
+        try:
+            return orjson.loads(data)
+        except ValueError as e:
+            raise OtaDownloadError(f"{what}: answer is not JSON: {e}") from e
 
     def register(self, inventory: VehicleInventory, provisioning_token: str) -> Registration:
         """Register at the factory; keeps the issued token on this client."""
@@ -70,12 +126,35 @@ class OtaCloudClient:
             "/api/v1/vehicles",
             inventory.to_dict(),
             headers={"X-Provisioning-Token": provisioning_token},
+            kind="register",
         )
         self.token = str(out["token"])
+        time_key = out.get("time_key")
         return Registration(
             director_root=json.dumps(out["director_root"]).encode(),
             image_root=json.dumps(out["image_root"]).encode(),
+            time_key=time_key if isinstance(time_key, dict) else None,
         )
+
+    def attest_time(self, vin: str, clock: AttestedClock) -> datetime:
+        """Ask the time server for the current time over a fresh nonce of ``clock`` and move
+        ``clock`` to it once verified; returns the attested time.
+
+        Raises:
+            OtaMetadataError: the attestation does not verify (``clock`` unchanged).
+        """
+        answer = self._call(
+            "POST", f"/api/v1/vehicles/{vin}/time", {"nonces": [clock.fresh_nonce()]}, kind="time"
+        )
+        return clock.attest(answer)
+
+    def rotate_token(self, vin: str) -> None:
+        """Swap this car's bearer token for a fresh one (the old one stops working)."""
+        out = self._call("POST", f"/api/v1/vehicles/{vin}/token", kind="nonce")
+        token = out.get("token") if isinstance(out, dict) else None
+        if not isinstance(token, str) or not token:
+            raise OtaDownloadError(f"token rotation for {vin}: no token in the answer")
+        self.token = token
 
     def urls(self, vin: str) -> RepositoryUrls:
         return RepositoryUrls(
@@ -106,10 +185,14 @@ class OtaCloudClient:
         nonce, self._next_nonce = self._next_nonce, None
         for attempt in range(2):
             if nonce is None:
-                nonce = str(self._call("GET", f"/api/v1/vehicles/{vin}/nonce")["nonce"])
+                answer = self._call("GET", f"/api/v1/vehicles/{vin}/nonce", kind="nonce")
+                nonce = str(answer["nonce"])
             try:
                 out = self._call(
-                    "POST", f"/api/v1/vehicles/{vin}/manifest", primary.manifest(nonce)
+                    "POST",
+                    f"/api/v1/vehicles/{vin}/manifest",
+                    primary.manifest(nonce),
+                    kind="check_in",
                 )
             except OtaError as e:
                 if attempt or "nonce" not in str(e) or isinstance(e, OtaDownloadError):

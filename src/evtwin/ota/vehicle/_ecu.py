@@ -12,20 +12,29 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from securesystemslib.signer import Signer
 from tuf.api.exceptions import RepositoryError
 from tuf.api.metadata import Metadata, Root, TargetFile, Targets
 
 from evtwin.errors import OtaImageError, OtaMetadataError, OtaRollbackError, OtaSlotError
 from evtwin.ota._clock import Clock
+from evtwin.ota._crypt import decrypt_image, unwrap_key
 from evtwin.ota._delta import apply_delta
-from evtwin.ota._fields import CUSTOM_ECU_IDENTIFIERS
+from evtwin.ota._fields import (
+    CUSTOM_ECU_IDENTIFIERS,
+    CUSTOM_ENCRYPTED,
+    CUSTOM_ENCRYPTED_KEY,
+    CUSTOM_RELEASE_COUNTER,
+)
 from evtwin.ota._manifest import EcuVersionReport, InstalledImage
 from evtwin.ota._store import atomic_write
+from evtwin.ota.vehicle._full import check_image_repository
 from evtwin.ota.vehicle._slots import BootOutcome, FaultHook, SlotStore
 
 __all__ = ["Ecu", "HealthCheck", "default_health_check", "ecu_status"]
@@ -50,6 +59,9 @@ class Ecu:
         clock: the ECU's secure time source.
         health_check: decides whether a booted image came up.
         fault: power-cut hook passed to the slots.
+        image_root: the Image repository's root metadata, provisioned at the factory: the
+            ECU then does full verification (it checks the Image repository's metadata
+            itself, :mod:`evtwin.ota.vehicle._full`); without it, partial verification.
     """
 
     def __init__(
@@ -63,6 +75,8 @@ class Ecu:
         clock: Clock,
         health_check: HealthCheck = default_health_check,
         fault: FaultHook | None = None,
+        image_root: bytes | None = None,
+        encryption_key: X25519PrivateKey | None = None,
     ) -> None:
         self.serial = serial
         self.hardware_id = hardware_id
@@ -76,6 +90,18 @@ class Ecu:
         self._failed_path = root_dir / "failed_images.json"
         self._error_path = root_dir / "last_error.txt"
         self._sent_path = root_dir / "last_error.sent"
+        self._image_root_path = root_dir / "image_root.json"
+        self._image_seen_path = root_dir / "image_targets_version"
+        self._decryption_path = root_dir / "encryption.key"  # X25519 private key, owner-only
+        self._image_keys_dir = root_dir / "image_keys"  # wrapped keys by ciphertext sha256
+        if encryption_key is not None and not self._decryption_path.exists():
+            root_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self._decryption_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(encryption_key.private_bytes_raw())
+        if image_root is not None and not self._image_root_path.exists():
+            _parse_image_root(image_root)
+            atomic_write(self._image_root_path, image_root)
         if not self._root_path.exists():
             self._parse_root(director_root)
             atomic_write(self._root_path, director_root)
@@ -147,9 +173,13 @@ class Ecu:
             trusted = new
 
     def _last_targets_version(self) -> int:
+        """The newest Director targets version this ECU verified (0: none, or the record
+        was torn by a crash; the expiry and signatures of older targets still hold)."""
         try:
             return int(self._targets_version_path.read_text())
         except FileNotFoundError:
+            return 0
+        except ValueError:  # torn in place (a file system without atomic rename)
             return 0
 
     # -- install -------------------------------------------------------------------------------
@@ -193,7 +223,17 @@ class Ecu:
             )
         return target, targets.version
 
-    def verify(self, director_targets: bytes, image: bytes) -> InstalledImage:
+    @property
+    def full_verification(self) -> bool:
+        """Whether this ECU checks the Image repository's metadata itself."""
+        return self._image_root_path.exists()
+
+    def verify(
+        self,
+        director_targets: bytes,
+        image: bytes,
+        image_metadata: Mapping[str, bytes] | None = None,
+    ) -> InstalledImage:
         """Partial verification of ``image`` against the Director's targets metadata.
 
         Returns:
@@ -204,6 +244,20 @@ class Ecu:
             OtaImageError: no target for this ECU, wrong hardware ID, length or hash mismatch.
         """
         target, version = self._my_target(director_targets)
+        if self.full_verification:
+            if image_metadata is None:
+                raise OtaMetadataError(
+                    f"ECU {self.serial} does full verification: it needs the Image "
+                    "repository's timestamp, snapshot and targets"
+                )
+            check_image_repository(
+                root=_parse_image_root(self._image_root_path.read_bytes()).signed,
+                bundle=image_metadata,
+                director_target=target,
+                hardware_id=self.hardware_id,
+                now=self.clock.now(),
+                seen_path=self._image_seen_path,
+            )
         if len(image) != target.length:
             raise OtaImageError(
                 f"image {target.path!r} is {len(image)} bytes, metadata says {target.length}"
@@ -215,30 +269,52 @@ class Ecu:
                 raise OtaImageError(f"image {target.path!r}: {algo} does not match metadata")
         if "sha256" not in target.hashes:
             raise OtaImageError(f"image {target.path!r} has no sha256 in Director targets")
+        custom = target.custom if isinstance(target.custom, dict) else {}
+        counter = custom.get(CUSTOM_RELEASE_COUNTER)
+        if isinstance(counter, bool) or not isinstance(counter, int) or counter < 0:
+            raise OtaMetadataError(
+                f"ECU {self.serial}: image {target.path!r} has no release counter in the "
+                "signed Director targets"
+            )
         atomic_write(self._targets_version_path, str(version).encode())
         return InstalledImage(
             filepath=target.path,
             length=target.length,
             hashes=dict(target.hashes),
-            release_counter=-1,
+            release_counter=counter,
         )
 
-    def install(self, director_targets: bytes, image: bytes, release_counter: int) -> BootOutcome:
+    def install(
+        self,
+        director_targets: bytes,
+        image: bytes,
+        release_counter: int | None = None,
+        *,
+        image_metadata: Mapping[str, bytes] | None = None,
+    ) -> BootOutcome:
         """Verify, stage into the inactive slot, reboot and commit or roll back.
 
-        ``release_counter`` comes from the Image repository via the Primary; the ECU refuses
-        one lower than it runs (Uptane rollback defence). The same as :meth:`stage_update`
-        followed by :meth:`boot_staged`.
+        The release counter comes from the signed Director targets (never from the Primary:
+        ``release_counter``, what the Primary read in the Image repository, must agree with
+        it); the ECU refuses one lower than it runs (Uptane rollback defence). The same as
+        :meth:`stage_update` followed by :meth:`boot_staged`.
 
         Raises:
             OtaMetadataError, OtaImageError: partial verification failed (nothing written).
             OtaRollbackError: lower release counter than installed.
         """
-        early = self.stage_update(director_targets, image, release_counter)
+        early = self.stage_update(
+            director_targets, image, release_counter, image_metadata=image_metadata
+        )
         return early if early is not None else self.boot_staged()
 
     def stage_update(
-        self, director_targets: bytes, image: bytes, release_counter: int
+        self,
+        director_targets: bytes,
+        image: bytes,
+        release_counter: int | None = None,
+        *,
+        image_metadata: Mapping[str, bytes] | None = None,
     ) -> BootOutcome | None:
         """Verify ``image`` and write it to the inactive slot, pending its first boot.
 
@@ -250,14 +326,21 @@ class Ecu:
             OtaMetadataError, OtaImageError: partial verification failed (nothing written).
             OtaRollbackError: lower release counter than installed.
         """
-        info = self.verify(director_targets, image)
+        info = self.verify(director_targets, image, image_metadata)
+        self._keep_image_key(director_targets, image)
+        signed_counter = info.release_counter  # from the Director's signature
+        if release_counter is not None and release_counter != signed_counter:
+            raise OtaRollbackError(
+                f"ECU {self.serial}: the Primary says release counter {release_counter} for "
+                f"{info.filepath!r}, the signed Director targets say {signed_counter}"
+            )
         current = self.slots.active
         if current is not None:
             if current.hashes.get("sha256") == info.hashes["sha256"]:
                 return BootOutcome.BOOTED
-            if release_counter < current.release_counter:
+            if signed_counter < current.release_counter:
                 raise OtaRollbackError(
-                    f"ECU {self.serial}: release counter {release_counter} of "
+                    f"ECU {self.serial}: release counter {signed_counter} of "
                     f"{info.filepath!r} is below the installed {current.release_counter}"
                 )
         if self.failed_images().get(info.filepath) == info.hashes["sha256"]:
@@ -266,7 +349,7 @@ class Ecu:
             filepath=info.filepath,
             length=info.length,
             hashes=info.hashes,
-            release_counter=release_counter,
+            release_counter=signed_counter,
         )
         self.slots.stage(image, staged)
         return None
@@ -284,10 +367,14 @@ class Ecu:
     def failed_images(self) -> dict[str, str]:
         """Images that failed their health check on this ECU: ``{name: sha256}``."""
         try:
-            data: dict[str, str] = json.loads(self._failed_path.read_bytes())
+            data = json.loads(self._failed_path.read_bytes())
         except FileNotFoundError:
             return {}
-        return data
+        except ValueError:  # torn by a crash: a failed image may be tried (and rolled back) again
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        return {str(k): str(v) for k, v in data.items()}
 
     def image_from_delta(self, director_targets: bytes, patch: bytes) -> bytes:
         """Rebuild this ECU's new image from a delta against its verified active slot.
@@ -309,8 +396,53 @@ class Ecu:
         return image
 
     def reboot(self) -> BootOutcome:
-        """Run the bootloader (commit or roll back a pending slot)."""
-        return self.slots.boot(self.health_check)
+        """Run the bootloader (commit or roll back a pending slot); an encrypted image is
+        decrypted for its health check (its slot keeps the verified ciphertext)."""
+        return self.slots.boot(lambda image: self.health_check(self._plaintext(image)))
+
+    def running_image(self) -> bytes | None:
+        """What the ECU runs, decrypted if it was delivered encrypted."""
+        image = self.slots.read_active()
+        return None if image is None else self._plaintext(image)
+
+    def _decryption_key(self) -> X25519PrivateKey | None:
+        try:
+            return X25519PrivateKey.from_private_bytes(self._decryption_path.read_bytes())
+        except FileNotFoundError:
+            return None
+
+    def _plaintext(self, image: bytes) -> bytes:
+        record = self._image_keys_dir / f"{hashlib.sha256(image).hexdigest()}.json"
+        try:
+            wrapped = json.loads(record.read_bytes())
+        except FileNotFoundError:
+            return image  # not encrypted
+        private = self._decryption_key()
+        if private is None:
+            raise OtaImageError(f"ECU {self.serial} holds no decryption key")
+        name = str(wrapped["name"])
+        key = unwrap_key(private, wrapped["key"], serial=self.serial, name=name)
+        return decrypt_image(key, image, name)
+
+    def _keep_image_key(self, director_targets: bytes, image: bytes) -> None:
+        """For an encrypted image: unwrap its key now (refuse what this ECU cannot decrypt)
+        and keep the wrapped key beside the slot for the boot."""
+        target, _ = self._my_target(director_targets)
+        custom = target.custom if isinstance(target.custom, dict) else {}
+        if not custom.get(CUSTOM_ENCRYPTED):
+            return
+        wrapped = _ecu_ids(custom)[self.serial].get(CUSTOM_ENCRYPTED_KEY)
+        private = self._decryption_key()
+        if wrapped is None or private is None:
+            raise OtaImageError(
+                f"ECU {self.serial}: {target.path!r} is encrypted and no key is wrapped to it"
+            )
+        key = unwrap_key(private, wrapped, serial=self.serial, name=target.path)
+        decrypt_image(key, image, target.path)  # the ciphertext decrypts (and authenticates)
+        atomic_write(
+            self._image_keys_dir / f"{hashlib.sha256(image).hexdigest()}.json",
+            json.dumps({"name": target.path, "key": wrapped}, sort_keys=True).encode(),
+        )
 
     def version_report(self, nonce: str) -> dict[str, Any]:
         """This ECU's signed version report for the Director (marks the last error sent)."""
@@ -324,6 +456,16 @@ class Ecu:
             attacks_detected=self.attacks_detected,
             install_failures=tuple(sorted(self.failed_images())),
         ).sign(self.signer)
+
+
+def _parse_image_root(data: bytes) -> Metadata[Root]:
+    try:
+        md = Metadata[Root].from_bytes(data)
+    except Exception as e:  # DeserializationError and the like
+        raise OtaMetadataError(f"malformed Image repository root metadata: {e}") from e
+    if not isinstance(md.signed, Root):
+        raise OtaMetadataError(f"expected the Image repository root, got {md.signed.type!r}")
+    return md
 
 
 def ecu_status(root_dir: Path) -> dict[str, Any]:

@@ -32,6 +32,8 @@ class HttpConfig:
         chunk_bytes: read size [B].
         max_resumes: Range requests allowed after drops, per download.
         ca_file: PEM bundle that HTTPS servers are verified against (``None``: system CAs).
+        client_cert: the car's client certificate (PEM) for a server that requires mutual
+            TLS; ``client_key`` is its private key (PEM).
     """
 
     connect_timeout_s: float = 5.0
@@ -39,14 +41,19 @@ class HttpConfig:
     chunk_bytes: int = 64 * 1024
     max_resumes: int = 5
     ca_file: Path | None = None
+    client_cert: Path | None = None
+    client_key: Path | None = None
 
     def pool(self) -> urllib3.PoolManager:
-        """A connection pool with these timeouts; HTTPS always verifies the server."""
+        """A connection pool with these timeouts; HTTPS always verifies the server (and
+        presents the car's client certificate, if it has one)."""
         return urllib3.PoolManager(
             timeout=urllib3.Timeout(connect=self.connect_timeout_s, read=self.read_timeout_s),
             retries=False,
             cert_reqs="CERT_REQUIRED",
             ca_certs=str(self.ca_file) if self.ca_file else None,
+            cert_file=str(self.client_cert) if self.client_cert else None,
+            key_file=str(self.client_key) if self.client_key else None,
         )
 
 

@@ -347,7 +347,10 @@ class Primary:
             try:
                 p.ecu.update_root(chain)
                 early = p.ecu.stage_update(
-                    planned._director_targets, planned.downloaded[serial], p.release_counter
+                    planned._director_targets,
+                    planned.downloaded[serial],
+                    p.release_counter,
+                    image_metadata=self._image_metadata(),
                 )
             except OtaError as e:
                 p.ecu.attacks_detected = f"{type(e).__name__}: {e}"
@@ -393,7 +396,10 @@ class Primary:
             try:
                 p.ecu.update_root(chain)
                 report.outcomes[p.ecu.serial] = p.ecu.install(
-                    planned._director_targets, planned.downloaded[p.ecu.serial], p.release_counter
+                    planned._director_targets,
+                    planned.downloaded[p.ecu.serial],
+                    p.release_counter,
+                    image_metadata=self._image_metadata(),
                 )
                 p.ecu.clear_reported_attack()
             except OtaError as e:
@@ -478,7 +484,21 @@ class Primary:
                     f"{active.filepath!r} with {active.release_counter}"
                 )
             planned.append(_Planned(ecu, i, release_counter))
+        if custom_d.get(CUSTOM_RELEASE_COUNTER) != release_counter:
+            raise OtaConsensusError(
+                f"{d.path!r}: Director says release counter "
+                f"{custom_d.get(CUSTOM_RELEASE_COUNTER)!r}, Image repository {release_counter}"
+            )
         return planned
+
+    def _image_metadata(self) -> dict[str, bytes]:
+        """The Image repository metadata this cycle verified (for full-verification ECUs)."""
+        folder = self.storage_dir / "image"
+        return {
+            role: (folder / f"{role}.json").read_bytes()
+            for role in ("timestamp", "snapshot", "targets")
+            if (folder / f"{role}.json").exists()
+        }
 
     def _director_root_chain(self) -> list[bytes]:
         history = self.storage_dir / "director" / "root_history"

@@ -1,11 +1,16 @@
 """A/B image slots of one ECU on disk, with a boot counter and automatic rollback.
 
-Layout of an ECU directory: ``slot_a.img``, ``slot_b.img`` and ``state.json``. Every write
-is atomic (write-temp, fsync, rename, fsync dir), and the state file is written only after
-the image it names is durable, so a power cut at any step leaves the ECU booting a verified
-image. Installing is: :meth:`SlotStore.stage` (write the inactive slot, mark it pending),
-then :meth:`SlotStore.boot` (the bootloader: try the pending slot with a bounded boot
-counter, run the health check, commit the new slot or roll back to the old one).
+Layout of an ECU directory: ``slot_a.img``, ``slot_b.img`` and two state records,
+``state_0.json`` and ``state_1.json``, written in turn (as a bootloader keeps a redundant
+environment): each carries a sequence number and the SHA-256 of its content, and the newest
+record that verifies is the state, so a state file that rots or tears leaves the ECU on the
+state before it (its last good slot), never unbootable. (``state.json`` of older ECUs is
+read as sequence 0.) Every write is atomic (write-temp, fsync, rename, fsync dir), and a
+record is written only after the image it names is durable, so a power cut at any step leaves
+the ECU booting a verified image. Installing is: :meth:`SlotStore.stage` (write the
+inactive slot, mark it pending), then :meth:`SlotStore.boot` (the bootloader: try the
+pending slot with a bounded boot counter, run the health check, commit the new slot or roll
+back to the old one).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from evtwin.ota._store import atomic_write
 __all__ = ["BootOutcome", "SlotStore"]
 
 SLOTS: tuple[str, str] = ("a", "b")
+STATE_FILES: tuple[str, str] = ("state_0.json", "state_1.json")
 FaultHook = Callable[[str], None]
 
 
@@ -78,27 +84,70 @@ class SlotStore:
         self.max_boot_attempts = max_boot_attempts
         self.fault: FaultHook = fault or (lambda step: None)
         root.mkdir(parents=True, exist_ok=True)
+        self._seq = 0
         self._state = self._load()
 
     # -- state ---------------------------------------------------------------------------------
     @property
     def _state_path(self) -> Path:
-        return self.root / "state.json"
+        """The state record written next."""
+        return self.root / STATE_FILES[(self._seq + 1) % 2]
 
     def _slot_path(self, slot: str) -> Path:
         return self.root / f"slot_{slot}.img"
 
     def _load(self) -> _State:
-        try:
-            return _State.from_bytes(self._state_path.read_bytes())
-        except FileNotFoundError:
+        """The newest state record that verifies (an unreadable one is skipped); a fresh
+        state when there is none.
+
+        Raises:
+            OtaSlotError: state records exist but none verifies.
+        """
+        best: tuple[int, _State] | None = None
+        for seq, state in self._records():
+            if best is None or seq > best[0]:
+                best = (seq, state)
+        if best is None:
+            present = [p.name for p in self._state_files() if p.exists()]
+            if present:
+                raise OtaSlotError(f"{self.root}: every state record is corrupt ({present})")
             return _State(None, None, 0, dict.fromkeys(SLOTS))
-        except (ValueError, KeyError, TypeError) as e:
-            raise OtaSlotError(f"{self._state_path} is corrupt: {e}") from e
+        self._seq = best[0]
+        return best[1]
+
+    def _state_files(self) -> list[Path]:
+        return [self.root / "state.json", *(self.root / name for name in STATE_FILES)]
+
+    def _records(self) -> list[tuple[int, _State]]:
+        found = []
+        legacy = self.root / "state.json"
+        for path in self._state_files():
+            try:
+                raw = path.read_bytes()
+                if path == legacy:
+                    found.append((0, _State.from_bytes(raw)))
+                    continue
+                record = json.loads(raw)
+                body = json.dumps(record["state"], sort_keys=True).encode()
+                if hashlib.sha256(body).hexdigest() != record["sha256"]:
+                    continue  # torn or rotten: the other record stands
+                found.append((int(record["seq"]), _State.from_bytes(body)))
+            except FileNotFoundError:
+                continue
+            except (ValueError, KeyError, TypeError, AttributeError):
+                continue  # unparseable: the other record stands
+        return found
 
     def _save(self, step: str) -> None:
         self.fault(step)
-        atomic_write(self._state_path, self._state.to_bytes())
+        body = self._state.to_bytes()
+        record = {
+            "seq": self._seq + 1,
+            "state": json.loads(body),
+            "sha256": hashlib.sha256(body).hexdigest(),
+        }
+        atomic_write(self._state_path, json.dumps(record, sort_keys=True).encode())
+        self._seq += 1
 
     @property
     def active(self) -> InstalledImage | None:

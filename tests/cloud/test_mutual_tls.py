@@ -1,0 +1,128 @@
+"""Issue 12, slice 3 (part): mutual TLS. The server (``--tls-client-ca``) accepts only clients
+that present a certificate from the fleet's CA; cars get one at the factory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import ssl
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from evtwin.cloud import OtaServer, create_app
+from evtwin.errors import OtaDownloadError
+from evtwin.ota import HttpConfig, OtaCloudClient, build_vehicle
+
+from .conftest import PROVISIONING
+
+VIN = "SALDS27A1RA000911"
+
+
+def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def issue(
+    tmp: Path,
+    name: str,
+    *,
+    ca: tuple[x509.Certificate, ec.EllipticCurvePrivateKey] | None = None,
+    server: bool = False,
+) -> tuple[Path, Path, x509.Certificate, ec.EllipticCurvePrivateKey]:
+    """A certificate for ``name`` signed by ``ca`` (self-signed CA when ``ca`` is None)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca[0].subject if ca else subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=ca is None, path_length=None), critical=True)
+    )
+    if server:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+    cert = builder.sign(ca[1] if ca else key, hashes.SHA256())
+    cert_path, key_path = tmp / f"{name}.crt", tmp / f"{name}.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(_key_pem(key))
+    return cert_path, key_path, cert, key
+
+
+@pytest.fixture
+def mtls(server: OtaServer, tmp_path: Path) -> Iterator[tuple[str, Path, tuple]]:  # type: ignore[type-arg]
+    server_cert, server_key, *_ = issue(tmp_path, "server", server=True)
+    fleet_ca_path, _, ca_cert, ca_key = issue(tmp_path, "fleet-ca")
+    uv = uvicorn.Server(
+        uvicorn.Config(
+            create_app(server), host="127.0.0.1", port=0, log_level="critical",
+            ssl_certfile=str(server_cert), ssl_keyfile=str(server_key),
+            ssl_cert_reqs=ssl.CERT_REQUIRED, ssl_ca_certs=str(fleet_ca_path),
+        )
+    )  # fmt: skip
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    for _ in range(500):  # bounded wait for start-up, not a timing assertion
+        if uv.started:
+            break
+        time.sleep(0.01)
+    assert uv.started
+    port = uv.servers[0].sockets[0].getsockname()[1]
+    yield f"https://127.0.0.1:{port}", server_cert, (ca_cert, ca_key)
+    uv.should_exit = True
+    thread.join(timeout=10)
+
+
+def register(base: str, config: HttpConfig, root: Path, server: OtaServer) -> OtaCloudClient:
+    cloud = OtaCloudClient(base, config=config)
+    car = build_vehicle(
+        vin=VIN, root_dir=root, register=lambda inv: cloud.register(inv, PROVISIONING),
+        urls=cloud.urls(VIN), fetcher=cloud.fetcher(), clock=server.backend.clock,
+    )  # fmt: skip
+    cloud.check_in(car)
+    return cloud
+
+
+def test_only_cars_with_a_fleet_certificate_reach_a_mutual_tls_server(
+    mtls: tuple[str, Path, tuple],
+    server: OtaServer,
+    tmp_path: Path,  # type: ignore[type-arg]
+) -> None:
+    base, server_cert, fleet_ca = mtls
+    car_cert, car_key, *_ = issue(tmp_path, VIN, ca=fleet_ca)
+    rogue_ca = issue(tmp_path, "rogue-ca")[2:]
+    rogue_cert, rogue_key, *_ = issue(tmp_path, "rogue-car", ca=rogue_ca)
+
+    with pytest.raises(OtaDownloadError):  # no client certificate: the handshake fails
+        register(base, HttpConfig(ca_file=server_cert), tmp_path / "a", server)
+    with pytest.raises(OtaDownloadError):  # a certificate from another CA: refused
+        register(
+            base,
+            HttpConfig(ca_file=server_cert, client_cert=rogue_cert, client_key=rogue_key),
+            tmp_path / "b",
+            server,
+        )
+    cloud = register(
+        base,
+        HttpConfig(ca_file=server_cert, client_cert=car_cert, client_key=car_key),
+        tmp_path / "c",
+        server,
+    )
+    assert cloud.token is not None and server.db.manifest_count(VIN) == 1
