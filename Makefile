@@ -13,7 +13,7 @@ PIP_FLAGS := --disable-pip-version-check --quiet
 # the build only when a source changes (stamps).
 FRONT := frontend
 FRONT_SRC := $(shell find $(FRONT)/src $(FRONT)/public -type f 2>/dev/null) \
-	$(FRONT)/index.html $(FRONT)/vite.config.ts $(FRONT)/tsconfig.json
+	$(FRONT)/index.html $(FRONT)/fleet.html $(FRONT)/vite.config.ts $(FRONT)/tsconfig.json
 FRONT_DEPS := $(FRONT)/node_modules/.installed
 FRONT_STAMP := src/evtwin/hmi/static/.built
 

@@ -10,5 +10,7 @@ export default defineConfig({
     outDir: "../src/evtwin/hmi/static",
     emptyOutDir: true,
     chunkSizeWarningLimit: 600,
+    // two pages: the car's screen and the fleet page (served by `evtwin fleet serve`)
+    rollupOptions: { input: { main: "index.html", fleet: "fleet.html" } },
   },
 });

@@ -90,6 +90,14 @@ def register(sub: Any) -> None:
     srv = fsub.add_parser("serve", help="the fleet HTTP API over stored telemetry")
     srv.add_argument("--host", default="127.0.0.1")
     srv.add_argument("--port", type=int, default=8090)
+    srv.add_argument(
+        "--campaign",
+        action="append",
+        default=[],
+        metavar="ID:TARGET[:PREFIX+...]",
+        help="a software campaign to report on (repeatable): its id, target version and VIN "
+        "prefixes of its group (default: the whole fleet)",
+    )
     _store_args(srv)
     srv.set_defaults(func=run_serve)
 
@@ -162,11 +170,16 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    from importlib import resources
+    from pathlib import Path
+
     import uvicorn
 
-    from evtwin.fleet import create_fleet_app
+    from evtwin.fleet import Campaign, create_fleet_app
 
-    app = create_fleet_app(_open_store(args))
+    campaigns = [Campaign.parse(c) for c in args.campaign]
+    page_dir = Path(str(resources.files("evtwin.hmi") / "static"))  # the built front end
+    app = create_fleet_app(_open_store(args), campaigns=campaigns, page_dir=page_dir)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from evtwin.fleet._broker import write_mosquitto_config
 from evtwin.fleet._ingest import IngestService, IngestStats
 from evtwin.fleet._model import MAX_CAR_DAYS, MAX_CARS, MAX_DAYS, FleetConfig, assumptions
+from evtwin.fleet._questions import Campaign
 from evtwin.fleet._replay import day_batches, fleet_vin
 from evtwin.fleet._run import simulate_fleet
 from evtwin.fleet._simulate import DayRecord, FleetResult, PartitionResult, partitions
@@ -19,6 +20,7 @@ __all__ = [
     "MAX_CARS",
     "MAX_CAR_DAYS",
     "MAX_DAYS",
+    "Campaign",
     "DayRecord",
     "FleetConfig",
     "FleetResult",

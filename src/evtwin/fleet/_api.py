@@ -1,18 +1,23 @@
 """The fleet HTTP API (FastAPI): fleet questions over stored telemetry.
 
 ``GET /api/v1/fleet/consumption``, ``/charging``, ``/software``, ``/vehicles/{vin}/latest``,
-``/health``. Bad input is a 4xx with ``{"error": {"type", "message"}}``.
+``/health``, ``/campaigns`` (the campaigns the service was started with, each with its
+status) and, when given the built front end's directory, the fleet page at ``/`` (assets
+under ``/screen``). Bad input is a 4xx with ``{"error": {"type", "message"}}``.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any, Final
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 
-from evtwin.errors import EvtwinError
+from evtwin.errors import EvtwinError, TelemetryError
 from evtwin.fleet import _questions as Q
 from evtwin.fleet._store import TelemetryStore
 
@@ -30,7 +35,21 @@ def _err(kind: str, message: str, status: int) -> JSONResponse:
     return JSONResponse({"error": {"type": kind, "message": message}}, status_code=status)
 
 
-def create_fleet_app(store: TelemetryStore) -> FastAPI:
+PAGE: Final = "fleet.html"
+ASSETS_PATH: Final = "/screen"
+
+
+def create_fleet_app(
+    store: TelemetryStore,
+    *,
+    campaigns: Sequence[Q.Campaign] = (),
+    page_dir: Path | None = None,
+) -> FastAPI:
+    """The fleet API over ``store``; ``campaigns`` for ``/campaigns``; ``page_dir``: the built
+    front end (``fleet.html`` and its ``assets/``) to serve the fleet page from."""
+    ids = [c.id for c in campaigns]
+    if len(set(ids)) != len(ids):
+        raise TelemetryError(f"campaign ids must be unique, got {ids}")
     app = FastAPI(title="evtwin fleet", version="1")
 
     @app.exception_handler(EvtwinError)
@@ -80,4 +99,23 @@ def create_fleet_app(store: TelemetryStore) -> FastAPI:
         except LookupError:
             return _err("NotFound", f"no telemetry from {vin}", 404)
 
+    @app.get(f"{PREFIX}/campaigns")
+    def campaigns_status() -> dict[str, Any]:
+        return {"campaigns": [Q.campaign(store, c) for c in campaigns]}
+
+    @app.get("/", include_in_schema=False)
+    @app.get("/fleet", include_in_schema=False)
+    def page() -> HTMLResponse:
+        index = page_dir / PAGE if page_dir is not None else None
+        if index is None or not index.is_file():
+            return HTMLResponse(
+                "<!doctype html><html lang=en><title>evtwin fleet</title><p>The fleet page is "
+                "not built: run <code>make frontend</code> (needs Node and npm). The API is at "
+                '<a href="/docs">/docs</a>.</p></html>',
+                status_code=503,
+            )
+        return HTMLResponse(index.read_text(encoding="utf-8"))
+
+    if page_dir is not None and (page_dir / "assets").is_dir():
+        app.mount(ASSETS_PATH, StaticFiles(directory=str(page_dir)), name="fleet-page")
     return app

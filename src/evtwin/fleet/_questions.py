@@ -5,12 +5,15 @@
 - charging: a session starts where ``IsCharging`` turns true; start SOC = the car's last
   SOC at or before that sample; energy = growth of the accumulated charged energy.
 - software: each car's latest reported version; a campaign view over a VIN-prefix group.
+- campaign: a software campaign's status from what cars report (latest version vs the
+  target, cumulative adoption per UTC day from each car's first report of the target).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
@@ -19,7 +22,7 @@ from evtwin.errors import TelemetryError
 from evtwin.fleet._store import TelemetryStore
 from evtwin.telemetry import check_vin
 
-__all__ = ["charging", "consumption", "latest", "software"]
+__all__ = ["Campaign", "campaign", "charging", "consumption", "histogram", "latest", "software"]
 
 MIN_KM_DEFAULT: Final = 5.0
 
@@ -43,6 +46,22 @@ def _stats(x: Sequence[float], nd: int = 1) -> dict[str, float | None]:
         "p90": round(float(p90), nd),
         "mean": round(float(a.mean()), nd),
     }
+
+
+HISTOGRAM_BINS: Final = 12
+
+
+def histogram(x: Sequence[float], bins: int = HISTOGRAM_BINS) -> dict[str, list[float] | list[int]]:
+    """Equal-width bins over the values' range: ``edges`` (bins + 1) and ``counts`` (bins);
+    both empty for no values."""
+    if len(x) == 0:
+        return {"edges": [], "counts": []}
+    a = np.asarray(x, dtype=float)
+    lo, hi = float(a.min()), float(a.max())
+    if hi <= lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    counts, edges = np.histogram(a, bins=bins, range=(lo, hi))
+    return {"edges": [round(float(e), 1) for e in edges], "counts": [int(c) for c in counts]}
 
 
 def consumption(
@@ -73,6 +92,10 @@ def consumption(
         "min_km": min_km,
         "consumption_wh_per_km": _stats(wh_per_km),
         "range_km": _stats(range_km),
+        "histogram": {
+            "consumption_wh_per_km": histogram(wh_per_km),
+            "range_km": histogram(range_km),
+        },
         "basis": "per car: accumulated consumed energy / odometer distance over the window; "
         "range = the car's reported net capacity / that consumption",
     }
@@ -143,6 +166,67 @@ def software(
         out["on_target"] = on
         out["on_target_share"] = round(on / len(latest), 4) if latest else None
     return out
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A software campaign as the fleet service knows it: an id, the version it installs and
+    the VIN prefixes of its group (empty: the whole fleet)."""
+
+    id: str
+    target_version: str
+    vin_prefixes: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, text: str) -> Campaign:
+        """``ID:TARGET[:PREFIX+PREFIX…]``, e.g. ``spring-27:2.0.0:SALDS2027F``."""
+        parts = text.split(":")
+        if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
+            raise TelemetryError(f"campaign must be ID:TARGET[:PREFIX+PREFIX...], got {text!r}")
+        cid, target = parts[0], parts[1]
+        if len(cid) > 64 or not cid.replace("-", "").replace("_", "").replace(".", "").isalnum():
+            raise TelemetryError(f"campaign id {cid!r} must be 1..64 letters, digits, - _ .")
+        if len(target) > 64:
+            raise TelemetryError(f"campaign {cid!r}: target version longer than 64 characters")
+        prefixes = tuple(p for p in parts[2].split("+") if p) if len(parts) == 3 else ()
+        for p in prefixes:
+            if not p.isalnum() or len(p) > 17:
+                raise TelemetryError(f"VIN prefix {p!r} must be 1..17 letters/digits")
+        return cls(cid, target, prefixes)
+
+
+def campaign(store: TelemetryStore, c: Campaign) -> dict[str, Any]:
+    """A campaign's status from telemetry: cars in its group (those that reported a version),
+    how many run the target now, the share, cumulative adoption per UTC day and a status:
+    ``not started`` (none on target), ``in progress`` or ``complete`` (all on target)."""
+    census = software(store, vin_prefixes=c.vin_prefixes, target_version=c.target_version)
+    first = store.query(
+        "SELECT vin, MIN(t_s) FROM samples WHERE software_version = ? GROUP BY vin",
+        [c.target_version],
+    )
+    if c.vin_prefixes:
+        first = [r for r in first if any(r[0].startswith(p) for p in c.vin_prefixes)]
+    per_day = Counter(int(t // 86400) for _, t in first)
+    adoption, total = [], 0
+    for day in sorted(per_day):
+        total += per_day[day]
+        adoption.append({"day_start_s": day * 86400, "cars_reached_target": total})
+    cars, on = census["cars"], census["on_target"]
+    status = "not started" if on == 0 else "complete" if on == cars else "in progress"
+    return {
+        "id": c.id,
+        "target_version": c.target_version,
+        "group": list(c.vin_prefixes),
+        "status": status,
+        "cars": cars,
+        "on_target": on,
+        "on_target_share": census["on_target_share"],
+        "not_on_target": cars - on,
+        "versions": census["versions"],
+        "adoption": adoption,
+        "basis": "what cars report (Vehicle.Software.CurrentVersion); the OTA server's own "
+        "per-stage counts are `evtwin ota campaign status`",
+    }
 
 
 def latest(store: TelemetryStore, vin: str) -> dict[str, Any]:
