@@ -12,6 +12,11 @@
    committed row, and lost messages (sent but not stored after a ``--drain-s`` wait).
    ``--rate R`` paces publishing at R messages/s (latency under a steady load); without it
    each round is one burst of every car's message (latency = queueing behind the burst).
+3. OTA check-ins beside the telemetry (``--ota-cars N``, 0 = off): ``evtwin ota server`` in its
+   own process on a free loopback port (SQLite), ``N`` cars registered with it (not timed),
+   then, while the telemetry cars publish, each car checks in ``--ota-rounds`` times (the real
+   protocol: nonce, manifest signed by its ECU keys and Primary key) from 8 client threads in
+   this process: check-ins/s, p50/p99 latency per check-in, failures.
 
     .venv/bin/python benchmarks/bench_fleet.py --cars 10000 --messages 3 \\
         --postgres "host=127.0.0.1 dbname=test user=postgres"
@@ -47,6 +52,7 @@ from evtwin.fleet import (
     simulate_fleet,
     write_mosquitto_config,
 )
+from evtwin.ota import ManualClock, OtaCloudClient, Primary, build_vehicle
 from evtwin.telemetry import Batch, MqttCredentials, Sample, encode_batch, topic_for
 
 INGEST_USER, INGEST_PASSWORD = "evtwin-ingest", uuid.uuid4().hex
@@ -101,6 +107,108 @@ class Car:
         self.acked += 1
 
 
+OTA_TOKENS = {"provisioning": "p" * 20, "admin": "a" * 20}
+# ``evtwin ota server`` parsed by the ``ota`` command's own parser (starts in a second)
+_OTA_SERVER = (
+    "import argparse, sys; from evtwin.cli import ota_cmd; p = argparse.ArgumentParser(); "
+    "ota_cmd.register(p.add_subparsers()); a = p.parse_args(); sys.exit(a.func(a))"
+)
+
+
+OTA_CMD = [sys.executable, "-c", _OTA_SERVER, "ota", "server"]
+
+
+class OtaLoad:
+    """An OTA server subprocess and ``cars`` registered cars that check in on demand."""
+
+    def __init__(self, cars: int, rounds: int, root: Path) -> None:
+        import os
+
+        import urllib3
+
+        self.rounds = rounds
+        root.mkdir(parents=True, exist_ok=True)
+        port = free_port()
+        env = {
+            **os.environ,
+            "EVTWIN_OTA_PROVISIONING_TOKEN": OTA_TOKENS["provisioning"],
+            "EVTWIN_OTA_ADMIN_TOKEN": OTA_TOKENS["admin"],
+        }
+        self.proc = subprocess.Popen(
+            [*OTA_CMD, "--port", str(port), "--no-access-log", "--db", str(root / "ota.sqlite")],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(600):
+            try:
+                urllib3.request("GET", f"{base}/healthz", retries=False)
+                break
+            except urllib3.exceptions.HTTPError:
+                if self.proc.poll() is not None:
+                    raise SystemExit("evtwin ota server exited") from None
+                time.sleep(0.05)
+        clock = ManualClock()
+        t0 = time.perf_counter()
+        self.cars: list[tuple[OtaCloudClient, Primary]] = []
+        for i in range(cars):
+            vin = f"SALDS27A1RF{i:06d}"
+            client = OtaCloudClient(base)
+            car = build_vehicle(
+                vin=vin,
+                root_dir=root / vin,
+                register=lambda inv, c=client: c.register(inv, OTA_TOKENS["provisioning"]),
+                urls=client.urls(vin),
+                fetcher=client.fetcher(),
+                clock=clock,
+            )
+            self.cars.append((client, car))
+        self.register_s = time.perf_counter() - t0
+        self.latency_s: list[float] = []
+        self.failures: list[str] = []
+        self.wall_s = 0.0
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _one(self, pair: tuple[OtaCloudClient, Primary]) -> None:
+        t = time.perf_counter()
+        try:
+            pair[0].check_in(pair[1])
+        except Exception as e:  # counted and reported, not hidden
+            self.failures.append(f"{type(e).__name__}: {e}"[:200])
+            return
+        self.latency_s.append(time.perf_counter() - t)
+
+    def _run(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(8) as ex:
+            for _ in range(self.rounds):
+                list(ex.map(self._one, self.cars))
+        self.wall_s = time.perf_counter() - t0
+
+    def result(self) -> dict[str, Any]:
+        lat = np.array(self.latency_s) * 1000.0
+        done = len(self.latency_s)
+        return {
+            "cars": len(self.cars),
+            "rounds": self.rounds,
+            "register_s": round(self.register_s, 2),
+            "check_ins": done,
+            "failures": len(self.failures),
+            "first_failures": self.failures[:3],
+            "wall_s": round(self.wall_s, 2),
+            "check_ins_per_s": round(done / self.wall_s, 1) if self.wall_s else None,
+            "latency_ms_p50": round(float(np.percentile(lat, 50)), 1) if done else None,
+            "latency_ms_p99": round(float(np.percentile(lat, 99)), 1) if done else None,
+        }
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(30)
+
+
 def bench_telemetry(args: argparse.Namespace) -> dict[str, Any]:
     mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     tmp = Path(tempfile.mkdtemp(prefix="bench-fleet-"))
@@ -130,8 +238,11 @@ def bench_telemetry(args: argparse.Namespace) -> dict[str, Any]:
                     stored_ids.add(b.message_id)
                     latency.append(now - sent_at[b.message_id])
 
+    ota: OtaLoad | None = None
     deadline = time.monotonic() + args.deadline_s
     try:
+        if args.ota_cars:
+            ota = OtaLoad(args.ota_cars, args.ota_rounds, tmp / "ota")
         time.sleep(0.5)
         ingest = IngestService(
             store,
@@ -165,6 +276,8 @@ def bench_telemetry(args: argparse.Namespace) -> dict[str, Any]:
         pump(lambda: all(c.connected for c in cars))
         connect_s = time.perf_counter() - t_conn
         t0 = time.perf_counter()
+        if ota is not None:
+            ota.thread.start()  # the cars check in with the OTA server while they publish
         now = time.time()
         sent = 0
         chunk = 100
@@ -189,6 +302,8 @@ def bench_telemetry(args: argparse.Namespace) -> dict[str, Any]:
         while len(stored_ids) < sent and time.monotonic() < min(drain_end, deadline):
             time.sleep(0.05)
         total_s = time.perf_counter() - t0
+        if ota is not None:
+            ota.thread.join(max(1.0, deadline - time.monotonic()))
         ingest.stop()
         lat = np.array(latency) * 1000.0
         rows = store.count()
@@ -209,8 +324,11 @@ def bench_telemetry(args: argparse.Namespace) -> dict[str, Any]:
             "paced_messages_per_s": args.rate or None,
             "latency_ms_p50": round(float(np.percentile(lat, 50)), 1) if len(lat) else None,
             "latency_ms_p99": round(float(np.percentile(lat, 99)), 1) if len(lat) else None,
+            "ota_check_ins": ota.result() if ota is not None else None,
         }
     finally:
+        if ota is not None:
+            ota.close()
         for c in cars:
             sock = c.client.socket()
             if sock is not None:
@@ -240,11 +358,15 @@ def main() -> None:
     p.add_argument("--postgres", metavar="DSN", help="store in PostgreSQL (else SQLite)")
     p.add_argument("--drain-s", type=float, default=60.0)
     p.add_argument("--deadline-s", type=float, default=300.0)
+    p.add_argument("--ota-cars", type=int, default=0, help="cars that also check in (0: off)")
+    p.add_argument("--ota-rounds", type=int, default=3, help="check-ins per OTA car")
     p.add_argument("--skip-sim", action="store_true")
     p.add_argument("--skip-telemetry", action="store_true")
     args = p.parse_args()
     if not 1 <= args.cars <= 15_000 or not 1 <= args.messages <= 100:
         raise SystemExit("--cars must be within 1..15000 and --messages within 1..100")
+    if not 0 <= args.ota_cars <= 10_000 or not 1 <= args.ota_rounds <= 100:
+        raise SystemExit("--ota-cars must be within 0..10000 and --ota-rounds within 1..100")
     out: dict[str, Any] = {
         "machine": f"{platform.machine()}, {__import__('os').cpu_count()} CPUs, "
         f"python {platform.python_version()}",
