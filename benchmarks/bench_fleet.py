@@ -241,8 +241,6 @@ def bench_telemetry(args: argparse.Namespace) -> dict[str, Any]:
     ota: OtaLoad | None = None
     deadline = time.monotonic() + args.deadline_s
     try:
-        if args.ota_cars:
-            ota = OtaLoad(args.ota_cars, args.ota_rounds, tmp / "ota")
         time.sleep(0.5)
         ingest = IngestService(
             store,
@@ -256,6 +254,8 @@ def bench_telemetry(args: argparse.Namespace) -> dict[str, Any]:
         ingest.start()
         if not ingest.wait_connected(30):
             raise SystemExit("ingest did not connect")
+        if args.ota_cars:
+            ota = OtaLoad(args.ota_cars, args.ota_rounds, tmp / "ota")
         sel = selectors.DefaultSelector()
         t_conn = time.perf_counter()
         for c in cars:
