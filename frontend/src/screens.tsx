@@ -99,6 +99,15 @@ export function HomeScreen() {
   );
 }
 
+const KEEP = "Vehicle.Cabin.HVAC.KeepClimate";
+const PUMP = "Vehicle.Cabin.HVAC.HeatPump";
+const KEEP_MODES = [
+  { value: "OFF", label: "Off" },
+  { value: "KEEP", label: "Keep" },
+  { value: "DOG", label: "Dog" },
+  { value: "CAMP", label: "Camp" },
+];
+
 export function ClimateScreen() {
   const car = useCar();
   const link = useLink();
@@ -109,14 +118,27 @@ export function ClimateScreen() {
     `Vehicle.Cabin.HVAC.Station.Row1.${side}.AirDistribution`;
   const distOpts = ["UP", "MIDDLE", "DOWN"].map((x) => ({ value: x, label: title(x) }));
   const outsideC = num(v["Vehicle.Exterior.AirTemperature"]);
+  const pump = v[`${PUMP}.State`];
+  const keepMode = v[`${KEEP}.Mode`];
+  const keepActive = v[`${KEEP}.IsActive`] === true;
+  const estW = num(v[`${KEEP}.EstimatedPower`]);
+  const leftS = num(v[`${KEEP}.EstimatedTimeRemaining`]);
+  const usedKwh = num(v[`${KEEP}.Energy`]);
+  const message = v[`${KEEP}.Message`];
+  const floor = num(v[`${KEEP}.MinimumStateOfCharge`]);
   return (
     <div class="grid">
       <Card title="Cabin">
         <div class="big" data-testid="cabin-temp">{temp(num(v["Vehicle.Cabin.HVAC.AmbientAirTemperature"]), s, 1)}</div>
         <Row label="Outside">{temp(outsideC, s, 1)}</Row>
-        <Row label="Climate running">{hvacOn === true ? "yes" : "no"}</Row>
+        <Row label="Climate running">{(num(v[`${B}.PowerFlow.Climate`]) ?? 0) < 0 ? "yes" : "no"}</Row>
+        <Row label="A/C cooling">{hvacOn === true ? "yes" : "no"}</Row>
         <Row label="Climate power" testid="climate-power">
           {kw(num(v[`${B}.PowerFlow.Climate`]))}
+        </Row>
+        <Row label="Heat pump" testid="heat-pump">
+          {pump === "NOT_FITTED" ? "not fitted" : title(pump)}
+          {pump === "HEATING" || pump === "COOLING" ? `, ${kw(num(v[`${PUMP}.Power`]))}` : ""}
         </Row>
       </Card>
       <Card title="Zones">
@@ -131,10 +153,29 @@ export function ClimateScreen() {
           value={link.shown(`${C}.Plan.IsPreconditioningRequested`)}
         />
         <Row label="Ready by">{String(link.shown(`${C}.Plan.ReadyByTime`) ?? "now")}</Row>
-        <p class="note">
-          Keep-climate, dog and camp modes have no VSS signal yet, so the screen does not offer
-          them.
-        </p>
+      </Card>
+      <Card title="Keep climate">
+        <Choice path={`${KEEP}.Mode`} label="Parked mode" options={KEEP_MODES} value={link.shown(`${KEEP}.Mode`)} />
+        <Row label="State" testid="keep-state">
+          {keepMode === "OFF" || keepMode === undefined
+            ? "off"
+            : keepActive
+              ? `${title(keepMode)} mode holding the cabin`
+              : `${title(keepMode)} mode, starts when parked`}
+        </Row>
+        {message && keepMode !== "DOG" ? (
+          <p class="why" data-testid="keep-message" role="status">
+            {String(message)}
+          </p>
+        ) : null}
+        <Row label="Drawing now" testid="keep-power">{kw(keepActive ? num(v[`${KEEP}.Power`]) : 0)}</Row>
+        <Row label="Estimated cost" testid="keep-estimate">
+          {estW ? `${(estW / 1000).toFixed(2)} kWh per hour` : "--"}
+        </Row>
+        <Row label="Can run for" testid="keep-left">
+          {estW ? `${duration(leftS)} (to ${floor ?? 20} %)` : "--"}
+        </Row>
+        <Row label="Used so far">{usedKwh === null ? "--" : `${usedKwh.toFixed(2)} kWh`}</Row>
       </Card>
     </div>
   );

@@ -65,6 +65,8 @@ SCREEN_SIGNALS: Final[tuple[str, ...]] = (
     "Vehicle.Cabin.HVAC.IsRearDefrosterActive",
     "Vehicle.Cabin.HVAC.IsRecirculationActive",
     "Vehicle.Cabin.HVAC.Station.Row1.*.*",
+    "Vehicle.Cabin.HVAC.HeatPump",
+    "Vehicle.Cabin.HVAC.KeepClimate",
     "Vehicle.Cabin.Seat.Row1.DriverSide.HeatingCooling",
     "Vehicle.Cabin.Seat.Row1.PassengerSide.HeatingCooling",
     "Vehicle.Chassis.SteeringWheel.HeatingCooling",

@@ -227,8 +227,9 @@ class ClimateService:
         above_j = max(0.0, (soc_pct - KEEP_CLIMATE_MIN_SOC_PCT) / 100.0) * self.usable_j
         message = self._keep_message
         if keep == "DOG":
+            what = "A/C" if result.cooling else "heating"
             message = (
-                f"My driver will be back soon. Don't worry: the heating or A/C is on and "
+                f"My driver will be back soon. Don't worry: the {what} is on and "
                 f"it is {self.cabin_temp_c:.0f} °C in here."
             )
         if not result.heat_pump_fitted:
