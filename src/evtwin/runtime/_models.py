@@ -140,7 +140,12 @@ class ClimateCabin:
         occupied: bool = True,
     ) -> CabinStep:
         if dt_s <= 0:
-            return CabinStep(cabin_temp_c=cabin_temp_c, hvac_electric_w=0.0, cooling=False)
+            return CabinStep(
+                cabin_temp_c=cabin_temp_c,
+                hvac_electric_w=0.0,
+                cooling=False,
+                heat_pump_fitted=self.heat_pump,
+            )
         on = setpoint_c is not None
         setting = ClimateSetting(
             cabin_temp_c=min(max(setpoint_c, 14.0), 30.0) if setpoint_c is not None else 21.0,
