@@ -106,7 +106,7 @@ def test_keep_climate_ends_at_the_minimum_charge(make_twin: MakeTwin) -> None:
 
 def test_an_unknown_mode_is_refused_by_the_broker(make_twin: MakeTwin) -> None:
     twin = make_twin()
-    with pytest.raises(SignalNotAllowedError, match="KeepClimate.Mode"):
+    with pytest.raises(SignalNotAllowedError, match=r"KeepClimate\.Mode"):
         twin.broker.set_target(P.KEEP_CLIMATE_MODE, "PARTY")
 
 

@@ -141,9 +141,7 @@ class ClimateService:
             self._keep_message = ""
         if self.keep_mode != "OFF" and soc_pct <= KEEP_CLIMATE_MIN_SOC_PCT:
             self.keep_mode = "OFF"
-            self._keep_message = (
-                f"keep-climate ended: battery at {KEEP_CLIMATE_MIN_SOC_PCT:g} %"
-            )
+            self._keep_message = f"keep-climate ended: battery at {KEEP_CLIMATE_MIN_SOC_PCT:g} %"
             self._broker.update([(P.KEEP_CLIMATE_MODE, Field.TARGET, "OFF")])
         return self.keep_mode
 
