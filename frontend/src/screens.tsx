@@ -169,7 +169,7 @@ export function ClimateScreen() {
           </p>
         ) : null}
         <Row label="Drawing now" testid="keep-power">{kw(keepActive ? num(v[`${KEEP}.Power`]) : 0)}</Row>
-        <Row label="Estimated cost" testid="keep-estimate">
+        <Row label="Steady cost (estimate)" testid="keep-estimate">
           {estW ? `${(estW / 1000).toFixed(2)} kWh per hour` : "--"}
         </Row>
         <Row label="Can run for" testid="keep-left">
