@@ -254,3 +254,20 @@ def test_controls_only_from_the_car_itself(host: str, allowed: bool) -> None:
     from evtwin.hmi import may_control
 
     assert may_control(host) is allowed
+
+
+def test_keep_climate_on_too_little_charge_is_refused_with_its_reason(tmp_path: Path) -> None:
+    from hmi_live import start_live_twin
+
+    t = start_live_twin(tmp_path / "screen.json", soc=15.0)
+    c = ScreenClient(t.ws_url)
+    try:
+        r = c.set("Vehicle.Cabin.HVAC.KeepClimate.Mode", "DOG")  # the broker accepts DOG ...
+        assert not r["ok"]  # ... the climate service does not, and the screen says why
+        assert r["error"]["type"] == "ScreenRefusedError"
+        assert "needs more than 20 % charge" in r["error"]["message"]
+        r = c.set("Vehicle.Cabin.HVAC.KeepClimate.Mode", "PARTY")
+        assert not r["ok"] and r["error"]["type"] == "SignalNotAllowedError"
+    finally:
+        c.close()
+        t.close()

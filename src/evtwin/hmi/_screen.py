@@ -394,6 +394,7 @@ def screen_for_twin(twin: Twin, settings: SettingsStore | None = None) -> Screen
         settings,
         refusals={
             "Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature": twin.climate.refusals,
+            "Vehicle.Cabin.HVAC.KeepClimate.Mode": twin.climate.keep_refusals,
             "Vehicle.Powertrain.TractionBattery.Charging.StartStopCharging": (
                 twin.charging.refusals
             ),

@@ -120,6 +120,8 @@ class ClimateService:
         """Cabin of the keep-climate estimate (None: no estimate published)."""
         self.heat_pump = heat_pump
         self.keep_mode = "OFF"
+        self.keep_refusals: list[ClimateRefusal] = []
+        """Keep-climate requests not carried out (too little charge)."""
         self.keep_energy_j = 0.0
         self._keep_message = ""
         self._estimate_key: tuple[float, float, str] | None = None
@@ -133,6 +135,9 @@ class ClimateService:
             if request != "OFF" and soc_pct <= KEEP_CLIMATE_MIN_SOC_PCT:
                 self._keep_message = (
                     f"keep-climate needs more than {KEEP_CLIMATE_MIN_SOC_PCT:g} % charge"
+                )
+                self.keep_refusals.append(
+                    ClimateRefusal(time_s=self._broker.now_s(), reason=self._keep_message)
                 )
                 self._broker.update([(P.KEEP_CLIMATE_MODE, Field.TARGET, "OFF")])
                 return "OFF"
