@@ -315,6 +315,48 @@ export function EnergyScreen() {
   );
 }
 
+/** Start one of the bundled scenarios in the running twin (not while moving). */
+function ScenarioCard() {
+  const car = useCar();
+  const link = useLink();
+  const moving = (num(car.values["Vehicle.Speed"]) ?? 0) > 0;
+  const st = car.scenario;
+  const playing = st?.playing === true ? car.scenarios.find((x) => x.id === st.id) : undefined;
+  return (
+    <Card title="Scenarios">
+      {playing ? (
+        <p data-testid="scenario-status" role="status">
+          Playing {playing.name}: step {st?.step ?? 0} of {st?.steps ?? playing.steps}
+        </p>
+      ) : st?.error ? (
+        <p class="why" data-testid="scenario-status" role="status">
+          Scenario stopped: {st.error}
+        </p>
+      ) : (
+        <p data-testid="scenario-status">No scenario playing.</p>
+      )}
+      <div role="group" aria-label="Scenarios" class="choice">
+        {car.scenarios.map((x) => (
+          <button
+            type="button"
+            key={x.id}
+            title={x.description}
+            disabled={moving || playing !== undefined}
+            onClick={() => void link.playScenario(x.id)}
+          >
+            {x.name}
+          </button>
+        ))}
+      </div>
+      {playing ? (
+        <button type="button" class="toggle" onClick={() => void link.playScenario("")}>
+          Stop scenario
+        </button>
+      ) : null}
+    </Card>
+  );
+}
+
 export function DriveScreen() {
   const car = useCar();
   const link = useLink();
@@ -350,6 +392,7 @@ export function DriveScreen() {
           value={link.shown("Vehicle.TerrainResponse.IsHillDescentControlEnabled")}
         />
       </Card>
+      <ScenarioCard />
       <Card title="Wading">
         <Row label="Depth">{depth === null ? "--" : `${depth} mm`}</Row>
         <Row label="Limit">{maxDepth === null ? "--" : `${maxDepth} mm`}</Row>

@@ -73,6 +73,7 @@ class LiveTwin:
     def close(self) -> None:
         self.api.stop()
         self.grpc.stop()
+        self.screen.close()
         self.twin.close()
 
 

@@ -483,3 +483,22 @@ def test_keep_climate_mode_set_over_kuksa_changes_the_screen(page: Any, live: Li
     camp = page.get_by_role("group", name="Parked mode").get_by_role("button", name="Camp")
     assert camp.get_attribute("aria-pressed") == "true"
     assert page.get_by_test_id("dog-banner").count() == 0  # the message is dog mode's
+
+
+def test_a_bundled_scenario_starts_from_the_drive_tab_and_locks_out_while_moving(
+    page: Any, live: LiveTwin
+) -> None:
+    tab(page, "Drive")
+    group = page.get_by_role("group", name="Scenarios")
+    group.get_by_role("button", name="Winter commute").wait_for()
+    assert group.get_by_role("button").count() == 4  # every bundled scenario
+    assert page.get_by_test_id("scenario-status").inner_text() == "No scenario playing."
+    group.get_by_role("button", name="Winter commute").click()  # its first step drives (WLTC)
+    page.get_by_test_id("scenario-status").filter(
+        has_text=re.compile(r"Playing Winter commute: step \d+ of \d+")
+    ).wait_for()
+    wait_until(lambda: float(live.twin.broker.get("Vehicle.Speed").value) > 0, timeout_s=20)  # type: ignore[union-attr, arg-type]
+    page.get_by_test_id("lockout").wait_for()  # moving: the other scenarios are locked out
+    assert group.get_by_role("button", name="Green lane").is_disabled()
+    page.get_by_role("button", name="Stop scenario").click()
+    page.get_by_test_id("scenario-status").filter(has_text="No scenario playing.").wait_for()

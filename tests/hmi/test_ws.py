@@ -16,7 +16,9 @@ from hmi_live import LiveTwin, ScreenClient, require_screen_built
 from websockets.sync.client import connect
 
 from evtwin.hmi import WS_PATH, SettingsError, SettingsStore
+from evtwin.runtime import DriveLeg
 from evtwin.signals import Field
+from evtwin.sim.traces import constant_speed
 
 DRIVER_T = "Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature"
 CABIN_T = "Vehicle.Cabin.HVAC.AmbientAirTemperature"
@@ -271,3 +273,23 @@ def test_keep_climate_on_too_little_charge_is_refused_with_its_reason(tmp_path: 
     finally:
         c.close()
         t.close()
+
+
+def test_scenarios_are_listed_and_bad_requests_refused(live: LiveTwin) -> None:
+    c = ScreenClient(live.ws_url)
+    try:
+        ids = [s["id"] for s in c.hello["scenarios"]]
+        assert "winter_commute" in ids and "green_lane" in ids
+        r = c.request({"type": "scenario", "name": "moon_landing"})
+        assert not r["ok"] and "unknown scenario 'moon_landing'" in r["error"]["message"]
+        twin = live.twin
+        twin.world.leg = DriveLeg(trace=constant_speed(40.0, 3600.0), start_s=twin.clock.now_s())
+        deadline = time.monotonic() + 10
+        while twin.broker.get("Vehicle.Speed").value == 0:  # type: ignore[union-attr]
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        r = c.request({"type": "scenario", "name": "green_lane"})
+        assert not r["ok"] and "while the car is moving" in r["error"]["message"]
+        assert c.request({"type": "scenario", "name": ""})["ok"]  # stopping is always allowed
+    finally:
+        c.close()

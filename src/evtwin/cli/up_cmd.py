@@ -389,6 +389,7 @@ def run(args: argparse.Namespace) -> int:
         twin.close()
         raise
     api = None
+    screen = None
     if not args.no_http:
         from evtwin.api import start_api_server
         from evtwin.hmi import SettingsStore, screen_for_twin
@@ -444,6 +445,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if api is not None:
             api.stop()
+        if screen is not None:
+            screen.close()
         server.stop()
         twin.close()
         for service in twin.host.services:
