@@ -175,3 +175,10 @@ def test_cli_dem_option(slope_dem: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert main([*argv, "--dem", str(slope_dem / "missing")]) == 2
     err = capsys.readouterr().err
     assert "evtwin: error:" in err and "not a folder of SRTM .hgt tiles" in err
+
+
+def test_two_files_for_one_tile_is_a_clear_error(tmp_path: Path) -> None:
+    write_tile(tmp_path, "N52W001.hgt")
+    write_tile(tmp_path, "n52w001.HGT")
+    with pytest.raises(NavigationError, match="are the same tile"):
+        Dem(tmp_path)
