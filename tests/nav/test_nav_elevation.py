@@ -46,7 +46,8 @@ def slope_dem(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def plan(a: str, b: str, dem: Path | None, **kw: Any) -> dict[str, Any]:
-    return plan_trip(TripRequest(origin=a, destination=b, spec=SPEC, samples=50, dem_dir=dem, **kw))
+    kw.setdefault("samples", 50)
+    return plan_trip(TripRequest(origin=a, destination=b, spec=SPEC, dem_dir=dem, **kw))
 
 
 def test_reader_is_bilinear_in_both_tile_sizes(tmp_path: Path) -> None:
@@ -182,3 +183,17 @@ def test_two_files_for_one_tile_is_a_clear_error(tmp_path: Path) -> None:
     write_tile(tmp_path, "n52w001.HGT")
     with pytest.raises(NavigationError, match="are the same tile"):
         Dem(tmp_path)
+
+
+def test_graded_plan_feeds_the_running_car_and_the_bands(slope_dem: Path) -> None:
+    from evtwin.nav import plan_trip_detail
+
+    req = TripRequest(origin="Uppingham", destination="Oakham", spec=SPEC, dem_dir=slope_dem)
+    det = plan_trip_detail(req)
+    batt_kwh = SPEC.usable_battery_kwh
+    for leg, used in zip(det.plan["legs"], det.leg_soc_used_pct, strict=True):
+        assert used[-1] / 100 * batt_kwh == pytest.approx(leg["energy_kwh"], abs=0.01)
+    one = plan("Uppingham", "Oakham", slope_dem, samples=1)["arrival_soc_pct"]
+    assert one["p10"] == one["p50"] == one["p90"]
+    sure = plan("Uppingham", "Oakham", slope_dem, confidence=0.9)
+    assert sure["totals"]["energy_kwh"] == det.plan["totals"]["energy_kwh"]
