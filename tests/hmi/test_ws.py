@@ -291,5 +291,9 @@ def test_scenarios_are_listed_and_bad_requests_refused(live: LiveTwin) -> None:
         r = c.request({"type": "scenario", "name": "green_lane"})
         assert not r["ok"] and "while the car is moving" in r["error"]["message"]
         assert c.request({"type": "scenario", "name": ""})["ok"]  # stopping is always allowed
+        twin.world.leg = None
+        twin.host.stop()  # e.g. evtwin up --scenario: the command line's player drives the twin
+        r = c.request({"type": "scenario", "name": "green_lane"})
+        assert not r["ok"] and "another scenario drives it" in r["error"]["message"]
     finally:
         c.close()

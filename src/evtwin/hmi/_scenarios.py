@@ -56,6 +56,12 @@ class ScenarioControl:
                 raise ScenarioRefusedError(
                     f"unknown scenario {scenario_id!r}; bundled: {', '.join(known)}"
                 )
+            playing = self._live is not None and self._live.running
+            if not playing and not self.twin.host.running:
+                raise ScenarioRefusedError(
+                    "the twin is not running on its own clock (another scenario drives it, "
+                    "e.g. evtwin up --scenario)"
+                )
             if read_float(self.twin.broker, P.SPEED_KPH, 0.0) > 0.0:
                 raise ScenarioRefusedError("a scenario cannot start while the car is moving")
             self.stop()
