@@ -133,7 +133,7 @@ def test_a_cabin_soaked_warmer_than_outside_warms_up_sooner() -> None:
 
 def test_precondition_cabin_refuses_a_bad_charger_and_no_set_point() -> None:
     s = ClimateSetting(cabin_temp_c=21.0)
-    with pytest.raises(ClimateError, match="outside 0.5..1"):
+    with pytest.raises(ClimateError, match=r"outside 0\.5\.\.1"):
         precondition_cabin(CABIN, s, ambient_c=-5.0, plugged_in=True, obc_efficiency=1.5)
     with pytest.raises(ClimateError, match="set point"):
         precondition_cabin(CABIN, ClimateSetting(cabin_temp_c=None), ambient_c=0, plugged_in=True)

@@ -19,13 +19,13 @@ from evtwin import __version__
 from evtwin.battery import SensorNoise
 from evtwin.charging import car_charge_params
 from evtwin.climate import cabin_params
+from evtwin.clock import Clock, ManualClock
 from evtwin.errors import ScenarioError, UnknownSignalError
 from evtwin.modes import load_mode
 from evtwin.physics.constants import ModelConstants, default_constants
 from evtwin.runtime._bms import BatteryService, LowVoltageService, pack_circuit
 from evtwin.runtime._charging import ChargingService
 from evtwin.runtime._climate import DEFAULT_SETPOINT_C, ClimateService
-from evtwin.runtime._clock import Clock, ManualClock
 from evtwin.runtime._drive import DriveService
 from evtwin.runtime._models import ClimateCabin, SessionChargePower, SmartChargePlanner
 from evtwin.runtime._nav import NavigationService
