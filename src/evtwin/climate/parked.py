@@ -33,7 +33,7 @@ from evtwin.climate.controller import (
 )
 from evtwin.climate.hvac import ClimateSetting, effective_setpoint_c
 from evtwin.errors import ClimateError
-from evtwin.units import J_PER_KWH, S_PER_H
+from evtwin.units import J_PER_KWH, S_PER_H, S_PER_MIN
 
 __all__ = [
     "AWAKE_LOAD_W",
@@ -255,7 +255,7 @@ def _warm_up(
     """The controller warms (or cools) a soaked cabin until it is within 0.5 K of the set
     point, in whole minutes; raises when it cannot get there within 90 min."""
     sp = float(effective_setpoint_c(setting, ambient_c, constants))
-    steps = int(MAX_PRECONDITION_MIN * 60 / dt_s)
+    steps = int(MAX_PRECONDITION_MIN * S_PER_MIN / dt_s)
     soak = ambient_c if soak_c is None else soak_c
     tr = simulate_cabin(
         cabin,
@@ -279,8 +279,8 @@ def _warm_up(
             f"{MAX_PRECONDITION_MIN} min (it gets to {closest:.1f} °C)"
         )
     n = int(ready[0])
-    minutes = math.ceil(n * dt_s / 60.0)
-    n = min(round(minutes * 60 / dt_s), steps)
+    minutes = math.ceil(n * dt_s / S_PER_MIN)
+    n = min(round(minutes * S_PER_MIN / dt_s), steps)
     parts = _parts_kwh(tr, n, dt_s, AWAKE_LOAD_W if n else 0.0)
     return _WarmUp(sp, minutes, n, float(temps[n]), parts, sum(parts.values()), tr)
 
@@ -441,16 +441,16 @@ def keep_climate_run(
     cum_kwh = np.cumsum(power) * dt_s / J_PER_KWH
     energy = float(cum_kwh[-1])
     available = (soc - stop_at_soc) * usable_battery_kwh
-    real_h = steps * dt_s / 3600.0
+    real_h = steps * dt_s / S_PER_H
     if energy > available:
-        stop_h = float(np.searchsorted(cum_kwh, available) + 1) * dt_s / 3600.0
+        stop_h = float(np.searchsorted(cum_kwh, available) + 1) * dt_s / S_PER_H
         raise ClimateError(
             f"keep-climate for {hours:g} h needs {energy:.1f} kWh, but only {available:.1f} "
             f"kWh lie above the {stop_at_soc * 100:g} % floor at {soc * 100:g} %: it would "
             f"stop after {stop_h:.1f} h"
         )
     per_h = energy / real_h
-    per_step_h = max(1, round(3600.0 / dt_s))
+    per_step_h = max(1, round(S_PER_H / dt_s))
     hourly = tuple(
         float(np.sum(power[i : i + per_step_h])) * dt_s / J_PER_KWH
         for i in range(0, steps, per_step_h)
