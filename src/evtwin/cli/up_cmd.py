@@ -28,7 +28,6 @@ from evtwin.runtime import (
     ScaledClock,
     TelemetryService,
     Twin,
-    TwinOtaClock,
     World,
     build_twin,
     open_car,
@@ -262,7 +261,7 @@ def _attach_ota(twin: Twin, args: argparse.Namespace) -> str:
     car = open_car(
         car_dir,
         server_url=args.ota_server,
-        clock=TwinOtaClock(twin.clock),
+        clock=twin.clock,
         provisioning_token=args.ota_token,
         vin=args.ota_vin,
     )

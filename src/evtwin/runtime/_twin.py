@@ -19,6 +19,7 @@ from evtwin import __version__
 from evtwin.battery import SensorNoise
 from evtwin.charging import car_charge_params
 from evtwin.climate import cabin_params
+from evtwin.clock import Clock, ManualClock
 from evtwin.errors import ScenarioError, UnknownSignalError
 from evtwin.modes import load_mode
 from evtwin.physics.constants import ModelConstants, default_constants
@@ -29,7 +30,6 @@ from evtwin.runtime._climate import (
     KEEP_CLIMATE_MIN_SOC_PCT,
     ClimateService,
 )
-from evtwin.runtime._clock import Clock, ManualClock
 from evtwin.runtime._drive import DriveService
 from evtwin.runtime._models import ClimateCabin, SessionChargePower, SmartChargePlanner
 from evtwin.runtime._nav import NavigationService
