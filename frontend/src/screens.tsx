@@ -33,6 +33,11 @@ function kw(w: number | null): string {
   return `${(w / 1000).toFixed(1)} kW`;
 }
 
+/** A signed flow into the pack (W, a draw is negative) as the power drawn (W, ≥ 0). */
+function drawW(flowW: number | null): number | null {
+  return flowW === null ? null : Math.max(0, -flowW);
+}
+
 function title(v: unknown): string {
   return typeof v === "string" ? v.replace(/_/g, " ").toLowerCase() : "--";
 }
@@ -133,8 +138,9 @@ export function ClimateScreen() {
         <Row label="Outside">{temp(outsideC, s, 1)}</Row>
         <Row label="Climate running">{(num(v[`${B}.PowerFlow.Climate`]) ?? 0) < 0 ? "yes" : "no"}</Row>
         <Row label="A/C cooling">{hvacOn === true ? "yes" : "no"}</Row>
-        <Row label="Climate power" testid="climate-power">
-          {kw(num(v[`${B}.PowerFlow.Climate`]))}
+        <Row label="Climate draw" testid="climate-power">
+          {/* PowerFlow is signed into the pack (a draw is negative); show the draw itself */}
+          {kw(drawW(num(v[`${B}.PowerFlow.Climate`])))}
         </Row>
         <Row label="Heat pump" testid="heat-pump">
           {pump === "NOT_FITTED" ? "not fitted" : title(pump)}
