@@ -26,6 +26,8 @@ export const TABS = [
 ] as const;
 type Tab = (typeof TABS)[number];
 
+const KEEP = "Vehicle.Cabin.HVAC.KeepClimate";
+
 export const P = {
   speed: "Vehicle.Speed",
   outside: "Vehicle.Exterior.AirTemperature",
@@ -251,6 +253,10 @@ function Shell() {
     return (TABS as readonly string[]).includes(h) ? (h as Tab) : "Home";
   });
   const moving = (num(car.values[P.speed]) ?? 0) > 0;
+  const dogMode =
+    car.values[`${KEEP}.Mode`] === "DOG" &&
+    car.values[`${KEEP}.IsActive`] === true &&
+    Boolean(car.values[`${KEEP}.Message`]);
   useEffect(() => {
     document.documentElement.dataset.theme = car.settings.theme;
     document.documentElement.dataset.moving = moving ? "true" : "false";
@@ -270,6 +276,10 @@ function Shell() {
       {moving ? (
         <div class="lockout" role="status" data-testid="lockout">
           Driving: text entry and long lists are locked
+        </div>
+      ) : dogMode ? (
+        <div class="dogmode" role="status" data-testid="dog-banner">
+          {String(car.values[`${KEEP}.Message`])}
         </div>
       ) : null}
       <Tabs tab={tab} onTab={choose} />

@@ -33,6 +33,11 @@ function kw(w: number | null): string {
   return `${(w / 1000).toFixed(1)} kW`;
 }
 
+/** A signed flow into the pack (W, a draw is negative) as the power drawn (W, ≥ 0). */
+function drawW(flowW: number | null): number | null {
+  return flowW === null ? null : Math.max(0, -flowW);
+}
+
 function title(v: unknown): string {
   return typeof v === "string" ? v.replace(/_/g, " ").toLowerCase() : "--";
 }
@@ -99,6 +104,15 @@ export function HomeScreen() {
   );
 }
 
+const KEEP = "Vehicle.Cabin.HVAC.KeepClimate";
+const PUMP = "Vehicle.Cabin.HVAC.HeatPump";
+const KEEP_MODES = [
+  { value: "OFF", label: "Off" },
+  { value: "KEEP", label: "Keep" },
+  { value: "DOG", label: "Dog" },
+  { value: "CAMP", label: "Camp" },
+];
+
 export function ClimateScreen() {
   const car = useCar();
   const link = useLink();
@@ -109,14 +123,28 @@ export function ClimateScreen() {
     `Vehicle.Cabin.HVAC.Station.Row1.${side}.AirDistribution`;
   const distOpts = ["UP", "MIDDLE", "DOWN"].map((x) => ({ value: x, label: title(x) }));
   const outsideC = num(v["Vehicle.Exterior.AirTemperature"]);
+  const pump = v[`${PUMP}.State`];
+  const keepMode = v[`${KEEP}.Mode`];
+  const keepActive = v[`${KEEP}.IsActive`] === true;
+  const estW = num(v[`${KEEP}.EstimatedPower`]);
+  const leftS = num(v[`${KEEP}.EstimatedTimeRemaining`]);
+  const usedKwh = num(v[`${KEEP}.Energy`]);
+  const message = v[`${KEEP}.Message`];
+  const floor = num(v[`${KEEP}.MinimumStateOfCharge`]);
   return (
     <div class="grid">
       <Card title="Cabin">
         <div class="big" data-testid="cabin-temp">{temp(num(v["Vehicle.Cabin.HVAC.AmbientAirTemperature"]), s, 1)}</div>
         <Row label="Outside">{temp(outsideC, s, 1)}</Row>
-        <Row label="Climate running">{hvacOn === true ? "yes" : "no"}</Row>
-        <Row label="Climate power" testid="climate-power">
-          {kw(num(v[`${B}.PowerFlow.Climate`]))}
+        <Row label="Climate running">{(num(v[`${B}.PowerFlow.Climate`]) ?? 0) < 0 ? "yes" : "no"}</Row>
+        <Row label="A/C cooling">{hvacOn === true ? "yes" : "no"}</Row>
+        <Row label="Climate draw" testid="climate-power">
+          {/* PowerFlow is signed into the pack (a draw is negative); show the draw itself */}
+          {kw(drawW(num(v[`${B}.PowerFlow.Climate`])))}
+        </Row>
+        <Row label="Heat pump" testid="heat-pump">
+          {pump === "NOT_FITTED" ? "not fitted" : title(pump)}
+          {pump === "HEATING" || pump === "COOLING" ? `, ${kw(num(v[`${PUMP}.Power`]))}` : ""}
         </Row>
       </Card>
       <Card title="Zones">
@@ -131,10 +159,29 @@ export function ClimateScreen() {
           value={link.shown(`${C}.Plan.IsPreconditioningRequested`)}
         />
         <Row label="Ready by">{String(link.shown(`${C}.Plan.ReadyByTime`) ?? "now")}</Row>
-        <p class="note">
-          Keep-climate, dog and camp modes have no VSS signal yet, so the screen does not offer
-          them.
-        </p>
+      </Card>
+      <Card title="Keep climate">
+        <Choice path={`${KEEP}.Mode`} label="Parked mode" options={KEEP_MODES} value={link.shown(`${KEEP}.Mode`)} />
+        <Row label="State" testid="keep-state">
+          {keepMode === "OFF" || keepMode === undefined
+            ? "off"
+            : keepActive
+              ? `${title(keepMode)} mode holding the cabin`
+              : `${title(keepMode)} mode, starts when parked`}
+        </Row>
+        {message && keepMode !== "DOG" ? (
+          <p class="why" data-testid="keep-message" role="status">
+            {String(message)}
+          </p>
+        ) : null}
+        <Row label="Drawing now" testid="keep-power">{kw(keepActive ? num(v[`${KEEP}.Power`]) : 0)}</Row>
+        <Row label="Steady cost (estimate)" testid="keep-estimate">
+          {estW ? `${(estW / 1000).toFixed(2)} kWh per hour` : "--"}
+        </Row>
+        <Row label="Can run for" testid="keep-left">
+          {estW ? `${duration(leftS)} (to ${floor ?? 20} %)` : "--"}
+        </Row>
+        <Row label="Used so far">{usedKwh === null ? "--" : `${usedKwh.toFixed(2)} kWh`}</Row>
       </Card>
     </div>
   );
@@ -274,6 +321,48 @@ export function EnergyScreen() {
   );
 }
 
+/** Start one of the bundled scenarios in the running twin (not while moving). */
+function ScenarioCard() {
+  const car = useCar();
+  const link = useLink();
+  const moving = (num(car.values["Vehicle.Speed"]) ?? 0) > 0;
+  const st = car.scenario;
+  const playing = st?.playing === true ? car.scenarios.find((x) => x.id === st.id) : undefined;
+  return (
+    <Card title="Scenarios">
+      {playing ? (
+        <p data-testid="scenario-status" role="status">
+          Playing {playing.name}: step {st?.step ?? 0} of {st?.steps ?? playing.steps}
+        </p>
+      ) : st?.error ? (
+        <p class="why" data-testid="scenario-status" role="status">
+          Scenario stopped: {st.error}
+        </p>
+      ) : (
+        <p data-testid="scenario-status">No scenario playing.</p>
+      )}
+      <div role="group" aria-label="Scenarios" class="choice">
+        {car.scenarios.map((x) => (
+          <button
+            type="button"
+            key={x.id}
+            title={x.description}
+            disabled={moving || playing !== undefined}
+            onClick={() => void link.playScenario(x.id)}
+          >
+            {x.name}
+          </button>
+        ))}
+      </div>
+      {playing ? (
+        <button type="button" class="toggle" onClick={() => void link.playScenario("")}>
+          Stop scenario
+        </button>
+      ) : null}
+    </Card>
+  );
+}
+
 export function DriveScreen() {
   const car = useCar();
   const link = useLink();
@@ -309,6 +398,7 @@ export function DriveScreen() {
           value={link.shown("Vehicle.TerrainResponse.IsHillDescentControlEnabled")}
         />
       </Card>
+      <ScenarioCard />
       <Card title="Wading">
         <Row label="Depth">{depth === null ? "--" : `${depth} mm`}</Row>
         <Row label="Limit">{maxDepth === null ? "--" : `${maxDepth} mm`}</Row>

@@ -29,6 +29,21 @@ export interface VehicleInfo {
   assumptions: Record<string, string>;
 }
 
+export interface ScenarioInfo {
+  id: string;
+  name: string;
+  description: string;
+  steps: number;
+}
+
+export interface ScenarioStatus {
+  id: string | null;
+  playing: boolean;
+  step: number;
+  steps: number;
+  error: string | null;
+}
+
 export interface Settings {
   distance_unit: "mi" | "km";
   temperature_unit: "C" | "F";
@@ -47,6 +62,8 @@ export interface State {
   timeS: number | null;
   lastError: string | null;
   history: { km: number; kwh: number }[];
+  scenarios: ScenarioInfo[];
+  scenario: ScenarioStatus | null;
 }
 
 export interface Result {
@@ -71,6 +88,8 @@ export class CarLink {
     timeS: null,
     lastError: null,
     history: [],
+    scenarios: [],
+    scenario: null,
   };
   private ws: WebSocket | null = null;
   private listeners = new Set<Listener>();
@@ -99,6 +118,11 @@ export class CarLink {
 
   set(path: string, value: Scalar): Promise<Result> {
     return this.request({ type: "set", path, value });
+  }
+
+  /** Play a bundled scenario in the running twin ("" stops the one playing). */
+  playScenario(name: string): Promise<Result> {
+    return this.request({ type: "scenario", name });
   }
 
   changeSettings(changes: Partial<Settings>): Promise<Result> {
@@ -179,6 +203,7 @@ export class CarLink {
           everConnected: true,
           meta: msg.signals,
           modes: msg.modes ?? [],
+          scenarios: msg.scenarios ?? [],
           vehicle: msg.vehicle,
           settings: { ...DEFAULT_SETTINGS, ...msg.settings },
           values: {},
@@ -197,7 +222,8 @@ export class CarLink {
             history = [...history.slice(-400), { km, kwh }];
           }
         }
-        this.state = { ...this.state, values, targets, timeS: msg.time_s ?? null, history };
+        const scenario = msg.scenario ?? this.state.scenario;
+        this.state = { ...this.state, values, targets, timeS: msg.time_s ?? null, history, scenario };
         break;
       }
       case "settings":

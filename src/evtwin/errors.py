@@ -11,6 +11,7 @@ from __future__ import annotations
 __all__ = [
     "ChargingError",
     "ClimateError",
+    "ClockError",
     "CycleError",
     "DataFileError",
     "EvtwinError",
@@ -66,6 +67,13 @@ class UnknownCycleError(CycleError):
 
 class ScenarioError(EvtwinError):
     """Scenario conditions are malformed or physically impossible (e.g. negative payload)."""
+
+
+class ClockError(ScenarioError, ValueError):
+    """A clock asked to run backwards, at a non-positive speed, or from a naive time.
+
+    A :class:`ScenarioError` (the twin's clocks raised that) and a ``ValueError`` (the OTA
+    clocks raised that) so callers of either keep working (:mod:`evtwin.clock`)."""
 
 
 # -- simulation -------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ __all__ = [
     "M_PER_MILE",
     "N_PER_LBF",
     "S_PER_H",
+    "S_PER_MIN",
     "ZERO_C_IN_K",
     "kph_to_mps",
     "mps_to_kph",
@@ -36,6 +37,7 @@ M_PER_KM: Final = 1000.0
 M_PER_MILE: Final = 1609.344
 KM_PER_MILE: Final = M_PER_MILE / M_PER_KM
 MPH_PER_MPS: Final = 3600.0 / M_PER_MILE
+S_PER_MIN: Final = 60.0
 S_PER_H: Final = 3600.0
 J_PER_WH: Final = 3600.0
 J_PER_KWH: Final = 3.6e6

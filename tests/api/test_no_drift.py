@@ -11,7 +11,7 @@ from dataclasses import fields
 
 from fastapi.testclient import TestClient
 
-from evtwin.api import ChargeParams, CostParams, RangeParams
+from evtwin.api import ChargeQuestion, CostParams, RangeRequest
 from evtwin.cli.main import build_parser
 
 # Options that only make sense on a command line: files named by the user, output format.
@@ -39,7 +39,7 @@ def _query_names(client: TestClient, path: str) -> set[str]:
 
 def test_every_range_option_is_a_range_query_parameter(client: TestClient) -> None:
     cli = _options("range")
-    assert cli == {f.name for f in fields(RangeParams)}
+    assert cli == {f.name for f in fields(RangeRequest)}
     assert cli == _query_names(client, "/api/v1/range/{vehicle}")
 
 
@@ -51,5 +51,14 @@ def test_every_cost_option_is_a_cost_query_parameter(client: TestClient) -> None
 
 def test_every_charge_option_is_a_charge_query_parameter(client: TestClient) -> None:
     cli = {CHARGE_RENAMED.get(d, d) for d in _options("charge")}
-    assert cli == {f.name for f in fields(ChargeParams)}
+    assert cli == {f.name for f in fields(ChargeQuestion)}
     assert cli == _query_names(client, "/api/v1/charge/{vehicle}")
+
+
+def test_one_name_per_question_the_old_api_names_are_aliases() -> None:
+    import evtwin.api as api
+    from evtwin.charging.question import ChargeQuestion as ModelChargeQuestion
+    from evtwin.sim.request import RangeRequest as ModelRangeRequest
+
+    assert api.RangeRequest is api.RangeParams is ModelRangeRequest
+    assert api.ChargeQuestion is api.ChargeParams is ModelChargeQuestion

@@ -93,3 +93,47 @@ def test_an_unplugged_warm_up_the_battery_cannot_pay_for_is_refused() -> None:
             usable_battery_kwh=75.0,
             soc=0.0,
         )
+
+
+def test_keep_climate_is_one_hour_of_the_controller_run() -> None:
+    """One cabin model: the per-hour summary is the time-stepped run's first hour."""
+    from evtwin.climate.parked import keep_climate_run
+
+    s = ClimateSetting(cabin_temp_c=22.0, heat_pump=True)
+    k = keep_climate(CABIN, s, ambient_c=-10.0, usable_battery_kwh=75.0, soc=0.8)
+    run = keep_climate_run(
+        CABIN, s, ambient_c=-10.0, hours=1.0, usable_battery_kwh=75.0, soc=0.8, stop_at_soc=0.0
+    )
+    assert k.power_w == pytest.approx(run.mean_power_w, rel=1e-12)
+    assert k.kwh_per_hour == pytest.approx(run.kwh_per_hour, rel=1e-12)
+    assert k.hours_until_empty == pytest.approx(run.hours_until_stop, rel=1e-12)
+
+
+def test_precondition_cabin_is_the_scheduled_warm_up() -> None:
+    from evtwin.climate.parked import precondition_schedule
+
+    s = ClimateSetting(cabin_temp_c=21.0, heat_pump=True)
+    p = precondition_cabin(CABIN, s, ambient_c=-5.0, plugged_in=True)
+    plan = precondition_schedule(
+        CABIN, s, ambient_c=-5.0, depart_min=450, plugged_in=True, usable_battery_kwh=75.0
+    )
+    assert p.minutes == plan.minutes and p.minutes == int(p.minutes)
+    assert p.energy_kwh == pytest.approx(plan.hv_kwh, rel=1e-12)
+    assert p.grid_kwh == pytest.approx(plan.grid_kwh, rel=1e-12)
+
+
+def test_a_cabin_soaked_warmer_than_outside_warms_up_sooner() -> None:
+    s = ClimateSetting(cabin_temp_c=21.0, heat_pump=True)
+    cold = precondition_cabin(CABIN, s, ambient_c=-5.0, plugged_in=True)
+    warmer = precondition_cabin(CABIN, s, ambient_c=-5.0, plugged_in=True, soak_c=10.0)
+    assert warmer.minutes < cold.minutes and warmer.energy_kwh < cold.energy_kwh
+    ready = precondition_cabin(CABIN, s, ambient_c=-5.0, plugged_in=True, soak_c=21.0)
+    assert ready.minutes == 0.0 and ready.energy_kwh == 0.0
+
+
+def test_precondition_cabin_refuses_a_bad_charger_and_no_set_point() -> None:
+    s = ClimateSetting(cabin_temp_c=21.0)
+    with pytest.raises(ClimateError, match=r"outside 0\.5\.\.1"):
+        precondition_cabin(CABIN, s, ambient_c=-5.0, plugged_in=True, obc_efficiency=1.5)
+    with pytest.raises(ClimateError, match="set point"):
+        precondition_cabin(CABIN, ClimateSetting(cabin_temp_c=None), ambient_c=0, plugged_in=True)

@@ -16,7 +16,7 @@ from websockets.sync.client import ClientConnection, connect
 from evtwin.api import ApiServer, start_api_server
 from evtwin.hmi import WS_PATH, Screen, SettingsStore, screen_for_twin
 from evtwin.ota import Consent, OtaBackend, Primary, provision_vehicle
-from evtwin.runtime import CheckIn, OtaService, ScaledClock, Twin, TwinOtaClock, World, build_twin
+from evtwin.runtime import CheckIn, OtaService, ScaledClock, Twin, World, build_twin
 from evtwin.signals import SignalServer
 
 SPEEDUP = 60.0
@@ -73,6 +73,7 @@ class LiveTwin:
     def close(self) -> None:
         self.api.stop()
         self.grpc.stop()
+        self.screen.close()
         self.twin.close()
 
 
@@ -105,7 +106,7 @@ def start_live_twin(
     )
     backend = None
     if ota_dir is not None:
-        backend = OtaBackend.create(TwinOtaClock(twin.clock))
+        backend = OtaBackend.create(twin.clock)
         primary = provision_vehicle(backend, vin="SALDS27A1RA000001", root_dir=ota_dir)
         twin.attach_ota(
             OtaService(twin.broker, primary, MemoryLink(backend), check_in_interval_s=60.0)

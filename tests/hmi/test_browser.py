@@ -373,7 +373,8 @@ def test_a_planned_route_is_drawn_with_its_stops_and_arrival_band(
     assert page.get_by_test_id("arrival-soc").inner_text() == "25 % (18–31 %)"
     stops = page.get_by_role("list", name="Charging stops").inner_text()
     assert "Leicester Forest East" in stops and "14 → 72 %" in stops and "23 min" in stops
-    assert page.locator(".leaflet-route-pane path, .leaflet-route-pane canvas").count() > 0
+    # the route line is drawn after the list: wait for it (a busy machine is slower)
+    page.locator(".leaflet-route-pane path, .leaflet-route-pane canvas").first.wait_for()
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "navigation-route-day.png"))
     tab(page, "Home")  # the next charging stop of the planned trip
@@ -415,3 +416,90 @@ def test_a_terrain_mode_chosen_on_drive_is_the_broker_target_and_explained(
     page.wait_for_function(
         "b => b.getAttribute('aria-pressed') === 'true'", arg=towing.element_handle()
     )
+
+
+KEEP = "Vehicle.Cabin.HVAC.KeepClimate"
+
+
+def test_climate_strip_shows_the_twins_initial_values(page: Any) -> None:
+    # the twin publishes its comfort settings at start: no "--" before anyone touches them
+    page.get_by_test_id("passenger-setpoint").filter(has_text="21.0").wait_for(timeout=1000)
+    assert page.get_by_test_id("driver-setpoint").inner_text() == "21.0"
+    assert page.get_by_test_id("fan").inner_text() == "3"
+
+
+def test_dog_mode_from_the_screen_holds_the_cabin_and_shows_its_cost(
+    page: Any, live: LiveTwin
+) -> None:
+    broker = live.twin.broker
+    tab(page, "Climate")
+    page.get_by_test_id("heat-pump").filter(has_text=re.compile(r"\w")).wait_for()
+    assert page.get_by_test_id("keep-state").inner_text() == "off"
+    page.get_by_role("group", name="Parked mode").get_by_role("button", name="Dog").click()
+    wait_until(lambda: getattr(broker.get_target(f"{KEEP}.Mode"), "value", None) == "DOG")
+    wait_until(lambda: getattr(broker.get(f"{KEEP}.IsActive"), "value", None) is True)
+    banner = page.get_by_test_id("dog-banner")  # visible on every tab for passers-by
+    banner.filter(has_text=re.compile(r"My driver will be back soon.*\d+ °C")).wait_for()
+    page.get_by_test_id("keep-state").filter(has_text="Dog mode holding the cabin").wait_for()
+    # its energy cost: the draw now and the climate model's estimate (kWh/h, hours left)
+    page.get_by_test_id("keep-power").filter(has_text=re.compile(r"^\d+(\.\d kW| W)$")).wait_for()
+    estimate_w = float(broker.get(f"{KEEP}.EstimatedPower").value)  # type: ignore[union-attr, arg-type]
+    assert estimate_w > 250.0  # at least the awake car's own load
+    page.get_by_test_id("keep-estimate").filter(
+        has_text=f"{estimate_w / 1000:.2f} kWh per hour"
+    ).wait_for()
+    page.get_by_test_id("keep-left").filter(has_text=re.compile(r"\d+ (h|min).*to 20 %")).wait_for()
+    assert float(broker.get("Vehicle.Powertrain.TractionBattery.PowerFlow.Climate").value) < 0  # type: ignore[union-attr, arg-type]
+    if AXE.is_file():
+        page.add_script_tag(path=str(AXE))
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    for theme in ("Day", "Night"):
+        tab(page, "Settings")
+        page.get_by_role("group", name="Theme").get_by_role("button", name=theme).click()
+        page.wait_for_function(f"document.documentElement.dataset.theme === '{theme.lower()}'")
+        tab(page, "Climate")
+        page.wait_for_timeout(150)
+        page.screenshot(path=str(SHOTS / f"climate-dog-{theme.lower()}.png"))
+        if AXE.is_file():
+            result = page.evaluate("async () => (await axe.run(document)).violations")
+            problems += [
+                f"{theme}: {v['id']}" for v in result if v["impact"] in ("serious", "critical")
+            ]
+    assert not problems, problems
+    page.get_by_role("group", name="Parked mode").get_by_role("button", name="Off").click()
+    banner.wait_for(state="detached")
+    wait_until(lambda: broker.get(f"{KEEP}.IsActive").value is False)  # type: ignore[union-attr]
+
+
+def test_keep_climate_mode_set_over_kuksa_changes_the_screen(page: Any, live: LiveTwin) -> None:
+    from kuksa_client.grpc import Datapoint, VSSClient
+
+    tab(page, "Climate")
+    with VSSClient("127.0.0.1", live.grpc.port) as client:
+        client.set_target_values({f"{KEEP}.Mode": Datapoint("CAMP")})
+    page.get_by_test_id("keep-state").filter(has_text="Camp mode holding the cabin").wait_for(
+        timeout=2000
+    )
+    camp = page.get_by_role("group", name="Parked mode").get_by_role("button", name="Camp")
+    assert camp.get_attribute("aria-pressed") == "true"
+    assert page.get_by_test_id("dog-banner").count() == 0  # the message is dog mode's
+
+
+def test_a_bundled_scenario_starts_from_the_drive_tab_and_locks_out_while_moving(
+    page: Any, live: LiveTwin
+) -> None:
+    tab(page, "Drive")
+    group = page.get_by_role("group", name="Scenarios")
+    group.get_by_role("button", name="Winter commute").wait_for()
+    assert group.get_by_role("button").count() == 4  # every bundled scenario
+    assert page.get_by_test_id("scenario-status").inner_text() == "No scenario playing."
+    group.get_by_role("button", name="Winter commute").click()  # its first step drives (WLTC)
+    page.get_by_test_id("scenario-status").filter(
+        has_text=re.compile(r"Playing Winter commute: step \d+ of \d+")
+    ).wait_for()
+    wait_until(lambda: float(live.twin.broker.get("Vehicle.Speed").value) > 0, timeout_s=20)  # type: ignore[union-attr, arg-type]
+    page.get_by_test_id("lockout").wait_for()  # moving: the other scenarios are locked out
+    assert group.get_by_role("button", name="Green lane").is_disabled()
+    page.get_by_role("button", name="Stop scenario").click()
+    page.get_by_test_id("scenario-status").filter(has_text="No scenario playing.").wait_for()

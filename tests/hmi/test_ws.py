@@ -16,7 +16,9 @@ from hmi_live import LiveTwin, ScreenClient, require_screen_built
 from websockets.sync.client import connect
 
 from evtwin.hmi import WS_PATH, SettingsError, SettingsStore
+from evtwin.runtime import DriveLeg
 from evtwin.signals import Field
+from evtwin.sim.traces import constant_speed
 
 DRIVER_T = "Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature"
 CABIN_T = "Vehicle.Cabin.HVAC.AmbientAirTemperature"
@@ -254,3 +256,44 @@ def test_controls_only_from_the_car_itself(host: str, allowed: bool) -> None:
     from evtwin.hmi import may_control
 
     assert may_control(host) is allowed
+
+
+def test_keep_climate_on_too_little_charge_is_refused_with_its_reason(tmp_path: Path) -> None:
+    from hmi_live import start_live_twin
+
+    t = start_live_twin(tmp_path / "screen.json", soc=15.0)
+    c = ScreenClient(t.ws_url)
+    try:
+        r = c.set("Vehicle.Cabin.HVAC.KeepClimate.Mode", "DOG")  # the broker accepts DOG ...
+        assert not r["ok"]  # ... the climate service does not, and the screen says why
+        assert r["error"]["type"] == "ScreenRefusedError"
+        assert "needs more than 20 % charge" in r["error"]["message"]
+        r = c.set("Vehicle.Cabin.HVAC.KeepClimate.Mode", "PARTY")
+        assert not r["ok"] and r["error"]["type"] == "SignalNotAllowedError"
+    finally:
+        c.close()
+        t.close()
+
+
+def test_scenarios_are_listed_and_bad_requests_refused(live: LiveTwin) -> None:
+    c = ScreenClient(live.ws_url)
+    try:
+        ids = [s["id"] for s in c.hello["scenarios"]]
+        assert "winter_commute" in ids and "green_lane" in ids
+        r = c.request({"type": "scenario", "name": "moon_landing"})
+        assert not r["ok"] and "unknown scenario 'moon_landing'" in r["error"]["message"]
+        twin = live.twin
+        twin.world.leg = DriveLeg(trace=constant_speed(40.0, 3600.0), start_s=twin.clock.now_s())
+        deadline = time.monotonic() + 10
+        while twin.broker.get("Vehicle.Speed").value == 0:  # type: ignore[union-attr]
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        r = c.request({"type": "scenario", "name": "green_lane"})
+        assert not r["ok"] and "while the car is moving" in r["error"]["message"]
+        assert c.request({"type": "scenario", "name": ""})["ok"]  # stopping is always allowed
+        twin.world.leg = None
+        twin.host.stop()  # e.g. evtwin up --scenario: the command line's player drives the twin
+        r = c.request({"type": "scenario", "name": "green_lane"})
+        assert not r["ok"] and "another scenario drives it" in r["error"]["message"]
+    finally:
+        c.close()

@@ -18,7 +18,6 @@ from evtwin.runtime import (
     DriveLeg,
     OtaService,
     Twin,
-    TwinOtaClock,
     UpdateState,
 )
 from evtwin.sim.traces import constant_speed
@@ -79,7 +78,7 @@ class Car:
 @pytest.fixture
 def car(make_twin: MakeTwin, tmp_path: Path) -> Iterator[Car]:
     twin = make_twin(soc_percent=70.0)
-    clock = TwinOtaClock(twin.clock)
+    clock = twin.clock
     backend = OtaBackend.create(clock)
     primary = provision_vehicle(backend, vin=VIN, root_dir=tmp_path / "car")
     link = MemoryLink(backend)
@@ -170,7 +169,7 @@ def test_the_policy_defers_below_the_soc_floor_and_while_charging(
     from evtwin.runtime import Charger, World
 
     twin = make_twin(world=World(charger=Charger(power_kw=7.4)), soc_percent=20.0)
-    backend = OtaBackend.create(TwinOtaClock(twin.clock))
+    backend = OtaBackend.create(twin.clock)
     primary = provision_vehicle(backend, vin=VIN, root_dir=tmp_path / "car")
     ota = twin.attach_ota(
         OtaService(
@@ -242,7 +241,7 @@ def test_an_unreachable_server_is_retried_each_interval_not_each_step(
     make_twin: MakeTwin, tmp_path: Path
 ) -> None:
     twin = make_twin()
-    backend = OtaBackend.create(TwinOtaClock(twin.clock))
+    backend = OtaBackend.create(twin.clock)
     primary = provision_vehicle(backend, vin=VIN, root_dir=tmp_path / "car")
     link = DownLink()
     ota = twin.attach_ota(OtaService(twin.broker, primary, link, check_in_interval_s=60.0))

@@ -24,7 +24,6 @@ from evtwin.runtime import (
     ManualClock,
     OtaService,
     Twin,
-    TwinOtaClock,
     build_twin,
     open_car,
 )
@@ -56,7 +55,7 @@ class World:
 def world(tmp_path: Path) -> Iterator[World]:
     twin = build_twin(ManualClock(START_S), soc_percent=70.0, reference_wh_per_km=lambda: 180.0)
     db = OtaDatabase.sqlite(tmp_path / "ota.sqlite")
-    backend = OtaBackend.create(TwinOtaClock(twin.clock))  # the server shares the twin's time
+    backend = OtaBackend.create(twin.clock)  # the server shares the twin's time
     server = OtaServer(
         backend, db, provisioning_token=PROVISIONING, admin_token=ADMIN, auto_assign=True
     )
@@ -81,7 +80,7 @@ def attach(w: World) -> OtaService:
     car = open_car(
         w.car_dir,
         server_url=w.url,
-        clock=TwinOtaClock(w.twin.clock),
+        clock=w.twin.clock,
         provisioning_token=PROVISIONING,
         vin=VIN,
     )
@@ -190,7 +189,7 @@ def test_the_car_keeps_its_identity_across_a_restart(w: World) -> None:
     w.twin.advance(1.0)
     assert first.history == ["IDLE"]
     w.twin.host.services.remove(first)  # "evtwin up" stops; the storage stays
-    again = open_car(w.car_dir, server_url=w.url, clock=TwinOtaClock(w.twin.clock))
+    again = open_car(w.car_dir, server_url=w.url, clock=w.twin.clock)
     assert not again.registered_now
     service = OtaService(w.twin.broker, again.primary, again.link)
     w.twin.host.services.append(service)

@@ -20,7 +20,7 @@ from evtwin.api._charge import (
     DEFAULT_DC_KW,
     DEFAULT_PLUG_IN,
     DEFAULT_TARIFF,
-    ChargeParams,
+    ChargeQuestion,
     charge_json,
 )
 from evtwin.api._docs import install_local_docs
@@ -28,7 +28,7 @@ from evtwin.api._errors import ERROR_RESPONSES, install_error_handlers
 from evtwin.api._plots import cost_plot_png, range_plot_png
 from evtwin.api._reports import (
     CostParams,
-    RangeParams,
+    RangeRequest,
     cost_json,
     range_all_json,
     range_json,
@@ -134,9 +134,9 @@ def range_params(
             "calibrate to this WLTP range, km (instead of the official figure)", allow_inf_nan=False
         ),
     ] = None,
-) -> RangeParams:
+) -> RangeRequest:
     """No parameter: the WLTP procedure. Any parameter: your conditions (kerb mass + payload)."""
-    return RangeParams(
+    return RangeRequest(
         cycle=cycle,
         speed_kph=speed_kph,
         temp_c=temp_c,
@@ -280,9 +280,9 @@ def charge_params(
     limit_percent: Annotated[
         float, _q("the car's charge limit, % (CLI: --limit)", allow_inf_nan=False)
     ] = 100.0,
-) -> ChargeParams:
+) -> ChargeQuestion:
     """The ``evtwin charge`` options; missing = the CLI's default."""
-    return ChargeParams(
+    return ChargeQuestion(
         from_percent=from_percent,
         to_percent=to_percent,
         charger_kw=charger_kw,
@@ -342,13 +342,13 @@ def create_app(screen: Callable[[FastAPI], None] | None = None) -> FastAPI:
         return JSONResponse(vehicles_json())
 
     @app.get(f"{API_PREFIX}/range", tags=["range"], responses=ERROR_RESPONSES)
-    def range_all(params: Annotated[RangeParams, Depends(range_params)]) -> JSONResponse:
+    def range_all(params: Annotated[RangeRequest, Depends(range_params)]) -> JSONResponse:
         """Every catalogue vehicle: the ``evtwin range --all --json`` array."""
         return JSONResponse(range_all_json(params))
 
     @app.get(f"{API_PREFIX}/range/{{vehicle}}", tags=["range"], responses=ERROR_RESPONSES)
     def range_one(
-        vehicle: _VEHICLE, params: Annotated[RangeParams, Depends(range_params)]
+        vehicle: _VEHICLE, params: Annotated[RangeRequest, Depends(range_params)]
     ) -> JSONResponse:
         """Range and consumption: the ``evtwin range VEHICLE --json`` object (WLTP by
         default; any condition switches to your conditions)."""
@@ -361,7 +361,7 @@ def create_app(screen: Callable[[FastAPI], None] | None = None) -> FastAPI:
         response_class=Response,
     )
     def range_plot(
-        vehicle: _VEHICLE, params: Annotated[RangeParams, Depends(range_params)]
+        vehicle: _VEHICLE, params: Annotated[RangeRequest, Depends(range_params)]
     ) -> Response:
         """``evtwin range VEHICLE --plot``: range vs constant speed at five temperatures
         (cycle, speed_kph and temp_c are swept by the chart, so unused)."""
@@ -389,7 +389,7 @@ def create_app(screen: Callable[[FastAPI], None] | None = None) -> FastAPI:
 
     @app.get(f"{API_PREFIX}/charge/{{vehicle}}", tags=["charge"], responses=ERROR_RESPONSES)
     def charge(
-        vehicle: _VEHICLE, params: Annotated[ChargeParams, Depends(charge_params)]
+        vehicle: _VEHICLE, params: Annotated[ChargeQuestion, Depends(charge_params)]
     ) -> JSONResponse:
         """A DC or AC charge session (minutes, energy from the grid, at the plug and into the
         battery, losses, cost, binding limits), or with ``depart`` the cheapest overnight AC

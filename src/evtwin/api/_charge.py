@@ -1,9 +1,9 @@
 """The ``evtwin charge --json`` object over HTTP: query values -> a charge session or plan.
 
-:class:`ChargeParams` holds the options of ``evtwin charge`` (``None`` = the CLI's default)
-and :func:`charge_json` answers them with the charging model's own objects
-(:meth:`~evtwin.charging.SessionResult.to_json`, :meth:`~evtwin.charging.ChargePlan.to_json`).
-The CLI builds the same :class:`~evtwin.charging.question.ChargeQuestion` from its flags;
+:class:`~evtwin.charging.question.ChargeQuestion` holds the options of ``evtwin charge``
+(``None`` = the CLI's default) and :func:`charge_json` answers them with the charging
+model's own objects (:meth:`~evtwin.charging.SessionResult.to_json`,
+:meth:`~evtwin.charging.ChargePlan.to_json`). The CLI builds the same question from its flags;
 ``tests/api/test_charge.py`` checks both give the same object for the same inputs and
 ``tests/api/test_no_drift.py`` that every CLI option is a query parameter here.
 """
@@ -27,14 +27,15 @@ __all__ = [
     "DEFAULT_PLUG_IN",
     "DEFAULT_TARIFF",
     "ChargeParams",
+    "ChargeQuestion",
     "charge_json",
 ]
 
 ChargeParams = ChargeQuestion
-"""A charge question: the same :class:`~evtwin.charging.question.ChargeQuestion` the CLI builds."""
+"""Deprecated name of :class:`~evtwin.charging.question.ChargeQuestion` (one name per idea)."""
 
 
-def charge_json(vehicle: str, p: ChargeParams) -> dict[str, Any]:
+def charge_json(vehicle: str, p: ChargeQuestion) -> dict[str, Any]:
     """The ``evtwin charge VEHICLE --json`` object for ``p`` (a session, or with ``depart``
     the AC session plus its cheapest ``plan``). Bad input raises
     :class:`~evtwin.errors.ChargingError` (HTTP 400) or

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from evtwin.api._reports import CostParams, RangeParams, cost_report
+from evtwin.api._reports import CostParams, RangeRequest, cost_report
 from evtwin.ownership.plots import plot_tco
 from evtwin.sim.plots import plot_range_vs_speed
 from evtwin.vehicles import load_vehicle
@@ -28,7 +28,7 @@ def _png(draw: Callable[[Path], None]) -> bytes:
         return path.read_bytes()
 
 
-def range_plot_png(vehicle: str, params: RangeParams) -> bytes:
+def range_plot_png(vehicle: str, params: RangeRequest) -> bytes:
     """``evtwin range VEHICLE --plot``: range vs constant speed at several temperatures.
 
     The chart sweeps speed and temperature itself, so ``cycle``, ``speed_kph`` and

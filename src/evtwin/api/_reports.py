@@ -28,6 +28,7 @@ __all__ = [
     "DEFAULT_TRAILER_CDA_M2",
     "CostParams",
     "RangeParams",
+    "RangeRequest",
     "cost_json",
     "cost_report",
     "range_all_json",
@@ -36,7 +37,7 @@ __all__ = [
 ]
 
 RangeParams = RangeRequest
-"""A range question: the same :class:`~evtwin.sim.request.RangeRequest` the CLI builds."""
+"""Deprecated name of :class:`~evtwin.sim.request.RangeRequest` (one name per idea)."""
 
 
 def vehicles_json() -> list[dict[str, Any]]:
@@ -44,13 +45,13 @@ def vehicles_json() -> list[dict[str, Any]]:
     return catalogue_json()
 
 
-def range_json(vehicle: str, params: RangeParams) -> dict[str, Any]:
+def range_json(vehicle: str, params: RangeRequest) -> dict[str, Any]:
     """The ``evtwin range VEHICLE --json`` object (``profile: "estimate"`` flags estimates)."""
     spec = load_vehicle(vehicle)
     return params.answer([spec])[0].to_json()
 
 
-def range_all_json(params: RangeParams) -> list[dict[str, Any]]:
+def range_all_json(params: RangeRequest) -> list[dict[str, Any]]:
     """The ``evtwin range --all --json`` array: every catalogue vehicle in one batch."""
     return [r.to_json() for r in params.answer(list_vehicles())]
 

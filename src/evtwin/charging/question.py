@@ -7,12 +7,9 @@ a :class:`ChargeQuestion` and call :func:`answer_charge`, so their answers canno
 from __future__ import annotations
 
 import dataclasses
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-
-import numpy as np
 
 from evtwin.charging.chargers import Charger, ac_supply, dc_charger, get_charger
 from evtwin.charging.session import (
@@ -26,6 +23,7 @@ from evtwin.charging.tariffs import default_price, load_tariff, parse_clock
 from evtwin.charging.vehicle import CarChargeParams, car_charge_params
 from evtwin.errors import ChargingError
 from evtwin.vehicles import VehicleSpec
+from evtwin.vehicles.uncertainty import band, sample_ranges
 
 __all__ = [
     "DEFAULT_DC_KW",
@@ -175,32 +173,10 @@ BAND_SAMPLES = 48
 def _minutes_band(spec: VehicleSpec, request: ChargeRequest) -> dict[str, Any]:
     """P10/P50/P90 of the session's minutes over the spec's ``[ranges]`` (sampled uniformly,
     one batch) with the model's own error as a log-normal spread."""
-    keys = sorted(spec.ranges)
-    rng = np.random.default_rng(zlib.crc32(spec.id.encode()))
-    variants = [
-        spec.replace(**{k: float(rng.uniform(*spec.ranges[k])) for k in keys})
-        for _ in range(BAND_SAMPLES)
-    ]
-    for k in keys:
-        lo, hi = spec.ranges[k]
-        variants += [spec.replace(**{k: lo}), spec.replace(**{k: hi})]
-    reqs = [dataclasses.replace(request, car=car_charge_params(v)) for v in variants]
-    minutes = np.array([r.minutes for r in simulate_sessions(reqs, record=False)])
-    sampled = minutes[:BAND_SAMPLES]
-    sigma = CHARGE_MODEL_LOO_MAE_PCT / 100.0 * np.sqrt(np.pi / 2.0)
-    spread = (sampled[None, :] * np.exp(rng.normal(0.0, sigma, size=(16, BAND_SAMPLES)))).ravel()
-    p10, p50, p90 = (float(x) for x in np.percentile(spread, [10, 50, 90]))
-    swings = {
-        k: abs(minutes[BAND_SAMPLES + 2 * i + 1] - minutes[BAND_SAMPLES + 2 * i])
-        for i, k in enumerate(keys)
-    }
-    swings["model error"] = float(np.exp(sigma) - np.exp(-sigma)) * float(np.median(sampled))
-    return {
-        "p10": round(p10, 1),
-        "p50": round(p50, 1),
-        "p90": round(p90, 1),
-        "dominant_unknown": max(swings, key=lambda k: swings[k]),
-    }
+    drawn = sample_ranges(spec, BAND_SAMPLES)
+    reqs = [dataclasses.replace(request, car=car_charge_params(v)) for v in drawn.variants]
+    minutes = [r.minutes for r in simulate_sessions(reqs, record=False)]
+    return band(minutes, drawn, CHARGE_MODEL_LOO_MAE_PCT).to_json(1)
 
 
 def answer_charge(

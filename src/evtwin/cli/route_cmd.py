@@ -64,6 +64,12 @@ def register(sub: Any) -> None:
     p.add_argument("--connector", default="ccs2", choices=("ccs2", "chademo", "type2"))
     p.add_argument("--network", metavar="NAME", help="only chargers of this network")
     p.add_argument("--chargers", metavar="FILE", help="charger list (NCR CSV format)")
+    p.add_argument(
+        "--dem",
+        metavar="DIR",
+        help="folder of SRTM .hgt tiles (e.g. N52W001.hgt): elevation along the route "
+        "(flat without one)",
+    )
     p.add_argument("--json", action="store_true", help="print the documented JSON object")
     p.add_argument("--plot", metavar="FILE.png", help="route map and SOC trace with band")
     p.set_defaults(func=run)
@@ -89,6 +95,7 @@ def request_from_args(args: argparse.Namespace) -> TripRequest:
             connector=args.connector, min_power_kw=args.charger_min_kw, network=args.network
         ),
         chargers_file=Path(args.chargers) if args.chargers else None,
+        dem_dir=Path(args.dem) if args.dem else None,
     )
 
 
@@ -129,6 +136,8 @@ def run(args: argparse.Namespace) -> int:
         console.print("no charging stop needed")
     for part in plan["coarse_parts"]:
         console.print(f"coarse: {part['what']}: {part['distance_km']:.1f} km ({part['method']})")
+    if plan["elevation"] is not None:
+        console.print(f"elevation: {plan['assumptions']['elevation']}")
     for key in ("charger_data", "voltage", "max_charge"):
         if key in plan["assumptions"]:
             console.print(f"note: {plan['assumptions'][key]}")

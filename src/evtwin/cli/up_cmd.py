@@ -28,7 +28,6 @@ from evtwin.runtime import (
     ScaledClock,
     TelemetryService,
     Twin,
-    TwinOtaClock,
     World,
     build_twin,
     open_car,
@@ -262,7 +261,7 @@ def _attach_ota(twin: Twin, args: argparse.Namespace) -> str:
     car = open_car(
         car_dir,
         server_url=args.ota_server,
-        clock=TwinOtaClock(twin.clock),
+        clock=twin.clock,
         provisioning_token=args.ota_token,
         vin=args.ota_vin,
     )
@@ -389,6 +388,7 @@ def run(args: argparse.Namespace) -> int:
         twin.close()
         raise
     api = None
+    screen = None
     if not args.no_http:
         from evtwin.api import start_api_server
         from evtwin.hmi import SettingsStore, screen_for_twin
@@ -444,6 +444,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if api is not None:
             api.stop()
+        if screen is not None:
+            screen.close()
         server.stop()
         twin.close()
         for service in twin.host.services:

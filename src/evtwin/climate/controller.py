@@ -49,6 +49,7 @@ from evtwin.climate.hvac import (
     heat_pump_cop,
 )
 from evtwin.errors import ClimateError
+from evtwin.units import J_PER_KWH
 
 __all__ = [
     "CabinState",
@@ -160,7 +161,7 @@ class CabinTrace:
     def energy_kwh(self) -> float:
         """Electric energy of the climate system over the run (kWh)."""
         dt = np.diff(np.concatenate([[0.0], self.time_s]))
-        return float(np.sum(self.total_w * dt)) / 3.6e6
+        return float(np.sum(self.total_w * dt)) / J_PER_KWH
 
 
 def _series(name: str, x: ArrayLike | BoolArray, n: int) -> FloatArray:

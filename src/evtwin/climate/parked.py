@@ -1,16 +1,17 @@
 """Parked-car climate: keep-climate modes (dog/camp) and preconditioning before departure.
 
 - **Keep climate** holds the cabin at a set point with the car parked (speed 0): the drain is
-  the steady HVAC power plus the car's own load while awake (12 V controllers, screen,
+  the climate system's power plus the car's own load while awake (12 V controllers, screen,
   contactors closed; ESTIMATE 250 W), reported per hour and in % of the battery per hour.
 - **Preconditioning** warms (or cools) the cabin from its soak temperature to the set point
-  by departure: the cabin's thermal mass plus the steady load over the warm-up, at the
-  efficiency of the heat pump or PTC. Plugged in, the energy comes from the grid through the
-  onboard charger (so it does not cost range); unplugged, from the battery.
-Pure functions over the cabin and HVAC models. :func:`keep_climate` and
-:func:`precondition_cabin` are steady-state estimates; :func:`keep_climate_run` and
-:func:`precondition_schedule` run the time-stepped controller
-(:mod:`evtwin.climate.controller`) and are what ``evtwin climate`` reports.
+  by departure. Plugged in, the energy comes from the grid through the onboard charger (so
+  it does not cost range); unplugged, from the battery.
+
+One cabin model: every function here runs the time-stepped controller
+(:func:`evtwin.climate.controller.simulate_cabin`). :func:`keep_climate_run` and
+:func:`precondition_schedule` are what ``evtwin climate`` reports; :func:`keep_climate`
+(one hour held, per hour) and :func:`precondition_cabin` (the warm-up alone) are short
+summaries of the same runs.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from evtwin.climate.cabin import CabinParams, warmup_heat_j
+from evtwin.climate.cabin import CabinParams
 from evtwin.climate.constants import ClimateConstants, default_climate_constants
 from evtwin.climate.controller import (
     CabinState,
@@ -30,9 +31,9 @@ from evtwin.climate.controller import (
     humidity_ratio,
     simulate_cabin,
 )
-from evtwin.climate.hvac import ClimateSetting, effective_setpoint_c, hvac_power
+from evtwin.climate.hvac import ClimateSetting, effective_setpoint_c
 from evtwin.errors import ClimateError
-from evtwin.units import J_PER_KWH
+from evtwin.units import J_PER_KWH, S_PER_H, S_PER_MIN
 
 __all__ = [
     "AWAKE_LOAD_W",
@@ -82,21 +83,28 @@ def keep_climate(
     solar_w_per_m2: float = 0.0,
     constants: ClimateConstants | None = None,
 ) -> KeepClimate:
-    """Drain of a parked car holding the cabin at ``setting`` (dog/camp mode)."""
+    """Drain of a parked car holding the cabin at ``setting`` (dog mode), per hour.
+
+    A summary of one hour of :func:`keep_climate_run` (the time-stepped controller, the one
+    cabin model): its mean power, and the hours from ``soc`` down to 0 % at that drain.
+    """
     if setting.cabin_temp_c is None:
         raise ClimateError("keep-climate needs a cabin set point (cabin_temp_c)")
     if not 0.0 < soc <= 1.0:
         raise ClimateError(f"SOC = {soc * 100:g} % is outside 0..100 % (above 0)")
-    p = hvac_power(
+    k = constants if constants is not None else default_climate_constants()
+    tr, own_w = _hold_cabin(
         cabin,
         setting,
         ambient_c=ambient_c,
-        speed_mps=0.0,
+        hours=1.0,
+        mode="dog",
         solar_w_per_m2=solar_w_per_m2,
-        constants=constants,
+        dt_s=60.0,
+        constants=k,
     )
-    power = float(p.total_w) + AWAKE_LOAD_W
-    kwh_h = power / 1000.0
+    power = float(np.mean(tr.total_w)) + own_w
+    kwh_h = power * S_PER_H / J_PER_KWH
     return KeepClimate(
         power_w=power,
         kwh_per_hour=kwh_h,
@@ -117,36 +125,33 @@ def precondition_cabin(
 ) -> Precondition:
     """Energy and time to bring a soaked cabin to the set point before departure.
 
-    The HVAC works at the steady-state efficiency of the parked car (electric W per W of
-    heat moved) and at full output — twice its steady electric power, at least 3 kW
-    (ESTIMATE) — until the cabin's thermal mass is at the set point, while also carrying the
-    steady load. ``obc_efficiency`` turns HV-bus energy into grid energy when plugged in
-    (onboard charger; the charging model's ``[ac] obc_efficiency``).
+    A summary of :func:`precondition_schedule`'s warm-up (the time-stepped controller, the
+    one cabin model) from a cabin soaked at ``soak_c`` (default: ambient): the HV-bus energy
+    of the climate system and the awake car until the cabin is within 0.5 K of the set
+    point, and the whole minutes that takes. ``obc_efficiency`` turns HV-bus energy into
+    grid energy when plugged in (onboard charger; the charging model's
+    ``[ac] obc_efficiency``). A set point the cabin cannot reach within 90 min raises
+    :class:`~evtwin.errors.ClimateError`.
     """
     if setting.cabin_temp_c is None:
         raise ClimateError("preconditioning needs a cabin set point (cabin_temp_c)")
-    k = constants if constants is not None else default_climate_constants()
-    soak = ambient_c if soak_c is None else soak_c
-    sp = effective_setpoint_c(setting, ambient_c, k)
-    heat_j = abs(float(warmup_heat_j(cabin, soak_c=soak, setpoint_c=sp)))
-    steady = hvac_power(cabin, setting, ambient_c=ambient_c, speed_mps=0.0, constants=k)
-    active = float(steady.heat_pump_w + steady.ptc_w + steady.ac_w)
-    moved = abs(float(steady.heat_load_w))
-    per_heat = active / moved if active > 0.0 and moved > 1.0 else 1.0 / k.ptc_efficiency
-    # full output while warming: the steady load's electric power doubled, at least 3 kW
-    # electric (ESTIMATE for a cabin heater/compressor at full output)
-    full_w = max(2.0 * active, 3000.0)
-    extra_w = full_w - active
-    seconds = heat_j * per_heat / extra_w if heat_j > 0 else 0.0
-    energy_j = heat_j * per_heat + (active + float(steady.blower_w)) * seconds
-    kwh = energy_j / J_PER_KWH
     if not 0.5 <= obc_efficiency <= 1.0:
         raise ClimateError(f"onboard charger efficiency = {obc_efficiency:g} is outside 0.5..1")
+    k = constants if constants is not None else default_climate_constants()
+    w = _warm_up(
+        cabin,
+        setting,
+        ambient_c=ambient_c,
+        soak_c=soak_c,
+        solar_w_per_m2=0.0,
+        dt_s=15.0,
+        constants=k,
+    )
     return Precondition(
-        energy_kwh=kwh,
-        grid_kwh=kwh / obc_efficiency if plugged_in else 0.0,
-        battery_kwh=0.0 if plugged_in else kwh,
-        minutes=seconds / 60.0 if np.isfinite(seconds) else float("inf"),
+        energy_kwh=w.hv_kwh,
+        grid_kwh=w.hv_kwh / obc_efficiency if plugged_in else 0.0,
+        battery_kwh=0.0 if plugged_in else w.hv_kwh,
+        minutes=float(w.minutes),
     )
 
 
@@ -158,6 +163,8 @@ READY_TOLERANCE_K = 0.5
 """The cabin counts as ready within this many K of its set point."""
 MAX_PRECONDITION_MIN = 90
 MINUTES_PER_DAY = 1440
+_SOAK_RH = 0.8
+"""Outside relative humidity the controller assumes (``simulate_cabin``'s default)."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -223,6 +230,90 @@ def _parts_kwh(tr: CabinTrace, n: int, dt_s: float, awake_w: float) -> dict[str,
     }
 
 
+@dataclass(frozen=True, slots=True)
+class _WarmUp:
+    setpoint_c: float
+    minutes: int
+    steps: int
+    """Controller steps until ready (0: already comfortable)."""
+    cabin_temp_at_ready_c: float
+    parts_kwh: dict[str, float]
+    hv_kwh: float
+    trace: CabinTrace
+
+
+def _warm_up(
+    cabin: CabinParams,
+    setting: ClimateSetting,
+    *,
+    ambient_c: float,
+    soak_c: float | None,
+    solar_w_per_m2: float,
+    dt_s: float,
+    constants: ClimateConstants,
+) -> _WarmUp:
+    """The controller warms (or cools) a soaked cabin until it is within 0.5 K of the set
+    point, in whole minutes; raises when it cannot get there within 90 min."""
+    sp = float(effective_setpoint_c(setting, ambient_c, constants))
+    steps = int(MAX_PRECONDITION_MIN * S_PER_MIN / dt_s)
+    soak = ambient_c if soak_c is None else soak_c
+    tr = simulate_cabin(
+        cabin,
+        ClimateControl(setting=setting),
+        ambient_c=ambient_c,
+        dt_s=dt_s,
+        steps=steps,
+        solar_w_per_m2=solar_w_per_m2,
+        # soaked: the cabin air holds the outside air's water (simulate_cabin's default)
+        initial=None
+        if soak_c is None
+        else CabinState(soak, float(humidity_ratio(ambient_c, _SOAK_RH))),
+        constants=constants,
+    )
+    temps = np.concatenate([[soak], tr.cabin_temp_c])
+    ready = np.flatnonzero(np.abs(temps - sp) <= READY_TOLERANCE_K)
+    if ready.size == 0:
+        closest = temps[np.argmin(np.abs(temps - sp))]
+        raise ClimateError(
+            f"the cabin cannot reach {sp:g} °C at {ambient_c:g} °C outside within "
+            f"{MAX_PRECONDITION_MIN} min (it gets to {closest:.1f} °C)"
+        )
+    n = int(ready[0])
+    minutes = math.ceil(n * dt_s / S_PER_MIN)
+    n = min(round(minutes * S_PER_MIN / dt_s), steps)
+    parts = _parts_kwh(tr, n, dt_s, AWAKE_LOAD_W if n else 0.0)
+    return _WarmUp(sp, minutes, n, float(temps[n]), parts, sum(parts.values()), tr)
+
+
+def _hold_cabin(
+    cabin: CabinParams,
+    setting: ClimateSetting,
+    *,
+    ambient_c: float,
+    hours: float,
+    mode: str,
+    solar_w_per_m2: float,
+    dt_s: float,
+    constants: ClimateConstants,
+) -> tuple[CabinTrace, float]:
+    """The controller holds a cabin that starts at its set point (the car was just
+    driven): the trace and the car's own load (W; awake car, camp accessories)."""
+    sp = float(effective_setpoint_c(setting, ambient_c, constants))
+    steps = max(1, round(hours * S_PER_H / dt_s))
+    tr = simulate_cabin(
+        cabin,
+        ClimateControl(setting=setting),
+        ambient_c=ambient_c,
+        dt_s=dt_s,
+        steps=steps,
+        solar_w_per_m2=solar_w_per_m2,
+        initial=CabinState(sp, float(humidity_ratio(sp, 0.4))),
+        constants=constants,
+    )
+    own_w = AWAKE_LOAD_W + (CAMP_ACCESSORY_W if mode == "camp" else 0.0)
+    return tr, own_w
+
+
 def precondition_schedule(
     cabin: CabinParams,
     setting: ClimateSetting,
@@ -256,37 +347,23 @@ def precondition_schedule(
     if soc is not None and not 0.0 <= soc <= 1.0:
         raise ClimateError(f"SOC = {soc * 100:g} % is outside 0..100 %")
     k = constants if constants is not None else default_climate_constants()
-    sp = float(effective_setpoint_c(setting, ambient_c, k))
-    steps = int(MAX_PRECONDITION_MIN * 60 / dt_s)
-    tr = simulate_cabin(
+    w = _warm_up(
         cabin,
-        ClimateControl(setting=setting),
+        setting,
         ambient_c=ambient_c,
-        dt_s=dt_s,
-        steps=steps,
+        soak_c=None,
         solar_w_per_m2=solar_w_per_m2,
+        dt_s=dt_s,
         constants=k,
     )
-    temps = np.concatenate([[ambient_c], tr.cabin_temp_c])
-    ready = np.flatnonzero(np.abs(temps - sp) <= READY_TOLERANCE_K)
-    if ready.size == 0:
-        closest = temps[np.argmin(np.abs(temps - sp))]
-        raise ClimateError(
-            f"the cabin cannot reach {sp:g} °C at {ambient_c:g} °C outside within "
-            f"{MAX_PRECONDITION_MIN} min (it gets to {closest:.1f} °C)"
-        )
-    n = int(ready[0])
-    minutes = math.ceil(n * dt_s / 60.0)
-    n = min(round(minutes * 60 / dt_s), steps)
+    minutes, n, tr, parts, hv = w.minutes, w.steps, w.trace, w.parts_kwh, w.hv_kwh
     if now_min is not None:
         available = (depart_min - now_min) % MINUTES_PER_DAY
         if available < minutes:
             raise ClimateError(
-                f"impossible schedule: preconditioning to {sp:g} °C at {ambient_c:g} °C "
+                f"impossible schedule: preconditioning to {w.setpoint_c:g} °C at {ambient_c:g} °C "
                 f"needs {minutes} min, only {available} min until departure"
             )
-    parts = _parts_kwh(tr, n, dt_s, AWAKE_LOAD_W if n else 0.0)
-    hv = sum(parts.values())
     battery = 0.0 if plugged_in else hv
     if soc is not None and not plugged_in and battery > soc * usable_battery_kwh:
         raise ClimateError(
@@ -298,8 +375,8 @@ def precondition_schedule(
         depart_min=depart_min,
         minutes=float(minutes),
         ambient_c=ambient_c,
-        setpoint_c=sp,
-        cabin_temp_at_departure_c=float(temps[n]),
+        setpoint_c=w.setpoint_c,
+        cabin_temp_at_departure_c=w.cabin_temp_at_ready_c,
         plugged_in=plugged_in,
         hv_kwh=hv,
         grid_kwh=hv / obc_efficiency if plugged_in else 0.0,
@@ -349,32 +426,31 @@ def keep_climate_run(
         )
     k = constants if constants is not None else default_climate_constants()
     sp = float(effective_setpoint_c(setting, ambient_c, k))
-    steps = max(1, round(hours * 3600.0 / dt_s))
-    tr = simulate_cabin(
+    tr, own_w = _hold_cabin(
         cabin,
-        ClimateControl(setting=setting),
+        setting,
         ambient_c=ambient_c,
-        dt_s=dt_s,
-        steps=steps,
+        hours=hours,
+        mode=mode,
         solar_w_per_m2=solar_w_per_m2,
-        initial=CabinState(sp, float(humidity_ratio(sp, 0.4))),
+        dt_s=dt_s,
         constants=k,
     )
-    own_w = AWAKE_LOAD_W + (CAMP_ACCESSORY_W if mode == "camp" else 0.0)
+    steps = tr.time_s.size
     power = tr.total_w + own_w
     cum_kwh = np.cumsum(power) * dt_s / J_PER_KWH
     energy = float(cum_kwh[-1])
     available = (soc - stop_at_soc) * usable_battery_kwh
-    real_h = steps * dt_s / 3600.0
+    real_h = steps * dt_s / S_PER_H
     if energy > available:
-        stop_h = float(np.searchsorted(cum_kwh, available) + 1) * dt_s / 3600.0
+        stop_h = float(np.searchsorted(cum_kwh, available) + 1) * dt_s / S_PER_H
         raise ClimateError(
             f"keep-climate for {hours:g} h needs {energy:.1f} kWh, but only {available:.1f} "
             f"kWh lie above the {stop_at_soc * 100:g} % floor at {soc * 100:g} %: it would "
             f"stop after {stop_h:.1f} h"
         )
     per_h = energy / real_h
-    per_step_h = max(1, round(3600.0 / dt_s))
+    per_step_h = max(1, round(S_PER_H / dt_s))
     hourly = tuple(
         float(np.sum(power[i : i + per_step_h])) * dt_s / J_PER_KWH
         for i in range(0, steps, per_step_h)

@@ -9,7 +9,10 @@ Protocol (JSON text frames):
   ``{"type": "settings", "settings"}`` whenever any screen changes a setting.
 - screen → server: ``{"type": "set", "id", "path", "value"}`` (an actuator's target value,
   through :meth:`Broker.update` exactly as a KUKSA ``Actuate`` is) and
-  ``{"type": "settings", "id", "changes": {name: value}}``.
+  ``{"type": "settings", "id", "changes": {name: value}}``, and
+  ``{"type": "scenario", "id", "name"}`` to play a bundled scenario in the running twin
+  (``name`` "" stops it; refused while the car moves). ``hello`` lists the scenarios
+  (``scenarios``) and each ``update`` carries the playing one's ``scenario`` status.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.routing import WebSocketRoute
 
 from evtwin.errors import EvtwinError, UnknownSignalError
+from evtwin.hmi._scenarios import ScenarioControl
 from evtwin.hmi._settings import SettingsStore
 from evtwin.modes import load_modes
 from evtwin.runtime import Twin
@@ -65,6 +69,8 @@ SCREEN_SIGNALS: Final[tuple[str, ...]] = (
     "Vehicle.Cabin.HVAC.IsRearDefrosterActive",
     "Vehicle.Cabin.HVAC.IsRecirculationActive",
     "Vehicle.Cabin.HVAC.Station.Row1.*.*",
+    "Vehicle.Cabin.HVAC.HeatPump",
+    "Vehicle.Cabin.HVAC.KeepClimate",
     "Vehicle.Cabin.Seat.Row1.DriverSide.HeatingCooling",
     "Vehicle.Cabin.Seat.Row1.PassengerSide.HeatingCooling",
     "Vehicle.Chassis.SteeringWheel.HeatingCooling",
@@ -189,8 +195,10 @@ class Screen:
         *,
         refusals: Mapping[str, Sequence[Refusal]] | None = None,
         patterns: Sequence[str] = SCREEN_SIGNALS,
+        scenarios: ScenarioControl | None = None,
     ) -> None:
         self.broker = broker
+        self.scenarios = scenarios
         self.vehicle = vehicle
         self.settings = settings if settings is not None else SettingsStore()
         self._refusals = dict(refusals or {})
@@ -206,6 +214,11 @@ class Screen:
         self._modes = _modes_json()
         self._sockets: set[WebSocket] = set()
         self._send_locks: dict[WebSocket, asyncio.Lock] = {}
+
+    def close(self) -> None:
+        """Stop a scenario the screen started (before the twin closes)."""
+        if self.scenarios is not None:
+            self.scenarios.stop()
 
     @property
     def paths(self) -> list[str]:
@@ -262,6 +275,7 @@ class Screen:
                     "vehicle": self.vehicle.to_json(),
                     "settings": self.settings.get(),
                     "modes": self._modes,
+                    "scenarios": [] if self.scenarios is None else self.scenarios.catalogue,
                     "signals": {p: _meta_json(self.broker.metadata(p)) for p in self._paths},
                 },
             )
@@ -293,7 +307,10 @@ class Screen:
     async def _pump(self, ws: WebSocket, sub: Any) -> None:
         with contextlib.suppress(WebSocketDisconnect, RuntimeError):
             async for batch in sub.batches():
-                await self._send(ws, _batch_json(batch, self.broker.now_s()))
+                message = _batch_json(batch, self.broker.now_s())
+                if self.scenarios is not None:
+                    message["scenario"] = self.scenarios.status()
+                await self._send(ws, message)
 
     async def _handle_quietly(self, ws: WebSocket, text: str) -> None:
         # A screen that goes while its request is answered (a set waits for a refusal) is
@@ -312,10 +329,14 @@ class Screen:
                 raise ScreenRequestError("a request must be a JSON object")
             request_id = message.get("id")
             kind = message.get("type")
-            if kind in ("set", "settings"):
+            if kind in ("set", "settings", "scenario"):
                 self._check_control(ws)
             if kind == "set":
                 await self._set(message)
+            elif kind == "scenario":
+                if self.scenarios is None:
+                    raise ScreenRequestError("this screen's twin cannot play scenarios")
+                self.scenarios.start(message.get("name"))
             elif kind == "settings":
                 values = self.settings.update(message.get("changes"))
                 for other in list(self._sockets):
@@ -323,7 +344,7 @@ class Screen:
                         await self._send(other, {"type": "settings", "settings": values})
             else:
                 raise ScreenRequestError(
-                    f"unknown request type {kind!r}; known types: set, settings"
+                    f"unknown request type {kind!r}; known types: set, settings, scenario"
                 )
         except EvtwinError as e:
             await self._send(
@@ -392,8 +413,10 @@ def screen_for_twin(twin: Twin, settings: SettingsStore | None = None) -> Screen
         settings,
         refusals={
             "Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature": twin.climate.refusals,
+            "Vehicle.Cabin.HVAC.KeepClimate.Mode": twin.climate.keep_refusals,
             "Vehicle.Powertrain.TractionBattery.Charging.StartStopCharging": (
                 twin.charging.refusals
             ),
         },
+        scenarios=ScenarioControl(twin),
     )

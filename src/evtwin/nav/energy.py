@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +40,7 @@ from evtwin.units import KPH_PER_MPS
 from evtwin.vehicles import VehicleSpec, derive_params
 
 __all__ = [
+    "GRADE_STEP",
     "MODEL_ERROR_BIAS",
     "MODEL_ERROR_SD",
     "SPEED_BIN_KPH",
@@ -47,12 +49,20 @@ __all__ = [
     "Samples",
     "consumption_table",
     "draw_samples",
+    "grade_row_weights",
+    "row_of",
     "speed_bin",
 ]
 
 FloatArray = npt.NDArray[np.float64]
 
 SPEED_BIN_KPH = 10.0
+N_SPEED = 13
+GRADE_STEP = 0.01
+"""Grade classes are 1 % apart, -12 % .. +12 %; a segment's distance is split between the two
+classes around its grade (linear in grade, so the route's total rise is kept exactly)."""
+GRADE_LEVELS = 12
+N_ROWS = N_SPEED * (2 * GRADE_LEVELS + 1)
 MODEL_ERROR_SD = 0.047
 MODEL_ERROR_BIAS = 0.004
 TEMP_SD_C = 3.0
@@ -114,12 +124,37 @@ def speed_bin(speed_kph: FloatArray) -> npt.NDArray[np.int64]:
     return out
 
 
+def row_of(speed_class: npt.NDArray[np.int64], grade_level: npt.NDArray[np.int64]) -> Any:
+    """Row of the consumption table for speed class k and grade level L (grade = L %).
+
+    Flat rows are the speed classes themselves (0..12); level L's rows follow at
+    ``(L mod 25) * 13``, so negative levels sit at the end.
+    """
+    n_g = 2 * GRADE_LEVELS + 1
+    return (np.asarray(grade_level) % n_g) * N_SPEED + np.asarray(speed_class)
+
+
+def grade_row_weights(
+    grade: FloatArray,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], FloatArray]:
+    """The two grade levels around each grade and the weight of the upper one."""
+    x = np.clip(grade / GRADE_STEP, -GRADE_LEVELS, GRADE_LEVELS)
+    lo = np.minimum(np.floor(x), GRADE_LEVELS - 1).astype(np.int64)
+    return lo, lo + 1, x - lo
+
+
+def _level_of_row(row: int) -> tuple[int, int]:
+    g, k = divmod(row, N_SPEED)
+    return k, g if g <= GRADE_LEVELS else g - (2 * GRADE_LEVELS + 1)
+
+
 def bin_speed_kph(k: int) -> float:
     return (k + 1) * SPEED_BIN_KPH
 
 
-def junction_trace(cruise_kph: float) -> Trace:
-    """One junction-to-junction drive of a speed class (see the module docstring)."""
+def junction_trace(cruise_kph: float, grade: float = 0.0) -> Trace:
+    """One junction-to-junction drive of a speed class (see the module docstring), on a
+    constant grade (rise/run)."""
     v = cruise_kph / KPH_PER_MPS
     if cruise_kph <= 50.0:
         spacing_m, v0 = 500.0, 0.0
@@ -138,7 +173,12 @@ def junction_trace(cruise_kph: float) -> Trace:
         v0 + _ACCEL * t,
         np.where(t < t_acc + t_cruise, v, np.maximum(v - _BRAKE * (t - t_acc - t_cruise), v0)),
     )
-    return Trace(f"junction {cruise_kph:g} km/h", t, np.minimum(speed, v), np.zeros_like(t))
+    return Trace(
+        f"junction {cruise_kph:g} km/h, grade {grade:g}",
+        t,
+        np.minimum(speed, v),
+        np.full_like(t, grade),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,16 +211,33 @@ def consumption_table(
     samples: Samples,
     classes: Sequence[int],
 ) -> ConsumptionTable:
-    """Run every used speed class × every sample through the engine in one batch."""
+    """Run every used table row × every sample through the engine in one batch.
+
+    ``classes`` are table rows (:func:`row_of`; a flat speed class is its own row). Flat rows
+    run for every sample. A graded row's *extra* energy over flat is run once per speed level
+    at the stated conditions and added to every sample's flat value of that speed class (times
+    its model-error factor): the grade's potential energy does not depend on the sample's
+    temperature (assumption; keeps a hilly route's batch small).
+    """
     from evtwin.climate import vehicle_hvac_w
 
     params = derive_params(spec)
     n_s = len(samples)
-    cls = sorted(set(int(c) for c in classes))
+    rows = sorted(set(int(c) for c in classes))
+    graded = [(r, *_level_of_row(r)) for r in rows if _level_of_row(r)[1] != 0]
+    cls = sorted({_level_of_row(r)[0] for r in rows})
+    levels = sorted(set(samples.speed_level.tolist()))
     traces = {
         (k, lv): junction_trace(min(bin_speed_kph(k) * float(SPEED_LEVELS[lv]), 250.0))
         for k in cls
-        for lv in sorted(set(samples.speed_level.tolist()))
+        for lv in levels
+    }
+    graded_traces = {
+        (r, lv): junction_trace(
+            min(bin_speed_kph(k) * float(SPEED_LEVELS[lv]), 250.0), g * GRADE_STEP
+        )
+        for r, k, g in graded
+        for lv in levels
     }
     hvac = np.zeros(n_s)
     if cond.cabin_temp_c is not None:
@@ -208,10 +265,24 @@ def consumption_table(
         for k in cls
         for s in range(n_s)
     ]
+    nominal = conds[0]
+    flat_nom = [(k, lv) for k in cls for lv in levels] if graded else []
+    cases += [Case(params, nominal, traces[key]) for key in flat_nom]
+    cases += [Case(params, nominal, graded_traces[(r, lv)]) for r, _, _ in graded for lv in levels]
     res = run_batch(cases)
     per_m = res.energy_terminal_j / np.maximum(res.distance_m, 1e-9)
-    table = np.zeros((13, n_s))
-    table[cls, :] = per_m.reshape(len(cls), n_s) * samples.model[None, :]
+    n_flat = len(cls) * n_s
+    table = np.zeros((N_ROWS, n_s))
+    table[cls, :] = per_m[:n_flat].reshape(len(cls), n_s) * samples.model[None, :]
+    if graded:
+        n_lv = len(levels)
+        flat0 = per_m[n_flat : n_flat + len(flat_nom)].reshape(len(cls), n_lv)
+        up = per_m[n_flat + len(flat_nom) :].reshape(len(graded), n_lv)
+        lv_idx = np.searchsorted(levels, samples.speed_level)
+        for gi, (r, k, _) in enumerate(graded):
+            ki = cls.index(k)
+            extra = up[gi] - flat0[ki]
+            table[r, :] = table[k, :] + extra[lv_idx] * samples.model
     return ConsumptionTable(
         j_per_m=table,
         samples=samples,

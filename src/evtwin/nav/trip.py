@@ -20,6 +20,7 @@ import numpy.typing as npt
 from evtwin.errors import NavigationError
 from evtwin.nav.charge_curves import SOC_STEP, charge_curves, charge_matrix
 from evtwin.nav.chargers import NCR_ATTRIBUTION, NCR_NOTE, ChargerFilter, load_chargers
+from evtwin.nav.elevation import MAX_GRADE, Dem, RouteGrades, route_grades
 from evtwin.nav.energy import (
     MODEL_ERROR_BIAS,
     MODEL_ERROR_SD,
@@ -29,6 +30,8 @@ from evtwin.nav.energy import (
     DriveConditions,
     consumption_table,
     draw_samples,
+    grade_row_weights,
+    row_of,
     speed_bin,
 )
 from evtwin.nav.maps import OSM_ATTRIBUTION
@@ -68,6 +71,8 @@ class TripRequest:
     charger_filter: ChargerFilter = field(default_factory=ChargerFilter)
     chargers_file: Path | None = None
     maps_dir: Path | None = None
+    dem_dir: Path | None = None
+    """A folder of SRTM .hgt tiles: elevation along the route (flat without one)."""
 
     def __post_init__(self) -> None:
         checks = [
@@ -134,9 +139,26 @@ def plan_trip_detail(req: TripRequest) -> TripDetail:
     cum_m = np.concatenate(([0.0], np.cumsum(route.seg_m)))
     cum_s = np.concatenate(([0.0], np.cumsum(route.seg_s)))
     bins = speed_bin(route.cruise_kph)
-    coarse_bin = int(speed_bin(np.array([COARSE_CRUISE_KPH]))[0])
-    cum_bin = np.zeros((n_v, 13))
-    np.add.at(cum_bin[1:], (np.arange(n_v - 1), bins), route.seg_m)
+    coarse_row = int(speed_bin(np.array([COARSE_CRUISE_KPH]))[0])
+    grades: RouteGrades | None = None
+    seg_grade = np.zeros(n_v - 1)
+    if req.dem_dir is not None:
+        grades = route_grades(Dem(req.dem_dir), route.lat, route.lon, route.seg_m, route.coarse)
+        seg_grade = grades.grade
+    # each segment's distance is split between the two grade classes around its grade
+    g_lo, g_hi, w_hi = grade_row_weights(seg_grade)
+    row_lo, row_hi = row_of(bins, g_lo), row_of(bins, g_hi)
+    used_rows = np.unique(
+        np.concatenate((row_lo[w_hi < 1.0], row_hi[w_hi > 0.0], [coarse_row]))
+    ).astype(np.int64)
+    # (a row with weight 0 may be absent from used_rows: clip, its weight keeps it out)
+    col_lo = np.minimum(np.searchsorted(used_rows, row_lo), len(used_rows) - 1)
+    col_hi = np.minimum(np.searchsorted(used_rows, row_hi), len(used_rows) - 1)
+    coarse_bin = int(np.searchsorted(used_rows, coarse_row))
+    cum_bin = np.zeros((n_v, len(used_rows)))
+    seg_idx = np.arange(n_v - 1)
+    np.add.at(cum_bin[1:], (seg_idx, col_lo), route.seg_m * (1.0 - w_hi))
+    np.add.at(cum_bin[1:], (seg_idx, col_hi), route.seg_m * w_hi)
     cum_bin = np.cumsum(cum_bin, axis=0)
 
     # candidate chargers in the corridor, in route order
@@ -173,12 +195,13 @@ def plan_trip_detail(req: TripRequest) -> TripDetail:
         trailer_kg=req.trailer_kg,
     )
     samples = draw_samples(req.samples, req.temp_c)
-    used_classes = sorted({*bins.tolist(), coarse_bin})
-    table = consumption_table(req.spec, cond, samples, used_classes)
+    table = consumption_table(req.spec, cond, samples, used_rows.tolist())
     batt = table.battery_j
-    e_nom = edge_bins @ table.nominal
+    j_per_m = table.j_per_m[used_rows]
+    nominal = j_per_m[:, 0]
+    e_nom = edge_bins @ nominal
     if req.confidence > 0.5 and req.samples > 1:
-        _, cov = table.mean_cov()
+        cov = np.atleast_2d(np.cov(j_per_m))
         z = NormalDist().inv_cdf(req.confidence)
         sd = np.sqrt(np.maximum(np.einsum("ijb,bc,ijc->ij", edge_bins, cov, edge_bins), 0.0))
         e_plan = e_nom + z * sd
@@ -230,12 +253,14 @@ def plan_trip_detail(req: TripRequest) -> TripDetail:
     depart = [req.soc_pct / 100.0] + [s.depart_soc for s in plan.stops]
     arrivals = []
     for leg, (i, j) in enumerate(itertools.pairwise(path)):
-        e_s = edge_bins[i, j] @ table.j_per_m
+        e_s = edge_bins[i, j] @ j_per_m
         arrivals.append(depart[leg] - e_s / batt)
     dest = arrivals[-1] * 100.0
     p10, p50, p90 = (float(np.percentile(dest, q)) for q in (10, 50, 90))
     confidence_met = float(np.mean(dest >= req.min_arrival_soc_pct - 1e-9))
 
+    seg_j = route.seg_m * ((1.0 - w_hi) * nominal[col_lo] + w_hi * nominal[col_hi])
+    coarse_j_per_m = float(nominal[coarse_bin])
     profiles = []
     soc_curves: list[tuple[float, ...]] = []
     for i, j in itertools.pairwise(path):
@@ -248,8 +273,13 @@ def plan_trip_detail(req: TripRequest) -> TripDetail:
         if half_m[j] > 0:
             pieces.append((float(half_m[j]), COARSE_CRUISE_KPH))
         profiles.append(tuple(pieces))
-        kph = np.array([k_ for _, k_ in pieces])
-        used_j = np.array([m_ for m_, _ in pieces]) * table.nominal[speed_bin(kph)]
+        used_j = np.concatenate(
+            (
+                [half_m[i] * coarse_j_per_m] if half_m[i] > 0 else [],
+                seg_j[a:b],
+                [half_m[j] * coarse_j_per_m] if half_m[j] > 0 else [],
+            )
+        )
         soc_curves.append(tuple(np.cumsum(used_j) / batt * 100.0))
     t0 = req.depart_time()
     stops_json = []
@@ -307,6 +337,7 @@ def plan_trip_detail(req: TripRequest) -> TripDetail:
         confidence_met=confidence_met,
         high_v=high_v,
         peaks={kw: peaks[kw] for kw in powers},
+        grades=grades,
     )
     attribution = [OSM_ATTRIBUTION if route.map_name != "gb-motorways" else ROADS_ATTRIBUTION]
     attribution.append(GEONAMES_ATTRIBUTION)
@@ -374,6 +405,13 @@ def plan_trip_detail(req: TripRequest) -> TripDetail:
         "maneuvers": maneuvers,
         "assumptions": assumptions,
         "coarse_parts": route.coarse_parts,
+        "elevation": None
+        if grades is None
+        else {
+            "climb_m": abs(round(grades.climb_m)),
+            "descent_m": abs(round(grades.descent_m)),
+            "no_data_km": round(grades.no_data_m / 1000, 1),
+        },
         "attribution": attribution,
         "geometry": {
             "lat": [round(float(x), 5) for x in route.lat],
@@ -414,12 +452,14 @@ def _assumptions(
     confidence_met: float,
     high_v: bool,
     peaks: dict[float, float],
+    grades: RouteGrades | None = None,
 ) -> dict[str, str]:
     """Every assumption behind a plan, in words (the JSON's ``assumptions``)."""
     assumptions: dict[str, str] = {
         "energy": "drive engine (evtwin.sim run_batch): every speed class x every sample in "
         "one batch; junction-to-junction traces (urban stop every 0.5 km, rural every 4 km, "
-        "fast roads slow to 60 % every 15 km); flat roads (no elevation data)",
+        "fast roads slow to 60 % every 15 km); "
+        + ("grades from the DEM (see elevation)" if grades else "flat roads (no elevation data)"),
         "speed": "cruise at the road's speed limit (OSRM car profile speed / 0.8, GB "
         "motorways 70 mph); drive time from OSRM",
         "temperature_c": f"{req.temp_c:g} (pack at ambient; DC stops preconditioned "
@@ -448,6 +488,7 @@ def _assumptions(
         f"{confidence_met:.0%} of samples meet it at the destination",
         "coarse_legs": f"straight line x {DETOUR_FACTOR} detour factor at 50 km/h",
     }
+    assumptions["elevation"] = _elevation_note(req, grades)
     if req.chargers_file is None:
         assumptions["charger_data"] = NCR_NOTE
     low_v = [kw for kw in peaks if kw <= 100]
@@ -465,6 +506,26 @@ def _assumptions(
             )
         )
     return assumptions
+
+
+def _elevation_note(req: TripRequest, g: RouteGrades | None) -> str:
+    if g is None:
+        return "none: roads are taken as flat (give a folder of SRTM .hgt tiles with --dem)"
+    note = (
+        f"SRTM tiles in {req.dem_dir}: {abs(g.climb_m):.0f} m of climb, "
+        f"{abs(g.descent_m):.0f} m of "
+        f"descent along the road route (bilinear heights every 100 m, 3-sample average, grades "
+        f"clipped to ±{MAX_GRADE:.0%}); climbing costs energy, descending regenerates within "
+        "the car's limits"
+    )
+    if g.no_data_m > 0:
+        note += (
+            f"; {g.no_data_m / 1000:.1f} km of road outside the tiles or on void cells is "
+            "taken as flat"
+        )
+    if g.coarse_m > 0:
+        note += f"; coarse straight-line parts ({g.coarse_m / 1000:.1f} km) are flat"
+    return note
 
 
 def _place_json(p: Place) -> dict[str, Any]:

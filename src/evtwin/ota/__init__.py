@@ -14,8 +14,8 @@ IO sits behind small interfaces with in-memory twins: :class:`Clock`/:class:`Man
 
 from __future__ import annotations
 
+from evtwin.clock import AcceleratedClock, Clock, ManualClock, SystemClock
 from evtwin.ota._ceremony import key_ceremony, offline_key_paths, sign_release
-from evtwin.ota._clock import AcceleratedClock, Clock, ManualClock, SystemClock
 from evtwin.ota._crypt import decrypt_image, encrypt_image
 from evtwin.ota._demo import DemoStep, run_demo
 from evtwin.ota._fields import (

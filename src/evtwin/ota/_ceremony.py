@@ -23,8 +23,8 @@ from typing import Any
 from tuf.api.metadata import Metadata, TargetFile, Targets
 from tuf.api.serialization.json import JSONSerializer
 
+from evtwin.clock import Clock
 from evtwin.errors import OtaError, OtaKeyError, OtaMetadataError
-from evtwin.ota._clock import Clock
 from evtwin.ota._fields import CUSTOM_HARDWARE_IDS, CUSTOM_RELEASE_COUNTER
 from evtwin.ota._keys import RoleKeys, load_keys, save_keys
 from evtwin.ota._store import ArtifactStore, DirectoryStore, atomic_write

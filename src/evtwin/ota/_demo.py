@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evtwin.ota._clock import ManualClock
+from evtwin.clock import ManualClock
 from evtwin.ota._twin import OtaBackend, provision_vehicle
 from evtwin.ota.vehicle import Primary
 

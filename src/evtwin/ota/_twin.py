@@ -20,8 +20,8 @@ from securesystemslib.signer import Signer
 from tuf.api.metadata import Metadata, Root
 from tuf.ngclient import FetcherInterface
 
+from evtwin.clock import Clock
 from evtwin.errors import DataFileError, OtaError, OtaKeyError, OtaMetadataError
-from evtwin.ota._clock import Clock
 from evtwin.ota._crypt import public_hex
 from evtwin.ota._inventory import EcuRecord, Registration, VehicleInventory
 from evtwin.ota._keys import RoleKeys, generate_signer, load_keys, save_keys

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -44,6 +43,7 @@ from evtwin.ownership.year import EnergyUse, load_uk_year, simulate_year
 from evtwin.units import KM_PER_MILE
 from evtwin.vehicles import load_vehicle
 from evtwin.vehicles.spec import VehicleSpec
+from evtwin.vehicles.uncertainty import band, sample_ranges
 
 __all__ = [
     "CostReport",
@@ -411,35 +411,11 @@ def _pence_per_mile_band(
     """Energy pence per mile over the spec's ``[ranges]``: each sample's plug energy per mile
     from the same UK year in one batch, at the same tariffs (cost per mile scales with it),
     with the model's own error as a log-normal spread."""
-    keys = sorted(spec.ranges)
-    rng = np.random.default_rng(zlib.crc32(spec.id.encode()))
-    variants = [
-        spec.replace(id=f"{spec.id}-s{i}", **{k: float(rng.uniform(*spec.ranges[k])) for k in keys})
-        for i in range(BAND_SAMPLES)
-    ]
-    for k in keys:
-        lo, hi = spec.ranges[k]
-        variants += [
-            spec.replace(id=f"{spec.id}-{k.replace('_', '-')}-lo", **{k: lo}),
-            spec.replace(id=f"{spec.id}-{k.replace('_', '-')}-hi", **{k: hi}),
-        ]
+    drawn = sample_ranges(spec, BAND_SAMPLES, distinct_ids=True)
+    variants = list(drawn.variants)
     energy, _ = simulate_year(variants, req.usage, load_uk_year(), load_tariffs())
     per_mile = np.array([pence * energy[v.id].wh_per_km / nominal.wh_per_km for v in variants])
-    sampled = per_mile[:BAND_SAMPLES]
-    sigma = MODEL_LOO_MAE_PCT / 100.0 * np.sqrt(np.pi / 2.0)
-    spread = (sampled[None, :] * np.exp(rng.normal(0.0, sigma, size=(16, BAND_SAMPLES)))).ravel()
-    p10, p50, p90 = (float(x) for x in np.percentile(spread, [10, 50, 90]))
-    swings = {
-        k: abs(per_mile[BAND_SAMPLES + 2 * i + 1] - per_mile[BAND_SAMPLES + 2 * i])
-        for i, k in enumerate(keys)
-    }
-    swings["model error"] = float(np.exp(sigma) - np.exp(-sigma)) * float(np.median(sampled))
-    return {
-        "p10": round(p10, 2),
-        "p50": round(p50, 2),
-        "p90": round(p90, 2),
-        "dominant_unknown": max(swings, key=lambda k: swings[k]),
-    }
+    return band(per_mile, drawn, MODEL_LOO_MAE_PCT).to_json(2)
 
 
 def cost_report_json(params: Mapping[str, Any]) -> dict[str, Any]:

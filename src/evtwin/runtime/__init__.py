@@ -6,6 +6,7 @@ Services talk only through the signal broker, by VSS path. :func:`build_twin` wi
 
 from __future__ import annotations
 
+from evtwin.clock import Clock, ManualClock, ScaledClock, SystemClock
 from evtwin.runtime._bms import BatteryService, LowVoltageService
 from evtwin.runtime._charging import ChargingRefusal, ChargingService
 from evtwin.runtime._climate import (
@@ -14,7 +15,6 @@ from evtwin.runtime._climate import (
     ClimateRefusal,
     ClimateService,
 )
-from evtwin.runtime._clock import Clock, ManualClock, ScaledClock, SystemClock
 from evtwin.runtime._drive import DriveService, LegStats, regen_decel_mps2
 from evtwin.runtime._models import ClimateCabin, SessionChargePower, SmartChargePlanner
 from evtwin.runtime._ota import CheckIn, OtaLink, OtaService, TwinOtaClock, UpdateState

@@ -140,7 +140,12 @@ class ClimateCabin:
         occupied: bool = True,
     ) -> CabinStep:
         if dt_s <= 0:
-            return CabinStep(cabin_temp_c=cabin_temp_c, hvac_electric_w=0.0, cooling=False)
+            return CabinStep(
+                cabin_temp_c=cabin_temp_c,
+                hvac_electric_w=0.0,
+                cooling=False,
+                heat_pump_fitted=self.heat_pump,
+            )
         on = setpoint_c is not None
         setting = ClimateSetting(
             cabin_temp_c=min(max(setpoint_c, 14.0), 30.0) if setpoint_c is not None else 21.0,
@@ -167,10 +172,16 @@ class ClimateCabin:
             constants=self.constants,
         )
         self.humidity_ratio = trace.final.humidity_ratio
+        cooling = bool(np.any(trace.ac_w > 0.0))
+        pump_w = float(np.mean(trace.heat_pump_w)) if on else 0.0
+        if on and self.heat_pump and cooling:  # a heat pump is also the car's A/C
+            pump_w += float(np.mean(trace.ac_w))
         return CabinStep(
             cabin_temp_c=trace.final.cabin_temp_c,
             hvac_electric_w=float(np.mean(trace.total_w)) if on else 0.0,
-            cooling=bool(np.any(trace.ac_w > 0.0)),
+            cooling=cooling,
+            heat_pump_w=pump_w,
+            heat_pump_fitted=self.heat_pump,
         )
 
 

@@ -12,8 +12,9 @@ update back (driving, low charge, a charge planned), ``SCHEDULED`` while it wait
 the time the driver chose (``ScheduledTime``), ``READY_TO_INSTALL`` for a download-only
 campaign.
 
-Time comes from the twin's clock (:class:`TwinOtaClock`): metadata expiry, the download
-watchdog and the check-in interval all run on twin time, never the host's.
+Time comes from the twin's clock (one :class:`evtwin.clock.Clock` serves both): metadata
+expiry, the download watchdog and the check-in interval all run on twin time, never the
+host's.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Final, Protocol
 
+from evtwin.clock import Clock
 from evtwin.errors import OtaError
 from evtwin.ota import (
     BootOutcome,
@@ -35,7 +37,6 @@ from evtwin.ota import (
     VehicleConditions,
     install_blockers,
 )
-from evtwin.runtime._clock import Clock
 from evtwin.runtime._signalio import read_bool, read_float, read_str
 from evtwin.signals import Broker, Change, Field
 from evtwin.signals import paths as P
@@ -75,16 +76,21 @@ class UpdateState(StrEnum):
 
 
 class TwinOtaClock:
-    """The twin's clock as the OTA stack's secure time source (:class:`evtwin.ota.Clock`)."""
+    """Deprecated: the twin's clock is the OTA stack's time source as it is (one
+    :class:`evtwin.clock.Clock` interface); pass ``twin.clock`` itself. This wrapper only
+    delegates to it."""
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
 
+    def now_s(self) -> float:
+        return self._clock.now_s()
+
     def now(self) -> datetime:
-        return datetime.fromtimestamp(self._clock.now_s(), UTC)
+        return self._clock.now()
 
     def monotonic_s(self) -> float:
-        return self._clock.now_s()
+        return self._clock.monotonic_s()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from evtwin.clock import Clock
 from evtwin.errors import OtaError
 from evtwin.ota import (
     DEFENDER_SPORT_ECUS,
@@ -30,7 +31,7 @@ from evtwin.ota import (
     load_keys,
     save_keys,
 )
-from evtwin.runtime._ota import CheckIn, TwinOtaClock
+from evtwin.runtime._ota import CheckIn
 
 __all__ = ["CloudLink", "OtaCar", "open_car"]
 
@@ -76,7 +77,7 @@ def open_car(
     car_dir: Path,
     *,
     server_url: str,
-    clock: TwinOtaClock,
+    clock: Clock,
     provisioning_token: str | None = None,
     vin: str = DEFAULT_VIN,
     ecus: Sequence[EcuSpec] = DEFENDER_SPORT_ECUS,

@@ -72,6 +72,10 @@ class CabinStep:
     cabin_temp_c: float
     hvac_electric_w: float
     cooling: bool
+    heat_pump_w: float = 0.0
+    """Mean electric power of the heat pump's compressor (heating, or cooling on a car whose
+    heat pump is its air conditioner); 0 without one."""
+    heat_pump_fitted: bool = False
 
 
 class CabinModel(Protocol):

@@ -32,8 +32,8 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Final, Protocol
 
+from evtwin.clock import Clock, ManualClock
 from evtwin.errors import ScenarioError
-from evtwin.runtime._clock import Clock, ManualClock
 from evtwin.signals import Broker, Field, Subscription
 
 __all__ = [

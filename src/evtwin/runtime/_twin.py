@@ -19,13 +19,17 @@ from evtwin import __version__
 from evtwin.battery import SensorNoise
 from evtwin.charging import car_charge_params
 from evtwin.climate import cabin_params
+from evtwin.clock import Clock, ManualClock
 from evtwin.errors import ScenarioError, UnknownSignalError
 from evtwin.modes import load_mode
 from evtwin.physics.constants import ModelConstants, default_constants
 from evtwin.runtime._bms import BatteryService, LowVoltageService, pack_circuit
 from evtwin.runtime._charging import ChargingService
-from evtwin.runtime._climate import DEFAULT_SETPOINT_C, ClimateService
-from evtwin.runtime._clock import Clock, ManualClock
+from evtwin.runtime._climate import (
+    DEFAULT_SETPOINT_C,
+    KEEP_CLIMATE_MIN_SOC_PCT,
+    ClimateService,
+)
 from evtwin.runtime._drive import DriveService
 from evtwin.runtime._models import ClimateCabin, SessionChargePower, SmartChargePlanner
 from evtwin.runtime._nav import NavigationService
@@ -58,6 +62,13 @@ SETPOINT_ACTUATORS: Final = (
     "Vehicle.Cabin.HVAC.Station.Row2",
     "Vehicle.Cabin.HVAC.Station.Row3",
     "Vehicle.Cabin.HVAC.Station.Row4",
+    "Vehicle.Cabin.HVAC.IsRecirculationActive",
+    "Vehicle.Cabin.HVAC.IsAutoPowerOptimize",
+    "Vehicle.Cabin.HVAC.IsFrontDefrosterActive",
+    "Vehicle.Cabin.HVAC.IsRearDefrosterActive",
+    "Vehicle.Cabin.Seat.Row1.DriverSide.HeatingCooling",
+    "Vehicle.Cabin.Seat.Row1.PassengerSide.HeatingCooling",
+    "Vehicle.Chassis.SteeringWheel.HeatingCooling",
     "Vehicle.Cabin.Infotainment.Navigation.DestinationSet",
     "Vehicle.Software.Update",
 )
@@ -161,6 +172,28 @@ def simulated_sensors(broker: Broker, extra: Iterable[str] = ()) -> list[str]:
     return out
 
 
+DEFAULT_FAN_PCT: Final = 30
+"""Fan speed the climate strip shows at start (assumption: a low automatic stage)."""
+
+
+def _cabin_defaults() -> list[Change]:
+    """Initial values of the cabin's comfort actuators, so every client (the screen's climate
+    strip included) sees the setting in effect from the start instead of nothing."""
+    hvac = "Vehicle.Cabin.HVAC"
+    return [
+        (f"{hvac}.Station.Row1.Passenger.Temperature", Field.VALUE, DEFAULT_SETPOINT_C),
+        (f"{hvac}.Station.Row1.Driver.FanSpeed", Field.VALUE, DEFAULT_FAN_PCT),
+        (f"{hvac}.Station.Row1.Passenger.FanSpeed", Field.VALUE, DEFAULT_FAN_PCT),
+        (f"{hvac}.IsRecirculationActive", Field.VALUE, False),
+        (f"{hvac}.IsAutoPowerOptimize", Field.VALUE, False),
+        (f"{hvac}.IsFrontDefrosterActive", Field.VALUE, False),
+        (f"{hvac}.IsRearDefrosterActive", Field.VALUE, False),
+        ("Vehicle.Cabin.Seat.Row1.DriverSide.HeatingCooling", Field.VALUE, 0),
+        ("Vehicle.Cabin.Seat.Row1.PassengerSide.HeatingCooling", Field.VALUE, 0),
+        ("Vehicle.Chassis.SteeringWheel.HeatingCooling", Field.VALUE, 0),
+    ]
+
+
 def build_twin(
     clock: Clock,
     *,
@@ -207,6 +240,9 @@ def build_twin(
         (P.SOC_TRUTH_PCT, Field.VALUE, float(soc_percent)),
         (P.TERRAIN_MODE, Field.VALUE, drive_mode.signal_value),
         (P.CABIN_SETPOINT_C, Field.VALUE, DEFAULT_SETPOINT_C),
+        *_cabin_defaults(),
+        (P.KEEP_CLIMATE_MODE, Field.VALUE, "OFF"),
+        (P.KEEP_CLIMATE_MIN_SOC_PCT, Field.VALUE, KEEP_CLIMATE_MIN_SOC_PCT),
         (P.HDC_ENABLED, Field.VALUE, False),
         (P.TOWING_MODE, Field.VALUE, False),
         (P.PRECONDITION_REQUESTED, Field.VALUE, False),
@@ -232,6 +268,8 @@ def build_twin(
         usable_kwh=spec.usable_battery_kwh,
         model=cabin,
         cabin_temp_c=ambient if cabin_temp_c is None else cabin_temp_c,
+        cabin=cabin_params(spec),
+        heat_pump=bool(spec.heat_pump),
     )
     drive = DriveService(broker, world, params, constants=c)
     charging = ChargingService(

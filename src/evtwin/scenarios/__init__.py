@@ -14,7 +14,7 @@ from evtwin.scenarios._result import (
     StepReport,
     TraceRow,
 )
-from evtwin.scenarios._run import ScenarioPlayer, run
+from evtwin.scenarios._run import LiveScenario, ScenarioPlayer, run
 
 __all__ = [
     "ACTIONS",
@@ -22,6 +22,7 @@ __all__ = [
     "TRACE_COLUMNS",
     "DriveSpec",
     "LegReport",
+    "LiveScenario",
     "Scenario",
     "ScenarioPlayer",
     "ScenarioResult",

@@ -10,6 +10,7 @@ scenario step a :class:`StepReport` keeps a snapshot of the car's signals.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -17,10 +18,11 @@ from typing import Final
 
 import numpy as np
 
-from evtwin.errors import ScenarioError
+from evtwin.errors import EvtwinError, ScenarioError
 from evtwin.modes import load_mode, load_surface
 from evtwin.runtime import (
     Charger,
+    Clock,
     DriveLeg,
     ManualClock,
     Trailer,
@@ -437,3 +439,103 @@ def run(scenario: Scenario) -> ScenarioResult:
         return player.play()
     finally:
         player.close()
+
+
+class _Stopped(Exception):
+    """The live scenario was asked to stop."""
+
+
+class _PacedClock:
+    """A running twin's clock (real time × speed-up) as the runner sees it: advancing waits
+    until the clock itself has moved on that far (a :class:`ManualClock` just advances)."""
+
+    def __init__(self, clock: Clock, stop: threading.Event) -> None:
+        self._clock = clock
+        self._stop = stop
+        self._factor = float(getattr(clock, "factor", 1.0))
+
+    def now_s(self) -> float:
+        return self._clock.now_s()
+
+    def advance(self, dt_s: float) -> float:
+        if isinstance(self._clock, ManualClock):
+            if self._stop.is_set():
+                raise _Stopped
+            return self._clock.advance(dt_s)
+        target = self._clock.now_s() + dt_s
+        while (left := target - self._clock.now_s()) > 0:
+            if self._stop.wait(min(left / self._factor, 0.05)):
+                raise _Stopped
+        if self._stop.is_set():
+            raise _Stopped
+        return self._clock.now_s()
+
+
+class LiveScenario:
+    """A scenario's steps played on an already running twin (the screen's "start scenario"),
+    in a background thread, at the twin's own clock (``evtwin up --speedup``).
+
+    The car stays the twin's: the scenario's vehicle, start time and state of charge are not
+    applied; its outside temperature and surface are. While it plays, the runner steps the
+    twin's services (the host's own loop pauses and resumes afterwards). ``error`` holds why a
+    step could not be carried out (e.g. a ``until_utc`` already past on this clock).
+    """
+
+    def __init__(self, scenario: Scenario, twin: Twin) -> None:
+        self.scenario = scenario
+        self.twin = twin
+        self.error: str | None = None
+        self.finished = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._runner: _Runner | None = None
+        self._host_was_running = twin.host.running
+
+    @property
+    def step(self) -> int:
+        """1-based index of the step playing now (0 before the first)."""
+        return 0 if self._runner is None else self._runner._step_index
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> LiveScenario:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._play, name="evtwin-live-scenario", daemon=True
+            )
+            self._thread.start()
+        return self
+
+    def _play(self) -> None:
+        twin = self.twin
+        twin.host.stop()
+        try:
+            twin.world.ambient_temp_c = self.scenario.ambient_temp_c
+            twin.world.surface = load_surface(self.scenario.surface)
+            clock = _PacedClock(twin.clock, self._stop)
+            self._runner = _Runner(self.scenario, twin, clock)  # type: ignore[arg-type]
+            self._runner.run()
+        except _Stopped:
+            pass
+        except EvtwinError as e:
+            self.error = str(e)
+        finally:
+            twin.world.leg = None
+            if self._host_was_running and not self._stop.is_set():
+                twin.host.start(real_step_s=_real_step_s(twin))
+            self.finished = True
+
+    def stop(self) -> None:
+        """Stop playing (the car stays as it is) and wait for the thread."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10.0)
+        if self._host_was_running and not self.twin.host.running:
+            self.twin.host.start(real_step_s=_real_step_s(self.twin))
+
+
+def _real_step_s(twin: Twin) -> float:
+    """Real seconds between host steps for the twin's clock (its step over its speed-up)."""
+    return twin.host.step_s / float(getattr(twin.clock, "factor", 1.0))

@@ -36,9 +36,19 @@ __all__ = [
     "FLOW_LOW_VOLTAGE_W",
     "HDC_ENABLED",
     "HDC_SPEED_KPH",
+    "HEAT_PUMP_STATE",
+    "HEAT_PUMP_W",
     "HVAC_COOLING_ACTIVE",
     "IS_CHARGING",
     "IS_MOVING",
+    "KEEP_CLIMATE_ACTIVE",
+    "KEEP_CLIMATE_ENERGY_KWH",
+    "KEEP_CLIMATE_ESTIMATED_W",
+    "KEEP_CLIMATE_MESSAGE",
+    "KEEP_CLIMATE_MIN_SOC_PCT",
+    "KEEP_CLIMATE_MODE",
+    "KEEP_CLIMATE_TIME_LEFT_S",
+    "KEEP_CLIMATE_W",
     "LONGITUDINAL_ACCEL_MPS2",
     "MOTOR_POWER_KW",
     "NOMINAL_VOLTAGE_V",
@@ -135,6 +145,17 @@ AMBIENT_AIR_C: Final = "Vehicle.Exterior.AirTemperature"
 CABIN_AIR_C: Final = "Vehicle.Cabin.HVAC.AmbientAirTemperature"
 CABIN_SETPOINT_C: Final = "Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature"
 HVAC_COOLING_ACTIVE: Final = "Vehicle.Cabin.HVAC.IsAirConditioningActive"
+_KEEP: Final = "Vehicle.Cabin.HVAC.KeepClimate"
+HEAT_PUMP_STATE: Final = "Vehicle.Cabin.HVAC.HeatPump.State"
+HEAT_PUMP_W: Final = "Vehicle.Cabin.HVAC.HeatPump.Power"
+KEEP_CLIMATE_MODE: Final = f"{_KEEP}.Mode"
+KEEP_CLIMATE_ACTIVE: Final = f"{_KEEP}.IsActive"
+KEEP_CLIMATE_MESSAGE: Final = f"{_KEEP}.Message"
+KEEP_CLIMATE_W: Final = f"{_KEEP}.Power"
+KEEP_CLIMATE_ESTIMATED_W: Final = f"{_KEEP}.EstimatedPower"
+KEEP_CLIMATE_TIME_LEFT_S: Final = f"{_KEEP}.EstimatedTimeRemaining"
+KEEP_CLIMATE_ENERGY_KWH: Final = f"{_KEEP}.Energy"
+KEEP_CLIMATE_MIN_SOC_PCT: Final = f"{_KEEP}.MinimumStateOfCharge"
 
 TERRAIN_MODE: Final = "Vehicle.TerrainResponse.Mode"
 SURFACE: Final = "Vehicle.TerrainResponse.Surface"

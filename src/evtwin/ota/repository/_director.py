@@ -16,8 +16,8 @@ from typing import Any
 
 from tuf.api.metadata import Metadata, Root, TargetFile
 
+from evtwin.clock import Clock
 from evtwin.errors import OtaImageError, OtaInventoryError, OtaManifestError
-from evtwin.ota._clock import Clock
 from evtwin.ota._crypt import wrap_key
 from evtwin.ota._fields import (
     CUSTOM_ECU_IDENTIFIERS,

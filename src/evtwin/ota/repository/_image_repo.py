@@ -18,6 +18,7 @@ from typing import Any
 from securesystemslib.signer import Signer
 from tuf.api.metadata import Metadata, TargetFile, Targets
 
+from evtwin.clock import Clock
 from evtwin.errors import (
     OtaError,
     OtaKeyError,
@@ -25,7 +26,6 @@ from evtwin.errors import (
     OtaReleaseConflictError,
     OtaReleaseError,
 )
-from evtwin.ota._clock import Clock
 from evtwin.ota._crypt import ENCRYPTION_ALG
 from evtwin.ota._delta import create_delta, delta_name
 from evtwin.ota._fields import (

@@ -26,8 +26,8 @@ from tuf.api.metadata import (
 )
 from tuf.api.serialization.json import JSONSerializer
 
+from evtwin.clock import Clock
 from evtwin.errors import OtaKeyError, OtaMetadataError
-from evtwin.ota._clock import Clock
 from evtwin.ota._keys import OfflineKey, RoleKeys
 from evtwin.ota._store import ArtifactStore
 

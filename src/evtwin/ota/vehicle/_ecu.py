@@ -22,8 +22,8 @@ from securesystemslib.signer import Signer
 from tuf.api.exceptions import RepositoryError
 from tuf.api.metadata import Metadata, Root, TargetFile, Targets
 
+from evtwin.clock import Clock
 from evtwin.errors import OtaImageError, OtaMetadataError, OtaRollbackError, OtaSlotError
-from evtwin.ota._clock import Clock
 from evtwin.ota._crypt import decrypt_image, unwrap_key
 from evtwin.ota._delta import apply_delta
 from evtwin.ota._fields import (

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from tuf.api.exceptions import DownloadHTTPError, SlowRetrievalError
 from tuf.ngclient import FetcherInterface
 
-from evtwin.ota._clock import Clock
+from evtwin.clock import Clock
 from evtwin.ota._store import ArtifactStore
 
 __all__ = ["StoreFetcher", "WatchdogConfig", "WatchdogFetcher"]

@@ -27,6 +27,7 @@ from tuf.api.exceptions import DownloadError, RepositoryError
 from tuf.api.metadata import Metadata, TargetFile, Targets
 from tuf.ngclient import FetcherInterface, Updater, UpdaterConfig
 
+from evtwin.clock import Clock
 from evtwin.errors import (
     OtaConsensusError,
     OtaDownloadError,
@@ -36,7 +37,6 @@ from evtwin.errors import (
     OtaRollbackError,
     OtaSlotError,
 )
-from evtwin.ota._clock import Clock
 from evtwin.ota._delta import delta_name
 from evtwin.ota._fields import (
     CUSTOM_DELTA_FROM,

@@ -21,8 +21,8 @@ from typing import Any
 
 from securesystemslib.signer import Key
 
+from evtwin.clock import Clock
 from evtwin.errors import OtaManifestError, OtaMetadataError
-from evtwin.ota._clock import Clock
 from evtwin.ota._manifest import verify_envelope
 from evtwin.ota._store import atomic_write
 
@@ -83,6 +83,9 @@ class AttestedClock:
     def now(self) -> datetime:
         elapsed_s = max(0.0, self.base.monotonic_s() - self._at_mono_s)
         return self._attested + timedelta(seconds=elapsed_s)
+
+    def now_s(self) -> float:
+        return self.now().timestamp()
 
     def monotonic_s(self) -> float:
         return self.base.monotonic_s()
