@@ -190,6 +190,13 @@ def register(subparsers: Any) -> None:
         help="twin seconds between check-ins (default 300)",
     )
     ota.add_argument(
+        "--ota-token-rotate-s",
+        type=_number("--ota-token-rotate-s", 60.0, 366 * 86400.0, " s"),
+        default=86400.0,
+        help="rotate the car's bearer token once it is this many seconds old, by attested "
+        "time (default 86400: daily)",
+    )
+    ota.add_argument(
         "--ota-min-soc",
         type=_number("--ota-min-soc", 0.0, 100.0, " %"),
         default=30.0,
@@ -264,6 +271,7 @@ def _attach_ota(twin: Twin, args: argparse.Namespace) -> str:
         clock=twin.clock,
         provisioning_token=args.ota_token,
         vin=args.ota_vin,
+        token_rotation_s=float(args.ota_token_rotate_s),
     )
     twin.attach_ota(
         OtaService(
@@ -275,9 +283,15 @@ def _attach_ota(twin: Twin, args: argparse.Namespace) -> str:
         )
     )
     how = "registered" if car.registered_now else "reopened"
+    time_line = (
+        "expiry on time attested by the server's time server (each ECU's nonce)"
+        if car.secure_time
+        else "expiry on the car's own clock (stored before secure time: re-register for it)"
+    )
     return (
         f"  ota:      {car.primary.vin} {how} with {args.ota_server} (storage {car_dir}); "
         f"check-in every {args.ota_check_in_s:g} twin s\n"
+        f"            {time_line}; token rotated every {args.ota_token_rotate_s:g} s\n"
     )
 
 
