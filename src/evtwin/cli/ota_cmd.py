@@ -122,7 +122,8 @@ def register(subparsers: Any) -> None:
     server.add_argument(
         "--tls-client-ca",
         type=Path,
-        help="mutual TLS: accept only clients with a certificate from this CA (PEM)",
+        help="mutual TLS: accept only clients with a certificate from this CA (PEM); a car's "
+        "certificate must name its VIN (subject CN, or SAN DNS name or urn:vin:VIN)",
     )
     server.add_argument("--s3-endpoint", help=f"artefacts in S3 (keys from {_S3_ENV}_*)")
     server.add_argument("--s3-bucket", default="evtwin-ota")
@@ -343,7 +344,7 @@ def _server(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from evtwin.cloud import create_app
+    from evtwin.cloud import create_app, vin_bound_protocol
 
     if bool(args.tls_cert) != bool(args.tls_key):
         raise OtaError("HTTPS needs both --tls-cert and --tls-key")
@@ -359,8 +360,11 @@ def _server(args: argparse.Namespace) -> int:
         ota_log.addHandler(handler)
         ota_log.setLevel(logging.INFO)
     app = create_app(server, refresh_interval_s=args.refresh_interval_s)
+    # mutual TLS: each request carries its certificate, which must name the car's VIN
+    http: Any = vin_bound_protocol() if args.tls_client_ca else "auto"
     uvicorn.run(
         app,
+        http=http,
         host=args.host,
         port=args.port,
         log_level="info",

@@ -13,6 +13,7 @@ from evtwin.cloud._range import parse_range
 from evtwin.cloud._s3 import S3Config, S3Store
 from evtwin.cloud._server import OtaServer, VehicleCredentials
 from evtwin.cloud._throttle import AuthThrottle
+from evtwin.cloud._tls import certificate_vins, vin_bound_protocol
 
 __all__ = [
     "AdminClient",
@@ -26,6 +27,8 @@ __all__ = [
     "S3Store",
     "VehicleCredentials",
     "VehicleOutcome",
+    "certificate_vins",
     "create_app",
     "parse_range",
+    "vin_bound_protocol",
 ]
