@@ -232,7 +232,8 @@ def register(subparsers: Any) -> None:
     release.add_argument(
         "--encrypt",
         action="store_true",
-        help="publish the image encrypted; only the ECUs it is assigned to can decrypt it",
+        help="publish the image encrypted (AES-256-GCM, encrypted here: the server gets the "
+        "ciphertext and its key); only the ECUs it is assigned to can decrypt it",
     )
     release.add_argument(
         "--keys",
@@ -429,7 +430,12 @@ def _release(args: argparse.Namespace) -> int:
         raise OtaError(f"cannot read image {args.image}: {e}") from e
     name = args.name or args.image.name
     admin = _admin(args)
-    out = admin.release(name, data, args.hardware_ids, args.release_counter, encrypt=args.encrypt)
+    image_key = None
+    if args.encrypt:  # encrypted here: the plaintext never reaches the server
+        from evtwin.ota import encrypt_image
+
+        image_key, data = encrypt_image(data, name)
+    out = admin.release(name, data, args.hardware_ids, args.release_counter, image_key=image_key)
     if out.get("pending") and args.keys:
         from evtwin.ota import sign_release
 
@@ -441,6 +447,7 @@ def _release(args: argparse.Namespace) -> int:
             release_counter=args.release_counter,
             offline_dir=args.keys,
             clock=SystemClock(),
+            encrypted=args.encrypt,
         )
         published = admin.publish_targets(signed)
         out = {**out, "pending": False, "targets_version": published["version"]}
@@ -448,7 +455,8 @@ def _release(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2))
         return 0
     what = "uploaded (pending)" if out.get("pending") else "released"
-    print(f"{what} {name} ({out['length']} bytes, sha256 {out['hashes']['sha256'][:16]}…)")
+    how = " encrypted" if args.encrypt else ""
+    print(f"{what}{how} {name} ({out['length']} bytes, sha256 {out['hashes']['sha256'][:16]}…)")
     if out.get("pending"):
         print(f"{name} is pending: the targets keys are offline (sign with --keys DIR)")
     return 0

@@ -171,6 +171,16 @@ def _address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def _image_key_header(value: str | None) -> bytes | None:
+    """``X-Image-Key``: the AES-256 key (64 hex digits) of an image encrypted by the
+    uploader (the body is then the ciphertext)."""
+    if value is None:
+        return None
+    if not re.fullmatch(r"[0-9a-fA-F]{64}", value):
+        raise HTTPException(422, "X-Image-Key must be 64 hex digits (an AES-256 key)")
+    return bytes.fromhex(value)
+
+
 def _vin_for_token(server: OtaServer, token: str) -> str | None:
     """The VIN whose current bearer token this is (``None``: none; the route answers 401)."""
     try:
@@ -387,14 +397,16 @@ def create_app(
         release_counter: int,
         x_admin_token: Annotated[str | None, Header()] = None,
         encrypt: bool = False,
+        x_image_key: Annotated[str | None, Header()] = None,
     ) -> dict[str, Any]:
         who = await asyncio.to_thread(
             guarded, request, x_admin_token, "admin", admin_action(request)
         )
         server.check_release(hardware_id, release_counter)  # 422 before the body is read
+        image_key = _image_key_header(x_image_key)
         data = await _capped_body(request, _MAX_IMAGE_BYTES)
         return await asyncio.to_thread(
-            functools.partial(server.release, by=who, encrypt=encrypt),
+            functools.partial(server.release, by=who, encrypt=encrypt, image_key=image_key),
             name,
             data,
             hardware_id,
