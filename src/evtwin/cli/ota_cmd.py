@@ -1,7 +1,11 @@
 """``evtwin ota …``: over-the-air updates.
 
-``evtwin ota demo [--json]`` runs the whole Uptane story in memory: release images, the car
-verifies them against both repositories and installs them, then a broken image rolls back.
+``evtwin ota demo [--json]`` runs the whole story the secure way in one process: a key
+ceremony, the server (online keys only) on a loopback port, a car registered with its own
+token whose ECUs judge expiry by attested time (its own clock is 3 days behind), releases
+signed by the key holders (the BMS image encrypted for its ECU), a token rotation, a broken
+image that rolls back, and expired metadata refused (:func:`evtwin.cloud.run_secure_demo`).
+``--in-memory``: the bare Uptane story (no ceremony, HTTP, identity or secure time).
 
 ``evtwin ota server [--host H] [--port P] [--db FILE | --postgres DSN] [--state DIR]
 [--tls-cert PEM --tls-key PEM] [--refresh-margin F|DURATION] [--refresh-interval-s S]
@@ -42,8 +46,14 @@ JSON output of ``demo`` (stable)::
 
     {"vin": str,
      "steps": [{"action": str, "outcomes": {ecu_serial: "committed"|"rolled_back"|…},
-                "errors": {ecu_serial: str}}],
-     "ecus": {ecu_serial: {"image": str, "release_counter": int} | null}}
+                "errors": {ecu_serial | "vehicle": str}}],
+     "ecus": {ecu_serial: {"image": str, "release_counter": int} | null},
+     "security": {"offline_keys_on_server": bool, "targets_keys_offline": bool,
+                  "roots_pinned_from_ceremony": bool,
+                  "time": {"car_clock": iso8601, "attested": iso8601},
+                  "token_rotated": bool, "old_token_status": int,
+                  "expired_metadata_refused": bool, "encrypted_images": [str]}}
+                 (absent with --in-memory)
 """
 
 from __future__ import annotations
@@ -100,8 +110,17 @@ def parse_refresh_margin(text: str) -> RefreshPolicy:
 def register(subparsers: Any) -> None:
     ota = subparsers.add_parser("ota", help="secure over-the-air updates (Uptane on TUF)")
     sub = ota.add_subparsers(dest="ota_command", metavar="OTA_COMMAND", required=True)
-    demo = sub.add_parser("demo", help="release, install, commit; a broken image rolls back")
+    demo = sub.add_parser(
+        "demo",
+        help="release, install, commit; a broken image rolls back (key ceremony, time server, "
+        "per-car identity, over HTTP on loopback)",
+    )
     demo.add_argument("--json", action="store_true", help="print the documented JSON object")
+    demo.add_argument(
+        "--in-memory",
+        action="store_true",
+        help="the bare Uptane story in memory: no ceremony, HTTP, identity or secure time",
+    )
     demo.set_defaults(func=_demo)
     server = sub.add_parser("server", help="run the OTA server (HTTP, SQLite)")
     server.add_argument("--host", default="127.0.0.1")
@@ -381,17 +400,40 @@ def _server(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="evtwin-ota-demo-") as tmp:
-        steps, final = run_demo(Path(tmp))
+        if args.in_memory:
+            steps, final = run_demo(Path(tmp))
+        else:
+            from evtwin.cloud import run_secure_demo  # FastAPI loads only for this path
+
+            steps, final = run_secure_demo(Path(tmp))
     if args.json:
         print(json.dumps({**final, "steps": [s.to_dict() for s in steps]}, indent=2))
         return 0
     print(f"Vehicle {final['vin']}")
+    security = final.get("security")
+    if security is not None:
+        print(
+            "0. key ceremony: offline keys with the key holders only (on the server: "
+            f"{'yes' if security['offline_keys_on_server'] else 'none'}); car registered "
+            "with its own token, roots pinned from the ceremony"
+        )
     for i, step in enumerate(steps, 1):
         print(f"{i}. {step.action}")
         for serial, outcome in step.outcomes.items():
             print(f"     {serial:<10} {outcome}")
         for serial, error in step.errors.items():
             print(f"     {serial:<10} error: {error}")
+    if security is not None:
+        t = security["time"]
+        print(f"secure time: the car's clock read {t['car_clock']}; attested {t['attested']}")
+        print(
+            f"identity:    token rotated; the old one answered HTTP {security['old_token_status']}"
+        )
+        print(f"encrypted:   {', '.join(security['encrypted_images'])} (per-ECU key)")
+        print(
+            "freeze:      expired metadata refused on attested time: "
+            f"{'yes' if security['expired_metadata_refused'] else 'NO'}"
+        )
     print(f"{'ECU':<10} {'image':<16} release_counter")
     for serial, running in final["ecus"].items():
         if running is None:

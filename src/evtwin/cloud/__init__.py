@@ -9,6 +9,7 @@ from evtwin.cloud._admin import AdminClient
 from evtwin.cloud._app import create_app
 from evtwin.cloud._campaigns import Campaign, CampaignSpec, CampaignState, VehicleOutcome
 from evtwin.cloud._db import OtaDatabase
+from evtwin.cloud._demo import run_secure_demo
 from evtwin.cloud._range import parse_range
 from evtwin.cloud._s3 import S3Config, S3Store
 from evtwin.cloud._server import OtaServer, VehicleCredentials
@@ -30,5 +31,6 @@ __all__ = [
     "certificate_vins",
     "create_app",
     "parse_range",
+    "run_secure_demo",
     "vin_bound_protocol",
 ]
