@@ -194,7 +194,11 @@ def register(subparsers: Any) -> None:
     server.set_defaults(func=_server)
 
     def admin_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--server", default="http://127.0.0.1:8080", help="OTA server URL")
+        p.add_argument(
+            "--server",
+            default=os.environ.get(_SERVER_ENV, "http://127.0.0.1:8080"),
+            help=f"OTA server URL (default ${_SERVER_ENV}, else http://127.0.0.1:8080)",
+        )
         p.add_argument("--admin-token", default=os.environ.get(_ADMIN_ENV))
         p.add_argument("--json", action="store_true", help="print the server's JSON answer")
 
@@ -295,6 +299,7 @@ def register(subparsers: Any) -> None:
 
 _PROV_ENV = "EVTWIN_OTA_PROVISIONING_TOKEN"
 _ADMIN_ENV = "EVTWIN_OTA_ADMIN_TOKEN"
+_SERVER_ENV = "EVTWIN_OTA_SERVER"
 _S3_ENV = "EVTWIN_OTA_S3"  # _ACCESS_KEY, _SECRET_KEY
 
 
