@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from evtwin.cli.main import main
 from evtwin.cloud import OtaServer, certificate_vins, create_app, vin_bound_protocol
 from evtwin.errors import OtaDownloadError
 from evtwin.ota import HttpConfig, OtaCloudClient, build_vehicle
@@ -180,3 +181,31 @@ def test_a_valid_fleet_certificate_works_only_for_the_vin_it_names(
     )
     assert refused.status == 403
     assert "SALDS27A1RA000913" not in server.db.vehicles()
+
+
+def test_the_running_car_registers_over_mutual_tls_with_its_own_certificate_only(
+    mtls: tuple[str, Path, tuple],
+    server: OtaServer,
+    tmp_path: Path,  # type: ignore[type-arg]
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    base, server_cert, fleet_ca = mtls
+    car_cert, car_key, *_ = issue(tmp_path, VIN, ca=fleet_ca)
+    other_cert, other_key, *_ = issue(tmp_path, "SALDS27A1RA000919", ca=fleet_ca)
+
+    def up(car: Path, cert: Path, key: Path) -> int:
+        return main(
+            ["up", "--port", "0", "--no-http", "--duration-s", "0.5", "--ota-server", base,
+             "--ota-car-dir", str(car), "--ota-token", PROVISIONING, "--ota-vin", VIN,
+             "--ota-ca-file", str(server_cert), "--ota-client-cert", str(cert),
+             "--ota-client-key", str(key)]
+        )  # fmt: skip
+
+    assert up(tmp_path / "thief", other_cert, other_key) == 2  # another car's certificate
+    assert "HTTP 403" in capsys.readouterr().err
+    assert VIN not in server.db.vehicles()
+    assert up(tmp_path / "car", car_cert, car_key) == 0
+    out = capsys.readouterr().out
+    assert f"{VIN} registered with {base}" in out
+    assert "expiry on time attested by the server's time server" in out
+    assert VIN in server.db.vehicles()
