@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -152,3 +153,37 @@ def seaweedfs_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
             proc.kill()
             proc.wait()
         log.close()
+
+
+SOFTHSM_MODULE = Path("/usr/lib/softhsm/libsofthsm2.so")
+HSM_LABEL, HSM_PIN = "evtwin-test", "4711-evtwin"
+
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One SoftHSM2 token for the session (SoftHSM lists tokens when the module is first
+    loaded, so every test shares it; key labels are unique)."""
+    util = shutil.which("softhsm2-util")
+    if util is None or not SOFTHSM_MODULE.exists():
+        if os.environ.get("CI"):
+            raise RuntimeError("softhsm2 is missing: .ci/run installs it (apt softhsm2)")
+        pytest.skip("softhsm2 (apt) is not installed on this developer machine")
+    root = tmp_path_factory.mktemp("softhsm")
+    (root / "tokens").mkdir()
+    conf = root / "softhsm2.conf"
+    conf.write_text(f"directories.tokendir = {root / 'tokens'}\nobjectstore.backend = file\n")
+    old = os.environ.get("SOFTHSM2_CONF")
+    os.environ["SOFTHSM2_CONF"] = str(conf)
+    subprocess.run(
+        [util, "--init-token", "--free", "--label", HSM_LABEL, "--pin", HSM_PIN,
+         "--so-pin", "so-" + HSM_PIN],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    try:
+        yield SOFTHSM_MODULE
+    finally:
+        if old is None:
+            os.environ.pop("SOFTHSM2_CONF", None)
+        else:
+            os.environ["SOFTHSM2_CONF"] = old

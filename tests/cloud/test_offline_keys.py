@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,7 +35,7 @@ from evtwin.ota import (
 )
 from evtwin.ota.repository import Pkcs11Signer, Pkcs11Token
 
-from .conftest import ADMIN, PROVISIONING
+from .conftest import ADMIN, HSM_LABEL, HSM_PIN, PROVISIONING
 from .test_hardening import serving
 
 VIN = "SALDS27A1RA000311"
@@ -243,40 +240,6 @@ def test_finding_11_the_cli_runs_the_ceremony_and_signs_a_release(tmp_path: Path
         "timestamp",
     }
     assert main(["ota", "keys", "init", "--offline", str(offline), "--state", str(state)]) == 2
-
-
-SOFTHSM_MODULE = Path("/usr/lib/softhsm/libsofthsm2.so")
-HSM_LABEL, HSM_PIN = "evtwin-test", "4711-evtwin"
-
-
-@pytest.fixture(scope="session")
-def softhsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """One SoftHSM2 token for the session (SoftHSM lists tokens when the module is first
-    loaded, so every test shares it; key labels are unique)."""
-    util = shutil.which("softhsm2-util")
-    if util is None or not SOFTHSM_MODULE.exists():
-        if os.environ.get("CI"):
-            raise RuntimeError("softhsm2 is missing: .ci/run installs it (apt softhsm2)")
-        pytest.skip("softhsm2 (apt) is not installed on this developer machine")
-    root = tmp_path_factory.mktemp("softhsm")
-    (root / "tokens").mkdir()
-    conf = root / "softhsm2.conf"
-    conf.write_text(f"directories.tokendir = {root / 'tokens'}\nobjectstore.backend = file\n")
-    old = os.environ.get("SOFTHSM2_CONF")
-    os.environ["SOFTHSM2_CONF"] = str(conf)
-    subprocess.run(
-        [util, "--init-token", "--free", "--label", HSM_LABEL, "--pin", HSM_PIN,
-         "--so-pin", "so-" + HSM_PIN],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    try:
-        yield SOFTHSM_MODULE
-    finally:
-        if old is None:
-            os.environ.pop("SOFTHSM2_CONF", None)
-        else:
-            os.environ["SOFTHSM2_CONF"] = old
 
 
 def test_online_keys_in_a_pkcs11_token_sign_and_no_private_key_is_on_the_servers_disk(

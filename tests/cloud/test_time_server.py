@@ -20,6 +20,7 @@ from evtwin.ota import (
     OtaCloudClient,
     Primary,
     build_vehicle,
+    sign_envelope,
 )
 
 from .conftest import ADMIN, PROVISIONING
@@ -111,9 +112,15 @@ def test_attestations_are_bound_to_the_cars_nonce_and_never_go_back(
     forged["signed"]["time"] = (first + timedelta(days=400)).isoformat()  # signature now wrong
     with pytest.raises(OtaMetadataError, match="signature"):
         clock.attest(forged)
-    rtc.advance(timedelta(hours=3))  # the car has counted 3 h since: the server's "now" is older
+    rtc.advance(timedelta(hours=3))  # the car's counter ran on 3 h; the server's time did not
+    assert cloud.attest_time(vin, clock) == first  # not before the last attested: accepted
+    assert clock.now() == first  # the car follows the time server, not its own counter
+    wound_back = sign_envelope(  # a time server whose clock was set back signs an older time
+        {"time": (first - timedelta(hours=1)).isoformat(), "nonces": [clock.fresh_nonce()]},
+        server._time_signer,
+    )
     with pytest.raises(OtaMetadataError, match="before the time already attested"):
-        cloud.attest_time(vin, clock)
+        clock.attest(wound_back)
     assert clock.now() >= first
     reopened = AttestedClock(
         tmp_path / "time.json", ManualClock(server_clock.now() - timedelta(days=9))
@@ -139,3 +146,23 @@ def test_the_time_server_key_survives_a_restart(db: OtaDatabase, tmp_path: Path)
     )  # fmt: skip
 
     assert first.time_key == again.time_key  # cars' pinned key still verifies
+
+
+def test_the_first_attestation_corrects_a_factory_clock_that_ran_ahead(
+    unmaintained: tuple[OtaServer, str, ManualClock], tmp_path: Path
+) -> None:
+    server, base, server_clock = unmaintained
+    ahead = ManualClock(server_clock.now() + timedelta(days=400))  # an RTC a year ahead
+    clock = AttestedClock(tmp_path / "time.json", ahead)
+    vin = "SALDS27A1RA000714"
+    _, cloud = car(base, tmp_path / "car", vin, clock)
+    assert clock.attested_at is None  # the factory's (wrong) time, not an attested one
+    assert cloud.attest_time(vin, clock) == server_clock.now().replace(microsecond=0)
+    assert clock.attested_at == server_clock.now().replace(microsecond=0)
+    stale = sign_envelope(
+        {"time": (server_clock.now() - timedelta(days=1)).isoformat(),
+         "nonces": [clock.fresh_nonce()]},
+        server._time_signer,
+    )  # fmt: skip
+    with pytest.raises(OtaMetadataError, match="before the time already attested"):
+        clock.attest(stale)  # once attested, never back

@@ -28,9 +28,19 @@ def test_ota_demo_json_shows_commit_then_automatic_rollback(
     assert [s["outcomes"] for s in out["steps"]] == [
         {"bms-0001": "committed", "ivi-0001": "committed"},
         {"bms-0001": "rolled_back"},
+        {},  # the server stopped re-signing: nothing installed on expired metadata
     ]
+    assert "ExpiredMetadataError" in out["steps"][2]["errors"]["vehicle"]
     assert out["ecus"]["bms-0001"] == {"image": "bms-2.1.0.img", "release_counter": 21}
+    assert out["ecus"]["ivi-0001"] == {"image": "ivi-5.0.0.img", "release_counter": 50}
     assert out["ecus"]["inv-0001"] is None
+    security = out["security"]  # the secure path is the default
+    assert security["offline_keys_on_server"] is False and security["targets_keys_offline"]
+    assert security["roots_pinned_from_ceremony"] and security["token_rotated"]
+    assert security["old_token_status"] == 401
+    assert security["expired_metadata_refused"] is True
+    assert security["time"]["car_clock"] < security["time"]["attested"]  # 3 days behind
+    assert security["encrypted_images"] == ["bms-2.1.0.img"]
 
 
 def test_ota_demo_table(capsys: pytest.CaptureFixture[str]) -> None:
@@ -39,6 +49,18 @@ def test_ota_demo_table(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert "bms-0001   rolled_back" in out
     assert "bms-2.1.0.img" in out
+    assert "the old one answered HTTP 401" in out
+    assert "expired metadata refused on attested time: yes" in out
+
+
+def test_ota_demo_in_memory_is_the_bare_story(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ota", "demo", "--in-memory", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [s["outcomes"] for s in out["steps"]] == [
+        {"bms-0001": "committed", "ivi-0001": "committed"},
+        {"bms-0001": "rolled_back"},
+    ]
+    assert "security" not in out
 
 
 def test_ota_server_starts_and_answers_health_checks(tmp_path: Path) -> None:

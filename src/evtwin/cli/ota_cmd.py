@@ -1,7 +1,11 @@
 """``evtwin ota …``: over-the-air updates.
 
-``evtwin ota demo [--json]`` runs the whole Uptane story in memory: release images, the car
-verifies them against both repositories and installs them, then a broken image rolls back.
+``evtwin ota demo [--json]`` runs the whole story the secure way in one process: a key
+ceremony, the server (online keys only) on a loopback port, a car registered with its own
+token whose ECUs judge expiry by attested time (its own clock is 3 days behind), releases
+signed by the key holders (the BMS image encrypted for its ECU), a token rotation, a broken
+image that rolls back, and expired metadata refused (:func:`evtwin.cloud.run_secure_demo`).
+``--in-memory``: the bare Uptane story (no ceremony, HTTP, identity or secure time).
 
 ``evtwin ota server [--host H] [--port P] [--db FILE | --postgres DSN] [--state DIR]
 [--tls-cert PEM --tls-key PEM] [--refresh-margin F|DURATION] [--refresh-interval-s S]
@@ -42,8 +46,14 @@ JSON output of ``demo`` (stable)::
 
     {"vin": str,
      "steps": [{"action": str, "outcomes": {ecu_serial: "committed"|"rolled_back"|…},
-                "errors": {ecu_serial: str}}],
-     "ecus": {ecu_serial: {"image": str, "release_counter": int} | null}}
+                "errors": {ecu_serial | "vehicle": str}}],
+     "ecus": {ecu_serial: {"image": str, "release_counter": int} | null},
+     "security": {"offline_keys_on_server": bool, "targets_keys_offline": bool,
+                  "roots_pinned_from_ceremony": bool,
+                  "time": {"car_clock": iso8601, "attested": iso8601},
+                  "token_rotated": bool, "old_token_status": int,
+                  "expired_metadata_refused": bool, "encrypted_images": [str]}}
+                 (absent with --in-memory)
 """
 
 from __future__ import annotations
@@ -100,8 +110,17 @@ def parse_refresh_margin(text: str) -> RefreshPolicy:
 def register(subparsers: Any) -> None:
     ota = subparsers.add_parser("ota", help="secure over-the-air updates (Uptane on TUF)")
     sub = ota.add_subparsers(dest="ota_command", metavar="OTA_COMMAND", required=True)
-    demo = sub.add_parser("demo", help="release, install, commit; a broken image rolls back")
+    demo = sub.add_parser(
+        "demo",
+        help="release, install, commit; a broken image rolls back (key ceremony, time server, "
+        "per-car identity, over HTTP on loopback)",
+    )
     demo.add_argument("--json", action="store_true", help="print the documented JSON object")
+    demo.add_argument(
+        "--in-memory",
+        action="store_true",
+        help="the bare Uptane story in memory: no ceremony, HTTP, identity or secure time",
+    )
     demo.set_defaults(func=_demo)
     server = sub.add_parser("server", help="run the OTA server (HTTP, SQLite)")
     server.add_argument("--host", default="127.0.0.1")
@@ -122,7 +141,8 @@ def register(subparsers: Any) -> None:
     server.add_argument(
         "--tls-client-ca",
         type=Path,
-        help="mutual TLS: accept only clients with a certificate from this CA (PEM)",
+        help="mutual TLS: accept only clients with a certificate from this CA (PEM); a car's "
+        "certificate must name its VIN (subject CN, or SAN DNS name or urn:vin:VIN)",
     )
     server.add_argument("--s3-endpoint", help=f"artefacts in S3 (keys from {_S3_ENV}_*)")
     server.add_argument("--s3-bucket", default="evtwin-ota")
@@ -174,7 +194,11 @@ def register(subparsers: Any) -> None:
     server.set_defaults(func=_server)
 
     def admin_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--server", default="http://127.0.0.1:8080", help="OTA server URL")
+        p.add_argument(
+            "--server",
+            default=os.environ.get(_SERVER_ENV, "http://127.0.0.1:8080"),
+            help=f"OTA server URL (default ${_SERVER_ENV}, else http://127.0.0.1:8080)",
+        )
         p.add_argument("--admin-token", default=os.environ.get(_ADMIN_ENV))
         p.add_argument("--json", action="store_true", help="print the server's JSON answer")
 
@@ -231,7 +255,8 @@ def register(subparsers: Any) -> None:
     release.add_argument(
         "--encrypt",
         action="store_true",
-        help="publish the image encrypted; only the ECUs it is assigned to can decrypt it",
+        help="publish the image encrypted (AES-256-GCM, encrypted here: the server gets the "
+        "ciphertext and its key); only the ECUs it is assigned to can decrypt it",
     )
     release.add_argument(
         "--keys",
@@ -274,6 +299,7 @@ def register(subparsers: Any) -> None:
 
 _PROV_ENV = "EVTWIN_OTA_PROVISIONING_TOKEN"
 _ADMIN_ENV = "EVTWIN_OTA_ADMIN_TOKEN"
+_SERVER_ENV = "EVTWIN_OTA_SERVER"
 _S3_ENV = "EVTWIN_OTA_S3"  # _ACCESS_KEY, _SECRET_KEY
 
 
@@ -343,7 +369,7 @@ def _server(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from evtwin.cloud import create_app
+    from evtwin.cloud import create_app, vin_bound_protocol
 
     if bool(args.tls_cert) != bool(args.tls_key):
         raise OtaError("HTTPS needs both --tls-cert and --tls-key")
@@ -359,8 +385,11 @@ def _server(args: argparse.Namespace) -> int:
         ota_log.addHandler(handler)
         ota_log.setLevel(logging.INFO)
     app = create_app(server, refresh_interval_s=args.refresh_interval_s)
+    # mutual TLS: each request carries its certificate, which must name the car's VIN
+    http: Any = vin_bound_protocol() if args.tls_client_ca else "auto"
     uvicorn.run(
         app,
+        http=http,
         host=args.host,
         port=args.port,
         log_level="info",
@@ -376,17 +405,40 @@ def _server(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="evtwin-ota-demo-") as tmp:
-        steps, final = run_demo(Path(tmp))
+        if args.in_memory:
+            steps, final = run_demo(Path(tmp))
+        else:
+            from evtwin.cloud import run_secure_demo  # FastAPI loads only for this path
+
+            steps, final = run_secure_demo(Path(tmp))
     if args.json:
         print(json.dumps({**final, "steps": [s.to_dict() for s in steps]}, indent=2))
         return 0
     print(f"Vehicle {final['vin']}")
+    security = final.get("security")
+    if security is not None:
+        print(
+            "0. key ceremony: offline keys with the key holders only (on the server: "
+            f"{'yes' if security['offline_keys_on_server'] else 'none'}); car registered "
+            "with its own token, roots pinned from the ceremony"
+        )
     for i, step in enumerate(steps, 1):
         print(f"{i}. {step.action}")
         for serial, outcome in step.outcomes.items():
             print(f"     {serial:<10} {outcome}")
         for serial, error in step.errors.items():
             print(f"     {serial:<10} error: {error}")
+    if security is not None:
+        t = security["time"]
+        print(f"secure time: the car's clock read {t['car_clock']}; attested {t['attested']}")
+        print(
+            f"identity:    token rotated; the old one answered HTTP {security['old_token_status']}"
+        )
+        print(f"encrypted:   {', '.join(security['encrypted_images'])} (per-ECU key)")
+        print(
+            "freeze:      expired metadata refused on attested time: "
+            f"{'yes' if security['expired_metadata_refused'] else 'NO'}"
+        )
     print(f"{'ECU':<10} {'image':<16} release_counter")
     for serial, running in final["ecus"].items():
         if running is None:
@@ -425,7 +477,12 @@ def _release(args: argparse.Namespace) -> int:
         raise OtaError(f"cannot read image {args.image}: {e}") from e
     name = args.name or args.image.name
     admin = _admin(args)
-    out = admin.release(name, data, args.hardware_ids, args.release_counter, encrypt=args.encrypt)
+    image_key = None
+    if args.encrypt:  # encrypted here: the plaintext never reaches the server
+        from evtwin.ota import encrypt_image
+
+        image_key, data = encrypt_image(data, name)
+    out = admin.release(name, data, args.hardware_ids, args.release_counter, image_key=image_key)
     if out.get("pending") and args.keys:
         from evtwin.ota import sign_release
 
@@ -437,6 +494,7 @@ def _release(args: argparse.Namespace) -> int:
             release_counter=args.release_counter,
             offline_dir=args.keys,
             clock=SystemClock(),
+            encrypted=args.encrypt,
         )
         published = admin.publish_targets(signed)
         out = {**out, "pending": False, "targets_version": published["version"]}
@@ -444,7 +502,8 @@ def _release(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2))
         return 0
     what = "uploaded (pending)" if out.get("pending") else "released"
-    print(f"{what} {name} ({out['length']} bytes, sha256 {out['hashes']['sha256'][:16]}…)")
+    how = " encrypted" if args.encrypt else ""
+    print(f"{what}{how} {name} ({out['length']} bytes, sha256 {out['hashes']['sha256'][:16]}…)")
     if out.get("pending"):
         print(f"{name} is pending: the targets keys are offline (sign with --keys DIR)")
     return 0

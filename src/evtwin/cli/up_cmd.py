@@ -19,8 +19,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Final
 
-from evtwin.errors import SignalServerError
-from evtwin.ota import InstallPolicy
+from evtwin.errors import OtaError, SignalServerError
+from evtwin.ota import HttpConfig, InstallPolicy
 from evtwin.runtime import (
     SETPOINT_ACTUATORS,
     Charger,
@@ -190,6 +190,27 @@ def register(subparsers: Any) -> None:
         help="twin seconds between check-ins (default 300)",
     )
     ota.add_argument(
+        "--ota-ca-file",
+        metavar="PEM",
+        default=None,
+        help="CA bundle the HTTPS OTA server is verified against (default: system CAs)",
+    )
+    ota.add_argument(
+        "--ota-client-cert",
+        metavar="PEM",
+        default=None,
+        help="the car's client certificate for a mutual-TLS server (it names the VIN); "
+        "with --ota-client-key",
+    )
+    ota.add_argument("--ota-client-key", metavar="PEM", default=None, help="its private key")
+    ota.add_argument(
+        "--ota-token-rotate-s",
+        type=_number("--ota-token-rotate-s", 60.0, 366 * 86400.0, " s"),
+        default=86400.0,
+        help="rotate the car's bearer token once it is this many seconds old, by attested "
+        "time (default 86400: daily)",
+    )
+    ota.add_argument(
         "--ota-min-soc",
         type=_number("--ota-min-soc", 0.0, 100.0, " %"),
         default=30.0,
@@ -253,6 +274,23 @@ def _watch_ota(twin: Twin, stop: threading.Event, api: str) -> None:
     threading.Thread(target=loop, name="evtwin-ota-log", daemon=True).start()
 
 
+def _ota_http(args: argparse.Namespace) -> HttpConfig | None:
+    """TLS settings for the car's link: the server's CA, the car's client certificate."""
+    if bool(args.ota_client_cert) != bool(args.ota_client_key):
+        raise OtaError("--ota-client-cert and --ota-client-key go together")
+    if not (args.ota_ca_file or args.ota_client_cert):
+        return None
+    paths = [Path(p) for p in (args.ota_ca_file, args.ota_client_cert, args.ota_client_key) if p]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise OtaError(f"no such file: {', '.join(missing)}")
+    return HttpConfig(
+        ca_file=Path(args.ota_ca_file) if args.ota_ca_file else None,
+        client_cert=Path(args.ota_client_cert) if args.ota_client_cert else None,
+        client_key=Path(args.ota_client_key) if args.ota_client_key else None,
+    )
+
+
 def _attach_ota(twin: Twin, args: argparse.Namespace) -> str:
     """Attach the OTA client if ``--ota-server`` is given; returns a line to print."""
     if args.ota_server is None:
@@ -264,6 +302,8 @@ def _attach_ota(twin: Twin, args: argparse.Namespace) -> str:
         clock=twin.clock,
         provisioning_token=args.ota_token,
         vin=args.ota_vin,
+        token_rotation_s=float(args.ota_token_rotate_s),
+        http=_ota_http(args),
     )
     twin.attach_ota(
         OtaService(
@@ -275,9 +315,15 @@ def _attach_ota(twin: Twin, args: argparse.Namespace) -> str:
         )
     )
     how = "registered" if car.registered_now else "reopened"
+    time_line = (
+        "expiry on time attested by the server's time server (each ECU's nonce)"
+        if car.secure_time
+        else "expiry on the car's own clock (stored before secure time: re-register for it)"
+    )
     return (
         f"  ota:      {car.primary.vin} {how} with {args.ota_server} (storage {car_dir}); "
         f"check-in every {args.ota_check_in_s:g} twin s\n"
+        f"            {time_line}; token rotated every {args.ota_token_rotate_s:g} s\n"
     )
 
 

@@ -9,10 +9,12 @@ from evtwin.cloud._admin import AdminClient
 from evtwin.cloud._app import create_app
 from evtwin.cloud._campaigns import Campaign, CampaignSpec, CampaignState, VehicleOutcome
 from evtwin.cloud._db import OtaDatabase
+from evtwin.cloud._demo import run_secure_demo
 from evtwin.cloud._range import parse_range
 from evtwin.cloud._s3 import S3Config, S3Store
 from evtwin.cloud._server import OtaServer, VehicleCredentials
 from evtwin.cloud._throttle import AuthThrottle
+from evtwin.cloud._tls import certificate_vins, vin_bound_protocol
 
 __all__ = [
     "AdminClient",
@@ -26,6 +28,9 @@ __all__ = [
     "S3Store",
     "VehicleCredentials",
     "VehicleOutcome",
+    "certificate_vins",
     "create_app",
     "parse_range",
+    "run_secure_demo",
+    "vin_bound_protocol",
 ]

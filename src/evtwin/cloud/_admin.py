@@ -22,10 +22,18 @@ class AdminClient:
         self.token = token
         self._pool = urllib3.PoolManager(timeout=urllib3.Timeout(total=timeout_s), retries=False)
 
-    def _call(self, method: str, path: str, body: bytes | None = None) -> dict[str, Any]:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
         url = f"{self.base_url}{path}"
         try:
-            resp = self._pool.request(method, url, body=body, headers={"X-Admin-Token": self.token})
+            resp = self._pool.request(
+                method, url, body=body, headers={"X-Admin-Token": self.token, **(headers or {})}
+            )
         except urllib3.exceptions.HTTPError as e:
             raise OtaError(f"{method} {url} failed: {e}") from e
         try:
@@ -44,15 +52,19 @@ class AdminClient:
         release_counter: int,
         *,
         encrypt: bool = False,
+        image_key: bytes | None = None,
     ) -> dict[str, Any]:
         """Upload an image (``encrypt``: the server publishes it encrypted, the key wrapped
-        to each ECU it is assigned to)."""
+        to each ECU it is assigned to). With ``image_key``, ``data`` is already the
+        ciphertext (:func:`evtwin.ota.encrypt_image`, made on the release engineer's side:
+        the plaintext never reaches the server) and the key goes in ``X-Image-Key``."""
         query = urlencode(
             [("hardware_id", h) for h in hardware_ids]
             + [("release_counter", release_counter)]
-            + ([("encrypt", "true")] if encrypt else [])
+            + ([("encrypt", "true")] if encrypt or image_key is not None else [])
         )
-        return self._call("PUT", f"/api/v1/images/{quote(name, safe='')}?{query}", data)
+        headers = {"X-Image-Key": image_key.hex()} if image_key is not None else None
+        return self._call("PUT", f"/api/v1/images/{quote(name, safe='')}?{query}", data, headers)
 
     def targets_metadata(self) -> bytes:
         """The published Image ``targets.json`` (what the key holders sign the next one

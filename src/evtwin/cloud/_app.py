@@ -30,6 +30,11 @@ Routes (JSON unless noted):
   single-range ``Range`` support (206/416),
   streamed from the store in 64 KiB chunks (never held whole in memory).
 
+Mutual TLS bound to the VIN: over a connection with a client certificate (the server run
+with :func:`evtwin.cloud.vin_bound_protocol`, which passes it in the ASGI TLS extension), a
+car's routes, its registration and its image downloads are refused (403) for any VIN the
+certificate does not name (:class:`evtwin.cloud._tls.VinBinding`).
+
 Hardening (see docs/ota.md, "Threats, defences and tests"): request bodies are capped (a
 manifest or any other JSON body at 64 KiB, an image at 512 MiB) and JSON above a few KiB is
 parsed in a worker thread; a manifest is parsed and verified off the event loop and without
@@ -64,6 +69,7 @@ from evtwin.cloud._openapi import extend_openapi
 from evtwin.cloud._range import parse_range
 from evtwin.cloud._server import OtaServer
 from evtwin.cloud._throttle import AuthThrottle
+from evtwin.cloud._tls import VinBinding, request_certificate_vins
 from evtwin.errors import (
     OtaAuthError,
     OtaError,
@@ -165,6 +171,24 @@ def _address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def _image_key_header(value: str | None) -> bytes | None:
+    """``X-Image-Key``: the AES-256 key (64 hex digits) of an image encrypted by the
+    uploader (the body is then the ciphertext)."""
+    if value is None:
+        return None
+    if not re.fullmatch(r"[0-9a-fA-F]{64}", value):
+        raise HTTPException(422, "X-Image-Key must be 64 hex digits (an AES-256 key)")
+    return bytes.fromhex(value)
+
+
+def _vin_for_token(server: OtaServer, token: str) -> str | None:
+    """The VIN whose current bearer token this is (``None``: none; the route answers 401)."""
+    try:
+        return server.authenticate_any_vehicle(token)
+    except OtaAuthError:
+        return None
+
+
 async def _refresh_loop(server: OtaServer, interval_s: float, stop: asyncio.Event) -> None:
     """Re-sign due online metadata every ``interval_s`` real seconds until ``stop`` is set.
 
@@ -219,6 +243,7 @@ def create_app(
             await app.state.refresher
 
     app = FastAPI(title="evtwin OTA server", version="1", lifespan=lifespan)
+    app.add_middleware(VinBinding, vin_for_token=functools.partial(_vin_for_token, server))
     guard = throttle or AuthThrottle()
     app.state.throttle = guard
 
@@ -277,6 +302,9 @@ def create_app(
     ) -> dict[str, Any]:
         guarded(request, x_provisioning_token, "provisioning", "register")  # before the body
         inventory = await _json_body(request)
+        vins = request_certificate_vins(request.scope)  # mutual TLS: the car's own certificate
+        if vins is not None and str(inventory.get("vin", "")).upper() not in vins:
+            raise HTTPException(403, f"client certificate names {sorted(vins)}, not this VIN")
         try:
             creds = await asyncio.to_thread(server.register, inventory, x_provisioning_token)
         except OtaAuthError as e:
@@ -369,14 +397,16 @@ def create_app(
         release_counter: int,
         x_admin_token: Annotated[str | None, Header()] = None,
         encrypt: bool = False,
+        x_image_key: Annotated[str | None, Header()] = None,
     ) -> dict[str, Any]:
         who = await asyncio.to_thread(
             guarded, request, x_admin_token, "admin", admin_action(request)
         )
         server.check_release(hardware_id, release_counter)  # 422 before the body is read
+        image_key = _image_key_header(x_image_key)
         data = await _capped_body(request, _MAX_IMAGE_BYTES)
         return await asyncio.to_thread(
-            functools.partial(server.release, by=who, encrypt=encrypt),
+            functools.partial(server.release, by=who, encrypt=encrypt, image_key=image_key),
             name,
             data,
             hardware_id,

@@ -26,12 +26,15 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from securesystemslib.signer import Signer
+from tuf.api.metadata import Metadata, Targets
 
 from evtwin.cloud._campaigns import Campaign, CampaignSpec, CampaignState, VehicleOutcome
 from evtwin.cloud._db import OtaDatabase
+from evtwin.cloud._kek import image_key_wrapper
 from evtwin.errors import (
     OtaAuthError,
     OtaError,
+    OtaImageError,
     OtaInventoryError,
     OtaKeyError,
     OtaManifestError,
@@ -39,6 +42,7 @@ from evtwin.errors import (
     OtaReleaseError,
 )
 from evtwin.ota import (
+    CUSTOM_ENCRYPTED,
     CUSTOM_HARDWARE_IDS,
     DEFENDER_SPORT_ECUS,
     ExpiryPolicy,
@@ -46,6 +50,7 @@ from evtwin.ota import (
     RefreshPolicy,
     RoleKeys,
     VehicleInventory,
+    decrypt_image,
     encrypt_image,
     generate_signer,
     is_offline,
@@ -199,7 +204,8 @@ class OtaServer:
         self.refreshing = refreshing
         self.auto_assign = auto_assign
         self._time_signer = backend.time_signer or self._time_key_signer(state_dir)
-        backend.director.image_keys = db.image_key
+        self._kek = image_key_wrapper(backend, state_dir)  # image keys are stored wrapped
+        backend.director.image_keys = self._image_key
         self.hardware_ids = frozenset(
             hardware_ids
             if hardware_ids is not None
@@ -220,6 +226,21 @@ class OtaServer:
             self.backend.director.restore_vehicle(
                 VehicleInventory.from_dict(inventory), self.db.latest_manifest(vin)
             )
+
+    def _image_key(self, name: str) -> bytes | None:
+        """The released image ``name``'s key, unwrapped with the KEK (PKCS#11 token or
+        state directory): the database holds it only wrapped, under the name and the
+        ciphertext's SHA-256 (several pending uploads may share a name)."""
+        released = self.backend.image_repo.get_image(name)
+        stored = None
+        if released is not None:
+            stored = self.db.image_key(_approval_key(name, released.hashes["sha256"]))
+        if stored is None:
+            stored = self.db.image_key(name)  # stored before keys were bound to content
+        return None if stored is None else self._kek.unwrap(stored, name)
+
+    def _save_image_key(self, name: str, sha256: str, key: bytes) -> None:
+        self.db.save_image_key(_approval_key(name, sha256), self._kek.wrap(key, name))
 
     # -- online metadata -------------------------------------------------------------------------
     def refresh_metadata(self, vins: Sequence[str] | None = None) -> dict[str, list[str]]:
@@ -717,6 +738,7 @@ class OtaServer:
         *,
         by: str = "admin",
         encrypt: bool = False,
+        image_key: bytes | None = None,
     ) -> dict[str, Any]:
         """Publish an image in the Image repository. Returns its targets entry.
 
@@ -724,7 +746,10 @@ class OtaServer:
         and counter), and reach cars only through a campaign (unless :attr:`auto_assign`).
         The upload counts as ``by``'s approval (:meth:`approve`). ``encrypt``: publish it as
         AES-256-GCM ciphertext under a fresh key the server keeps; the Director wraps that key
-        to each ECU it assigns the image to (:mod:`evtwin.ota._crypt`).
+        to each ECU it assigns the image to (:mod:`evtwin.ota._crypt`). ``image_key``: the
+        uploader encrypted the image (``data`` is the ciphertext; checked to decrypt under the
+        key): what a server whose targets keys are offline needs, since the key holders sign
+        the ciphertext they made. The key is stored wrapped (:mod:`evtwin.cloud._kek`).
 
         Raises:
             OtaReleaseError: a hardware ID malformed or unknown to the fleet, a release
@@ -734,24 +759,43 @@ class OtaServer:
         """
         self.check_release(hardware_ids, release_counter)
         repo = self.backend.image_repo
+        if image_key is not None:  # encrypted by the uploader: data is the ciphertext
+            try:
+                decrypt_image(image_key, data, name)
+            except OtaImageError as e:
+                raise OtaReleaseError(f"the upload does not decrypt under its key: {e}") from e
         with self._lock:
-            if encrypt:
-                if self.targets_offline:
-                    raise OtaReleaseError("encrypted releases need the targets keys online")
+            if encrypt or image_key is not None:
+                if image_key is None and self.targets_offline:
+                    raise OtaReleaseError(
+                        "the targets keys are offline: encrypt on the key holders' side "
+                        "(evtwin ota release --encrypt --keys DIR sends the ciphertext and key)"
+                    )
                 if repo.get_image(name) is not None:
                     raise OtaReleaseConflictError(
                         f"image {name!r} is already released: releases are immutable"
                     )
-                image_key, ciphertext = encrypt_image(data, name)
-                target = repo.add_image(
-                    name,
-                    ciphertext,
-                    hardware_ids=hardware_ids,
-                    release_counter=release_counter,
-                    encrypted=True,
-                )
-                self.db.save_image_key(name, image_key)
-                out = {"name": name, "pending": False, **target.to_dict()}
+                if image_key is None:
+                    image_key, data = encrypt_image(data, name)
+                if self.targets_offline:  # pending until the key holders sign the ciphertext
+                    target = repo.stage_pending(
+                        name,
+                        data,
+                        hardware_ids=hardware_ids,
+                        release_counter=release_counter,
+                        encrypted=True,
+                    )
+                    out = {"name": name, "pending": True, **target.to_dict()}
+                else:
+                    target = repo.add_image(
+                        name,
+                        data,
+                        hardware_ids=hardware_ids,
+                        release_counter=release_counter,
+                        encrypted=True,
+                    )
+                    out = {"name": name, "pending": False, **target.to_dict()}
+                self._save_image_key(name, target.hashes["sha256"], image_key)
             elif self.targets_offline:  # the key holders sign it: pending until then
                 target = repo.stage_pending(
                     name, data, hardware_ids=hardware_ids, release_counter=release_counter
@@ -837,8 +881,29 @@ class OtaServer:
         """
         known = self.fleet_hardware_ids()
         with self._lock:
+            self._check_encrypted_keys(data)
             md = self.backend.image_repo.accept_signed_targets(data, known_hardware_ids=known)
         return {"version": md.signed.version, "images": sorted(md.signed.targets)}
+
+    def _check_encrypted_keys(self, data: bytes) -> None:
+        """Every new encrypted entry of signed targets must have its image key uploaded
+        (else no ECU could ever be given it). Malformed metadata is left to the repository."""
+        try:
+            md = Metadata[Targets].from_bytes(data)
+            new = md.signed.targets
+        except Exception:  # DeserializationError and the like: accept_signed_targets says why
+            return
+        current = self.backend.image_repo.targets_md.signed.targets
+        for name, target in new.items():
+            custom = target.custom if isinstance(target.custom, dict) else {}
+            if name in current or not custom.get(CUSTOM_ENCRYPTED):
+                continue
+            sha256 = str(target.hashes.get("sha256", ""))
+            if self.db.image_key(_approval_key(name, sha256)) is None:
+                raise OtaReleaseError(
+                    f"signed targets name {name!r} as encrypted, but no image key was uploaded "
+                    "with that ciphertext"
+                )
 
     def artefact(self, path: str) -> bytes | None:
         """Published metadata or image bytes at a store path (``None``: nothing there, or

@@ -25,7 +25,8 @@ from tuf.api.serialization.json import JSONSerializer
 
 from evtwin.clock import Clock
 from evtwin.errors import OtaError, OtaKeyError, OtaMetadataError
-from evtwin.ota._fields import CUSTOM_HARDWARE_IDS, CUSTOM_RELEASE_COUNTER
+from evtwin.ota._crypt import ENCRYPTION_ALG
+from evtwin.ota._fields import CUSTOM_ENCRYPTED, CUSTOM_HARDWARE_IDS, CUSTOM_RELEASE_COUNTER
 from evtwin.ota._keys import RoleKeys, load_keys, save_keys
 from evtwin.ota._store import ArtifactStore, DirectoryStore, atomic_write
 from evtwin.ota._twin import OtaBackend, director_root_path, generate_keys, key_paths
@@ -128,10 +129,13 @@ def sign_release(
     offline_dir: Path,
     clock: Clock,
     expiry: ExpiryPolicy | None = None,
+    encrypted: bool = False,
 ) -> bytes:
     """The next Image targets version with ``name`` added, signed with the targets keys in
     ``offline_dir`` (every one present there). ``current_targets`` is the published
     ``targets.json``; the server checks the result (:meth:`accept_signed_targets`).
+    ``encrypted``: ``data`` is the ciphertext the key holders made
+    (:func:`~evtwin.ota.encrypt_image`) and uploaded with its key; the entry says so.
 
     Raises:
         OtaKeyError: no targets keys in ``offline_dir``.
@@ -154,6 +158,8 @@ def sign_release(
         CUSTOM_HARDWARE_IDS: sorted(set(hardware_ids)),
         CUSTOM_RELEASE_COUNTER: release_counter,
     }
+    if encrypted:
+        custom[CUSTOM_ENCRYPTED] = ENCRYPTION_ALG
     target.unrecognized_fields["custom"] = custom
     old = md.signed.targets.get(name)
     if old is not None and old.to_dict() != target.to_dict():

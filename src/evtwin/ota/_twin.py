@@ -263,6 +263,7 @@ def build_vehicle(
     watchdog: WatchdogConfig | None = None,
     full_verification: Sequence[str] = (),
     factory_roots: Registration | None = None,
+    ecu_clocks: Mapping[str, Clock] | None = None,
 ) -> Primary:
     """Build a vehicle at the factory: ECU keys, registration, pinned roots, storage.
 
@@ -271,7 +272,10 @@ def build_vehicle(
     in ``full_verification`` also get the Image repository's root pinned and check its
     metadata themselves. ``factory_roots``: the Director and Image roots the factory
     provisions from the key ceremony (out of band); the car pins those, and a registration
-    answer naming other roots is refused. Returns the Primary; its ``ecus`` holds them all.
+    answer naming other roots is refused. ``ecu_clocks``: each ECU's own secure clock by
+    serial (e.g. one :class:`AttestedClock` per ECU); the others, and the Primary's python-tuf
+    reference time unless its ECU has one, use ``clock``. Returns the Primary; its ``ecus``
+    holds them all.
 
     Raises:
         OtaMetadataError: the registration answer's roots are not the factory's.
@@ -307,6 +311,7 @@ def build_vehicle(
             time_key=reg.time_key,
         )
     checks = dict(health_checks or {})
+    clocks = dict(ecu_clocks or {})
     built = [
         Ecu(
             serial=s.serial,
@@ -314,7 +319,7 @@ def build_vehicle(
             signer=signers[s.serial],
             root_dir=root_dir / "ecus" / s.serial,
             director_root=reg.director_root,
-            clock=clock,
+            clock=clocks.get(s.serial, clock),
             health_check=checks.get(s.serial, default_health_check),
             image_root=reg.image_root if s.serial in full_verification else None,
             encryption_key=decryption[s.serial],
@@ -328,7 +333,7 @@ def build_vehicle(
         storage_dir=root_dir / "primary",
         urls=urls,
         fetcher=fetcher,
-        clock=clock,
+        clock=clocks.get(ecus[0].serial, clock),
         image_root=reg.image_root,
         director_root=reg.director_root,
         watchdog=watchdog,

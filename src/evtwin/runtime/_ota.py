@@ -12,9 +12,10 @@ update back (driving, low charge, a charge planned), ``SCHEDULED`` while it wait
 the time the driver chose (``ScheduledTime``), ``READY_TO_INSTALL`` for a download-only
 campaign.
 
-Time comes from the twin's clock (one :class:`evtwin.clock.Clock` serves both): metadata
-expiry, the download watchdog and the check-in interval all run on twin time, never the
-host's.
+The download watchdog and the check-in interval run on the twin's clock (one
+:class:`evtwin.clock.Clock` serves both), never the host's; metadata expiry runs on the clock
+the Primary and its ECUs were built with: attested time from the OTA server's time server
+in the running car (:func:`evtwin.runtime.open_car`), the twin's clock in unit tests.
 """
 
 from __future__ import annotations

@@ -2,7 +2,20 @@
 
 The car's storage directory holds everything that must survive a restart of ``evtwin up``:
 the ECUs' private keys and the vehicle's bearer token (owner-only files), the pinned roots
-and trusted metadata of both repositories, and each ECU's A/B slots.
+and trusted metadata of both repositories, each ECU's A/B slots, and each ECU's last attested
+time with the time server key pinned at registration (``ecus/<serial>/attested_time.json``).
+
+Secure time (default): every ECU checks metadata expiry on its own :class:`AttestedClock`,
+never on the car's clock. Before each check-in the link asks the time server for the time
+over one fresh nonce per ECU and each ECU verifies the signed answer itself; between
+check-ins each clock runs on by the car's monotonic counter. A car whose clock is wrong (a
+flat 12 V battery, a tampered RTC) still judges expiry by attested time.
+
+Token rotation (default every day of attested time): at a check-in the link swaps the car's
+bearer token for a fresh one (the server refuses the old one from then on) and stores it
+before anything else. The MQTT telemetry login stays the one derived at registration
+(``mqtt_password`` in ``credentials.json``): the broker's password file is written once, at
+the factory.
 """
 
 from __future__ import annotations
@@ -11,16 +24,20 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from evtwin.clock import Clock
 from evtwin.errors import OtaError
 from evtwin.ota import (
     DEFENDER_SPORT_ECUS,
+    AttestedClock,
     Consent,
     Ecu,
     EcuSpec,
     HealthCheck,
+    HttpConfig,
     OtaCloudClient,
     Primary,
     Registration,
@@ -33,18 +50,88 @@ from evtwin.ota import (
 )
 from evtwin.runtime._ota import CheckIn
 
-__all__ = ["CloudLink", "OtaCar", "open_car"]
+__all__ = ["DEFAULT_TOKEN_ROTATION_S", "CloudLink", "OtaCar", "open_car"]
 
 DEFAULT_VIN = "SALDS27A1RA000001"
+DEFAULT_TOKEN_ROTATION_S = 86400.0
+"""Seconds (of the car's secure time) a bearer token is used before the car rotates it
+(assumption: daily, so a leaked token is good for a day at most)."""
 
 
 class CloudLink:
-    """:class:`~evtwin.runtime._ota.OtaLink` over HTTP(S) to ``evtwin ota server``."""
+    """:class:`~evtwin.runtime._ota.OtaLink` over HTTP(S) to ``evtwin ota server``.
 
-    def __init__(self, client: OtaCloudClient) -> None:
+    Args:
+        client: the car's HTTP client (holds its bearer token).
+        clocks: the ECUs' attested clocks, the Primary's first (empty: the car runs on its
+            own clock and asks no time server).
+        credentials: where the car keeps its token (rewritten at each rotation).
+        clock: the car's time when it has no attested clocks.
+        token_rotation_s: rotate the token once it is this old (``None``: never).
+    """
+
+    def __init__(
+        self,
+        client: OtaCloudClient,
+        *,
+        vin: str = "",
+        clocks: Sequence[AttestedClock] = (),
+        credentials: Path | None = None,
+        clock: Clock | None = None,
+        token_rotation_s: float | None = None,
+    ) -> None:
+        if token_rotation_s is not None and not token_rotation_s > 0:
+            raise OtaError(f"token rotation interval must be positive, got {token_rotation_s} s")
         self.client = client
+        self.vin = vin
+        self.clocks = list(clocks)
+        self.credentials = credentials
+        self._clock = clock
+        self.token_rotation_s = token_rotation_s
+        self.rotations = 0  # tokens rotated by this link
+
+    def now(self) -> datetime | None:
+        """The car's secure time: its Primary's attested clock (else its own clock)."""
+        if self.clocks:
+            return self.clocks[0].now()
+        return None if self._clock is None else self._clock.now()
+
+    def attest_time(self) -> datetime | None:
+        """Ask the time server for the time over a nonce of every ECU (each verifies it)."""
+        if not self.clocks:
+            return None
+        return self.client.attest_time_for(self.vin, self.clocks)
+
+    def rotate_token_if_due(self) -> bool:
+        """Rotate the bearer token once it is :attr:`token_rotation_s` old (by the car's
+        secure time); the fresh token is stored at once. Returns whether it rotated."""
+        now = self.now()
+        if self.token_rotation_s is None or self.credentials is None or now is None:
+            return False
+        cred = _read_credentials(self.credentials)
+        issued = cred.get("token_issued")
+        try:
+            issued_at = datetime.fromisoformat(str(issued)) if issued else None
+        except ValueError:
+            issued_at = None
+        if issued_at is None:  # a car stored before rotation: start counting now
+            _write_private(self.credentials, {**cred, "token_issued": now.isoformat()})
+            return False
+        if now - issued_at < timedelta(seconds=self.token_rotation_s):
+            return False
+        if "mqtt_password" not in cred:  # keep the telemetry login made at the factory
+            cred["mqtt_password"] = _mqtt_password(self.client.token or "")
+        self.client.rotate_token(self.vin)
+        _write_private(
+            self.credentials,
+            {**cred, "token": self.client.token or "", "token_issued": now.isoformat()},
+        )
+        self.rotations += 1
+        return True
 
     def check_in(self, primary: Primary) -> CheckIn:
+        self.attest_time()  # expiry checks of this cycle run on the time just attested
+        self.rotate_token_if_due()
         assigned = self.client.check_in(primary)
         try:
             consent = Consent(self.client.last_consent)
@@ -60,9 +147,33 @@ class OtaCar:
     primary: Primary
     link: CloudLink
     registered_now: bool
+    secure_time: bool = False  # whether the ECUs check expiry on attested time
 
 
-def _write_private(path: Path, data: dict[str, str]) -> None:
+def _mqtt_password(token: str) -> str:
+    from evtwin.telemetry import mqtt_password  # only for cars that rotate their token
+
+    return mqtt_password(token)
+
+
+def _read_credentials(path: Path) -> dict[str, Any]:
+    try:
+        cred = json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise OtaError(f"{path} is damaged: {e}") from e
+    if not isinstance(cred, dict):
+        raise OtaError(f"{path} is damaged: not a JSON object")
+    return cred
+
+
+def _ecu_clocks(car_dir: Path, ecus: Sequence[EcuSpec], clock: Clock) -> dict[str, AttestedClock]:
+    return {
+        s.serial: AttestedClock(car_dir / "ecus" / s.serial / "attested_time.json", clock)
+        for s in ecus
+    }
+
+
+def _write_private(path: Path, data: Mapping[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -82,9 +193,19 @@ def open_car(
     vin: str = DEFAULT_VIN,
     ecus: Sequence[EcuSpec] = DEFENDER_SPORT_ECUS,
     health_checks: Mapping[str, HealthCheck] | None = None,
+    secure_time: bool = True,
+    token_rotation_s: float | None = DEFAULT_TOKEN_ROTATION_S,
+    http: HttpConfig | None = None,
 ) -> OtaCar:
     """The car stored in ``car_dir``, or a new one registered with the server at
     ``server_url`` using the factory's ``provisioning_token`` (first start only).
+
+    ``secure_time``: each ECU checks expiry on attested time (the time server key is pinned
+    from the registration answer); False runs every check on ``clock`` (the car's own, which
+    a tampered RTC can wind back: for comparison only). A car stored before secure time
+    existed (no pinned time key) runs on ``clock``; :attr:`OtaCar.secure_time` says which.
+    ``token_rotation_s``: rotate the bearer token once it is this old (``None``: never).
+    ``http``: TLS settings (CA file, the car's client certificate for mutual TLS).
 
     Raises:
         OtaError: no car stored and no provisioning token; registration refused; a stored car
@@ -93,13 +214,24 @@ def open_car(
     credentials = car_dir / "credentials.json"
     keys_path = car_dir / "ecu-keys.json"
     checks = dict(health_checks or {})
-    client = OtaCloudClient(server_url)
+    client = OtaCloudClient(server_url, config=http)
+
+    def link(vin: str, clocks: Sequence[AttestedClock]) -> CloudLink:
+        return CloudLink(
+            client,
+            vin=vin,
+            clocks=clocks,
+            credentials=credentials,
+            clock=clock,
+            token_rotation_s=token_rotation_s,
+        )
+
     if credentials.exists():
+        cred = _read_credentials(credentials)
         try:
-            cred = json.loads(credentials.read_text())
             stored_vin, token, stored_url = str(cred["vin"]), str(cred["token"]), cred["server"]
-        except (OSError, ValueError, KeyError) as e:
-            raise OtaError(f"{credentials} is damaged: {e}") from e
+        except KeyError as e:
+            raise OtaError(f"{credentials} is damaged: no {e}") from e
         if stored_url.rstrip("/") != server_url.rstrip("/"):
             raise OtaError(
                 f"the car in {car_dir} is registered with {stored_url}, not {server_url}"
@@ -112,6 +244,11 @@ def open_car(
             image_root = (roots / "image" / "root.json").read_bytes()
         except OSError as e:
             raise OtaError(f"{car_dir} holds no pinned roots: {e}") from e
+        clocks: dict[str, AttestedClock] = {}
+        if secure_time:
+            clocks = _ecu_clocks(car_dir, ecus, clock)
+            if any(c.time_key is None for c in clocks.values()):
+                clocks = {}  # stored before secure time: no time server key was pinned
         built = [
             Ecu(
                 serial=s.serial,
@@ -119,7 +256,7 @@ def open_car(
                 signer=signers[s.serial].signers[0],
                 root_dir=car_dir / "ecus" / s.serial,
                 director_root=director_root,
-                clock=clock,
+                clock=clocks.get(s.serial, clock),
                 health_check=checks.get(s.serial, default_health_check),
             )
             for s in ecus
@@ -131,19 +268,33 @@ def open_car(
             storage_dir=roots,
             urls=client.urls(stored_vin),
             fetcher=client.fetcher(),
-            clock=clock,
+            clock=clocks.get(ecus[0].serial, clock),
             image_root=image_root,
             director_root=director_root,
         )
-        return OtaCar(primary=primary, link=CloudLink(client), registered_now=False)
+        return OtaCar(
+            primary=primary,
+            link=link(stored_vin, list(clocks.values())),
+            registered_now=False,
+            secure_time=bool(clocks),
+        )
     if not provisioning_token:
         raise OtaError(
             f"no car is stored in {car_dir}: give the factory's provisioning token "
             "(--ota-token or EVTWIN_OTA_PROVISIONING_TOKEN) to register it"
         )
+    new_clocks = _ecu_clocks(car_dir, ecus, clock) if secure_time else {}
+    answered: list[Registration] = []
 
     def register(inventory: VehicleInventory) -> Registration:
-        return client.register(inventory, provisioning_token)
+        reg = client.register(inventory, provisioning_token)
+        if new_clocks:
+            if reg.time_key is None:
+                raise OtaError(f"{server_url} runs no time server: no time key at registration")
+            for c in new_clocks.values():
+                c.pin_key(reg.time_key)
+        answered.append(reg)
+        return reg
 
     primary = build_vehicle(
         vin=vin,
@@ -154,6 +305,7 @@ def open_car(
         clock=clock,
         ecus=ecus,
         health_checks=checks,
+        ecu_clocks=new_clocks,
     )
     save_keys(
         keys_path,
@@ -162,5 +314,21 @@ def open_car(
             for serial, ecu in primary.ecus.items()
         },
     )
-    _write_private(credentials, {"vin": vin, "token": client.token or "", "server": server_url})
-    return OtaCar(primary=primary, link=CloudLink(client), registered_now=True)
+    token = client.token or ""
+    now = next(iter(new_clocks.values())).now() if new_clocks else clock.now()
+    _write_private(
+        credentials,
+        {
+            "vin": vin,
+            "token": token,
+            "server": server_url,
+            "token_issued": now.isoformat(),
+            "mqtt_password": _mqtt_password(token),
+        },
+    )
+    return OtaCar(
+        primary=primary,
+        link=link(vin, list(new_clocks.values())),
+        registered_now=True,
+        secure_time=bool(new_clocks),
+    )

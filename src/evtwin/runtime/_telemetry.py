@@ -15,16 +15,20 @@ from pathlib import Path
 from evtwin.errors import TelemetryError
 from evtwin.runtime._services import PHASE_INTEGRATE
 from evtwin.signals import Broker
-from evtwin.telemetry import SIGNALS, MqttCredentials, TelemetryPublisher, Value
+from evtwin.telemetry import SIGNALS, MqttCredentials, TelemetryPublisher, Value, check_vin
 
 __all__ = ["TelemetryService", "telemetry_credentials"]
 
 
 def telemetry_credentials(car_dir: Path) -> MqttCredentials:
-    """The car's MQTT login, derived from the OTA registration stored in ``car_dir``."""
+    """The car's MQTT login, derived from the OTA registration stored in ``car_dir``: the
+    password derived from the token issued at registration (kept as ``mqtt_password``, so
+    the car's token rotations leave the broker's password file valid)."""
     path = Path(car_dir) / "credentials.json"
     try:
         cred = json.loads(path.read_text())
+        if cred.get("mqtt_password"):
+            return MqttCredentials(check_vin(str(cred["vin"])), str(cred["mqtt_password"]))
         return MqttCredentials.for_vehicle(str(cred["vin"]), str(cred["token"]))
     except FileNotFoundError:
         raise TelemetryError(

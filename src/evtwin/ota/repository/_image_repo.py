@@ -168,16 +168,24 @@ class ImageRepository(TufRepository):
         return f"{self.prefix}/pending"
 
     def _new_target(
-        self, name: str, data: bytes, hardware_ids: Sequence[str], release_counter: int
+        self,
+        name: str,
+        data: bytes,
+        hardware_ids: Sequence[str],
+        release_counter: int,
+        encrypted: bool = False,
     ) -> TargetFile:
         if not _TARGET_NAME.fullmatch(name):
             raise OtaError(f"image name {name!r} must match {_TARGET_NAME.pattern}")
         check_release_bounds(hardware_ids, release_counter)
         target = TargetFile.from_data(name, data, ["sha256", "sha512"])
-        target.unrecognized_fields["custom"] = {
+        custom: dict[str, Any] = {
             CUSTOM_HARDWARE_IDS: sorted(set(hardware_ids)),
             CUSTOM_RELEASE_COUNTER: release_counter,
         }
+        if encrypted:
+            custom[CUSTOM_ENCRYPTED] = ENCRYPTION_ALG
+        target.unrecognized_fields["custom"] = custom
         old = self.targets_md.signed.targets.get(name)
         if old is not None and old.to_dict() != target.to_dict():
             raise OtaReleaseConflictError(
@@ -187,17 +195,24 @@ class ImageRepository(TufRepository):
         return target
 
     def stage_pending(
-        self, name: str, data: bytes, *, hardware_ids: Sequence[str], release_counter: int
+        self,
+        name: str,
+        data: bytes,
+        *,
+        hardware_ids: Sequence[str],
+        release_counter: int,
+        encrypted: bool = False,
     ) -> TargetFile:
         """Keep an upload for the offline targets keys: stored under :attr:`pending_prefix`,
         listed nowhere, offered to no car until :meth:`accept_signed_targets` names it.
+        ``encrypted``: ``data`` is ciphertext (the entry says so, as with :meth:`add_image`).
 
         Returns the targets entry the key holders are to sign.
 
         Raises:
             OtaError, OtaReleaseError, OtaReleaseConflictError: as :meth:`add_image`.
         """
-        target = self._new_target(name, data, hardware_ids, release_counter)
+        target = self._new_target(name, data, hardware_ids, release_counter, encrypted)
         self.store.put(f"{self.pending_prefix}/{target.hashes['sha256']}.{name}", data)
         return target
 

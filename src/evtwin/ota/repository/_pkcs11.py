@@ -128,6 +128,58 @@ class Pkcs11Token:
             raise OtaKeyError(f"PKCS#11 key {label!r} is not the public key on record")
         return Pkcs11Signer(self, label, _public_key(raw))
 
+    def generate_secret(self, label: str) -> None:
+        """A new AES-256 key made inside the token (sensitive, never extractable): a
+        key-encryption key that wraps secrets the server must keep (image keys)."""
+        import pkcs11
+        from pkcs11 import Attribute, KeyType
+
+        with self._lock:
+            try:
+                self._session.generate_key(
+                    KeyType.AES,
+                    256,
+                    label=label,
+                    store=True,
+                    template={Attribute.SENSITIVE: True, Attribute.EXTRACTABLE: False},
+                )
+            except pkcs11.PKCS11Error as e:
+                raise OtaKeyError(f"PKCS#11: cannot generate AES key {label!r}: {e!r}") from e
+
+    def _aes_gcm(self, label: str, data: bytes, nonce: bytes, aad: bytes, *, seal: bool) -> bytes:
+        from pkcs11 import KeyType, Mechanism, ObjectClass
+        from pkcs11.mechanisms import GCMParams
+
+        with self._lock:
+            try:
+                key = self._session.get_key(
+                    object_class=ObjectClass.SECRET_KEY, key_type=KeyType.AES, label=label
+                )
+                param = GCMParams(nonce, aad, 128)
+                out: bytes = (
+                    key.encrypt(data, mechanism=Mechanism.AES_GCM, mechanism_param=param)  # type: ignore[attr-defined]
+                    if seal
+                    else key.decrypt(data, mechanism=Mechanism.AES_GCM, mechanism_param=param)  # type: ignore[attr-defined]
+                )
+            except Exception as e:  # NoSuchKey, PKCS11Error (a wrong tag included)
+                what = "encrypting with" if seal else "decrypting with"
+                raise OtaKeyError(f"PKCS#11: {what} {label!r} failed: {e!r}") from e
+        return out
+
+    def seal(self, label: str, data: bytes, aad: bytes) -> bytes:
+        """``nonce || AES-256-GCM(data)`` under the token's AES key ``label``, bound to
+        ``aad``; the key never leaves the token."""
+        nonce = secrets.token_bytes(12)
+        return nonce + self._aes_gcm(label, data, nonce, aad, seal=True)
+
+    def unseal(self, label: str, blob: bytes, aad: bytes) -> bytes:
+        """The plaintext of :meth:`seal`'s ``blob``.
+
+        Raises:
+            OtaKeyError: no such key, another ``aad``, or an altered blob.
+        """
+        return self._aes_gcm(label, blob[12:], blob[:12], aad, seal=False)
+
     def sign(self, label: str, payload: bytes) -> bytes:
         from pkcs11 import KeyType, Mechanism, ObjectClass
 

@@ -7,6 +7,7 @@ The car reaches the cloud only over this protocol; it imports nothing from
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +34,9 @@ ANSWER_CAPS: dict[str, int] = {
     "register": 1024 * 1024,
     "error": 4 * 1024,
 }
+
+
+_MAX_NONCES = 16  # the time server signs at most this many nonces per request
 
 
 def _read_capped(resp: urllib3.BaseHTTPResponse, cap_bytes: int, what: str) -> bytes:
@@ -143,10 +147,31 @@ class OtaCloudClient:
         Raises:
             OtaMetadataError: the attestation does not verify (``clock`` unchanged).
         """
-        answer = self._call(
-            "POST", f"/api/v1/vehicles/{vin}/time", {"nonces": [clock.fresh_nonce()]}, kind="time"
-        )
-        return clock.attest(answer)
+        return self.attest_time_for(vin, [clock])
+
+    def attest_time_for(self, vin: str, clocks: Sequence[AttestedClock]) -> datetime:
+        """Uptane's time request for a whole car: each of ``clocks`` (one per ECU) makes a
+        fresh nonce, one request carries them all (16 at most per request), and every clock
+        verifies the signed answer for itself. Returns the attested time.
+
+        Raises:
+            OtaMetadataError: an attestation does not verify for some clock (that clock is
+                unchanged).
+            OtaDownloadError, OtaError: no answer, or the server refused.
+        """
+        if not clocks:
+            raise OtaError("no clock to attest")
+        when = None
+        for first in range(0, len(clocks), _MAX_NONCES):
+            batch = clocks[first : first + _MAX_NONCES]
+            nonces = [c.fresh_nonce() for c in batch]
+            answer = self._call(
+                "POST", f"/api/v1/vehicles/{vin}/time", {"nonces": nonces}, kind="time"
+            )
+            for c in batch:
+                when = c.attest(answer)
+        assert when is not None
+        return when
 
     def rotate_token(self, vin: str) -> None:
         """Swap this car's bearer token for a fresh one (the old one stops working)."""

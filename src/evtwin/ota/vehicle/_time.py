@@ -5,9 +5,20 @@ freeze-attack defence rests on "is this metadata expired?". :class:`AttestedCloc
 that with time the car verified instead: the OTA server's time server signs the current time
 over fresh nonces the car chose (:meth:`AttestedClock.fresh_nonce`), the car checks the
 signature against the time server key pinned at the factory, that its nonce is in it, and that
-the time does not go back; between attestations the clock runs on from the last attested time
-by the car's monotonic counter. The last attested time is kept on disk, so a restart never
-goes back past it.
+the time does not go back before the last attested time; between attestations the clock runs on
+from the last attested time by the car's monotonic counter. The last attested time is kept on
+disk, so a restart never goes back past it.
+
+Uptane sends one attestation request for every ECU of a car: each ECU's clock makes its own
+nonce, the Primary sends them together, and the one signed answer carries them all; each ECU
+verifies it for itself (:meth:`OtaCloudClient.attest_time_for`).
+
+Before the first attestation the clock starts from the factory's time (its own clock's wall
+time once, written as ``"source": "factory"``); the first attestation may set any time, later
+ones never one before the last attested time. A new attestation is compared with the last
+*attested* time, not with the clock's reading run on since: a car's counter that runs a little
+fast (or the server's one-second resolution) must not make the next genuine attestation look
+like a step back.
 """
 
 from __future__ import annotations
@@ -45,21 +56,27 @@ class AttestedClock:
         self.base = base
         self.time_key = time_key
         self._nonces: set[str] = set()
+        self._factory = False  # True until the first attestation
         try:
             stored = json.loads(path.read_text())
             self._attested = datetime.fromisoformat(stored["time"])
+            self._factory = stored.get("source") == "factory"
             key = stored.get("key")
             if key is not None and self.time_key is None:
                 self.time_key = Key.from_dict(key["keyid"], dict(key["key"]))
         except FileNotFoundError:
             self._attested = base.now().astimezone(UTC)  # the factory's time
+            self._factory = True
             self._save()
         except (ValueError, KeyError, TypeError) as e:
             raise OtaMetadataError(f"{path}: corrupt attested time: {e}") from e
         self._at_mono_s = base.monotonic_s()
 
     def _save(self) -> None:
-        doc: dict[str, Any] = {"time": self._attested.isoformat()}
+        doc: dict[str, Any] = {
+            "time": self._attested.isoformat(),
+            "source": "factory" if self._factory else "time-server",
+        }
         if self.time_key is not None:
             doc["key"] = {"keyid": self.time_key.keyid, "key": self.time_key.to_dict()}
         atomic_write(self.path, json.dumps(doc, sort_keys=True).encode())
@@ -79,6 +96,11 @@ class AttestedClock:
             raise OtaMetadataError("another time server key is pinned already")
         self.time_key = parsed
         self._save()
+
+    @property
+    def attested_at(self) -> datetime | None:
+        """The last time the time server attested (``None``: still on the factory's time)."""
+        return None if self._factory else self._attested
 
     def now(self) -> datetime:
         elapsed_s = max(0.0, self.base.monotonic_s() - self._at_mono_s)
@@ -101,7 +123,8 @@ class AttestedClock:
 
         Raises:
             OtaMetadataError: no pinned key, a bad signature, none of this clock's open
-                nonces in it, or a time before the last attested one.
+                nonces in it, or a time before the last attested one (the factory's time
+                does not count: the first attestation may set any time).
         """
         if self.time_key is None:
             raise OtaMetadataError("no time server key pinned: cannot verify time")
@@ -119,11 +142,12 @@ class AttestedClock:
         if not mine:
             raise OtaMetadataError("time attestation carries none of this car's nonces (replay)")
         self._nonces -= mine
-        if when < self.now():
+        if when < self._attested and not self._factory:
             raise OtaMetadataError(
                 f"time attestation {when.isoformat()} is before the time already attested "
-                f"({self.now().isoformat()})"
+                f"({self._attested.isoformat()})"
             )
         self._attested, self._at_mono_s = when.astimezone(UTC), self.base.monotonic_s()
+        self._factory = False
         self._save()
         return self._attested
