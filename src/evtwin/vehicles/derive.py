@@ -280,10 +280,23 @@ def derive_params(
         f"rule: {v_ref:g} m/s x (P / ({c.peak_force_over_weight:g} m g) / {v_ref:g} m/s)^"
         f"{c.base_speed_power_exponent:g}"
     )
-    traction = c.dry_friction * driven_fraction * spec.kerb_mass_kg * G_M_PER_S2
+    # grip of the driven axle(s) at the limit, with the load transfer of that acceleration
+    # (Gillespie 1992 ch. 2): rear drive gains load, front drive loses it, AWD uses it all
+    mu, hl = c.dry_friction, c.cg_height_over_wheelbase
+    transfer = {"rwd": 1.0 / (1.0 - mu * hl), "fwd": 1.0 / (1.0 + mu * hl)}.get(
+        spec.drivetrain, 1.0
+    )
+    traction = mu * driven_fraction * transfer * spec.kerb_mass_kg * G_M_PER_S2
     basis["traction_force_max_n"] = (
         f"rule: mu {c.dry_friction:g} x {driven_fraction:.0%} of weight on driven axle(s)"
+        + (
+            f", load transfer under acceleration x {transfer:.3f} (h/L {hl:g})"
+            if spec.drivetrain != "awd"
+            else ""
+        )
+        + "; the engine also caps it at the motor's torque below base speed"
     )
+
 
     # -- battery ------------------------------------------------------------------------------
     if spec.battery_voltage_v is not None:
