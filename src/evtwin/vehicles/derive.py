@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TypeVar
 
+from evtwin.battery.chemistry import DEFAULT_CHEMISTRY, chemistry_basis
 from evtwin.physics.constants import ModelConstants, default_constants
 from evtwin.units import G_M_PER_S2, J_PER_KWH, KPH_PER_MPS
 from evtwin.vehicles.spec import VehicleSpec
@@ -97,6 +98,8 @@ class VehicleParams:
     """Deceleration (m/s²) up to which braking regenerates (global rule by model year)."""
     basis: MappingProxyType[str, str]
     """Parameter name → 'spec' or the rule that estimated it."""
+    battery_chemistry: str = DEFAULT_CHEMISTRY
+    """Cell chemistry (``nmc``/``nca``/``lfp``; NMC when the spec does not say)."""
 
 
 def _type_loss_factor(motor_type: str, c: ModelConstants) -> float:
@@ -297,7 +300,6 @@ def derive_params(
         + "; the engine also caps it at the motor's torque below base speed"
     )
 
-
     # -- battery ------------------------------------------------------------------------------
     if spec.battery_voltage_v is not None:
         volts = Derived(spec.battery_voltage_v, "spec")
@@ -328,6 +330,8 @@ def derive_params(
         basis["heat_pump"] = (
             "default: no heat pump (not in the spec; the conservative rule for the climate model)"
         )
+
+    basis["battery_chemistry"] = chemistry_basis(spec.battery_chemistry)
 
     year = model_year_of(spec)
     if year is None:
@@ -374,4 +378,5 @@ def derive_params(
         secondary_drag_fraction=drag,
         regen_max_decel_mps2=regen,
         basis=MappingProxyType(basis),
+        battery_chemistry=spec.battery_chemistry or DEFAULT_CHEMISTRY,
     )
