@@ -22,14 +22,12 @@ __all__ = ["register"]
 def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
         "validate",
-        help=(
-            "model vs official WLTP, EPA dyno, real-road, charging, climate, scale-weight "
-            "and 0-100 km/h data"
-        ),
+        help="model vs official WLTP, EPA dyno, real-road, charging and climate data",
         description=(
             "Predict each reference car with global constants fitted WITHOUT it "
             "(leave-one-out) and compare with official WLTP ranges, EPA dyno energy and an "
-            "independent tester's real-road consumption at 90/120 km/h."
+            "independent tester's real-road consumption at 90/120 km/h; also his scale "
+            "weights and 0-100 km/h runs (nothing fitted)."
         ),
     )
     p.add_argument("--json", action="store_true", help="print both reports as JSON")
@@ -174,7 +172,8 @@ def _summary(rep: LooReport) -> None:
         goal += f", max <= {rep.goal_max_pct:g} %"
     verdict = "[green]met[/]" if rep.goal_met else "[red]NOT met[/]"
     console.print(
-        f"  {rep.quantity}: leave-one-out MAE {rep.mae_pct:.1f} %, max {rep.max_abs_pct:.1f} %, "
+        f"  {rep.quantity}: {'leave-one-out ' if rep.calibrated else '(nothing fitted) '}"
+        f"MAE {rep.mae_pct:.1f} %, max {rep.max_abs_pct:.1f} %, "
         f"bias {rep.bias_pct:+.1f} % over {len(rep.rows)} rows (in-sample MAE "
         f"{rep.in_sample_mae_pct:.1f} %). Goal {goal}: {verdict}.\n"
         f"  method: {rep.method}\n"

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TypeVar
 
-from evtwin.battery.chemistry import DEFAULT_CHEMISTRY, chemistry_basis
 from evtwin.physics.constants import ModelConstants, default_constants
 from evtwin.units import G_M_PER_S2, J_PER_KWH, KPH_PER_MPS
 from evtwin.vehicles.spec import VehicleSpec
@@ -98,8 +97,9 @@ class VehicleParams:
     """Deceleration (m/s²) up to which braking regenerates (global rule by model year)."""
     basis: MappingProxyType[str, str]
     """Parameter name → 'spec' or the rule that estimated it."""
-    battery_chemistry: str = DEFAULT_CHEMISTRY
-    """Cell chemistry (``nmc``/``nca``/``lfp``; NMC when the spec does not say)."""
+    battery_chemistry: str = "nmc"
+    """Cell chemistry (``nmc``/``nca``/``lfp``; NMC, ``evtwin.battery.DEFAULT_CHEMISTRY``,
+    when the spec does not say)."""
 
 
 def _type_loss_factor(motor_type: str, c: ModelConstants) -> float:
@@ -330,6 +330,9 @@ def derive_params(
         basis["heat_pump"] = (
             "default: no heat pump (not in the spec; the conservative rule for the climate model)"
         )
+
+    # imported here: evtwin.battery pulls in numpy, which `evtwin vehicles` must not load
+    from evtwin.battery.chemistry import DEFAULT_CHEMISTRY, chemistry_basis
 
     basis["battery_chemistry"] = chemistry_basis(spec.battery_chemistry)
 
