@@ -89,7 +89,7 @@ def sprint_times_s(
             assert hist is not None
             v_new = float(hist.speed_mps[-1])
             if math.isnan(out[i]) and v_new >= goal > v[i]:
-                out[i] = t + (goal - v[i]) / (v_new - v[i]) * SPRINT_STEP_S
+                out[i] = float(t + (goal - v[i]) / (v_new - v[i]) * SPRINT_STEP_S)
             v[i] = v_new
         t += SPRINT_STEP_S
     return out
