@@ -88,6 +88,16 @@ MOTORS: dict[str, tuple[str, str | None, str]] = {
     "lexus-rz-450e": ("pmsm", "pmsm", "Toyota eAxle permanent-magnet motors, front and rear"),
 }
 
+CHEMISTRY: dict[str, tuple[str, str]] = {
+    # spec key battery_chemistry (nmc/nca/lfp) where a source states it; others default to
+    # nmc in the models (and say so in their answers' assumptions)
+    "byd-atto3-60": (
+        "lfp",
+        "BYD Blade battery, lithium iron phosphate (BYD Atto 3 press kit and spec sheet; "
+        "the row's notes: 'LFP Blade pack 126s1p')",
+    ),
+}
+
 
 def q(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -119,6 +129,9 @@ def render(row: dict[str, str], slug: str) -> str:
         lines.append(f"motor_type = {q(motor[0])}")
         if motor[1] is not None:
             lines.append(f"secondary_motor_type = {q(motor[1])}")
+    chem = CHEMISTRY.get(slug)
+    if chem is not None:
+        lines.append(f"battery_chemistry = {q(chem[0])}")
     uncertain = [u.split("(")[0].strip() for u in row["uncertain_fields"].split(";") if u.strip()]
     uncertain = [u for u in uncertain if u and u != "not stated"]
     if uncertain:
@@ -141,6 +154,8 @@ def render(row: dict[str, str], slug: str) -> str:
         lines.append(f"uncertain_fields = {q(row['uncertain_fields'])}")
     if motor is not None:
         lines.append(f"motor_type = {q(motor[2])}")
+    if chem is not None:
+        lines.append(f"battery_chemistry = {q(chem[1])}")
     return "\n".join(lines) + "\n"
 
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import pytest
 
 from evtwin.modes import load_mode
+from evtwin.physics.constants import default_constants
 from evtwin.runtime import DriveLeg, Twin, World, regen_decel_mps2
 from evtwin.signals import paths as P
+from evtwin.sim.conditions import Conditions
+from evtwin.sim.engine import simulate
 from evtwin.sim.traces import constant_speed, cycle
+from evtwin.vehicles.catalogue import load_vehicle
+from evtwin.vehicles.derive import VehicleParams, derive_params, regen_decel_for_year
 
 MakeTwin = Callable[..., Twin]  # the make_twin fixture (tests/runtime/conftest.py)
 
@@ -47,13 +53,56 @@ def test_the_car_switches_off_when_parked(make_twin: MakeTwin) -> None:
     assert b.get(P.POWER_STATE).value == "OFF"
 
 
-def test_a_mode_selected_over_the_broker_changes_the_regen_threshold() -> None:
-    from evtwin.physics.constants import default_constants
+def _car(model_year: str) -> VehicleParams:
+    spec = dataclasses.replace(load_vehicle("vw-id3-pro-s"), model_year=model_year)
+    return derive_params(spec)
 
+
+def test_comfort_regenerates_at_the_cars_own_model_year_limit() -> None:
     c = default_constants()
-    comfort = regen_decel_mps2(load_mode("COMFORT"), c)
-    assert comfort == pytest.approx(c.regen_max_decel_mps2)  # the calibrated default
-    assert regen_decel_mps2(load_mode("ECO"), c) > comfort > regen_decel_mps2(load_mode("SAND"), c)
+    for year in ("2012", "2024"):
+        car = _car(year)
+        comfort = regen_decel_mps2(load_mode("COMFORT"), car, c)
+        assert comfort == pytest.approx(car.regen_max_decel_mps2)  # the calibrated default
+        assert comfort == pytest.approx(regen_decel_for_year(int(year), c))
+
+
+def test_modes_keep_their_order_on_every_car() -> None:
+    c = default_constants()
+    for year in ("2010", "2012", "2016", "2024", "2030"):
+        car = _car(year)
+        eco, comfort, dynamic, sand = (
+            regen_decel_mps2(load_mode(m), car, c) for m in ("ECO", "COMFORT", "DYNAMIC", "SAND")
+        )
+        assert eco >= comfort > dynamic > sand > 0.0
+        assert eco <= max(c.regen_cap_mps2, car.regen_max_decel_mps2)
+
+
+def test_a_current_car_in_eco_regenerates_more_than_a_2012_car_in_eco() -> None:
+    c = default_constants()
+    eco = load_mode("ECO")
+    old, new = regen_decel_mps2(eco, _car("2012"), c), regen_decel_mps2(eco, _car("2024"), c)
+    assert new > 2.0 * old
+    # and Eco scales the car's own limit, not the 2010 base value
+    assert old == pytest.approx(
+        regen_decel_for_year(2012, c) * eco.regen_fraction / load_mode("COMFORT").regen_fraction
+    )
+
+
+def test_more_regeneration_saves_energy_on_a_city_cycle() -> None:
+    c = default_constants()
+    car = _car("2024")
+    udds = cycle("udds")
+
+    def kwh(mode: str) -> float:
+        cond = Conditions(regen_max_decel_mps2=regen_decel_mps2(load_mode(mode), car, c))
+        return simulate(car, udds, cond, constants=c).energy_terminal_j / 3.6e6
+
+    eco, comfort, dynamic, sand = kwh("ECO"), kwh("COMFORT"), kwh("DYNAMIC"), kwh("SAND")
+    assert eco < comfort < dynamic < sand
+    # the per-car rule matters: Eco on this car saves energy against the old base-value rule
+    old_eco = Conditions(regen_max_decel_mps2=c.regen_max_decel_mps2 * 0.7 / 0.5)
+    assert eco < simulate(car, udds, old_eco, constants=c).energy_terminal_j / 3.6e6 * 0.99
 
 
 def test_a_selected_mode_takes_effect_through_the_broker(make_twin: MakeTwin) -> None:

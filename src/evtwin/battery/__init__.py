@@ -1,4 +1,5 @@
-"""Battery: OCV curve, pack equivalent circuit, lumped pack thermal model, BMS estimation."""
+"""Battery: cell chemistry, OCV curve, pack equivalent circuit, lumped pack thermal model,
+BMS estimation."""
 
 from evtwin.battery.bms import (
     EcmParams,
@@ -15,6 +16,13 @@ from evtwin.battery.bms import (
     run_ekf,
     simulate_truth,
 )
+from evtwin.battery.chemistry import (
+    CHEMISTRIES,
+    DEFAULT_CHEMISTRY,
+    Chemistry,
+    load_chemistry,
+    ocv_relative_for,
+)
 from evtwin.battery.ocv import OCV_POLY, OCV_TABLE_SOC, ocv_relative
 from evtwin.battery.pack import OCV_FULL_REL, PackParams, ocv_rel, ocv_v, resistance_ohm
 from evtwin.battery.thermal import (
@@ -26,9 +34,12 @@ from evtwin.battery.thermal import (
 )
 
 __all__ = [
+    "CHEMISTRIES",
+    "DEFAULT_CHEMISTRY",
     "OCV_FULL_REL",
     "OCV_POLY",
     "OCV_TABLE_SOC",
+    "Chemistry",
     "EcmParams",
     "EkfResult",
     "EkfState",
@@ -43,9 +54,11 @@ __all__ = [
     "displayed_from_gross",
     "ekf_step",
     "gross_from_displayed",
+    "load_chemistry",
     "measure",
     "ocv_rel",
     "ocv_relative",
+    "ocv_relative_for",
     "ocv_v",
     "precondition_cost",
     "resistance_ohm",

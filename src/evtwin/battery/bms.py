@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from evtwin.battery.chemistry import DEFAULT_CHEMISTRY
 from evtwin.battery.pack import ocv_rel, resistance_ohm
 from evtwin.errors import ChargingError
 
@@ -61,6 +62,9 @@ class EcmParams:
     """Share of the gross window below displayed 0 % (ESTIMATE, typical 2-5 %)."""
     top_buffer: float = 0.02
     """Share of the gross window above displayed 100 % (ESTIMATE)."""
+    chemistry: str = DEFAULT_CHEMISTRY
+    """Cell chemistry: the OCV curve the cells follow and the filter uses. LFP's flat
+    plateau makes the voltage say little about the charge (:mod:`evtwin.battery.chemistry`)."""
 
     def __post_init__(self) -> None:
         for name in ("capacity_ah", "nominal_voltage_v", "r0_25c_ohm", "r1_ohm", "c1_f"):
@@ -146,7 +150,7 @@ def gross_from_displayed(soc: FloatArray | float, p: EcmParams) -> FloatArray:
 
 
 def _ocv(p: EcmParams, soc: FloatArray) -> FloatArray:
-    return np.asarray(p.nominal_voltage_v * ocv_rel(soc), dtype=np.float64)
+    return np.asarray(p.nominal_voltage_v * ocv_rel(soc, p.chemistry), dtype=np.float64)
 
 
 def _docv(p: EcmParams, soc: FloatArray) -> FloatArray:

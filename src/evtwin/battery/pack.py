@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from evtwin.battery.chemistry import DEFAULT_CHEMISTRY, ocv_relative_for
 from evtwin.battery.ocv import ocv_relative
 from evtwin.errors import ChargingError
 from evtwin.units import ZERO_C_IN_K
@@ -58,6 +59,8 @@ class PackParams:
     max_voltage_rel: float
     heat_capacity_j_per_k: float
     """Lumped heat capacity of cells, modules and coolant."""
+    chemistry: str = DEFAULT_CHEMISTRY
+    """Cell chemistry: the shape of the OCV curve (:mod:`evtwin.battery.chemistry`)."""
 
     def __post_init__(self) -> None:
         for name in ("energy_j", "nominal_voltage_v", "resistance_25c_ohm", "max_voltage_rel"):
@@ -76,17 +79,21 @@ class PackParams:
         return self.max_voltage_rel * self.nominal_voltage_v
 
 
-def ocv_rel(soc: ArrayLike) -> FloatArray:
-    """Open-circuit voltage over nominal at usable ``soc`` (0..1), generic NMC shape.
+def ocv_rel(soc: ArrayLike, chemistry: str | None = None) -> FloatArray:
+    """Open-circuit voltage over nominal at usable ``soc`` (0..1), clipped to 0..1.
 
-    The drive kernel's curve (a 5th-order fit through its 11-point table), clipped to 0..1.
+    NMC (the default): the drive kernel's curve (a 5th-order fit through its 11-point
+    table); another chemistry: its own curve (:func:`evtwin.battery.chemistry.ocv_relative_for`,
+    LFP's flat plateau).
     """
-    return ocv_relative(np.clip(np.asarray(soc, dtype=np.float64), 0.0, 1.0))
+    if chemistry in (None, DEFAULT_CHEMISTRY):
+        return ocv_relative(np.clip(np.asarray(soc, dtype=np.float64), 0.0, 1.0))
+    return ocv_relative_for(chemistry, soc)
 
 
-def ocv_v(nominal_voltage_v: ArrayLike, soc: ArrayLike) -> FloatArray:
+def ocv_v(nominal_voltage_v: ArrayLike, soc: ArrayLike, chemistry: str | None = None) -> FloatArray:
     """Open-circuit pack voltage (V) at ``soc``."""
-    return np.asarray(nominal_voltage_v, dtype=np.float64) * ocv_rel(soc)
+    return np.asarray(nominal_voltage_v, dtype=np.float64) * ocv_rel(soc, chemistry)
 
 
 def arrhenius_exponent(arrhenius_b_k: Any, temp_c: Any) -> Any:

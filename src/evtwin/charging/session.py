@@ -246,6 +246,9 @@ def simulate_sessions(
     knee = _col([car.envelope_taper_start_soc for car in cars])
     rel80 = _col([car.envelope_power_at_80_rel for car in cars])
     cmin = _col([car.envelope_min_c for car in cars])
+    cold_b = c.plating_arrhenius_b_k * _col([car.envelope_cold_b_factor for car in cars])
+    chems = [car.pack.chemistry for car in cars]
+    chem_masks = {ch: np.array([x == ch for x in chems]) for ch in dict.fromkeys(chems)}
     p_peak = _col([car.dc_peak_power_w for car in cars])
     p_obc = _col([car.obc_power_w for car in cars])
     has_curve = np.array([car.measured_curve is not None for car in cars])
@@ -342,12 +345,17 @@ def simulate_sessions(
     for _step in range(_MAX_STEPS):
         if not active.any():
             break
-        ocv = v_nom * ocv_rel(soc)
+        if len(chem_masks) == 1:
+            ocv = v_nom * ocv_rel(soc, chems[0])
+        else:
+            ocv = np.zeros(n)
+            for ch, mask in chem_masks.items():
+                ocv = np.where(mask, v_nom * ocv_rel(soc, ch), ocv)
         r = resistance_ohm(r25, b_k, temp)
         t_k = temp + ZERO_C_IN_K
         f_cold = np.where(
             temp < c.reference_temp_c,
-            np.exp(-c.plating_arrhenius_b_k * (1.0 / t_k - 1.0 / t_ref_k)),
+            np.exp(-cold_b * (1.0 / t_k - 1.0 / t_ref_k)),
             1.0,
         )
         f_hot = np.clip((c.derate_end_c - temp) / (c.derate_end_c - c.derate_start_c), 0.0, 1.0)

@@ -27,7 +27,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from evtwin.battery.pack import OCV_FULL_REL, PackParams
+from evtwin.battery.chemistry import load_chemistry
+from evtwin.battery.pack import PackParams, ocv_rel
 from evtwin.battery.thermal import ThermalParams
 from evtwin.charging.constants import ChargingConstants, default_charging_constants
 from evtwin.errors import ChargingError, SpecError
@@ -76,6 +77,8 @@ class CarChargeParams:
     """... then the allowed power falls linearly to this share of the peak at 80 %."""
     envelope_min_c: float
     """The envelope never asks for less than this C-rate (end of the CV taper)."""
+    envelope_cold_b_factor: float
+    """Factor on the envelope's cold derating exponent for the pack's chemistry (NMC 1)."""
     obc_power_w: float
     boost_power_w: float
     """Onboard DC-DC boost for 400 V-class chargers (0: the car has none)."""
@@ -129,13 +132,16 @@ def car_charge_params(
             "rule: global charge-current envelope capped by dc_peak_power_kw (estimate)"
         )
         peak = vp.battery_charge_power_w
+    chem = load_chemistry(spec.battery_chemistry)
+    basis["battery_chemistry"] = vp.basis["battery_chemistry"]
     peak_c = vp.battery_charge_power_w / (vp.battery_energy_j / 3600.0)
-    knee, rel80 = envelope_shape(peak_c, c)
+    c_env = c.replace(c_rate_at_80=c.c_rate_at_80 * chem.charge_c_rate_at_80_factor)
+    knee, rel80 = envelope_shape(peak_c, c_env)
     basis["charge_envelope"] = (
         f"rule: peak {peak / 1000:.0f} kW ({peak_c:.2f} C) into the cells up to "
         f"{knee:.0%}, falling linearly to {rel80:.0%} of it at 80 % "
         + (
-            f"(from the pack: C-rate limit {c.c_rate_at_80:g} C at 80 %, "
+            f"(from the pack: C-rate limit {c_env.c_rate_at_80:g} C at 80 % ({chem.id}), "
             f"{c.c_rate_slope_per_soc:g} C per unit SOC below)"
             if c.c_rate_slope_per_soc > 0.0
             else "(global taper shape)"
@@ -148,8 +154,9 @@ def car_charge_params(
         * vp.battery_voltage_v**2
         / (spec.usable_battery_kwh * 1000.0),
         arrhenius_b_k=mc_b,
-        max_voltage_rel=OCV_FULL_REL * (1.0 + c.cv_headroom_rel),
+        max_voltage_rel=float(ocv_rel(1.0, chem.id)) * (1.0 + c.cv_headroom_rel),
         heat_capacity_j_per_k=c.heat_capacity_j_per_k_per_kwh * spec.usable_battery_kwh,
+        chemistry=chem.id,
     )
     return CarChargeParams(
         vehicle_id=spec.id,
@@ -161,6 +168,7 @@ def car_charge_params(
         envelope_taper_start_soc=knee,
         envelope_power_at_80_rel=rel80,
         envelope_min_c=c.min_c_rate,
+        envelope_cold_b_factor=chem.charge_cold_b_factor,
         obc_power_w=obc_w,
         boost_power_w=boost_w,
         is_high_voltage=high_v,

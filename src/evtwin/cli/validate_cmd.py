@@ -11,8 +11,10 @@ from rich.table import Table
 
 from evtwin.cli._output import console, print_json
 from evtwin.validation import LooReport, cold_report, epa_report, realworld_report, wltp_report
+from evtwin.validation.acceleration import acceleration_report
 from evtwin.validation.charging import dc_10_80_report
 from evtwin.validation.climate import StudyReport, climate_study_report
+from evtwin.validation.mass import mass_report
 
 __all__ = ["register"]
 
@@ -24,7 +26,8 @@ def register(sub: Any) -> None:
         description=(
             "Predict each reference car with global constants fitted WITHOUT it "
             "(leave-one-out) and compare with official WLTP ranges, EPA dyno energy and an "
-            "independent tester's real-road consumption at 90/120 km/h."
+            "independent tester's real-road consumption at 90/120 km/h; also his scale "
+            "weights and 0-100 km/h runs (nothing fitted)."
         ),
     )
     p.add_argument("--json", action="store_true", help="print both reports as JSON")
@@ -47,6 +50,9 @@ def run(args: argparse.Namespace) -> int:
         cold = cold_report(progress=lambda i, n: progress.update(t5, completed=i, total=n))
         progress.add_task("climate studies", total=None)
         climate = climate_study_report()
+        progress.add_task("scale weights and 0-100 km/h runs", total=None)
+        mass = mass_report()
+        accel = acceleration_report()
     if args.json:
         print_json(
             {
@@ -57,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
                 "dc_10_80": dc.to_json(),
                 "cold": cold.to_json(),
                 "climate": climate.to_json(),
+                "mass": mass.to_json(),
+                "acceleration": accel.to_json(),
             }
         )
         return 0
@@ -89,6 +97,23 @@ def run(args: argparse.Namespace) -> int:
     _summary(cold)
     console.print()
     _climate(climate)
+    console.print()
+    _table(mass, per_car=False)
+    _summary(mass)
+    by = mass.extra["by_kerb_basis"]
+    for basis, v in by.items():
+        console.print(
+            f"  scales minus spec kerb mass, kerb {basis}: {v['mean_scale_minus_kerb_kg']} kg "
+            f"mean over {v['cars']} cars"
+        )
+    console.print()
+    _table(accel, per_car=False, decimals=2)
+    _summary(accel)
+    ex = accel.extra
+    console.print(
+        f"  the engine vs the makers' 0-100 claims: MAE {ex['model_vs_maker_claim_mae_pct']:.1f} "
+        f"%; the tester's runs vs the claims: mean {ex['tester_vs_maker_claim_mean_pct']:+.1f} %"
+    )
     return 0
 
 
@@ -108,7 +133,7 @@ def _climate(rep: StudyReport) -> None:
     )
 
 
-def _table(rep: LooReport, *, per_car: bool) -> None:
+def _table(rep: LooReport, *, per_car: bool, decimals: int = 0) -> None:
     table = Table(title=rep.title, title_justify="left")
     for col in ("reference", "detail", f"predicted {rep.unit}", f"reference {rep.unit}", "error %"):
         table.add_column(col, justify="left" if col in ("reference", "detail") else "right")
@@ -132,7 +157,11 @@ def _table(rep: LooReport, *, per_car: bool) -> None:
     else:
         for r in rep.rows:
             table.add_row(
-                r.label, r.detail, f"{r.predicted:.0f}", f"{r.reference:g}", f"{r.error_pct:+.1f}"
+                r.label,
+                r.detail,
+                f"{r.predicted:.{decimals}f}",
+                f"{r.reference:g}",
+                f"{r.error_pct:+.1f}",
             )
     console.print(table)
 
@@ -143,7 +172,8 @@ def _summary(rep: LooReport) -> None:
         goal += f", max <= {rep.goal_max_pct:g} %"
     verdict = "[green]met[/]" if rep.goal_met else "[red]NOT met[/]"
     console.print(
-        f"  {rep.quantity}: leave-one-out MAE {rep.mae_pct:.1f} %, max {rep.max_abs_pct:.1f} %, "
+        f"  {rep.quantity}: {'leave-one-out ' if rep.calibrated else '(nothing fitted) '}"
+        f"MAE {rep.mae_pct:.1f} %, max {rep.max_abs_pct:.1f} %, "
         f"bias {rep.bias_pct:+.1f} % over {len(rep.rows)} rows (in-sample MAE "
         f"{rep.in_sample_mae_pct:.1f} %). Goal {goal}: {verdict}.\n"
         f"  method: {rep.method}\n"

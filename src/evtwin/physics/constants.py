@@ -51,6 +51,7 @@ class ModelConstants:
     secondary_drag_unexcited: float
     tyre_rrc_reference_n_per_kn: float
     dry_friction: float
+    cg_height_over_wheelbase: float
     regen_max_decel_mps2: float
     regen_reference_year: float
     regen_growth_per_year: float
@@ -104,6 +105,7 @@ _MAP: dict[str, tuple[str, str]] = {
     "secondary_drag_unexcited": ("motor_types", "secondary_drag_unexcited"),
     "tyre_rrc_reference_n_per_kn": ("road", "tyre_rrc_reference_n_per_kn"),
     "dry_friction": ("drivetrain", "dry_friction"),
+    "cg_height_over_wheelbase": ("drivetrain", "cg_height_over_wheelbase"),
     "regen_max_decel_mps2": ("drivetrain", "regen_max_decel_mps2"),
     "regen_reference_year": ("drivetrain", "regen_reference_year"),
     "regen_growth_per_year": ("drivetrain", "regen_growth_per_year"),

@@ -10,7 +10,8 @@ It is two things, as in a car: the pack itself (the physics) and its BMS.
 
 - The pack integrates the flows into the true SOC (``StateOfCharge.Truth``, a project overlay
   signal a real car cannot know) and a first-order equivalent circuit (the OCV curve of
-  :mod:`evtwin.battery.ocv`, ``R0`` with Arrhenius temperature dependence, one RC pair).
+  the car's cell chemistry, :mod:`evtwin.battery.chemistry`; ``R0`` with Arrhenius
+  temperature dependence, one RC pair).
 - The BMS reads the pack's current, voltage and temperature through its sensors (ideal by
   default; :class:`~evtwin.battery.SensorNoise` with a seed for noisy ones) and estimates
   the SOC with the extended Kalman filter of :mod:`evtwin.battery.bms`. Its estimate is
@@ -51,6 +52,7 @@ from evtwin.battery import (
     ocv_rel,
     resistance_ohm,
 )
+from evtwin.battery.chemistry import DEFAULT_CHEMISTRY
 from evtwin.physics import ModelConstants
 from evtwin.runtime._services import PHASE_INTEGRATE
 from evtwin.runtime._signalio import read_float, read_str
@@ -85,7 +87,12 @@ IDEAL_SENSORS: Final = SensorNoise(
 
 
 def pack_circuit(
-    *, energy_j: float, nominal_voltage_v: float, resistance_ohm: float, constants: ModelConstants
+    *,
+    energy_j: float,
+    nominal_voltage_v: float,
+    resistance_ohm: float,
+    constants: ModelConstants,
+    chemistry: str = DEFAULT_CHEMISTRY,
 ) -> EcmParams:
     """The pack's equivalent circuit in the twin's energy-SOC units (see module docstring)."""
     r1 = RC_SHARE_OF_R0 * resistance_ohm
@@ -98,6 +105,7 @@ def pack_circuit(
         arrhenius_b_k=constants.battery_arrhenius_b_k,
         bottom_buffer=0.0,
         top_buffer=0.0,
+        chemistry=chemistry,
     )
 
 
@@ -172,7 +180,9 @@ class BatteryService:
         """The BMS's sensors read the pack over this step; the filter takes the reading."""
         c, nz = self.circuit, self.noise
         r0 = float(resistance_ohm(c.r0_25c_ohm, c.arrhenius_b_k, self.battery_temp_c))
-        volt = float(c.nominal_voltage_v * ocv_rel(self.soc)) + self.v1_v + r0 * current_a
+        volt = (
+            float(c.nominal_voltage_v * ocv_rel(self.soc, c.chemistry)) + self.v1_v + r0 * current_a
+        )
         rng = self._rng
         noisy = nz.current_sigma_a > 0 or nz.voltage_sigma_v > 0 or nz.temp_sigma_c > 0
         if noisy:

@@ -77,11 +77,18 @@ def _reference_regen_fraction() -> float:
     return load_mode("COMFORT").regen_fraction
 
 
-def regen_decel_mps2(mode: DriveMode, constants: ModelConstants) -> float:
-    """A mode's regeneration threshold: the calibrated engine threshold belongs to the
-    default mode (Comfort), and a mode scales it by its ``regen_fraction`` relative to
-    Comfort's (0 = coasting)."""
-    return constants.regen_max_decel_mps2 * mode.regen_fraction / _reference_regen_fraction()
+def regen_decel_mps2(mode: DriveMode, params: VehicleParams, constants: ModelConstants) -> float:
+    """A mode's regeneration threshold (m/s²) for this car.
+
+    The car's own threshold (``params.regen_max_decel_mps2``: the global rule by model year,
+    fitted on EPA dyno tests driven in the default mode) belongs to the default mode,
+    Comfort; a mode scales it by its ``regen_fraction`` relative to Comfort's (0 =
+    coasting), never beyond the rule's cap (``regen_cap_mps2``, ~0.3 g: the strongest
+    one-pedal modes). So Eco regenerates more than Comfort on every car, and a current car
+    in Eco far more than a 2012 car in Eco.
+    """
+    scaled = params.regen_max_decel_mps2 * mode.regen_fraction / _reference_regen_fraction()
+    return min(scaled, max(constants.regen_cap_mps2, params.regen_max_decel_mps2))
 
 
 def _simulate_one_thread(
@@ -184,7 +191,7 @@ class DriveService:
             battery_temp_c=read_float(b, P.BATTERY_TEMP_C, ambient),
             rolling_factor=w.surface.rolling_resistance_coefficient / self._asphalt_crr,
             friction=w.surface.usable_friction(mode.traction_slip_target),
-            regen_max_decel_mps2=regen_decel_mps2(mode, self.constants),
+            regen_max_decel_mps2=regen_decel_mps2(mode, self.params, self.constants),
         )
 
     # -- the step ------------------------------------------------------------------------------

@@ -290,6 +290,7 @@ def build_twin(
             nominal_voltage_v=params.battery_voltage_v,
             resistance_ohm=params.battery_resistance_ohm,
             constants=c,
+            chemistry=params.battery_chemistry,
         ),
         thermal=car.thermal,
         heat_capacity_j_per_k=car.pack.heat_capacity_j_per_k,

@@ -12,7 +12,8 @@ and the GTR 15 energy calculation do):
 
 - road load ``F = (f0 + f1 v) k_m cos(th) + rho/rho_ref f2 v_air|v_air| + m g sin(th) + m_eff a``
   (GTR 15 Annex 4 form; air density from the ISA barometric formula and ambient temperature);
-- traction limited by tyre friction and by the power the motor and the pack can deliver:
+- traction limited by tyre friction (with the load transfer of the acceleration), by the
+  motor's torque below base speed and by the power the motor and the pack can deliver:
   a car that cannot keep up falls behind the trace, and steps more than 2 km/h behind (the
   GTR 15 speed tolerance) are counted, never silently clamped;
 - motor + inverter losses over torque and speed (copper ~ tau^2, inverter ~ |tau|, iron ~
@@ -427,7 +428,12 @@ def _init_slot(
         P[b, P_F2] * C[b, C_DRAG_FACTOR] * rho / P[b, P_RHO_REF] + 0.5 * rho * C[b, C_TRAILER_CDA]
     )
     W[W_F_TRAILER * B + j] = C[b, C_TRAILER_CRR] * trailer * G
-    W[W_TRACTION * B + j] = P[b, P_TRACTION_N] * (m_veh / mass) * C[b, C_FRICTION] / Gc[G_DRY_MU]
+    # grip on the driven axle(s), and the motor's torque below base speed (rated power at
+    # base speed: the constant-torque region of the loss model's own rating)
+    W[W_TRACTION * B + j] = min(
+        P[b, P_TRACTION_N] * (m_veh / mass) * C[b, C_FRICTION] / Gc[G_DRY_MU],
+        pr * Gc[G_GEAR] / P[b, P_BASE_SPEED],
+    )
     t_batt = C[b, C_BATT_TEMP_C]
     r = P[b, P_BATT_R] * math.exp(_arrhenius_exponent(Gc[G_ARRHENIUS], t_batt))
     W[W_R_BATT * B + j] = r

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from evtwin.battery.chemistry import load_chemistry
 from evtwin.physics.constants import ModelConstants, default_constants
 from evtwin.sim import kernel as L
 from evtwin.sim.conditions import Conditions
@@ -181,11 +182,13 @@ def _estimate(
     else:
         assumptions["road"] = "type-approval road load (test conditions)"
     cold_k = c.cold_reference_temp_c - query.conditions.ambient_temp_c
+    chem = load_chemistry(params.battery_chemistry).cold_capacity_factor
     if cold_k > 0.0 and query.procedure != "wltp":
         assumptions["cold"] = (
             f"{cold_k:g} K below {c.cold_reference_temp_c:g} °C: cold tyres and drivetrain "
             f"fluids x{1.0 + c.cold_rolling_per_k * cold_k:.3f} rolling resistance, cold pack "
-            f"delivers {cold_capacity_fraction(query.conditions, c):.1%} of its usable energy "
+            f"delivers {cold_capacity_fraction(query.conditions, c, chemistry_factor=chem):.1%}"
+            f" of its usable energy ({params.battery_chemistry}) "
             "(global constants fitted on AAA 2019 and an independent tester's winter runs; "
             "leave-one-out error in 'evtwin validate')"
         )
@@ -214,15 +217,20 @@ def _estimate(
     )
 
 
-def cold_capacity_fraction(conditions: Conditions, c: ModelConstants) -> float:
+def cold_capacity_fraction(
+    conditions: Conditions, c: ModelConstants, *, chemistry_factor: float = 1.0
+) -> float:
     """Share of the stated usable energy a pack at the drive's temperature delivers
-    (``constants.toml`` ``[cold]``): 1 at or above the reference temperature."""
+    (``constants.toml`` ``[cold]``): 1 at or above the reference temperature.
+    ``chemistry_factor`` scales the loss per kelvin for the pack's cell chemistry
+    (``chemistry.toml`` ``cold_capacity_factor``: LFP loses more; NMC 1)."""
     t_pack = (
         conditions.ambient_temp_c
         if conditions.battery_temp_c is None
         else conditions.battery_temp_c
     )
-    return 1.0 - c.cold_capacity_per_k * max(c.cold_reference_temp_c - t_pack, 0.0)
+    loss = c.cold_capacity_per_k * chemistry_factor * max(c.cold_reference_temp_c - t_pack, 0.0)
+    return 1.0 - loss
 
 
 def _range_km(
@@ -246,7 +254,11 @@ def _range_km(
     if query.procedure == "wltp":
         return usable_j / (result.energy_terminal_j / km)
     chemical_per_km = (result.energy_terminal_j + result.energy_battery_loss_j) / km
-    capacity = cold_capacity_fraction(query.conditions, c)
+    capacity = cold_capacity_fraction(
+        query.conditions,
+        c,
+        chemistry_factor=load_chemistry(query.spec.battery_chemistry).cold_capacity_factor,
+    )
     return usable_j * capacity * (1.0 + reference_loss_fraction) / chemical_per_km
 
 

@@ -97,6 +97,9 @@ class VehicleParams:
     """Deceleration (m/s²) up to which braking regenerates (global rule by model year)."""
     basis: MappingProxyType[str, str]
     """Parameter name → 'spec' or the rule that estimated it."""
+    battery_chemistry: str = "nmc"
+    """Cell chemistry (``nmc``/``nca``/``lfp``; NMC, ``evtwin.battery.DEFAULT_CHEMISTRY``,
+    when the spec does not say)."""
 
 
 def _type_loss_factor(motor_type: str, c: ModelConstants) -> float:
@@ -280,9 +283,21 @@ def derive_params(
         f"rule: {v_ref:g} m/s x (P / ({c.peak_force_over_weight:g} m g) / {v_ref:g} m/s)^"
         f"{c.base_speed_power_exponent:g}"
     )
-    traction = c.dry_friction * driven_fraction * spec.kerb_mass_kg * G_M_PER_S2
+    # grip of the driven axle(s) at the limit, with the load transfer of that acceleration
+    # (Gillespie 1992 ch. 2): rear drive gains load, front drive loses it, AWD uses it all
+    mu, hl = c.dry_friction, c.cg_height_over_wheelbase
+    transfer = {"rwd": 1.0 / (1.0 - mu * hl), "fwd": 1.0 / (1.0 + mu * hl)}.get(
+        spec.drivetrain, 1.0
+    )
+    traction = mu * driven_fraction * transfer * spec.kerb_mass_kg * G_M_PER_S2
     basis["traction_force_max_n"] = (
         f"rule: mu {c.dry_friction:g} x {driven_fraction:.0%} of weight on driven axle(s)"
+        + (
+            f", load transfer under acceleration x {transfer:.3f} (h/L {hl:g})"
+            if spec.drivetrain != "awd"
+            else ""
+        )
+        + "; the engine also caps it at the motor's torque below base speed"
     )
 
     # -- battery ------------------------------------------------------------------------------
@@ -315,6 +330,11 @@ def derive_params(
         basis["heat_pump"] = (
             "default: no heat pump (not in the spec; the conservative rule for the climate model)"
         )
+
+    # imported here: evtwin.battery pulls in numpy, which `evtwin vehicles` must not load
+    from evtwin.battery.chemistry import DEFAULT_CHEMISTRY, chemistry_basis
+
+    basis["battery_chemistry"] = chemistry_basis(spec.battery_chemistry)
 
     year = model_year_of(spec)
     if year is None:
@@ -361,4 +381,5 @@ def derive_params(
         secondary_drag_fraction=drag,
         regen_max_decel_mps2=regen,
         basis=MappingProxyType(basis),
+        battery_chemistry=spec.battery_chemistry or DEFAULT_CHEMISTRY,
     )
