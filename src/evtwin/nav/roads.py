@@ -230,6 +230,12 @@ def _splice(a: RoadRoute, b: RoadRoute, *, at_start: bool) -> RoadRoute:
 
 
 @cache
+def _bundled_path(key: str) -> Path:
+    """A bundled extract's path (looked up once per process)."""
+    return bundled_pbf(key)
+
+
+@cache
 def _pbf_box(path: Path) -> tuple[float, float, float, float] | None:
     import osmium
 
@@ -248,16 +254,27 @@ class Router:
     def __init__(self, cache_dir: Path | None = None) -> None:
         self.cache_dir = cache_dir if cache_dir is not None else maps_cache_dir()
         self._user_maps: list[BuiltMap] | None = None
+        # built maps, found (or built) once per router, as the user maps are
+        self._bundled: dict[str, BuiltMap] = {}
+        self._skeleton: BuiltMap | None = None
 
     def detailed_maps_for(self, points: Sequence[tuple[float, float]]) -> list[BuiltMap]:
         """Built maps whose area holds every point (bundled ones are built when needed)."""
         out: list[BuiltMap] = []
         for key in BUNDLED_MAPS:
-            box = _pbf_box(bundled_pbf(key))
+            box = _pbf_box(_bundled_path(key))
             if box and all(box[0] <= lo <= box[2] and box[1] <= la <= box[3] for la, lo in points):
-                out.append(build_map(bundled_pbf(key), cache_dir=self.cache_dir))
+                if key not in self._bundled:
+                    self._bundled[key] = build_map(_bundled_path(key), cache_dir=self.cache_dir)
+                out.append(self._bundled[key])
         out.extend(m for m in self.user_maps() if all(m.contains(la, lo) for la, lo in points))
         return out
+
+    def _motorway(self) -> BuiltMap:
+        """The GB motorway skeleton (built on first use; found once per router)."""
+        if self._skeleton is None:
+            self._skeleton = motorway_map(cache_dir=self.cache_dir)
+        return self._skeleton
 
     def user_maps(self) -> list[BuiltMap]:
         """Maps built with ``evtwin maps build`` in the cache (read once per router)."""
@@ -280,7 +297,7 @@ class Router:
             r = self._osrm_route(m, points, correction=1.0, cap_kph=130.0)
             if r is not None and all(p["gap_m"] <= _MAX_GAP_DETAILED_M for p in r.coarse_parts):
                 return r
-        sk = motorway_map(cache_dir=self.cache_dir)
+        sk = self._motorway()
         r = self._osrm_route(sk, points, correction=chord_correction(), cap_kph=112.65)
         if r is None:
             raise NavigationError("no road route between these places on the GB motorway network")
@@ -463,7 +480,7 @@ class Router:
         if n == 0:
             return np.zeros(0), np.zeros(0)
         if route.map_name == "gb-motorways":
-            m = motorway_map(cache_dir=self.cache_dir)
+            m = self._motorway()
             corr = chord_correction()
         else:
             pts = [(float(route.lat[v]), float(route.lon[v])) for v in vertex]
