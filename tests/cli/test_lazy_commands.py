@@ -49,6 +49,16 @@ def test_light_commands_do_not_import_the_engine_ota_runtime_or_signals(argv: li
     assert not heavy, f"evtwin {' '.join(argv)} imported {heavy[:10]}"
 
 
+def test_a_json_range_answer_loads_neither_rich_nor_plotting() -> None:
+    """``evtwin range VEHICLE --json`` needs the engine, not the people's table or plots."""
+    loaded = _modules_after("range", "defender-sport", "--json")
+    assert "evtwin.sim.kernel" in loaded  # the probe did run the answer
+    people = sorted(
+        m for m in loaded if m.split(".")[0] in ("rich", "matplotlib") or m == "evtwin.sim.plots"
+    )
+    assert not people, f"evtwin range --json imported {people[:10]}"
+
+
 def test_every_stub_shows_its_commands_own_help() -> None:
     for entry in cli_main._COMMAND_MODULES:
         if isinstance(entry, str):

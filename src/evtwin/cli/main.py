@@ -19,7 +19,6 @@ module that registers another name still works.
 from __future__ import annotations
 
 import argparse
-import ast
 import importlib
 import importlib.util
 import json
@@ -124,6 +123,8 @@ def _command_of(argv: Sequence[str]) -> str | None:
 
 def _docstring_summary(module: str) -> str:
     """First line of a module's docstring, read from its source (the module is not run)."""
+    import ast  # only plain-module entries need it (~10 ms of start-up otherwise)
+
     spec = importlib.util.find_spec(module)
     if spec is None or spec.origin is None:
         return ""

@@ -6,11 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from rich.table import Table
-
-from evtwin.cli._output import console, print_json
+from evtwin.cli import _output
+from evtwin.cli._output import print_json
 from evtwin.errors import ScenarioError
-from evtwin.sim.plots import plot_range_vs_speed
 from evtwin.sim.range import RangeEstimate
 from evtwin.sim.request import (
     DEFAULT_TRAILER_CDA_M2,
@@ -154,17 +152,22 @@ def run(args: argparse.Namespace) -> int:
     trace = load_profile(args.profile) if args.profile else None
     results = request.answer(specs, trace)
     if args.plot:
+        from evtwin.sim.plots import plot_range_vs_speed
+
         plot_range_vs_speed(specs[0], request, Path(args.plot))
     if args.json:
         print_json(results[0].to_json() if len(results) == 1 else [r.to_json() for r in results])
         return 0
     _print_table(results)
     if args.plot:
-        console.print(f"plot written to {args.plot}")
+        _output.console.print(f"plot written to {args.plot}")
     return 0
 
 
 def _print_table(results: list[RangeEstimate]) -> None:
+    from rich.table import Table  # people's output only: a --json answer never loads rich
+
+    console = _output.console
     r0 = results[0]
     title = (
         "WLTP range (GTR 15 procedure, model prediction)"

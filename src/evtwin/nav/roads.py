@@ -56,37 +56,80 @@ def haversine_m(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> Any:
     return 2 * 6_371_008.8 * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
 
-def _plain(x: Any) -> Any:
-    import osrm
-
-    if isinstance(x, osrm.Object):
-        return {k: _plain(x[k]) for k in x}
-    if isinstance(x, osrm.Array):
-        return [_plain(v) for v in x]
-    return x
+_ANNOTATIONS = ["distance", "duration"]
+"""Per-segment annotations asked of OSRM: the energy model needs each segment's distance and
+time (its speed is their ratio), so OSRM's ``speed`` array is not requested."""
 
 
-def decode_polyline6(text: str) -> list[tuple[float, float]]:
-    """(lat, lon) points of an encoded polyline with 6 decimals (Google's algorithm)."""
-    out: list[tuple[float, float]] = []
-    i = lat = lon = 0
-    n = len(text)
-    while i < n:
-        vals = []
-        for _ in range(2):
-            shift = result = 0
-            while True:
-                b = ord(text[i]) - 63
-                i += 1
-                result |= (b & 0x1F) << shift
-                shift += 5
-                if b < 0x20:
-                    break
-            vals.append(~(result >> 1) if result & 1 else result >> 1)
-        lat += vals[0]
-        lon += vals[1]
-        out.append((lat / 1e6, lon / 1e6))
-    return out
+def decode_polyline6(text: str) -> tuple[FloatArray, FloatArray]:
+    """(lat, lon) arrays of an encoded polyline with 6 decimals (Google's algorithm), decoded
+    with array operations: each character carries 5 bits of a zigzag-encoded delta, low bits
+    first; a character below 0x20 (after the offset of 63) ends a delta."""
+    if not text:
+        return np.zeros(0), np.zeros(0)
+    b = np.frombuffer(text.encode("ascii"), dtype=np.uint8).astype(np.int64) - 63
+    ends = np.flatnonzero(b < 0x20)
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    group = np.repeat(np.arange(len(ends)), ends - starts + 1)
+    shift = 5 * (np.arange(len(b)) - starts[group])
+    raw = np.add.reduceat((b & 0x1F) << shift, starts)
+    delta = np.where(raw & 1, ~(raw >> 1), raw >> 1)
+    return np.cumsum(delta[0::2]) / 1e6, np.cumsum(delta[1::2]) / 1e6
+
+
+_Step = tuple[str, str, str, float, float, float, float]
+"""(type, modifier, road, lat, lon, distance m, duration s) of one OSRM step's maneuver."""
+
+
+@dataclass(frozen=True, slots=True)
+class _OsrmLeg:
+    """What one OSRM route leg contributes: its segments' annotations and its steps."""
+
+    distance_m: FloatArray
+    duration_s: FloatArray
+    steps: list[_Step]
+
+
+def _read_route(res: Any) -> tuple[list[tuple[float, float, float]], str, list[_OsrmLeg]]:
+    """The fields of an OSRM route answer that evtwin uses, read in one pass.
+
+    ``osrm-bindings`` (26.x) returns OSRM's JSON tree, without flatbuffers or JSON-text
+    output, and every ``[]`` on it copies the whole sub-tree below the key (for a leg: all
+    its steps with their intersections). So each level is entered once, in order, and only
+    the fields used are read. Returns the waypoints as (snap distance m, lat, lon), the
+    overview polyline6 and the legs.
+    """
+    waypoints = []
+    for w in res["waypoints"]:
+        loc = w["location"]
+        waypoints.append((float(w["distance"]), float(loc[1]), float(loc[0])))
+    route = res["routes"][0]
+    legs = []
+    for leg in route["legs"]:
+        ann = leg["annotation"]
+        steps: list[_Step] = []
+        for st in leg["steps"]:
+            man = st["maneuver"]
+            loc = man["location"]
+            steps.append(
+                (
+                    str(man["type"]),
+                    str(man["modifier"]) if "modifier" in man else "",
+                    str(st["name"]) or (str(st["ref"]) if "ref" in st else ""),
+                    float(loc[1]),
+                    float(loc[0]),
+                    float(st["distance"]),
+                    float(st["duration"]),
+                )
+            )
+        legs.append(
+            _OsrmLeg(
+                distance_m=np.asarray(list(ann["distance"]), dtype=np.float64),
+                duration_s=np.asarray(list(ann["duration"]), dtype=np.float64),
+                steps=steps,
+            )
+        )
+    return waypoints, str(route["geometry"]), legs
 
 
 @cache
@@ -186,9 +229,10 @@ def _splice(a: RoadRoute, b: RoadRoute, *, at_start: bool) -> RoadRoute:
     )
 
 
-def _field(obj: Any, key: str) -> str:
-    """An optional string field of an OSRM object ('' if absent)."""
-    return str(obj[key]) if key in obj else ""
+@cache
+def _bundled_path(key: str) -> Path:
+    """A bundled extract's path (looked up once per process)."""
+    return bundled_pbf(key)
 
 
 @cache
@@ -210,16 +254,27 @@ class Router:
     def __init__(self, cache_dir: Path | None = None) -> None:
         self.cache_dir = cache_dir if cache_dir is not None else maps_cache_dir()
         self._user_maps: list[BuiltMap] | None = None
+        # built maps, found (or built) once per router, as the user maps are
+        self._bundled: dict[str, BuiltMap] = {}
+        self._skeleton: BuiltMap | None = None
 
     def detailed_maps_for(self, points: Sequence[tuple[float, float]]) -> list[BuiltMap]:
         """Built maps whose area holds every point (bundled ones are built when needed)."""
         out: list[BuiltMap] = []
         for key in BUNDLED_MAPS:
-            box = _pbf_box(bundled_pbf(key))
+            box = _pbf_box(_bundled_path(key))
             if box and all(box[0] <= lo <= box[2] and box[1] <= la <= box[3] for la, lo in points):
-                out.append(build_map(bundled_pbf(key), cache_dir=self.cache_dir))
+                if key not in self._bundled:
+                    self._bundled[key] = build_map(_bundled_path(key), cache_dir=self.cache_dir)
+                out.append(self._bundled[key])
         out.extend(m for m in self.user_maps() if all(m.contains(la, lo) for la, lo in points))
         return out
+
+    def _motorway(self) -> BuiltMap:
+        """The GB motorway skeleton (built on first use; found once per router)."""
+        if self._skeleton is None:
+            self._skeleton = motorway_map(cache_dir=self.cache_dir)
+        return self._skeleton
 
     def user_maps(self) -> list[BuiltMap]:
         """Maps built with ``evtwin maps build`` in the cache (read once per router)."""
@@ -242,7 +297,7 @@ class Router:
             r = self._osrm_route(m, points, correction=1.0, cap_kph=130.0)
             if r is not None and all(p["gap_m"] <= _MAX_GAP_DETAILED_M for p in r.coarse_parts):
                 return r
-        sk = motorway_map(cache_dir=self.cache_dir)
+        sk = self._motorway()
         r = self._osrm_route(sk, points, correction=chord_correction(), cap_kph=112.65)
         if r is None:
             raise NavigationError("no road route between these places on the GB motorway network")
@@ -292,7 +347,7 @@ class Router:
         params = osrm.RouteParameters(
             coordinates=[(lon, lat) for lat, lon in points],
             steps=True,
-            annotations=["distance", "duration", "speed"],
+            annotations=_ANNOTATIONS,
             overview="full",
             geometries="polyline6",
             generate_hints=False,
@@ -301,18 +356,32 @@ class Router:
             res = eng.Route(params)
         except Exception:  # OSRM reports NoRoute/NoSegment as exceptions
             return None
-        wps = [_plain(w) for w in res["waypoints"]]
-        route = res["routes"][0]
-        legs = route["legs"]
-        lat_l: list[float] = []
-        lon_l: list[float] = []
-        seg_m: list[float] = []
-        seg_s: list[float] = []
-        cruise: list[float] = []
-        coarse: list[bool] = []
+        wps, geometry, legs = _read_route(res)
+        del res
+        for (snap_m, _, _), pt in zip(wps, points, strict=True):
+            if snap_m > _MAX_GAP_M:
+                raise NavigationError(
+                    f"{pt[0]:.4f},{pt[1]:.4f} is {snap_m / 1000:.0f} km from the "
+                    f"nearest road of the {m.name} map: out of its area (build a map of the "
+                    "region with evtwin maps build)"
+                )
+        # vertices and segments as pieces (arrays), joined once at the end
+        lat_p: list[FloatArray] = []
+        lon_p: list[FloatArray] = []
+        seg_m: list[FloatArray] = []
+        seg_s: list[FloatArray] = []
+        cruise: list[FloatArray] = []
+        coarse: list[npt.NDArray[np.bool_]] = []
+        n_vertex = 0
         parts: list[dict[str, Any]] = []
         maneuvers: list[dict[str, Any]] = []
         wp_vertex: list[int] = []
+
+        def add_vertices(lat: Any, lon: Any) -> None:
+            nonlocal n_vertex
+            lat_p.append(np.atleast_1d(np.asarray(lat, dtype=np.float64)))
+            lon_p.append(np.atleast_1d(np.asarray(lon, dtype=np.float64)))
+            n_vertex += lat_p[-1].size
 
         def add_coarse(a: tuple[float, float], b: tuple[float, float], what: str) -> None:
             gap = float(haversine_m(a[0], a[1], b[0], b[1]))
@@ -327,87 +396,72 @@ class Router:
             )
             if gap < _COARSE_MIN_M:
                 return
-            if not lat_l:
-                lat_l.append(a[0])
-                lon_l.append(a[1])
-            lat_l.append(b[0])
-            lon_l.append(b[1])
-            seg_m.append(gap * DETOUR_FACTOR)
-            seg_s.append(gap * DETOUR_FACTOR / (COARSE_SPEED_KPH / 3.6))
-            cruise.append(COARSE_CRUISE_KPH)
-            coarse.append(True)
+            if not n_vertex:
+                add_vertices(a[0], a[1])
+            add_vertices(b[0], b[1])
+            seg_m.append(np.array([gap * DETOUR_FACTOR]))
+            seg_s.append(np.array([gap * DETOUR_FACTOR / (COARSE_SPEED_KPH / 3.6)]))
+            cruise.append(np.array([COARSE_CRUISE_KPH]))
+            coarse.append(np.ones(1, dtype=bool))
 
-        for wp, pt in zip(wps, points, strict=True):
-            if float(wp["distance"]) > _MAX_GAP_M:
-                raise NavigationError(
-                    f"{pt[0]:.4f},{pt[1]:.4f} is {float(wp['distance']) / 1000:.0f} km from the "
-                    f"nearest road of the {m.name} map: out of its area (build a map of the "
-                    "region with evtwin maps build)"
-                )
-        overview = decode_polyline6(str(route["geometry"]))
+        ov_lat, ov_lon = decode_polyline6(geometry)
         offset = 0
-        for li in range(len(legs)):
-            leg = legs[li]
+        for li, leg in enumerate(legs):
             p_from = points[li]
-            w_loc = wps[li]["location"]
-            snapped = (float(w_loc[1]), float(w_loc[0]))
+            snapped = (wps[li][1], wps[li][2])
             add_coarse(p_from, snapped, "start to road" if li == 0 else f"via {li} to road")
-            if not lat_l:
-                lat_l.append(snapped[0])
-                lon_l.append(snapped[1])
-            wp_vertex.append(len(lat_l) - 1)
-            ann = leg["annotation"]
-            d = np.asarray(list(ann["distance"]), dtype=np.float64)
-            t = np.asarray(list(ann["duration"]), dtype=np.float64)
-            for st in leg["steps"]:
-                man = st["maneuver"]
+            if not n_vertex:
+                add_vertices(snapped[0], snapped[1])
+            wp_vertex.append(n_vertex - 1)
+            for kind, modifier, road, lat, lon, dist, dur in leg.steps:
                 maneuvers.append(
                     {
-                        "type": str(man["type"]),
-                        "modifier": _field(man, "modifier"),
-                        "road": str(st["name"]) or _field(st, "ref"),
-                        "lat": round(float(man["location"][1]), 6),
-                        "lon": round(float(man["location"][0]), 6),
-                        "distance_m": round(float(st["distance"]) * correction, 1),
-                        "duration_s": round(float(st["duration"]) * correction, 1),
+                        "type": kind,
+                        "modifier": modifier,
+                        "road": road,
+                        "lat": round(lat, 6),
+                        "lon": round(lon, 6),
+                        "distance_m": round(dist * correction, 1),
+                        "duration_s": round(dur * correction, 1),
                     }
                 )
             # annotation segments are between consecutive geometry vertices
+            d, t = leg.distance_m, leg.duration_s
             n_seg = len(d)
-            geo = overview[offset : offset + n_seg + 1]
+            if offset + n_seg + 1 <= len(ov_lat):
+                add_vertices(
+                    ov_lat[offset + 1 : offset + n_seg + 1], ov_lon[offset + 1 : offset + n_seg + 1]
+                )
+            else:
+                add_vertices(np.full(n_seg, snapped[0]), np.full(n_seg, snapped[1]))
             offset += n_seg
-            if len(geo) != n_seg + 1:
-                geo = [snapped] * (n_seg + 1)
-            for k in range(n_seg):
-                lat_l.append(geo[k + 1][0])
-                lon_l.append(geo[k + 1][1])
-                sp = d[k] / t[k] * 3.6 if t[k] > 0 else 5.0
-                seg_m.append(d[k] * correction)
-                seg_s.append(t[k] * correction)
-                cruise.append(min(sp / OSRM_SPEED_REDUCTION, cap_kph))
-                coarse.append(False)
-            w_to = wps[li + 1]["location"]
-            snapped_to = (float(w_to[1]), float(w_to[0]))
+            moving = t > 0
+            speed_kph = np.full(n_seg, 5.0)
+            speed_kph[moving] = d[moving] / t[moving] * 3.6
+            seg_m.append(d * correction)
+            seg_s.append(t * correction)
+            cruise.append(np.minimum(speed_kph / OSRM_SPEED_REDUCTION, cap_kph))
+            coarse.append(np.zeros(n_seg, dtype=bool))
+            snapped_to = (wps[li + 1][1], wps[li + 1][2])
             if li == len(legs) - 1:
                 add_coarse(snapped_to, points[li + 1], "road to destination")
             else:
                 add_coarse(snapped_to, points[li + 1], f"road to via {li + 1}")
                 add_coarse(points[li + 1], snapped_to, f"via {li + 1} back to road")
-        wp_vertex.append(len(lat_l) - 1)
-        if not seg_m:
-            lat_l.append(points[-1][0])
-            lon_l.append(points[-1][1])
-            seg_m.append(1.0)
-            seg_s.append(1.0)
-            cruise.append(COARSE_CRUISE_KPH)
-            coarse.append(True)
+        wp_vertex.append(n_vertex - 1)
+        if sum(s.size for s in seg_m) == 0:
+            add_vertices(points[-1][0], points[-1][1])
+            seg_m.append(np.ones(1))
+            seg_s.append(np.ones(1))
+            cruise.append(np.array([COARSE_CRUISE_KPH]))
+            coarse.append(np.ones(1, dtype=bool))
         return RoadRoute(
-            lat=np.asarray(lat_l),
-            lon=np.asarray(lon_l),
-            seg_m=np.asarray(seg_m),
-            seg_s=np.asarray(seg_s),
-            cruise_kph=np.asarray(cruise),
-            coarse=np.asarray(coarse, dtype=bool),
+            lat=np.concatenate(lat_p),
+            lon=np.concatenate(lon_p),
+            seg_m=np.concatenate(seg_m),
+            seg_s=np.concatenate(seg_s),
+            cruise_kph=np.concatenate(cruise),
+            coarse=np.concatenate(coarse),
             maneuvers=maneuvers,
             coarse_parts=[p for p in parts if p["gap_m"] >= _COARSE_MIN_M],
             map_name=m.name,
@@ -426,7 +480,7 @@ class Router:
         if n == 0:
             return np.zeros(0), np.zeros(0)
         if route.map_name == "gb-motorways":
-            m = motorway_map(cache_dir=self.cache_dir)
+            m = self._motorway()
             corr = chord_correction()
         else:
             pts = [(float(route.lat[v]), float(route.lon[v])) for v in vertex]
