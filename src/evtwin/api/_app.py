@@ -126,7 +126,14 @@ def range_params(
     ] = None,
     from_spec: Annotated[
         bool | None,
-        _q("the uncalibrated answer (default: calibrated to a known WLTP range)"),
+        _q("the answer from the spec alone (the default)"),
+    ] = None,
+    calibrate: Annotated[
+        bool | None,
+        _q(
+            "calibrate to the car's official WLTP range (not the default: it measures worse "
+            "on independent real-road tests)"
+        ),
     ] = None,
     calibrate_wltp_km: Annotated[
         float | None,
@@ -153,6 +160,7 @@ def range_params(
         seat_heat=seat_heat,
         no_hvac=no_hvac,
         from_spec=from_spec,
+        calibrate=calibrate,
         calibrate_wltp_km=calibrate_wltp_km,
     )
 

@@ -324,8 +324,8 @@ def calibrate(estimate: RangeEstimate, factor: float, to: dict[str, Any]) -> Ran
     assumptions = dict(estimate.assumptions)
     assumptions["calibration"] = (
         f"calibrated to {to['source']} WLTP range {to['wltp_range_km']:g} km: driving energy "
-        f"x{factor:.3f} under every condition (one per-car factor; --from-spec for the "
-        "uncalibrated answer)"
+        f"x{factor:.3f} under every condition (one per-car factor, as asked; the default "
+        "answer is from the spec)"
     )
     return dataclasses.replace(
         estimate,
