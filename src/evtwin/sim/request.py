@@ -15,12 +15,14 @@ from evtwin.errors import ScenarioError
 from evtwin.physics.constants import default_constants
 from evtwin.sim.conditions import Conditions
 from evtwin.sim.range import (
-    calibrate as calibrate_estimate,
     RangeEstimate,
     RangeQuery,
     calibration_factor,
     estimate_ranges,
     wltp_queries,
+)
+from evtwin.sim.range import (
+    calibrate as calibrate_estimate,
 )
 from evtwin.sim.traces import Trace, constant_speed, cycle
 from evtwin.units import KPH_PER_MPS
