@@ -6,9 +6,11 @@ consumption (the cars and tests of ``evtwin validate``'s real-road report). The 
 rolling and drag factors are refitted for each variant, leave-one-car-out, on the same grid
 as the report (rolling >= 1.0). Variants: one per-car factor on
 
-- ``driving``: driving energy (everything but 12 V and HVAC; what ``--calibrate`` does);
+- ``driving``: driving energy (everything but 12 V and HVAC; what ``--calibrate`` did until
+  2026-12-08);
 - ``road``: rolling resistance and drag together; ``roll``: rolling only; ``drag``: drag only;
-- ``loss``: motor + inverter losses; ``roll+loss``: rolling and losses together;
+- ``loss``: motor + inverter losses (what ``--calibrate`` and the default answer do since
+  2026-12-08); ``roll+loss``: rolling and losses together;
 
 each also with the factor square-rooted (``^0.5``: half-way in log terms). The last line
 chooses the variant and the grid point on the training cars only (nested leave-one-car-out):

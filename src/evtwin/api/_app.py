@@ -126,13 +126,13 @@ def range_params(
     ] = None,
     from_spec: Annotated[
         bool | None,
-        _q("the answer from the spec alone (the default)"),
+        _q("the answer from the spec alone, not calibrated to the official WLTP range"),
     ] = None,
     calibrate: Annotated[
         bool | None,
         _q(
-            "calibrate to the car's official WLTP range (not the default: it measures worse "
-            "on independent real-road tests)"
+            "calibrate to the car's official WLTP range (one per-car factor on motor + "
+            "inverter losses; the default where known, see evtwin validate)"
         ),
     ] = None,
     calibrate_wltp_km: Annotated[

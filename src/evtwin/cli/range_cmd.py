@@ -13,6 +13,7 @@ from evtwin.errors import ScenarioError
 from evtwin.sim.plots import plot_range_vs_speed
 from evtwin.sim.range import RangeEstimate
 from evtwin.sim.request import (
+    CALIBRATE_TO_OFFICIAL_BY_DEFAULT,
     DEFAULT_TRAILER_CDA_M2,
     DEFAULT_TRAILER_KIND,
     TRAILER_KINDS,
@@ -104,16 +105,17 @@ def register(sub: Any) -> None:
         action="store_const",
         const=True,
         default=None,
-        help="the answer from the spec alone (the default; kept for scripts)",
+        help="the answer from the spec alone, not calibrated to the official WLTP range"
+        + ("" if CALIBRATE_TO_OFFICIAL_BY_DEFAULT else " (the default)"),
     )
     calib.add_argument(
         "--calibrate",
         action="store_const",
         const=True,
         default=None,
-        help="calibrate to the car's official WLTP range (one per-car factor on driving "
-        "energy); not the default: it measures worse on independent real-road tests "
-        "('evtwin validate')",
+        help="calibrate to the car's official WLTP range (one per-car factor on motor + "
+        "inverter losses)"
+        + (" (the default where the car has one)" if CALIBRATE_TO_OFFICIAL_BY_DEFAULT else ""),
     )
     calib.add_argument(
         "--calibrate-wltp-km",
@@ -234,7 +236,7 @@ def _print_table(results: list[RangeEstimate]) -> None:
         if r.calibration is not None:
             console.print(
                 f"{r.vehicle_id}: calibrated to the {r.calibration['source']} WLTP range "
-                f"{r.calibration['wltp_range_km']:g} km (as asked; the default is from the spec)"
+                f"{r.calibration['wltp_range_km']:g} km (--from-spec for the model alone)"
             )
         if r.range_km_band is not None:
             b = r.range_km_band
