@@ -92,8 +92,8 @@ def load_realworld_tests() -> tuple[RealWorldTest, ...]:
 
 
 def _calibration_factors(ids: list[str], c: ModelConstants) -> dict[str, float]:
-    """Per car with an official WLTP range: the factor on driving energy that reproduces it
-    (the calibrated twin, :func:`evtwin.sim.range.calibration_factor`)."""
+    """Per car with an official WLTP range: the factor on motor + inverter losses that
+    reproduces it (the calibrated twin, :func:`evtwin.sim.range.calibration_factor`)."""
     specs = [load_vehicle(i) for i in dict.fromkeys(ids)]
     specs = [s for s in specs if s.official.wltp_range_km is not None]
     wltp = estimate_ranges(wltp_queries(specs, c), constants=c)
