@@ -13,6 +13,8 @@ from fastapi.testclient import TestClient
 from evtwin.api import create_app
 from evtwin.cli.main import main
 from evtwin.errors import ScenarioError
+from evtwin.physics.constants import default_constants
+from evtwin.sim.range import estimate_ranges
 from evtwin.sim.request import CALIBRATE_TO_OFFICIAL_BY_DEFAULT, RangeRequest
 from evtwin.vehicles import load_vehicle
 
@@ -60,25 +62,36 @@ def test_an_estimate_without_a_figure_stays_from_spec(capsys: pytest.CaptureFixt
 @pytest.mark.parametrize("speed", [90.0, 120.0])
 def test_the_factor_carries_to_other_conditions(speed: float) -> None:
     spec = load_vehicle("mg4-long-range-64")  # the model's largest WLTP miss
+    c = default_constants()
     raw_wltp = RangeRequest(from_spec=True).answer([spec])[0]
     cal_wltp = RangeRequest(calibrate=True).answer([spec])[0]
-    raw = RangeRequest(speed_kph=speed, temp_c=20, from_spec=True).answer([spec])[0]
+    ask = RangeRequest(speed_kph=speed, temp_c=20, from_spec=True)
+    raw = ask.answer([spec])[0]
+    # the same car from the spec, with the real-road factors calibrated answers use
+    raw_c = estimate_ranges(ask.queries([spec]), constants=c.for_calibrated_answers())[0]
     cal = RangeRequest(speed_kph=speed, temp_c=20, calibrate=True).answer([spec])[0]
     assert cal_wltp.range_km == pytest.approx(spec.official.wltp_range_km, rel=1e-6)
     # the calibration moves the motorway answer the same way as the WLTP one, less (the
-    # fixed 12 V load is not scaled)
+    # fixed 12 V load is not scaled, and losses weigh less at speed)
     wltp_shift = cal_wltp.range_km / raw_wltp.range_km
-    shift = cal.range_km / raw.range_km
+    shift = cal.range_km / raw_c.range_km
     assert (shift - 1.0) * (wltp_shift - 1.0) > 0
     assert abs(shift - 1.0) <= abs(wltp_shift - 1.0) * 1.05
     assert "calibrated to official WLTP range" in cal.assumptions["calibration"]
     assert "motor + inverter losses" in cal.assumptions["calibration"]
-    # only the drivetrain losses move: road work is the model's own
+    # only the drivetrain losses move: road work is the model's own, with the calibrated
+    # answers' real-road factors
     for key in ("rolling_resistance", "aerodynamic_drag", "auxiliary"):
-        assert cal.energy_wh_per_km[key] == pytest.approx(raw.energy_wh_per_km[key])
+        assert cal.energy_wh_per_km[key] == pytest.approx(raw_c.energy_wh_per_km[key])
+    assert cal.energy_wh_per_km["aerodynamic_drag"] == pytest.approx(
+        raw.energy_wh_per_km["aerodynamic_drag"]
+        * c.real_road_calibrated_drag_factor
+        / c.real_road_drag_factor
+    )
+    assert f"drag x{c.real_road_calibrated_drag_factor:g}" in cal.assumptions["road"]
     k = cal.calibration["drivetrain_loss_factor"] if cal.calibration else 0.0
     assert cal.energy_wh_per_km["motor_inverter_loss"] == pytest.approx(
-        raw.energy_wh_per_km["motor_inverter_loss"] * k, rel=1e-3
+        raw_c.energy_wh_per_km["motor_inverter_loss"] * k, rel=1e-3
     )
 
 

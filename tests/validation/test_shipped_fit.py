@@ -24,6 +24,13 @@ def test_shipped_constants_are_the_full_sample_fits() -> None:
     road = realworld_report().calibrated
     assert road["real_road_rolling_factor"] == pytest.approx(c.real_road_rolling_factor)
     assert road["real_road_drag_factor"] == pytest.approx(c.real_road_drag_factor)
+    cal = realworld_report(calibrated=True).calibrated
+    assert cal["real_road_calibrated_rolling_factor"] == pytest.approx(
+        c.real_road_calibrated_rolling_factor
+    )
+    assert cal["real_road_calibrated_drag_factor"] == pytest.approx(
+        c.real_road_calibrated_drag_factor
+    )
 
 
 def test_the_default_answer_is_the_mode_that_measures_better_on_held_out_real_roads() -> None:

@@ -329,11 +329,22 @@ class RangeRequest:
         used under every condition.
         """
         targets = self.calibration_targets(specs)
-        estimates = estimate_ranges(self.queries(specs, trace))
+        queries = self.queries(specs, trace)
+        estimates = estimate_ranges(queries)
         raw_km = [e.range_km for e in estimates]
         to_fit = [i for i, t in enumerate(targets) if t is not None]
         if to_fit:
-            wltp = estimate_ranges(wltp_queries([specs[i] for i in to_fit], default_constants()))
+            c = default_constants()
+            # a calibrated car on a public road uses the real-road factors fitted for
+            # calibrated answers ([real_road] calibrated_*)
+            real = [i for i in to_fit if queries[i].conditions.road == "real"]
+            if real:
+                rerun = estimate_ranges(
+                    [queries[i] for i in real], constants=c.for_calibrated_answers()
+                )
+                for i, e in zip(real, rerun, strict=True):
+                    estimates[i] = e
+            wltp = estimate_ranges(wltp_queries([specs[i] for i in to_fit], c))
             for i, w in zip(to_fit, wltp, strict=True):
                 target = targets[i]
                 assert target is not None

@@ -125,6 +125,7 @@ def realworld_report(
     obs = np.array([t.consumption_wh_per_km for t in tests])
     grid = [(r, d) for r in ROLLING_FACTORS for d in DRAG_FACTORS]
     pred = np.empty((len(grid), len(tests)))
+    prefix = "calibrated_" if calibrated else ""
     k = _calibration_factors([t.vehicle_id for t in tests], c0) if calibrated else {}
     factors = np.array([k.get(t.vehicle_id, 1.0) for t in tests])
     for gi, (rf, df) in enumerate(grid):
@@ -162,15 +163,16 @@ def realworld_report(
         unit="Wh/km",
         rows=rows,
         calibrated={
-            "real_road_rolling_factor": float(grid[best][0]),
-            "real_road_drag_factor": float(grid[best][1]),
+            f"real_road_{prefix}rolling_factor": float(grid[best][0]),
+            f"real_road_{prefix}drag_factor": float(grid[best][1]),
         },
         method=(
             "leave-one-car-out: real-road rolling and drag factors on a grid, refitted "
             "without the held-out car; "
             + (
                 "each car calibrated to its official WLTP range (one factor on its motor + "
-                "inverter losses, as evtwin range --calibrate); "
+                "inverter losses, as evtwin range does); the factors are the calibrated "
+                "answers' own ([real_road] calibrated_*); "
                 if calibrated
                 else "from the spec alone; "
             )
