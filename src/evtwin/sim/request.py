@@ -330,20 +330,33 @@ class RangeRequest:
         """
         targets = self.calibration_targets(specs)
         queries = self.queries(specs, trace)
-        estimates = estimate_ranges(queries)
-        raw_km = [e.range_km for e in estimates]
+        c = default_constants()
         to_fit = [i for i, t in enumerate(targets) if t is not None]
+        # a calibrated car on a public road runs with the real-road factors fitted for
+        # calibrated answers ([real_road] calibrated_*), everything else with the from-spec
+        # ones (also a calibrated car with [ranges]: its band is scaled from that answer)
+        own = {i for i in to_fit if queries[i].conditions.road == "real"}
+        plain_idx = [i for i, s in enumerate(specs) if i not in own or s.ranges]
+        own_idx = sorted(own)
+        plain = dict(
+            zip(plain_idx, estimate_ranges([queries[i] for i in plain_idx]), strict=True)
+            if plain_idx
+            else {}
+        )
+        mine = dict(
+            zip(
+                own_idx,
+                estimate_ranges(
+                    [queries[i] for i in own_idx], constants=c.for_calibrated_answers()
+                ),
+                strict=True,
+            )
+            if own_idx
+            else {}
+        )
+        estimates = [mine[i] if i in own else plain[i] for i in range(len(specs))]
+        raw_km = {i: e.range_km for i, e in plain.items()}
         if to_fit:
-            c = default_constants()
-            # a calibrated car on a public road uses the real-road factors fitted for
-            # calibrated answers ([real_road] calibrated_*)
-            real = [i for i in to_fit if queries[i].conditions.road == "real"]
-            if real:
-                rerun = estimate_ranges(
-                    [queries[i] for i in real], constants=c.for_calibrated_answers()
-                )
-                for i, e in zip(real, rerun, strict=True):
-                    estimates[i] = e
             wltp = estimate_ranges(wltp_queries([specs[i] for i in to_fit], c))
             for i, w in zip(to_fit, wltp, strict=True):
                 target = targets[i]
