@@ -126,7 +126,14 @@ def range_params(
     ] = None,
     from_spec: Annotated[
         bool | None,
-        _q("the uncalibrated answer (default: calibrated to a known WLTP range)"),
+        _q("the answer from the spec alone, not calibrated to the official WLTP range"),
+    ] = None,
+    calibrate: Annotated[
+        bool | None,
+        _q(
+            "calibrate to the car's official WLTP range (one per-car factor on motor + "
+            "inverter losses; the default where known, see evtwin validate)"
+        ),
     ] = None,
     calibrate_wltp_km: Annotated[
         float | None,
@@ -153,6 +160,7 @@ def range_params(
         seat_heat=seat_heat,
         no_hvac=no_hvac,
         from_spec=from_spec,
+        calibrate=calibrate,
         calibrate_wltp_km=calibrate_wltp_km,
     )
 

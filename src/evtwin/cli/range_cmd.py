@@ -11,6 +11,7 @@ from evtwin.cli._output import print_json
 from evtwin.errors import ScenarioError
 from evtwin.sim.range import RangeEstimate
 from evtwin.sim.request import (
+    CALIBRATE_TO_OFFICIAL_BY_DEFAULT,
     DEFAULT_TRAILER_CDA_M2,
     DEFAULT_TRAILER_KIND,
     TRAILER_KINDS,
@@ -102,8 +103,17 @@ def register(sub: Any) -> None:
         action="store_const",
         const=True,
         default=None,
-        help="the uncalibrated answer (by default a car with a known WLTP range is "
-        "calibrated to it)",
+        help="the answer from the spec alone, not calibrated to the official WLTP range"
+        + ("" if CALIBRATE_TO_OFFICIAL_BY_DEFAULT else " (the default)"),
+    )
+    calib.add_argument(
+        "--calibrate",
+        action="store_const",
+        const=True,
+        default=None,
+        help="calibrate to the car's official WLTP range (one per-car factor on motor + "
+        "inverter losses)"
+        + (" (the default where the car has one)" if CALIBRATE_TO_OFFICIAL_BY_DEFAULT else ""),
     )
     calib.add_argument(
         "--calibrate-wltp-km",
@@ -137,6 +147,7 @@ def request_from_args(args: argparse.Namespace) -> RangeRequest:
         seat_heat=args.seat_heat,
         no_hvac=args.no_hvac,
         from_spec=args.from_spec,
+        calibrate=args.calibrate,
         calibrate_wltp_km=args.calibrate_wltp_km,
     )
 

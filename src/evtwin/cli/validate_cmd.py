@@ -89,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
     console.print()
     _table(road_cal, per_car=False)
     _summary(road_cal)
+    _default_mode(road, road_cal)
     console.print()
     _table(dc, per_car=False)
     _summary(dc)
@@ -115,6 +116,23 @@ def run(args: argparse.Namespace) -> int:
         f"%; the tester's runs vs the claims: mean {ex['tester_vs_maker_claim_mean_pct']:+.1f} %"
     )
     return 0
+
+
+def _default_mode(spec: LooReport, cal: LooReport) -> None:
+    """Which answer ``evtwin range`` gives by default, and whether the two reports agree."""
+    from evtwin.sim.request import CALIBRATE_TO_OFFICIAL_BY_DEFAULT
+
+    better_calibrated = cal.mae_pct < spec.mae_pct
+    mode = "calibrated to official WLTP" if CALIBRATE_TO_OFFICIAL_BY_DEFAULT else "from the spec"
+    verdict = (
+        "[green]the one that measures better here[/]"
+        if CALIBRATE_TO_OFFICIAL_BY_DEFAULT is better_calibrated
+        else "[red]NOT the one that measures better here: flip CALIBRATE_TO_OFFICIAL_BY_DEFAULT[/]"
+    )
+    console.print(
+        f"  default answer of 'evtwin range': {mode} (LOO MAE {spec.mae_pct:.1f} % from the "
+        f"spec vs {cal.mae_pct:.1f} % calibrated): {verdict}"
+    )
 
 
 def _climate(rep: StudyReport) -> None:

@@ -69,6 +69,8 @@ class ModelConstants:
     aux_base_load_w: float
     real_road_rolling_factor: float
     real_road_drag_factor: float
+    real_road_calibrated_rolling_factor: float
+    real_road_calibrated_drag_factor: float
     ac_charging_efficiency: float
     cold_reference_temp_c: float
     cold_rolling_per_k: float
@@ -76,6 +78,15 @@ class ModelConstants:
 
     def replace(self, **changes: Any) -> ModelConstants:
         return dataclasses.replace(self, **changes)
+
+    def for_calibrated_answers(self) -> ModelConstants:
+        """These constants with the real-road factors fitted for answers calibrated to a WLTP
+        range (``[real_road] calibrated_*``): a calibrated car's road work is the spec's, its
+        drivetrain losses are fitted, so the factors that fit it best are its own."""
+        return self.replace(
+            real_road_rolling_factor=self.real_road_calibrated_rolling_factor,
+            real_road_drag_factor=self.real_road_calibrated_drag_factor,
+        )
 
 
 _MAP: dict[str, tuple[str, str]] = {
@@ -123,6 +134,8 @@ _MAP: dict[str, tuple[str, str]] = {
     "aux_base_load_w": ("auxiliary", "base_load_w"),
     "real_road_rolling_factor": ("real_road", "rolling_factor"),
     "real_road_drag_factor": ("real_road", "drag_factor"),
+    "real_road_calibrated_rolling_factor": ("real_road", "calibrated_rolling_factor"),
+    "real_road_calibrated_drag_factor": ("real_road", "calibrated_drag_factor"),
     "ac_charging_efficiency": ("charging", "ac_efficiency"),
     "cold_reference_temp_c": ("cold", "reference_temp_c"),
     "cold_rolling_per_k": ("cold", "rolling_per_k"),

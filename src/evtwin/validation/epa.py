@@ -79,6 +79,7 @@ def load_epa_tests() -> tuple[EpaTest, ...]:
     except OSError as e:
         raise ValidationDataError(f"cannot read EPA test list {path}: {e}") from e
     tests: list[EpaTest] = []
+    seen: set[tuple[str, ...]] = set()
     for n, r in enumerate(rows):
         if r["vehicle_id_also_has_fuel_tests"] != "no" or r["test_procedure"] not in _CYCLES:
             continue
@@ -98,6 +99,14 @@ def load_epa_tests() -> tuple[EpaTest, ...]:
             continue
         label = f"{r['model_year']} {r['make']} {r['model']}".strip()
         key = _car_key(r["make"], r["model"])
+        # EPA carries a test over to later model years of an unchanged car: the same test
+        # weight, road load and result under each year. It is one test, of the first year's
+        # car (rows are in model-year order); counting it again would weigh carried-over
+        # cars several times and give the same test a different regeneration by year.
+        test_id = (key, r["test_procedure"], *(f"{x:.6g}" for x in (etw, f0, f1, f2, mpge)))
+        if test_id in seen:
+            continue
+        seen.add(test_id)
         slug = f"epa-{n}"
         spec = parse_spec(
             {
