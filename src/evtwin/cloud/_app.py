@@ -63,7 +63,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from evtwin.cloud._openapi import extend_openapi
 from evtwin.cloud._range import parse_range
 from evtwin.cloud._server import OtaServer
-from evtwin.cloud._throttle import AuthThrottle
+from evtwin.cloud._throttle import AuthThrottle, SharedAuthThrottle
 from evtwin.errors import (
     OtaAuthError,
     OtaError,
@@ -186,7 +186,8 @@ def create_app(
     server: OtaServer,
     *,
     refresh_interval_s: float = 60.0,
-    throttle: AuthThrottle | None = None,
+    throttle: AuthThrottle | SharedAuthThrottle | None = None,
+    close_server: bool = False,
 ) -> FastAPI:
     """The FastAPI application over ``server``.
 
@@ -194,7 +195,9 @@ def create_app(
     online metadata (:meth:`OtaServer.refresh_metadata`); the first pass runs at start-up,
     before the app serves. ``app.state.refresher`` is the task (done once the app stopped).
     ``throttle``: guessing limits for the admin and provisioning tokens (default: 10 wrong
-    tokens per address per minute); ``app.state.throttle``.
+    tokens per address per minute, counted in the database when the server shares its state
+    with other processes: :class:`SharedAuthThrottle`); ``app.state.throttle``.
+    ``close_server``: close ``server`` when the app stops (a worker process's own server).
 
     Raises:
         OtaError: ``refresh_interval_s`` is not positive.
@@ -217,9 +220,11 @@ def create_app(
         finally:
             stop.set()
             await app.state.refresher
+            if close_server:
+                await asyncio.to_thread(server.close)
 
     app = FastAPI(title="evtwin OTA server", version="1", lifespan=lifespan)
-    guard = throttle or AuthThrottle()
+    guard = throttle or (SharedAuthThrottle(server.db) if server.shared else AuthThrottle())
     app.state.throttle = guard
 
     @app.exception_handler(OtaError)
@@ -443,7 +448,7 @@ def create_app(
         x_admin_token: Annotated[str | None, Header()] = None,
     ) -> dict[str, Any]:
         guarded(request, x_admin_token, "admin", admin_action(request))
-        if name not in server.campaigns:
+        if not server.has_campaign(name):
             raise HTTPException(404, f"no campaign {name!r}")
         try:
             return server.campaign_action(name, action)

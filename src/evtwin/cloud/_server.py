@@ -12,6 +12,7 @@ repositories. Persisting keys and metadata is a later slice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -29,6 +30,7 @@ from securesystemslib.signer import Signer
 
 from evtwin.cloud._campaigns import Campaign, CampaignSpec, CampaignState, VehicleOutcome
 from evtwin.cloud._db import OtaDatabase
+from evtwin.cloud._shared import SharedState
 from evtwin.errors import (
     OtaAuthError,
     OtaError,
@@ -148,6 +150,7 @@ class OtaServer:
         auto_assign: bool = False,
         admin_tokens: Mapping[str, str] | None = None,
         approvals_required: int = 1,
+        shared: bool | None = None,
     ) -> None:
         identities = {"admin": admin_token, **dict(admin_tokens or {})}
         if len(provisioning_token) < 16 or any(len(t) < 16 for t in identities.values()):
@@ -180,6 +183,15 @@ class OtaServer:
             )
         self.backend = backend
         self.db = db
+        self.shared = db.engine == "postgres" if shared is None else shared
+        if self.shared and db.engine != "postgres":
+            raise OtaError(
+                "several server processes share their state through PostgreSQL; an SQLite "
+                "database serves one process"
+            )
+        self._shared = SharedState(self) if self.shared else None
+        if self.shared:  # nonces live in the database: any process may issue or use one
+            backend.director.consume_nonce = db.consume_nonce
         self.state_dir = state_dir  # where rotated keys are saved (None: keys live in memory)
         self._provisioning_sha = _sha256(provisioning_token)
         self._admin_sha = {name: _sha256(token) for name, token in identities.items()}
@@ -210,9 +222,12 @@ class OtaServer:
 
     def _restore(self) -> None:
         """Reopen the repositories of vehicles registered before a restart, and campaigns."""
-        for stored in self.db.campaigns():
-            campaign = Campaign.from_dict(stored)
-            self.campaigns[campaign.spec.name] = campaign
+        if self._shared is not None:
+            self._shared.start()  # the versions the caches start from, and the campaigns
+        else:
+            for stored in self.db.campaigns():
+                campaign = Campaign.from_dict(stored)
+                self.campaigns[campaign.spec.name] = campaign
         for vin in self.db.vehicles():
             inventory = self.db.inventory(vin)
             if inventory is None or vin in self.backend.director.registered:
@@ -220,6 +235,37 @@ class OtaServer:
             self.backend.director.restore_vehicle(
                 VehicleInventory.from_dict(inventory), self.db.latest_manifest(vin)
             )
+
+    def _exclusive(
+        self, vins: Sequence[str] = (), *, all_vehicles: bool = False
+    ) -> contextlib.AbstractContextManager[Any]:
+        """Hold the server's state while changing it: this process's lock, and with shared
+        state the database's server-wide lock too (:meth:`SharedState.exclusive`)."""
+        if self._shared is None:
+            return self._lock
+        return self._shared.exclusive(vins, all_vehicles=all_vehicles)
+
+    def _refresh_caches(self, vins: Sequence[str] = ()) -> None:
+        """With shared state: reload what other processes changed (no-op otherwise)."""
+        if self._shared is not None:
+            with self._shared.lock:
+                self._shared.sync(vins)
+
+    def _mark(self, kind: str) -> None:
+        if self._shared is not None:
+            self._shared.mark(kind)
+
+    def _due(self, vins: Sequence[str]) -> bool:
+        """Whether a refresh of these cars' (and the Image) online metadata has work."""
+        policy = self.refresh_policy
+        if self.backend.image_repo.due_roles(IMAGE_ONLINE_ROLES, policy):
+            return True
+        director = self.backend.director
+        return any(
+            director.vehicle_repo(v).due_roles(DIRECTOR_ONLINE_ROLES, policy)
+            for v in vins
+            if v in director.registered
+        )
 
     # -- online metadata -------------------------------------------------------------------------
     def refresh_metadata(self, vins: Sequence[str] | None = None) -> dict[str, list[str]]:
@@ -235,7 +281,11 @@ class OtaServer:
         if not self.refreshing:
             return {}
         policy = self.refresh_policy
-        with self._lock:
+        if self._shared is not None and vins is not None:  # the per-request check: no lock
+            self._refresh_caches(vins)
+            if not self._due(vins):
+                return {}
+        with self._exclusive(vins or (), all_vehicles=vins is None):
             out: dict[str, list[str]] = {}
             image_done = self.backend.image_repo.refresh_online(IMAGE_ONLINE_ROLES, policy)
             if image_done:
@@ -301,6 +351,9 @@ class OtaServer:
         :meth:`rotate_vehicle_token` and :meth:`revoke_vehicle`, which update it); unknown
         VINs are not remembered.
         """
+        if self._shared is not None:  # no cache: another process may rotate or revoke it
+            self._check(token, self._shared.current(vin), f"vehicle {vin}")
+            return
         expected = self._token_sha.get(vin)
         if expected is None:
             expected = self.db.token_sha256(vin)
@@ -318,6 +371,11 @@ class OtaServer:
         if not token:
             raise OtaAuthError("vehicle: not authorized")
         sha = _sha256(token)
+        if self._shared is not None:
+            found = self.db.vin_for_token_sha256(sha)
+            if found is None:
+                raise OtaAuthError("vehicle: not authorized")
+            return found
         vin = self._vin_by_token.get(sha)
         if vin is None:
             vin = self.db.vin_for_token_sha256(sha)
@@ -337,6 +395,11 @@ class OtaServer:
         Raises:
             OtaAuthError: ``token`` is not ``vin``'s current token.
         """
+        if self._shared is not None:  # only if the token is still the current one
+            fresh = secrets.token_urlsafe(32)
+            if not token or not self.db.replace_token_sha256(vin, _sha256(token), _sha256(fresh)):
+                raise OtaAuthError(f"vehicle {vin}: not authorized")
+            return fresh
         with self._lock:
             self.authenticate_vehicle(vin, token)
             fresh = secrets.token_urlsafe(32)
@@ -352,6 +415,11 @@ class OtaServer:
         Raises:
             OtaInventoryError: unknown VIN.
         """
+        if self._shared is not None:
+            if self.db.token_sha256(vin) is None:
+                raise OtaInventoryError(f"vehicle {vin!r} is not registered")
+            self.db.set_token_sha256(vin, _REVOKED)
+            return
         with self._lock:
             if self.db.token_sha256(vin) is None:
                 raise OtaInventoryError(f"vehicle {vin!r} is not registered")
@@ -395,8 +463,8 @@ class OtaServer:
         self._check(provisioning_token, self._provisioning_sha, "provisioning")
         inv = VehicleInventory.from_dict(inventory)
         token = secrets.token_urlsafe(32)
-        with self._lock:
-            if inv.vin in self.db.vehicles():
+        with self._exclusive([inv.vin]):
+            if self.db.token_sha256(inv.vin) is not None:
                 raise OtaInventoryError(f"vehicle {inv.vin} is already registered")
             director_root = self.backend.director.register_vehicle(inv)
             self.db.add_vehicle(inv.vin, _sha256(token), inv.to_dict(), self.backend.clock.now())
@@ -445,8 +513,27 @@ class OtaServer:
         return sign_envelope({"time": when, "nonces": nonces, "vin": vin}, self._time_signer)
 
     def nonce(self, vin: str) -> str:
+        """A one-time nonce for ``vin``'s next manifest.
+
+        Raises:
+            OtaInventoryError: not registered.
+        """
+        if self._shared is not None:
+            self._vehicle_current(vin)
+            fresh = secrets.token_hex(16)
+            self.db.write_now(self.db.nonce_writes(vin, fresh)).result()
+            return fresh
         with self._lock:
             return self.backend.director.issue_nonce(vin)
+
+    def _vehicle_current(self, vin: str) -> None:
+        """Shared state: this process's view of ``vin`` brought up to date.
+
+        Raises:
+            OtaInventoryError: not registered.
+        """
+        if self._shared is not None and self._shared.current(vin) is None:
+            raise OtaInventoryError(f"vehicle {vin!r} is not registered")
 
     def check_in(self, vin: str, manifest: dict[str, Any]) -> dict[str, str]:
         """Verify and store a manifest; assign new images. Returns the new assignments.
@@ -458,8 +545,7 @@ class OtaServer:
         Raises:
             OtaManifestError: bad signature, replayed nonce, inconsistent reports.
         """
-        with self._lock:
-            pending = self.backend.director.open_manifest(vin, manifest)
+        pending = self._open(vin, manifest)
         pending.verify()
         result = self._accept(pending, wait=True)  # committed in this thread: no hand-over
         result.durable.result()
@@ -472,10 +558,16 @@ class OtaServer:
         Raises:
             OtaManifestError: bad signature, replayed nonce, inconsistent reports.
         """
-        with self._lock:
-            pending = self.backend.director.open_manifest(vin, manifest)
+        pending = self._open(vin, manifest)
         pending.verify()
         return self._accept(pending)
+
+    def _open(self, vin: str, manifest: dict[str, Any]) -> PendingManifest:
+        if self._shared is not None:
+            self._vehicle_current(vin)
+            return self.backend.director.open_manifest(vin, manifest)
+        with self._lock:
+            return self.backend.director.open_manifest(vin, manifest)
 
     async def check_in_async(
         self, vin: str, manifest: dict[str, Any], *, offload: bool = True
@@ -499,7 +591,7 @@ class OtaServer:
                 opened.verify()
                 return opened
 
-            return self._accept(await asyncio.to_thread(open_and_verify))
+            return await self._accept_async(await asyncio.to_thread(open_and_verify))
         if offload:
             pending = await asyncio.to_thread(director.open_manifest, vin, manifest)
         else:
@@ -514,6 +606,11 @@ class OtaServer:
                 keyid = pending.checks[bad].key.keyid
                 raise OtaManifestError(f"bad signature by key {keyid[:12]}…: invalid")
             pending.set_verified()
+        return await self._accept_async(pending)
+
+    async def _accept_async(self, pending: PendingManifest) -> CheckIn:
+        if self._shared is not None and self._needs_exclusive(pending.vin):
+            return await asyncio.to_thread(self._accept, pending)  # waits for other processes
         return self._accept(pending)
 
     def close(self) -> None:
@@ -522,25 +619,69 @@ class OtaServer:
             self._pool.shutdown()
         self.db.close()
 
+    def _needs_exclusive(self, vin: str) -> bool:
+        """Shared state: whether a check-in of ``vin`` may change shared state (a campaign
+        that offers it images or withdraws them, auto-assignment, metadata due for
+        re-signing); every other check-in takes no lock."""
+        if self.auto_assign:
+            return True
+        live = (CampaignState.DRAFT, CampaignState.COMPLETED)
+        if any(c.state not in live and vin in c.group for c in self.campaigns.values()):
+            return True
+        return self.refreshing and self._due([vin])
+
     def _accept(self, pending: PendingManifest, *, wait: bool = False) -> CheckIn:
         vin = pending.vin
-        with self._lock:
-            director = self.backend.director
-            director.accept_manifest(pending)
-            writes = [self.db.manifest_write(vin, dict(pending.envelope), self.backend.clock.now())]
-            if self.campaigns:
-                assigned = self._campaign_check_in(vin, writes)
-            elif self.auto_assign:
-                assigned = director.assign_latest(vin)
-            else:  # no campaign: nothing reaches cars
-                assigned = {}
-            durable = self.db.write_now(writes) if wait else self.db.write(writes)
+        if self._shared is None:
+            with self._lock:
+                return self._accept_locked(pending, wait=wait)
+        if not self._needs_exclusive(vin):
+            return self._accept_fast(pending, wait=wait)
+        with self._shared.exclusive([vin]):
+            if set(pending.reports) != set(self.backend.director.inventory(vin).ecus):
+                self._shared.load_vehicle(vin)  # unreported ECUs: as the database last saw them
+            result = self._accept_locked(pending, wait=True)
+            result.durable.result()  # committed before another process may read the campaigns
+            return result
+
+    def _accept_fast(self, pending: PendingManifest, *, wait: bool) -> CheckIn:
+        """Shared state, a check-in that changes no shared state: the nonce is used up in
+        the database (one statement), the manifest and the next nonce go through the group
+        commit; no lock."""
+        vin = pending.vin
+        self.backend.director.accept_manifest(pending)
+        next_nonce = secrets.token_hex(16)
+        writes = [
+            self.db.manifest_write(vin, dict(pending.envelope), self.backend.clock.now()),
+            self.db.nonce_writes(vin, next_nonce)[0],  # one used, one issued: no trimming
+        ]
+        durable = self.db.write_now(writes) if wait else self.db.write(writes)
+        return CheckIn(
+            assigned={}, consent=self.consent_for(vin), next_nonce=next_nonce, durable=durable
+        )
+
+    def _accept_locked(self, pending: PendingManifest, *, wait: bool) -> CheckIn:
+        vin = pending.vin
+        director = self.backend.director
+        director.accept_manifest(pending)
+        writes = [self.db.manifest_write(vin, dict(pending.envelope), self.backend.clock.now())]
+        if self.campaigns:
+            assigned = self._campaign_check_in(vin, writes)
+        elif self.auto_assign:
+            assigned = director.assign_latest(vin)
+        else:  # no campaign: nothing reaches cars
+            assigned = {}
+        if self._shared is not None:
+            next_nonce = secrets.token_hex(16)
+            writes += self.db.nonce_writes(vin, next_nonce)
+        else:
             next_nonce = director.issue_nonce(vin)
-            if self.refreshing:  # a few date comparisons; the car fetches metadata next
-                self._refresh_for(vin)
+        durable = self.db.write_now(writes) if wait else self.db.write(writes)
+        if self.refreshing:  # a few date comparisons; the car fetches metadata next
+            self._refresh_for(vin)
         return CheckIn(
             assigned=assigned,
-            consent=self.consent_for(vin),
+            consent=self._consent(vin),
             next_nonce=next_nonce,
             durable=durable,
         )
@@ -554,7 +695,7 @@ class OtaServer:
                 the hardware ID it is listed under.
         """
         parsed = CampaignSpec.from_dict(spec)
-        with self._lock:
+        with self._exclusive():
             if parsed.name in self.campaigns:
                 raise OtaError(f"campaign {parsed.name!r} already exists")
             for hw, name in parsed.images.items():
@@ -571,11 +712,14 @@ class OtaServer:
             campaign = Campaign.create(parsed, self.db.vehicles())
             self.campaigns[parsed.name] = campaign
             self.db.save_campaign(parsed.name, campaign.to_dict())
+            self._mark("campaigns")
             return campaign.status()
 
     def campaign_action(self, name: str, action: str) -> dict[str, Any]:
         """``start``, ``pause``, ``resume``, ``stop`` (emergency) or ``cancel``; or ``status``."""
-        with self._lock:
+        if action == "status":
+            self._refresh_caches()
+        with self._lock if action == "status" or self._shared is None else self._exclusive():
             campaign = self.campaigns.get(name)
             if campaign is None:
                 raise OtaError(f"no campaign {name!r}")
@@ -592,15 +736,26 @@ class OtaServer:
             moves[action]()
             if action != "status":
                 self.db.save_campaign(name, campaign.to_dict())
+                self._mark("campaigns")
             return campaign.status()
+
+    def has_campaign(self, name: str) -> bool:
+        """Whether a campaign of this name exists (on any server process)."""
+        self._refresh_caches()
+        return name in self.campaigns
 
     def consent_for(self, vin: str) -> str:
         """The consent mode of the campaign offering this vehicle images (default required)."""
+        if self._shared is not None:  # a read of this process's (current) campaigns
+            return self._consent(vin)
         with self._lock:
-            for c in self.campaigns.values():
-                outcome = c.outcomes.get(vin)
-                if c.active and outcome is not None and outcome.pending:
-                    return c.spec.consent
+            return self._consent(vin)
+
+    def _consent(self, vin: str) -> str:
+        for c in self.campaigns.values():
+            outcome = c.outcomes.get(vin)
+            if c.active and outcome is not None and outcome.pending:
+                return c.spec.consent
         return "required"
 
     def _campaign_check_in(self, vin: str, writes: list[tuple[str, Any]]) -> dict[str, str]:
@@ -631,6 +786,7 @@ class OtaServer:
         for c in self.campaigns.values():
             if vin in c.group:
                 writes.append(self.db.campaign_write(c.spec.name, c.to_dict()))
+                self._mark("campaigns")
         return assign
 
     def _outcome(self, vin: str, wanted: dict[str, str]) -> VehicleOutcome:
@@ -673,7 +829,8 @@ class OtaServer:
                 "offline: rotate at a key ceremony"
             )
         new = RoleKeys.generate()
-        with self._lock:
+        with self._exclusive(all_vehicles=True):
+            self._mark("keys")
             if repository == "image":
                 self.backend.image_repo.rotate_keys(role, new)
             else:
@@ -684,6 +841,9 @@ class OtaServer:
 
     def fleet_hardware_ids(self) -> frozenset[str]:
         """Hardware IDs a release may name: :attr:`hardware_ids` and every registered ECU's."""
+        if self._shared is not None:  # cars registered through other processes count too
+            with self._shared.lock:
+                self._shared.sync(all_vehicles=True)
         director = self.backend.director
         registered = {
             ecu.hardware_id
@@ -734,7 +894,7 @@ class OtaServer:
         """
         self.check_release(hardware_ids, release_counter)
         repo = self.backend.image_repo
-        with self._lock:
+        with self._exclusive():
             if encrypt:
                 if self.targets_offline:
                     raise OtaReleaseError("encrypted releases need the targets keys online")
@@ -771,6 +931,7 @@ class OtaServer:
     def pending_releases(self) -> list[dict[str, Any]]:
         """Uploads waiting for the key holders' signatures (a ceremony server): name,
         SHA-256 and who approved them; offered to no car until signed targets name them."""
+        self._refresh_caches()
         repo = self.backend.image_repo
         out = []
         for key in self.db.approval_keys(""):
@@ -794,6 +955,7 @@ class OtaServer:
         Raises:
             OtaReleaseError: nothing (or several uploads, and no ``sha256``) under ``name``.
         """
+        self._refresh_caches()
         released = self.backend.image_repo.get_image(name)
         if released is not None:
             candidates = [released.hashes["sha256"]]
@@ -836,7 +998,7 @@ class OtaServer:
             OtaReleaseError: a new image out of bounds or not uploaded (HTTP 422).
         """
         known = self.fleet_hardware_ids()
-        with self._lock:
+        with self._exclusive():
             md = self.backend.image_repo.accept_signed_targets(data, known_hardware_ids=known)
         return {"version": md.signed.version, "images": sorted(md.signed.targets)}
 

@@ -128,6 +128,9 @@ class Director:
         self.update_states: dict[str, dict[str, Any]] = {}  # the car's last update cycle
         # the symmetric key of an encrypted image, by name (the server keeps them)
         self.image_keys: Callable[[str], bytes | None] = lambda name: None
+        # where nonces are used up, when they live outside this object (a database shared by
+        # several server processes): ``(vin, nonce) -> False`` if not issued or already used
+        self.consume_nonce: Callable[[str, str], bool] | None = None
 
     # -- vehicles ------------------------------------------------------------------------------
     def register_vehicle(self, inventory: VehicleInventory) -> bytes:
@@ -285,11 +288,18 @@ class Director:
                 raise OtaManifestError(f"report of ECU {serial!r} carries a stale nonce")
             reports[serial] = report
         if check_nonce:  # last: only a manifest that is right in every other way uses it up
-            if not isinstance(nonce, str) or nonce not in self._nonces[vin]:
+            if not isinstance(nonce, str):
+                issued = False
+            elif self.consume_nonce is not None:
+                issued = self.consume_nonce(vin, nonce)
+            else:
+                issued = nonce in self._nonces[vin]
+                if issued:
+                    del self._nonces[vin][nonce]
+            if not issued:
                 raise OtaManifestError(
                     f"manifest nonce {nonce!r} was not issued or is already used"
                 )
-            del self._nonces[vin][nonce]
         return signed, reports
 
     def _record(
