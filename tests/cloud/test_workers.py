@@ -169,6 +169,7 @@ def test_a_token_rotated_through_one_process_is_refused_by_the_other(
     at_a = OtaCloudClient(a)
     primary = car("SALDS27A1RA000704", at_a, at_a, tmp_path)
     old = at_a.token
+    assert OtaCloudClient(b, token=old).check_in(primary) == {}  # B has served it: no cache
     at_a.rotate_token(primary.vin)
 
     stale = urllib3.request(

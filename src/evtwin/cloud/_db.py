@@ -289,6 +289,21 @@ class OtaDatabase:
         return self._rowcount("DELETE FROM nonces WHERE vin = ? AND nonce = ?", (vin, nonce)) == 1
 
     @staticmethod
+    def nonce_use_write(vin: str, nonce: str) -> Write:
+        """The statement using up a nonce inside a group commit (PostgreSQL): it fails the
+        write (see :meth:`nonce_refused`) unless the nonce was issued and is unused."""
+        return (
+            "WITH used AS (DELETE FROM nonces WHERE vin = ? AND nonce = ? RETURNING 1) "
+            "SELECT 1 / COUNT(*) FROM used",
+            (vin, nonce),
+        )
+
+    @staticmethod
+    def nonce_refused(error: BaseException) -> bool:
+        """Whether a failed write failed on :meth:`nonce_use_write`'s nonce."""
+        return type(error).__name__ == "DivisionByZero"
+
+    @staticmethod
     def nonce_writes(vin: str, nonce: str) -> list[Write]:
         """Store a freshly issued nonce; at most :data:`MAX_OPEN_NONCES` stay open per car
         (the oldest unused ones are forgotten)."""

@@ -645,17 +645,38 @@ class OtaServer:
             return result
 
     def _accept_fast(self, pending: PendingManifest, *, wait: bool) -> CheckIn:
-        """Shared state, a check-in that changes no shared state: the nonce is used up in
-        the database (one statement), the manifest and the next nonce go through the group
-        commit; no lock."""
+        """Shared state, a check-in that changes no shared state: no lock. The nonce is used
+        up in the same transaction that stores the manifest and the next nonce (the group
+        commit); a nonce not issued or already used (by any process) fails that transaction,
+        and the car gets an error, never an answer."""
         vin = pending.vin
-        self.backend.director.accept_manifest(pending)
+        nonce = pending.signed.get("nonce")
+        if not isinstance(nonce, str):
+            raise OtaManifestError(f"manifest nonce {nonce!r} was not issued or is already used")
+        self.backend.director.accept_manifest(pending, nonce_used_by_caller=True)
         next_nonce = secrets.token_hex(16)
         writes = [
+            self.db.nonce_use_write(vin, nonce),
             self.db.manifest_write(vin, dict(pending.envelope), self.backend.clock.now()),
             self.db.nonce_writes(vin, next_nonce)[0],  # one used, one issued: no trimming
         ]
-        durable = self.db.write_now(writes) if wait else self.db.write(writes)
+        written = self.db.write_now(writes) if wait else self.db.write(writes)
+        durable: Future[None] = Future()
+
+        def translate(done: Future[None]) -> None:
+            error = done.exception()
+            if error is None:
+                durable.set_result(None)
+                return
+            if self._shared is not None:  # what this process recorded was not accepted
+                self._shared.vin_versions.pop(vin, None)
+            if self.db.nonce_refused(error):
+                error = OtaManifestError(
+                    f"manifest nonce {nonce!r} was not issued or is already used"
+                )
+            durable.set_exception(error)
+
+        written.add_done_callback(translate)
         return CheckIn(
             assigned={}, consent=self.consent_for(vin), next_nonce=next_nonce, durable=durable
         )

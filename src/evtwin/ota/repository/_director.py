@@ -246,14 +246,20 @@ class Director:
             vin=vin, envelope=envelope, signed=signed, reports=reports, checks=tuple(checks)
         )
 
-    def accept_manifest(self, pending: PendingManifest) -> dict[str, Any]:
+    def accept_manifest(
+        self, pending: PendingManifest, *, nonce_used_by_caller: bool = False
+    ) -> dict[str, Any]:
         """Second half of :meth:`receive_manifest`, once every signature of ``pending`` is
         verified: check VIN, serials and the one-time nonce (consumed here), then record.
+
+        ``nonce_used_by_caller``: the caller uses the nonce up itself, atomically with storing
+        the manifest, and refuses the manifest (answering nothing) if it was not issued or is
+        already used (a server whose nonces live in a shared database).
 
         Raises:
             OtaManifestError: signatures not verified, wrong VIN, unknown or reused nonce.
         """
-        signed, reports = self._check_manifest(pending, check_nonce=True)
+        signed, reports = self._check_manifest(pending, check_nonce=not nonce_used_by_caller)
         self._record(pending.vin, (signed, reports))
         return signed
 
