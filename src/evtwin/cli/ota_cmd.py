@@ -339,6 +339,7 @@ def build_server(args: argparse.Namespace) -> tuple[OtaServer, dict[str, str]]:
         admin_token=args.admin_token,
         state_dir=args.state,
         verify_workers=getattr(args, "verify_workers", 0),
+        listen=bool(args.postgres),  # other processes may share the database: hear them
         refresh=refresh,
         admin_tokens=_identities(getattr(args, "admin_identity", [])),
         approvals_required=getattr(args, "approvals", 1),

@@ -306,10 +306,16 @@ def create_app(
 
     async def manifest(request: Request) -> Response:
         vin = request.path_params["vin"]
-        auth_vehicle(vin, request.headers.get("authorization"))
+        token = _bearer(request.headers.get("authorization"))
+        try:  # with shared state: checked again when the check-in commits
+            server.authenticate_check_in(vin, token)
+        except OtaAuthError as e:
+            raise HTTPException(401, str(e)) from e
         body, size = await _json_body_sized(request)
         try:  # a large manifest is parsed and verified off the event loop
-            result = await server.check_in_async(vin, body, offload=size > _THREAD_PARSE_BYTES)
+            result = await server.check_in_async(
+                vin, body, offload=size > _THREAD_PARSE_BYTES, token=token
+            )
         except (OtaManifestError, OtaInventoryError) as e:
             raise HTTPException(400, str(e)) from e
         await asyncio.wrap_future(result.durable)

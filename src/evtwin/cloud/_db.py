@@ -14,6 +14,7 @@ batching changes how many fsyncs a burst of check-ins costs, not what survives a
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import re
 import sqlite3
@@ -184,6 +185,7 @@ class OtaDatabase:
         except psycopg.Error as e:
             raise OtaError(f"cannot open OTA database on PostgreSQL ({dsn}): {e}") from e
         self.engine = "postgres"
+        self._dsn, self.schema = dsn, schema
         return self
 
     def _setup(
@@ -200,6 +202,7 @@ class OtaDatabase:
         self._rlock = threading.Lock()
         self._tlock = threading.RLock()
         self.engine = "sqlite"
+        self._dsn, self.schema = "", ""
         self._ph = placeholder
         self._integrity = integrity
         self._batch = batch
@@ -256,6 +259,26 @@ class OtaDatabase:
                 q("SELECT version FROM server_state WHERE name = 'global' FOR UPDATE")
                 yield q
 
+    @property
+    def channel(self) -> str:
+        """The PostgreSQL notification channel of this schema's server processes."""
+        return "evtwin_ota_" + hashlib.sha256(self.schema.encode()).hexdigest()[:16]
+
+    def listen(
+        self, on_ready: Callable[[], None], on_notify: Callable[[str], None], stop: threading.Event
+    ) -> None:
+        """Pass each notification on :attr:`channel` to ``on_notify`` until ``stop`` is set
+        (blocking: a thread's loop); ``on_ready`` once listening. PostgreSQL only; raises
+        the driver's error when the connection fails (the caller listens again)."""
+        import psycopg
+
+        with psycopg.connect(self._dsn, autocommit=True) as conn:
+            conn.execute(f"LISTEN {self.channel}")
+            on_ready()
+            while not stop.is_set() and not self._closed:
+                for note in conn.notifies(timeout=0.5):
+                    on_notify(note.payload)
+
     def state_versions(self) -> dict[str, int]:
         """Versions of the shared state: ``global``, ``image``, ``campaigns``, ``keys``."""
         return {str(n): int(v) for n, v in self._q("SELECT name, version FROM server_state")}
@@ -289,19 +312,43 @@ class OtaDatabase:
         return self._rowcount("DELETE FROM nonces WHERE vin = ? AND nonce = ?", (vin, nonce)) == 1
 
     @staticmethod
-    def nonce_use_write(vin: str, nonce: str) -> Write:
-        """The statement using up a nonce inside a group commit (PostgreSQL): it fails the
-        write (see :meth:`nonce_refused`) unless the nonce was issued and is unused."""
+    def shared_check_in_write(
+        vin: str,
+        nonce: str,
+        manifest: dict[str, Any],
+        now: datetime,
+        next_nonce: str,
+        token_sha256: str | None = None,
+    ) -> Write:
+        """A check-in in one statement (PostgreSQL): use up ``nonce``, store the manifest,
+        issue ``next_nonce`` (one used, one issued: the open nonces need no trimming). The
+        write fails unless the nonce was issued and is unused (:meth:`nonce_refused`) and,
+        given ``token_sha256``, unless that is the car's current token hash at commit
+        (:meth:`token_refused`): a token rotated or revoked by any process is refused."""
+        token_check = (
+            "ln((SELECT COUNT(*) FROM vehicles WHERE vin = ? AND token_sha256 = ?)), "
+            if token_sha256 is not None
+            else ""
+        )
+        token_args = (vin, token_sha256) if token_sha256 is not None else ()
         return (
-            "WITH used AS (DELETE FROM nonces WHERE vin = ? AND nonce = ? RETURNING 1) "
-            "SELECT 1 / COUNT(*) FROM used",
-            (vin, nonce),
+            "WITH used AS (DELETE FROM nonces WHERE vin = ? AND nonce = ? RETURNING 1), "
+            "stored AS (INSERT INTO manifests (vin, received_at, manifest_json) "
+            "VALUES (?, ?, ?) RETURNING 1), "
+            "issued AS (INSERT INTO nonces (vin, nonce) VALUES (?, ?) RETURNING 1) "
+            f"SELECT {token_check}1 / (SELECT COUNT(*) FROM used)",
+            (vin, nonce, vin, now.isoformat(), _dumps(manifest), vin, next_nonce, *token_args),
         )
 
     @staticmethod
     def nonce_refused(error: BaseException) -> bool:
-        """Whether a failed write failed on :meth:`nonce_use_write`'s nonce."""
+        """Whether a failed write failed on its check-in's nonce."""
         return type(error).__name__ == "DivisionByZero"
+
+    @staticmethod
+    def token_refused(error: BaseException) -> bool:
+        """Whether a failed write failed on its check-in's token."""
+        return type(error).__name__ == "InvalidArgumentForLogarithm"
 
     @staticmethod
     def nonce_writes(vin: str, nonce: str) -> list[Write]:
@@ -333,6 +380,10 @@ class OtaDatabase:
                 ("INSERT INTO auth_failures (address, at) VALUES (?, ?)", (address[:64], at)),
             ]
         ).result()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def close(self) -> None:
         """Commit what is queued, stop the writer, close the connection (once; again: no-op)."""

@@ -1,8 +1,11 @@
 """The OTA server's logic, without HTTP: registration, credentials, manifests, releases.
 
 Wraps an :class:`~evtwin.ota.OtaBackend` (Image repository + Director) and an
-:class:`OtaDatabase`. One lock serialises changes to the repositories, which are not
-thread-safe; the HTTP layer (:mod:`evtwin.cloud._app`) only translates.
+:class:`OtaDatabase`. On SQLite one lock serialises changes to the repositories, which are not
+thread-safe. On PostgreSQL the server is one of any number of processes over the same database
+(``shared``, :mod:`evtwin.cloud._shared`): its repositories are caches, changes to shared
+state take the database's server-wide lock, and a check-in that changes none takes no lock at
+all. The HTTP layer (:mod:`evtwin.cloud._app`) only translates.
 
 Limitation of this slice: repository keys and metadata live in the server process (the
 artefacts in its store persist, the keys do not), so a restarted server starts new
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import hmac
 import logging
@@ -133,6 +137,13 @@ class OtaServer:
         auto_assign: offer each ECU the newest image released for its hardware ID without
             a campaign (the in-process twin's shortcut). Off by default: releases reach cars
             only through a started campaign.
+        shared: keep no state of its own but caches, so that several server processes may
+            serve one database (:mod:`evtwin.cloud._shared`); default: on PostgreSQL. Needs
+            PostgreSQL, and for processes beyond the first a state directory (the keys) and
+            a store they share (a directory or S3).
+        listen: with ``shared``, hear other processes' changes through PostgreSQL
+            LISTEN/NOTIFY (one more connection), so a car's check-in needs no query before
+            its commit; without, each check-in reads its car's state through first.
     """
 
     def __init__(
@@ -151,6 +162,7 @@ class OtaServer:
         admin_tokens: Mapping[str, str] | None = None,
         approvals_required: int = 1,
         shared: bool | None = None,
+        listen: bool = False,
     ) -> None:
         identities = {"admin": admin_token, **dict(admin_tokens or {})}
         if len(provisioning_token) < 16 or any(len(t) < 16 for t in identities.values()):
@@ -219,6 +231,8 @@ class OtaServer:
         )
         self._warned: set[tuple[str, str, int]] = set()  # (repository, role, version)
         self._restore()
+        if self._shared is not None and listen:
+            self._shared.start_listener()
 
     def _restore(self) -> None:
         """Reopen the repositories of vehicles registered before a restart, and campaigns."""
@@ -230,7 +244,7 @@ class OtaServer:
                 self.campaigns[campaign.spec.name] = campaign
         for vin in self.db.vehicles():
             inventory = self.db.inventory(vin)
-            if inventory is None or vin in self.backend.director.registered:
+            if inventory is None or self.backend.director.knows(vin):
                 continue
             self.backend.director.restore_vehicle(
                 VehicleInventory.from_dict(inventory), self.db.latest_manifest(vin)
@@ -264,7 +278,7 @@ class OtaServer:
         return any(
             director.vehicle_repo(v).due_roles(DIRECTOR_ONLINE_ROLES, policy)
             for v in vins
-            if v in director.registered
+            if director.knows(v)
         )
 
     # -- online metadata -------------------------------------------------------------------------
@@ -360,6 +374,19 @@ class OtaServer:
             if expected is not None:
                 self._token_sha[vin] = expected
         self._check(token, expected, f"vehicle {vin}")
+
+    def authenticate_check_in(self, vin: str, token: str | None) -> None:
+        """:meth:`authenticate_vehicle` for a check-in, which passes the same ``token`` to
+        :meth:`check_in_async`: with shared state a provisional check against this process's
+        cache (no query), made final in the check-in's commit.
+
+        Raises:
+            OtaAuthError: not ``vin``'s token (as far as this process knows).
+        """
+        if self._shared is None:
+            self.authenticate_vehicle(vin, token)
+        elif not token or not self._shared.check_in_token(vin, _sha256(token)):
+            raise OtaAuthError(f"vehicle {vin}: not authorized")
 
     def authenticate_any_vehicle(self, token: str | None) -> str:
         """The VIN whose current bearer token ``token`` is (image downloads need a car's
@@ -570,7 +597,12 @@ class OtaServer:
             return self.backend.director.open_manifest(vin, manifest)
 
     async def check_in_async(
-        self, vin: str, manifest: dict[str, Any], *, offload: bool = True
+        self,
+        vin: str,
+        manifest: dict[str, Any],
+        *,
+        offload: bool = True,
+        token: str | None = None,
     ) -> CheckIn:
         """:meth:`begin_check_in` for the event loop: the signatures are verified in the
         worker processes (if any) while the loop serves other requests.
@@ -580,10 +612,14 @@ class OtaServer:
         never holds the event loop; the HTTP layer asks for it above a few KiB and keeps
         the usual small manifest on the loop (a thread hand-over costs more than it saves).
 
+        ``token``: the car's bearer token, checked once more when the check-in commits
+        (shared state; see :meth:`authenticate_check_in`).
+
         Raises:
             OtaManifestError: bad signature, replayed nonce, inconsistent reports.
         """
         director = self.backend.director
+        token_sha = _sha256(token) if token is not None else None
         if offload and self._pool is None:
 
             def open_and_verify() -> PendingManifest:
@@ -591,7 +627,7 @@ class OtaServer:
                 opened.verify()
                 return opened
 
-            return await self._accept_async(await asyncio.to_thread(open_and_verify))
+            return await self._accept_async(await asyncio.to_thread(open_and_verify), token_sha)
         if offload:
             pending = await asyncio.to_thread(director.open_manifest, vin, manifest)
         else:
@@ -606,15 +642,18 @@ class OtaServer:
                 keyid = pending.checks[bad].key.keyid
                 raise OtaManifestError(f"bad signature by key {keyid[:12]}…: invalid")
             pending.set_verified()
-        return await self._accept_async(pending)
+        return await self._accept_async(pending, token_sha)
 
-    async def _accept_async(self, pending: PendingManifest) -> CheckIn:
+    async def _accept_async(self, pending: PendingManifest, token_sha: str | None) -> CheckIn:
+        accept = functools.partial(self._accept, pending, token_sha=token_sha)
         if self._shared is not None and self._needs_exclusive(pending.vin):
-            return await asyncio.to_thread(self._accept, pending)  # waits for other processes
-        return self._accept(pending)
+            return await asyncio.to_thread(accept)  # waits for other processes
+        return accept()
 
     def close(self) -> None:
         """Stop the verification workers and close the database."""
+        if self._shared is not None:
+            self._shared.stop_listener()
         if self._pool is not None:
             self._pool.shutdown()
         self.db.close()
@@ -630,21 +669,29 @@ class OtaServer:
             return True
         return self.refreshing and self._due([vin])
 
-    def _accept(self, pending: PendingManifest, *, wait: bool = False) -> CheckIn:
+    def _accept(
+        self, pending: PendingManifest, *, wait: bool = False, token_sha: str | None = None
+    ) -> CheckIn:
         vin = pending.vin
         if self._shared is None:
             with self._lock:
                 return self._accept_locked(pending, wait=wait)
         if not self._needs_exclusive(vin):
-            return self._accept_fast(pending, wait=wait)
+            return self._accept_fast(pending, wait=wait, token_sha=token_sha)
         with self._shared.exclusive([vin]):
+            current = self.db.token_sha256(vin) or ""  # the provisional check made final
+            if token_sha is not None and not hmac.compare_digest(current, token_sha):
+                self._shared.forget_token(vin)
+                raise OtaAuthError(f"vehicle {vin}: not authorized")
             if set(pending.reports) != set(self.backend.director.inventory(vin).ecus):
                 self._shared.load_vehicle(vin)  # unreported ECUs: as the database last saw them
             result = self._accept_locked(pending, wait=True)
             result.durable.result()  # committed before another process may read the campaigns
             return result
 
-    def _accept_fast(self, pending: PendingManifest, *, wait: bool) -> CheckIn:
+    def _accept_fast(
+        self, pending: PendingManifest, *, wait: bool, token_sha: str | None
+    ) -> CheckIn:
         """Shared state, a check-in that changes no shared state: no lock. The nonce is used
         up in the same transaction that stores the manifest and the next nonce (the group
         commit); a nonce not issued or already used (by any process) fails that transaction,
@@ -656,9 +703,9 @@ class OtaServer:
         self.backend.director.accept_manifest(pending, nonce_used_by_caller=True)
         next_nonce = secrets.token_hex(16)
         writes = [
-            self.db.nonce_use_write(vin, nonce),
-            self.db.manifest_write(vin, dict(pending.envelope), self.backend.clock.now()),
-            self.db.nonce_writes(vin, next_nonce)[0],  # one used, one issued: no trimming
+            self.db.shared_check_in_write(
+                vin, nonce, dict(pending.envelope), self.backend.clock.now(), next_nonce, token_sha
+            )
         ]
         written = self.db.write_now(writes) if wait else self.db.write(writes)
         durable: Future[None] = Future()
@@ -670,7 +717,10 @@ class OtaServer:
                 return
             if self._shared is not None:  # what this process recorded was not accepted
                 self._shared.vin_versions.pop(vin, None)
-            if self.db.nonce_refused(error):
+                self._shared.forget_token(vin)
+            if self.db.token_refused(error):
+                error = OtaAuthError(f"vehicle {vin}: not authorized")
+            elif self.db.nonce_refused(error):
                 error = OtaManifestError(
                     f"manifest nonce {nonce!r} was not issued or is already used"
                 )

@@ -23,6 +23,8 @@ commit.
 from __future__ import annotations
 
 import contextlib
+import hmac
+import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -36,6 +38,8 @@ if TYPE_CHECKING:
     from evtwin.cloud._server import OtaServer
 
 __all__ = ["SharedState"]
+
+log = logging.getLogger("evtwin.cloud.ota")
 
 Query = Callable[..., list[tuple[Any, ...]]]
 
@@ -68,6 +72,14 @@ class SharedState:
         self.vin_versions: dict[str, int] = {}
         self.lock = threading.RLock()  # this process's threads: one reload or change at a time
         self._changed: set[str] = set()
+        # LISTEN/NOTIFY: while listening, a car's check-in trusts this process's caches unless
+        # a notification said they changed (``_fresh``: cars known current since then)
+        self._listening = False
+        self._stale_global = True
+        self._fresh: set[str] = set()
+        self._tokens: dict[str, str] = {}  # VIN -> token hash last read (checked at commit)
+        self._stop = threading.Event()
+        self._listener: threading.Thread | None = None
 
     # -- reading -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -79,6 +91,65 @@ class SharedState:
             self.vin_versions = {vin: known.get(vin, 0) for vin in self.server.db.vehicles()}
             self._reload_campaigns()
 
+    # -- notifications -------------------------------------------------------------------------
+    def start_listener(self) -> None:
+        """Listen for other processes' changes (a daemon thread with its own connection)."""
+        self._listener = threading.Thread(
+            target=self._listen_loop, name="ota-state-listener", daemon=True
+        )
+        self._listener.start()
+
+    def stop_listener(self) -> None:
+        self._stop.set()
+        if self._listener is not None:
+            self._listener.join(timeout=5)
+
+    def _listen_loop(self) -> None:
+        while not self._stop.is_set() and not self.server.db.closed:
+            try:
+                self.server.db.listen(self._on_ready, self._on_notify, self._stop)
+            except Exception:  # reads stay correct meanwhile: every check-in reads through
+                log.exception("listening for shared-state changes failed; retrying in 1 s")
+            self._listening = False
+            self._stop.wait(1.0)
+
+    def _on_ready(self) -> None:
+        self._stale_global = True  # anything may have changed before we listened
+        self._fresh.clear()
+        self._listening = True
+
+    def _on_notify(self, payload: str) -> None:
+        if payload.startswith("vin:"):
+            self._fresh.discard(payload[4:])
+        else:
+            self._stale_global = True
+
+    def check_in_token(self, vin: str, token_sha256: str) -> bool:
+        """The check-in's first look at a car's token: against this process's cache, with
+        the caches brought up to date if a notification said they changed (no query when
+        none did). Provisional: the check-in's commit checks the token again
+        (:meth:`OtaDatabase.shared_check_in_write`), so a token rotated or revoked through
+        another process is refused even if this cache has not heard of it yet."""
+        if not self._listening:
+            current = self.current(vin)
+            return current is not None and hmac.compare_digest(current, token_sha256)
+        director = self.server.backend.director
+        if self._stale_global or vin not in self._fresh or not director.knows(vin):
+            with self.lock:
+                self.sync([vin])
+        cached = self._tokens.get(vin)
+        if cached is None or not hmac.compare_digest(cached, token_sha256):
+            cached = self.server.db.token_sha256(vin)  # a fresh token, or a wrong one
+            if cached is None:
+                return False
+            self._tokens[vin] = cached
+        return hmac.compare_digest(cached, token_sha256)
+
+    def forget_token(self, vin: str) -> None:
+        self._tokens.pop(vin, None)
+        self._fresh.discard(vin)
+
+    # -- reading -------------------------------------------------------------------------------
     def current(self, vin: str) -> str | None:
         """The car's token hash (``None``: not registered), with this process's view of the
         car and of the server-wide state brought up to date first (one query when nothing
@@ -89,7 +160,7 @@ class SharedState:
         if (
             global_version != self.versions.get("global")
             or self.vin_versions.get(vin) != version
-            or vin not in self.server.backend.director.registered
+            or not self.server.backend.director.knows(vin)
         ):
             with self.lock:
                 self.sync([vin])
@@ -98,6 +169,8 @@ class SharedState:
     def sync(self, vins: Sequence[str] = (), *, all_vehicles: bool = False) -> None:
         """Reload whatever of the server-wide state, and of these cars, is stale (lock held)."""
         db, backend = self.server.db, self.server.backend
+        self._stale_global = False  # before reading: a notification from now on sets it again
+        self._fresh.update(vins)
         versions = db.state_versions()
         if versions.get("global") != self.versions.get("global"):
             if versions.get("keys") != self.versions.get("keys"):
@@ -117,7 +190,7 @@ class SharedState:
             wanted = {vin: known.get(vin, 0) for vin in vins}
         director = backend.director
         for vin, version in wanted.items():
-            if self.vin_versions.get(vin) != version or vin not in director.registered:
+            if self.vin_versions.get(vin) != version or not director.knows(vin):
                 try:
                     self.load_vehicle(vin)
                 except OtaInventoryError:
@@ -194,7 +267,7 @@ class SharedState:
 
     def _vin_fingerprint(self, vin: str) -> tuple[int, int, int, int] | None:
         director = self.server.backend.director
-        if vin not in director.registered:
+        if not director.knows(vin):
             return None
         return _fingerprint(director.vehicle_repo(vin))
 
@@ -208,6 +281,7 @@ class SharedState:
                 names,
             )
             self.versions.update({str(n): int(v) for n, v in rows})
+            q("SELECT pg_notify(?, 'global')", (self.server.db.channel,))
         for vin in vins:
             rows = q(
                 "INSERT INTO vehicle_meta VALUES (?, 1) ON CONFLICT (vin) DO UPDATE "
@@ -215,3 +289,4 @@ class SharedState:
                 (vin,),
             )
             self.vin_versions[vin] = int(rows[0][0])
+            q("SELECT pg_notify(?, ?)", (self.server.db.channel, f"vin:{vin}"))

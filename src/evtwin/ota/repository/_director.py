@@ -182,6 +182,10 @@ class Director:
         """VINs this Director serves."""
         return sorted(self._inventory)
 
+    def knows(self, vin: str) -> bool:
+        """Whether ``vin`` is registered here (constant time, unlike :attr:`registered`)."""
+        return vin in self._inventory
+
     def inventory(self, vin: str) -> VehicleInventory:
         try:
             return self._inventory[vin]
