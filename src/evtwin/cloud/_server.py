@@ -645,10 +645,12 @@ class OtaServer:
         return await self._accept_async(pending, token_sha)
 
     async def _accept_async(self, pending: PendingManifest, token_sha: str | None) -> CheckIn:
-        accept = functools.partial(self._accept, pending, token_sha=token_sha)
-        if self._shared is not None and self._needs_exclusive(pending.vin):
-            return await asyncio.to_thread(accept)  # waits for other processes
-        return accept()
+        if self._shared is None:
+            return self._accept(pending)
+        if not self._needs_exclusive(pending.vin):
+            return self._accept_fast(pending, wait=False, token_sha=token_sha)
+        accept = functools.partial(self._accept, pending, token_sha=token_sha, exclusive=True)
+        return await asyncio.to_thread(accept)  # waits for other processes
 
     def close(self) -> None:
         """Stop the verification workers and close the database."""
@@ -670,13 +672,18 @@ class OtaServer:
         return self.refreshing and self._due([vin])
 
     def _accept(
-        self, pending: PendingManifest, *, wait: bool = False, token_sha: str | None = None
+        self,
+        pending: PendingManifest,
+        *,
+        wait: bool = False,
+        token_sha: str | None = None,
+        exclusive: bool = False,
     ) -> CheckIn:
         vin = pending.vin
         if self._shared is None:
             with self._lock:
                 return self._accept_locked(pending, wait=wait)
-        if not self._needs_exclusive(vin):
+        if not exclusive and not self._needs_exclusive(vin):
             return self._accept_fast(pending, wait=wait, token_sha=token_sha)
         with self._shared.exclusive([vin]):
             current = self.db.token_sha256(vin) or ""  # the provisional check made final
