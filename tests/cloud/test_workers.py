@@ -9,6 +9,7 @@ socket), where a worker is killed with SIGKILL mid-service.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import signal
 import subprocess
@@ -26,9 +27,19 @@ import pytest
 import urllib3
 
 from evtwin.cli.ota_cmd import check_workers
-from evtwin.cloud import AdminClient
+from evtwin.cloud import AdminClient, OtaDatabase, OtaServer
 from evtwin.errors import OtaError
-from evtwin.ota import BootOutcome, OtaCloudClient, Primary, SystemClock, build_vehicle
+from evtwin.ota import (
+    BootOutcome,
+    OtaBackend,
+    OtaCloudClient,
+    Primary,
+    Registration,
+    StoreFetcher,
+    SystemClock,
+    VehicleInventory,
+    build_vehicle,
+)
 
 from .conftest import ADMIN, POSTGRES_DSN, PROVISIONING, _free_port
 
@@ -296,3 +307,54 @@ def test_workers_are_bounded_and_need_shared_storage(argv: list[str], message: s
     args = parser.parse_args(["ota", "server", *argv])
     with pytest.raises(OtaError, match=message):
         check_workers(args)
+
+
+def test_a_lock_free_check_in_that_decided_on_stale_state_is_made_again_under_the_lock(
+    schema: str, tmp_path: Path
+) -> None:
+    """Process B checks the car's token, then A starts a campaign, then B's check-in (which
+    did not know the campaign) reaches its commit: the commit sees the shared state moved,
+    and B makes the check-in again under the lock, offering the campaign's image."""
+    state = tmp_path / "state"
+    servers = [
+        OtaServer(
+            OtaBackend.open(state, SystemClock()),
+            OtaDatabase.postgres(POSTGRES_DSN, schema=schema),
+            provisioning_token=PROVISIONING,
+            admin_token=ADMIN,
+        )
+        for _ in range(2)
+    ]
+    a, b = servers
+    try:
+        token = ""
+
+        def register(inv: VehicleInventory) -> Registration:
+            nonlocal token
+            creds = a.register(inv.to_dict(), PROVISIONING)
+            token = creds.token
+            return Registration(director_root=creds.director_root, image_root=creds.image_root)
+
+        primary = build_vehicle(
+            vin="SALDS27A1RA000951",
+            root_dir=tmp_path / "car",
+            register=register,
+            urls=a.backend.urls("SALDS27A1RA000951"),
+            fetcher=StoreFetcher(a.backend.store),
+            clock=SystemClock(),
+        )
+        a.release("bms-7.0.0.img", IMAGE, ["ds-bms-r2"], 70)
+        manifest = primary.manifest(b.nonce(primary.vin))
+        b.authenticate_check_in(primary.vin, token)  # B's view: no campaign
+        a.create_campaign(CAMPAIGN)
+        a.campaign_action("bms-7", "start")
+
+        result = asyncio.run(b.check_in_async(primary.vin, manifest, offload=False, token=token))
+
+        assert result.assigned == {"bms-0001": "bms-7.0.0.img"}
+        assert result.durable.done() and result.durable.exception() is None
+        assert a.campaign_action("bms-7", "status")["vehicles"]["offered"] == 1
+        assert a.db.manifest_count(primary.vin) == 1
+    finally:
+        for server in servers:
+            server.close()

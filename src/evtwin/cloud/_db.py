@@ -318,13 +318,16 @@ class OtaDatabase:
         manifest: dict[str, Any],
         now: datetime,
         next_nonce: str,
-        token_sha256: str | None = None,
+        token_sha256: str | None,
+        global_version: int,
     ) -> Write:
         """A check-in in one statement (PostgreSQL): use up ``nonce``, store the manifest,
         issue ``next_nonce`` (one used, one issued: the open nonces need no trimming). The
-        write fails unless the nonce was issued and is unused (:meth:`nonce_refused`) and,
-        given ``token_sha256``, unless that is the car's current token hash at commit
-        (:meth:`token_refused`): a token rotated or revoked by any process is refused."""
+        write fails, in this order, unless ``token_sha256`` (if given) is the car's current
+        token hash (:meth:`token_refused`: rotated or revoked by any process), unless the
+        ``global`` state version is still ``global_version`` (:meth:`state_moved`: the
+        caller decided on older campaigns or releases) and unless the nonce was issued and
+        is unused (:meth:`nonce_refused`)."""
         token_check = (
             "ln((SELECT COUNT(*) FROM vehicles WHERE vin = ? AND token_sha256 = ?)), "
             if token_sha256 is not None
@@ -336,9 +339,17 @@ class OtaDatabase:
             "stored AS (INSERT INTO manifests (vin, received_at, manifest_json) "
             "VALUES (?, ?, ?) RETURNING 1), "
             "issued AS (INSERT INTO nonces (vin, nonce) VALUES (?, ?) RETURNING 1) "
-            f"SELECT {token_check}1 / (SELECT COUNT(*) FROM used)",
-            (vin, nonce, vin, now.isoformat(), _dumps(manifest), vin, next_nonce, *token_args),
-        )
+            f"SELECT {token_check}"
+            "sqrt((SELECT COUNT(*) FROM server_state WHERE name = 'global' AND version = ?) - 1), "
+            "1 / (SELECT COUNT(*) FROM used)",
+            (vin, nonce, vin, now.isoformat(), _dumps(manifest), vin, next_nonce, *token_args,
+             global_version),
+        )  # fmt: skip
+
+    @staticmethod
+    def state_moved(error: BaseException) -> bool:
+        """Whether a failed check-in write failed because the shared state changed."""
+        return type(error).__name__ == "InvalidArgumentForPowerFunction"
 
     @staticmethod
     def nonce_refused(error: BaseException) -> bool:

@@ -108,6 +108,10 @@ class CheckIn:
     durable: Future[None]
 
 
+class _StateMoved(OtaError):
+    """A lock-free check-in decided on state another process has changed since."""
+
+
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -648,7 +652,12 @@ class OtaServer:
         if self._shared is None:
             return self._accept(pending)
         if not self._needs_exclusive(pending.vin):
-            return self._accept_fast(pending, wait=False, token_sha=token_sha)
+            result = self._accept_fast(pending, wait=False, token_sha=token_sha)
+            try:
+                await asyncio.wrap_future(result.durable)
+                return result
+            except _StateMoved:  # decided on stale campaigns/releases: again, under the lock
+                pass
         accept = functools.partial(self._accept, pending, token_sha=token_sha, exclusive=True)
         return await asyncio.to_thread(accept)  # waits for other processes
 
@@ -684,7 +693,12 @@ class OtaServer:
             with self._lock:
                 return self._accept_locked(pending, wait=wait)
         if not exclusive and not self._needs_exclusive(vin):
-            return self._accept_fast(pending, wait=wait, token_sha=token_sha)
+            result = self._accept_fast(pending, wait=True, token_sha=token_sha)
+            try:
+                result.durable.result()
+                return result
+            except _StateMoved:  # decided on stale campaigns/releases: again, under the lock
+                pass
         with self._shared.exclusive([vin]):
             current = self.db.token_sha256(vin) or ""  # the provisional check made final
             if token_sha is not None and not hmac.compare_digest(current, token_sha):
@@ -707,11 +721,21 @@ class OtaServer:
         nonce = pending.signed.get("nonce")
         if not isinstance(nonce, str):
             raise OtaManifestError(f"manifest nonce {nonce!r} was not issued or is already used")
+        shared = self._shared
+        if shared is None:  # pragma: no cover - only called with shared state
+            raise OtaError("a lock-free check-in needs shared state")
+        seen = shared.versions.get("global", 0)
         self.backend.director.accept_manifest(pending, nonce_used_by_caller=True)
         next_nonce = secrets.token_hex(16)
         writes = [
             self.db.shared_check_in_write(
-                vin, nonce, dict(pending.envelope), self.backend.clock.now(), next_nonce, token_sha
+                vin,
+                nonce,
+                dict(pending.envelope),
+                self.backend.clock.now(),
+                next_nonce,
+                token_sha,
+                seen,
             )
         ]
         written = self.db.write_now(writes) if wait else self.db.write(writes)
@@ -722,11 +746,13 @@ class OtaServer:
             if error is None:
                 durable.set_result(None)
                 return
-            if self._shared is not None:  # what this process recorded was not accepted
-                self._shared.vin_versions.pop(vin, None)
-                self._shared.forget_token(vin)
+            shared.vin_versions.pop(vin, None)  # what this process recorded was not accepted
+            shared.forget_token(vin)
             if self.db.token_refused(error):
                 error = OtaAuthError(f"vehicle {vin}: not authorized")
+            elif self.db.state_moved(error):
+                shared.stale()
+                error = _StateMoved()
             elif self.db.nonce_refused(error):
                 error = OtaManifestError(
                     f"manifest nonce {nonce!r} was not issued or is already used"

@@ -13,11 +13,16 @@ A car's request reads its token hash, its version and ``global`` in one query
 database (its inventory and last manifest), a stale ``global`` reloads what changed. Anything
 that changes shared state runs in :meth:`SharedState.exclusive`: a PostgreSQL transaction
 holding the ``global`` row (``SELECT … FOR UPDATE``), so such changes happen one process at
-a time; it reloads what is stale first, and bumps the versions of what it changed before it
-commits (after the store holds the new metadata). Check-ins that change no metadata (no
-campaign for the car, nothing to re-sign) take no lock at all: their nonce is used up by one
-``DELETE`` (:meth:`OtaDatabase.consume_nonce`) and their manifest goes through the group
-commit.
+a time; it reloads what is stale first, and bumps (and ``NOTIFY``s) the versions of what it
+changed before it commits (after the store holds the new metadata).
+
+A check-in that changes no shared state (no live campaign for the car, nothing due for
+re-signing) takes no lock and, while this process listens for notifications
+(:meth:`SharedState.start_listener`), makes no query before its commit: one statement in the
+group commit checks the car's token and that ``global`` is still the version the process
+decided on, uses up the nonce, stores the manifest and issues the next nonce
+(:meth:`OtaDatabase.shared_check_in_write`); if ``global`` moved, the check-in is made again
+under the lock.
 """
 
 from __future__ import annotations
@@ -144,6 +149,10 @@ class SharedState:
                 return False
             self._tokens[vin] = cached
         return hmac.compare_digest(cached, token_sha256)
+
+    def stale(self) -> None:
+        """Another process changed the server-wide state: reload before the next use."""
+        self._stale_global = True
 
     def forget_token(self, vin: str) -> None:
         self._tokens.pop(vin, None)
