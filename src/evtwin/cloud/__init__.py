@@ -12,7 +12,7 @@ from evtwin.cloud._db import OtaDatabase
 from evtwin.cloud._range import parse_range
 from evtwin.cloud._s3 import S3Config, S3Store
 from evtwin.cloud._server import OtaServer, VehicleCredentials
-from evtwin.cloud._throttle import AuthThrottle
+from evtwin.cloud._throttle import AuthThrottle, SharedAuthThrottle
 
 __all__ = [
     "AdminClient",
@@ -24,6 +24,7 @@ __all__ = [
     "OtaServer",
     "S3Config",
     "S3Store",
+    "SharedAuthThrottle",
     "VehicleCredentials",
     "VehicleOutcome",
     "create_app",

@@ -32,21 +32,29 @@ import hmac
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from evtwin.cloud._campaigns import Campaign
+from evtwin.cloud._db import OtaDatabase
 from evtwin.errors import OtaInventoryError, OtaKeyError
-from evtwin.ota import VehicleInventory, key_paths, load_keys
+from evtwin.ota import OtaBackend, VehicleInventory, key_paths, load_keys
 from evtwin.ota.repository import TufRepository
-
-if TYPE_CHECKING:
-    from evtwin.cloud._server import OtaServer
 
 __all__ = ["SharedState"]
 
 log = logging.getLogger("evtwin.cloud.ota")
 
 Query = Callable[..., list[tuple[Any, ...]]]
+
+
+class _Server(Protocol):
+    """What of :class:`~evtwin.cloud.OtaServer` the caches belong to."""
+
+    db: OtaDatabase
+    backend: OtaBackend
+    campaigns: dict[str, Campaign]
+    state_dir: Path | None
 
 
 def _fingerprint(repo: TufRepository) -> tuple[int, int, int, int]:
@@ -71,7 +79,7 @@ def _reload(repo: TufRepository) -> None:
 class SharedState:
     """The caches of one server process and the versions they were loaded at."""
 
-    def __init__(self, server: OtaServer) -> None:
+    def __init__(self, server: _Server) -> None:
         self.server = server
         self.versions: dict[str, int] = {}
         self.vin_versions: dict[str, int] = {}
