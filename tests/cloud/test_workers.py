@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -68,10 +69,12 @@ def schema() -> Iterator[str]:
 
 
 @contextmanager
-def ota_server(schema: str, state: Path, *extra: str) -> Iterator[tuple[str, subprocess.Popen]]:
+def ota_server(
+    schema: str, state: Path, *extra: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen]]:
     """``evtwin ota server`` in its own process group on a free port; yields its URL."""
     port = _free_port()
-    env = {**os.environ, "EVTWIN_OTA_PROVISIONING_TOKEN": PROVISIONING,
+    env = {**(env or os.environ), "EVTWIN_OTA_PROVISIONING_TOKEN": PROVISIONING,
            "EVTWIN_OTA_ADMIN_TOKEN": ADMIN}  # fmt: skip
     log = (state.parent / f"server-{port}.log").open("wb")
     proc = subprocess.Popen(
@@ -358,3 +361,40 @@ def test_a_lock_free_check_in_that_decided_on_stale_state_is_made_again_under_th
     finally:
         for server in servers:
             server.close()
+
+
+def test_each_server_process_signs_with_its_own_pkcs11_session(schema: str, tmp_path: Path) -> None:
+    """Online keys in a PKCS#11 token (SoftHSM2): two server processes each open their own
+    session and sign with it (a car registered through each; the cars verify the metadata)."""
+    util, module = shutil.which("softhsm2-util"), Path("/usr/lib/softhsm/libsofthsm2.so")
+    if util is None or not module.exists():
+        if os.environ.get("CI"):
+            raise RuntimeError("softhsm2 is missing: .ci/run installs it (apt softhsm2)")
+        pytest.skip("softhsm2 (apt) is not installed on this developer machine")
+    label, pin = "evtwin-workers", "4711-workers"
+    (tmp_path / "tokens").mkdir()
+    conf = tmp_path / "softhsm2.conf"
+    conf.write_text(f"directories.tokendir = {tmp_path / 'tokens'}\nobjectstore.backend = file\n")
+    env = {**os.environ, "SOFTHSM2_CONF": str(conf), "EVTWIN_OTA_PKCS11_PIN": pin}
+    subprocess.run(
+        [util, "--init-token", "--free", "--label", label, "--pin", pin, "--so-pin", "so-" + pin],
+        env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    state = tmp_path / "state"
+    subprocess.run(
+        [sys.executable, "-c", _SERVER, "ota", "keys", "init", "--offline", str(tmp_path / "off"),
+         "--state", str(state), "--pkcs11-module", str(module), "--pkcs11-token", label],
+        env=env, check=True, capture_output=True,
+    )  # fmt: skip
+
+    with ota_server(schema, state, env=env) as (a, _), ota_server(schema, state, env=env) as (b, _):
+        at_a, at_b = OtaCloudClient(a), OtaCloudClient(b)
+        first = car("SALDS27A1RA000961", at_a, at_a, tmp_path)  # Director root signed at A
+        second = car("SALDS27A1RA000962", at_b, at_b, tmp_path)  # … and at B
+        checked = [at_a.check_in(first), at_b.check_in(second)]
+        reports = [first.update(), second.update()]  # every online role verified by the cars
+
+    assert checked == [{}, {}]
+    assert [r.errors for r in reports] == [{}, {}]
+    files = [p.read_bytes() for p in state.rglob("*") if p.is_file()]
+    assert not [data for data in files if b"PRIVATE KEY" in data]  # online keys: in the token
