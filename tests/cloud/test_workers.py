@@ -42,7 +42,7 @@ from evtwin.ota import (
     build_vehicle,
 )
 
-from .conftest import ADMIN, POSTGRES_DSN, PROVISIONING, _free_port
+from .conftest import ADMIN, POSTGRES_DSN, PROVISIONING, S3_ACCESS, S3_SECRET, _free_port
 
 OPS = "ops-token-0123456789abcdef"  # a second admin identity (two-person approvals)
 IMAGE = b"DEFENDER-SPORT BMS 7.0.0\n" * 2000
@@ -398,3 +398,32 @@ def test_each_server_process_signs_with_its_own_pkcs11_session(schema: str, tmp_
     assert [r.errors for r in reports] == [{}, {}]
     files = [p.read_bytes() for p in state.rglob("*") if p.is_file()]
     assert not [data for data in files if b"PRIVATE KEY" in data]  # online keys: in the token
+
+
+def test_two_processes_serve_one_s3_bucket(
+    schema: str, seaweedfs_endpoint: str, tmp_path: Path
+) -> None:
+    """Artefacts in a real S3 server (SeaweedFS): a release uploaded through A is
+    downloaded, streamed from S3, through B."""
+    env = {**os.environ, "EVTWIN_OTA_S3_ACCESS_KEY": S3_ACCESS,
+           "EVTWIN_OTA_S3_SECRET_KEY": S3_SECRET}  # fmt: skip
+    s3 = ["--s3-endpoint", seaweedfs_endpoint, "--s3-bucket", f"workers-{uuid.uuid4().hex[:8]}"]
+    state = tmp_path / "state"
+    with (
+        ota_server(schema, state, *s3, env=env) as (a, _),
+        ota_server(schema, state, *s3, env=env) as (b, _),
+    ):
+        at_a, at_b = OtaCloudClient(a), OtaCloudClient(b)
+        primary = car("SALDS27A1RA000971", at_a, at_b, tmp_path)
+        at_b.token = at_a.token
+        AdminClient(a, ADMIN).release("bms-7.0.0.img", IMAGE, ["ds-bms-r2"], 70)
+        AdminClient(b, OPS).approve("bms-7.0.0.img")
+        AdminClient(b, ADMIN).create_campaign(CAMPAIGN)
+        AdminClient(a, ADMIN).campaign("bms-7", "start")
+        assigned = at_b.check_in(primary)
+        report = primary.update()
+
+    assert assigned == {"bms-0001": "bms-7.0.0.img"}
+    assert report.outcomes == {"bms-0001": BootOutcome.COMMITTED}, report.errors
+    assert primary.ecus["bms-0001"].slots.read_active() == IMAGE
+    assert not (state / "artifacts").exists()  # nothing on the state directory's disk
