@@ -17,6 +17,9 @@ timestamp when under 12 h remain) or a duration (``6h``, ``30m``, ``2d``); it ch
 ``--refresh-interval-s`` real seconds (default 60) and on each car's timestamp request.
 Offline roles are never re-signed: a warning names each one near expiry. ``--speedup X``
 runs the server's clock X times real time (a demo server beside ``evtwin up --speedup X``).
+``--workers N`` (1..64; ``serve`` is the same command) runs N server processes sharing the
+port (uvicorn's pre-fork supervisor); above one they need ``--postgres`` and ``--state``
+(shared state in the database, shared keys in the state directory).
 
 ``evtwin ota status --car DIR [--json]`` shows what each ECU of a car runs, read from the
 car's storage: ``{"vin", "ecus": {serial: {"serial", "hardware_id", "image",
