@@ -275,7 +275,10 @@ def main() -> None:
             d = Path(tmp)
             a = float("nan")
             if not args.no_in_process:
-                server = OtaServer(OtaBackend.create(ManualClock()), open_db(d), **TOKENS)
+                db = open_db(d)  # PostgreSQL: listening for other processes, as the CLI's server
+                server = OtaServer(
+                    OtaBackend.create(ManualClock()), db, listen=db.engine == "postgres", **TOKENS
+                )
                 cars = fleet(server, args.cars, d)
                 if args.pending_update:
                     server.release("bms-9.img", _IMAGE, ["ds-bms-r2"], 9)

@@ -111,6 +111,9 @@ class CheckIn:
 class _StateMoved(OtaError):
     """A lock-free check-in decided on state another process has changed since."""
 
+    def __init__(self) -> None:
+        super().__init__("the server's shared state changed during this check-in: check in again")
+
 
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
@@ -563,7 +566,7 @@ class OtaServer:
         Raises:
             OtaInventoryError: not registered.
         """
-        if self._shared is not None and self._shared.current(vin) is None:
+        if self._shared is not None and not self._shared.registered(vin):
             raise OtaInventoryError(f"vehicle {vin!r} is not registered")
 
     def check_in(self, vin: str, manifest: dict[str, Any]) -> dict[str, str]:
@@ -584,7 +587,10 @@ class OtaServer:
 
     def begin_check_in(self, vin: str, manifest: dict[str, Any]) -> CheckIn:
         """:meth:`check_in` without waiting for the database: verify the manifest, update
-        the Director, queue the writes (group commit) and issue the next nonce.
+        the Director, queue the writes (group commit) and issue the next nonce. With shared
+        state, ``durable`` fails (an ``OtaError``: check in again) in the rare case that
+        another process changed the server-wide state after this check-in looked at it
+        (:meth:`check_in` and :meth:`check_in_async` then make it again themselves).
 
         Raises:
             OtaManifestError: bad signature, replayed nonce, inconsistent reports.
@@ -693,7 +699,9 @@ class OtaServer:
             with self._lock:
                 return self._accept_locked(pending, wait=wait)
         if not exclusive and not self._needs_exclusive(vin):
-            result = self._accept_fast(pending, wait=True, token_sha=token_sha)
+            result = self._accept_fast(pending, wait=wait, token_sha=token_sha)
+            if not wait:  # begin_check_in: its ``durable`` may fail with "check in again"
+                return result
             try:
                 result.durable.result()
                 return result

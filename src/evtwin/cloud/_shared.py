@@ -158,6 +158,18 @@ class SharedState:
             self._tokens[vin] = cached
         return hmac.compare_digest(cached, token_sha256)
 
+    def registered(self, vin: str) -> bool:
+        """Whether ``vin`` is registered, with this process's view of it current: no query
+        while listening and no notification said it changed (else :meth:`current`)."""
+        if (
+            self._listening
+            and not self._stale_global
+            and vin in self._fresh
+            and self.server.backend.director.knows(vin)
+        ):
+            return True
+        return self.current(vin) is not None
+
     def stale(self) -> None:
         """Another process changed the server-wide state: reload before the next use."""
         self._stale_global = True
