@@ -108,8 +108,10 @@ def in_process(server: OtaServer, cars: list[Primary], rounds: int) -> float:
 
 
 def _cpu_seconds(pid: int) -> float:
-    """CPU time of ``pid`` and its child processes (uvicorn, verification workers) [s]."""
-    total = 0.0
+    """CPU time of ``pid`` and all its descendants (uvicorn's supervisor, its worker
+    processes, their verification workers) [s], from ``/proc``."""
+    parent: dict[int, int] = {}
+    cpu: dict[int, float] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -117,8 +119,15 @@ def _cpu_seconds(pid: int) -> float:
             fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(entry) == pid or int(fields[1]) == pid:  # fields[1]: parent pid
-            total += (int(fields[11]) + int(fields[12])) * _TICK_S  # utime + stime
+        parent[int(entry)] = int(fields[1])  # fields[1]: parent pid
+        cpu[int(entry)] = (int(fields[11]) + int(fields[12])) * _TICK_S  # utime + stime
+    total = 0.0
+    for p, seconds in cpu.items():
+        q = p
+        while q > 1 and q != pid:
+            q = parent.get(q, 0)
+        if q == pid:
+            total += seconds
     return total
 
 
@@ -230,12 +239,21 @@ def main() -> None:
     )
     parser.add_argument("--no-in-process", action="store_true", help="HTTP column only")
     parser.add_argument(
+        "--workers",
+        default="",
+        help="with --postgres: also serve with each of these worker-process counts (e.g. "
+        "1,2), side by side (shared state, keys in a state directory)",
+    )
+    parser.add_argument(
         "--pending-update",
         action="store_true",
         help="release a BMS image first: every check-in is offered it (a rollout in progress)",
     )
     args = parser.parse_args()
-    _drop_schemas(args.postgres)
+    workers = [int(w) for w in args.workers.split(",") if w]
+    if workers and not args.postgres:
+        parser.error("--workers needs --postgres")
+    _drop_schemas(args.postgres, workers)
     engines = {"sqlite": lambda d: OtaDatabase.sqlite(d / "ota.sqlite")}
     http_args = {"sqlite": lambda d: ["--db", str(d / "http.sqlite")]}
     if args.postgres:
@@ -249,7 +267,7 @@ def main() -> None:
         f"{args.client_cpus or 'any'}; {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}"
     )
     print(
-        f"{'engine':<10}{'in process [/s]':>17}{'HTTP loopback [/s]':>20}"
+        f"{'engine':<14}{'in process [/s]':>17}{'HTTP loopback [/s]':>20}"
         f"{'server CPU [ms]':>17}{'car CPU [ms]':>14}{'goal [/s]':>11}"
     )
     for name, open_db in engines.items():
@@ -257,7 +275,10 @@ def main() -> None:
             d = Path(tmp)
             a = float("nan")
             if not args.no_in_process:
-                server = OtaServer(OtaBackend.create(ManualClock()), open_db(d), **TOKENS)
+                db = open_db(d)  # PostgreSQL: listening for other processes, as the CLI's server
+                server = OtaServer(
+                    OtaBackend.create(ManualClock()), db, listen=db.engine == "postgres", **TOKENS
+                )
                 cars = fleet(server, args.cars, d)
                 if args.pending_update:
                     server.release("bms-9.img", _IMAGE, ["ds-bms-r2"], 9)
@@ -265,19 +286,44 @@ def main() -> None:
                 server.close()
             b = over_http(args, d, http_args[name](d))
             print(
-                f"{name:<10}{a:>17.0f}{b['rate']:>20.0f}{b['server_ms']:>17.2f}"
+                f"{name:<14}{a:>17.0f}{b['rate']:>20.0f}{b['server_ms']:>17.2f}"
                 f"{b['client_ms']:>14.2f}{2000:>11}"
             )
-    _drop_schemas(args.postgres)
+    rows = {}
+    for w in workers:  # the same PostgreSQL, served by w worker processes (--workers w)
+        with tempfile.TemporaryDirectory() as tmp:
+            d = Path(tmp)
+            pg = ["--postgres", args.postgres, "--postgres-schema", f"ota_bench_w{w}"]
+            rows[w] = b = over_http(
+                args, d, [*pg, "--workers", str(w), "--state", str(d / "state")]
+            )
+            label = f"pg {w} worker{'s' if w > 1 else ''}"
+            print(
+                f"{label:<14}{'-':>17}{b['rate']:>20.0f}{b['server_ms']:>17.2f}"
+                f"{b['client_ms']:>14.2f}{2000:>11}"
+            )
+    if len(rows) > 1:
+        base = min(rows)
+        for w in sorted(rows)[1:]:
+            print(
+                f"# {w} vs {base} worker(s): {rows[w]['rate'] / rows[base]['rate']:.2f}x "
+                f"check-ins/s, {rows[w]['server_ms'] / rows[base]['server_ms']:.2f}x server "
+                "CPU per check-in"
+            )
+    _drop_schemas(args.postgres, workers)
 
 
-def _drop_schemas(dsn: str | None) -> None:
+def _drop_schemas(dsn: str | None, workers: list[int] | None = None) -> None:
     """Leave the shared database as found (and start from empty schemas)."""
     if dsn:
         import psycopg
 
         with psycopg.connect(dsn, autocommit=True) as conn:
-            for schema in ("ota_bench", "ota_bench_http"):
+            for schema in (
+                "ota_bench",
+                "ota_bench_http",
+                *(f"ota_bench_w{w}" for w in workers or []),
+            ):
                 conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 

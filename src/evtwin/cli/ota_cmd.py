@@ -21,6 +21,9 @@ timestamp when under 12 h remain) or a duration (``6h``, ``30m``, ``2d``); it ch
 ``--refresh-interval-s`` real seconds (default 60) and on each car's timestamp request.
 Offline roles are never re-signed: a warning names each one near expiry. ``--speedup X``
 runs the server's clock X times real time (a demo server beside ``evtwin up --speedup X``).
+``--workers N`` (1..64; ``serve`` is the same command) runs N server processes sharing the
+port (uvicorn's pre-fork supervisor); above one they need ``--postgres`` and ``--state``
+(shared state in the database, shared keys in the state directory).
 
 ``evtwin ota status --car DIR [--json]`` shows what each ECU of a car runs, read from the
 car's storage: ``{"vin", "ecus": {serial: {"serial", "hardware_id", "image",
@@ -82,7 +85,14 @@ from evtwin.ota import (
 if TYPE_CHECKING:
     from evtwin.cloud import OtaServer
 
-__all__ = ["build_server", "parse_refresh_margin", "register"]
+__all__ = [
+    "MAX_WORKERS",
+    "build_server",
+    "check_workers",
+    "parse_refresh_margin",
+    "register",
+    "worker_app",
+]
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
 _UNIT_S = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
@@ -122,7 +132,9 @@ def register(subparsers: Any) -> None:
         help="the bare Uptane story in memory: no ceremony, HTTP, identity or secure time",
     )
     demo.set_defaults(func=_demo)
-    server = sub.add_parser("server", help="run the OTA server (HTTP, SQLite)")
+    server = sub.add_parser(
+        "server", aliases=["serve"], help="run the OTA server (HTTP; SQLite or PostgreSQL)"
+    )
     server.add_argument("--host", default="127.0.0.1")
     server.add_argument("--port", type=int, default=8080)
     server.add_argument("--db", type=Path, default=Path("ota.sqlite"), help="SQLite file")
@@ -151,6 +163,13 @@ def register(subparsers: Any) -> None:
         type=int,
         default=0,
         help="processes verifying manifest signatures (0: in the server process)",
+    )
+    server.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help=f"server processes sharing the port (1..{MAX_WORKERS}; above 1 they share their "
+        "state through --postgres, keys and artefacts through --state DIR)",
     )
     server.add_argument(
         "--no-access-log", action="store_true", help="do not log every request (load tests)"
@@ -297,6 +316,8 @@ def register(subparsers: Any) -> None:
         p.set_defaults(func=_campaign_action, action=action)
 
 
+MAX_WORKERS = 64
+_WORKER_ENV = "EVTWIN_OTA_WORKER_ARGS"  # the server's arguments, for each worker process
 _PROV_ENV = "EVTWIN_OTA_PROVISIONING_TOKEN"
 _ADMIN_ENV = "EVTWIN_OTA_ADMIN_TOKEN"
 _SERVER_ENV = "EVTWIN_OTA_SERVER"
@@ -347,6 +368,7 @@ def build_server(args: argparse.Namespace) -> tuple[OtaServer, dict[str, str]]:
         admin_token=args.admin_token,
         state_dir=args.state,
         verify_workers=getattr(args, "verify_workers", 0),
+        listen=bool(args.postgres),  # other processes may share the database: hear them
         refresh=refresh,
         admin_tokens=_identities(getattr(args, "admin_identity", [])),
         approvals_required=getattr(args, "approvals", 1),
@@ -364,6 +386,58 @@ def _identities(items: list[str]) -> dict[str, str]:
     return out
 
 
+def check_workers(args: argparse.Namespace) -> None:
+    """``--workers N``: 1..:data:`MAX_WORKERS`; above 1 the processes share their state, so
+    PostgreSQL (not SQLite), a state directory (the keys; artefacts unless in S3) and the
+    real clock are required.
+
+    Raises:
+        OtaError: naming what is missing.
+    """
+    n = int(getattr(args, "workers", 1))
+    if not 1 <= n <= MAX_WORKERS:
+        raise OtaError(f"--workers must be 1..{MAX_WORKERS}, got {n}")
+    if n == 1:
+        return
+    if not args.postgres:
+        raise OtaError(
+            f"--workers {n} needs --postgres DSN: the workers share registrations, nonces, "
+            "campaigns and rate limits through the database, and SQLite serves one process"
+        )
+    if not args.state:
+        raise OtaError(
+            f"--workers {n} needs --state DIR: every worker signs with the same keys (and "
+            "serves the same artefacts, unless they are in S3)"
+        )
+    if float(getattr(args, "speedup", 1.0)) != 1.0:
+        raise OtaError(f"--workers {n} runs on the real clock: --speedup is for one process")
+
+
+def _log_setup() -> None:
+    ota_log = logging.getLogger("evtwin.cloud.ota")  # refresher: re-signed roles, expiry warnings
+    if not ota_log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:  %(message)s"))
+        ota_log.addHandler(handler)
+        ota_log.setLevel(logging.INFO)
+
+
+def worker_app() -> Any:
+    """The app one worker process of ``server --workers N`` serves (a uvicorn factory): a
+    server of its own over the shared database, state directory and store, built from the
+    arguments the parent left in ``EVTWIN_OTA_WORKER_ARGS``."""
+    from evtwin.cloud import create_app
+
+    raw = json.loads(os.environ[_WORKER_ENV])
+    for key in ("db", "state", "tls_cert", "tls_key", "tls_client_ca"):
+        if raw.get(key) is not None:
+            raw[key] = Path(raw[key])
+    args = argparse.Namespace(**raw)
+    server, _ = build_server(args)
+    _log_setup()
+    return create_app(server, refresh_interval_s=args.refresh_interval_s, close_server=True)
+
+
 def _server(args: argparse.Namespace) -> int:
     import ssl
 
@@ -375,15 +449,36 @@ def _server(args: argparse.Namespace) -> int:
         raise OtaError("HTTPS needs both --tls-cert and --tls-key")
     if args.tls_client_ca and not args.tls_cert:
         raise OtaError("--tls-client-ca (mutual TLS) needs HTTPS: --tls-cert and --tls-key")
+    check_workers(args)
     server, generated = build_server(args)
     for name, value in generated.items():
         print(f"generated {name.replace('_', ' ')}: {value}", flush=True)
-    ota_log = logging.getLogger("evtwin.cloud.ota")  # refresher: re-signed roles, expiry warnings
-    if not ota_log.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(levelname)s:  %(message)s"))
-        ota_log.addHandler(handler)
-        ota_log.setLevel(logging.INFO)
+    _log_setup()
+    tls: dict[str, Any] = {
+        "ssl_certfile": str(args.tls_cert) if args.tls_cert else None,
+        "ssl_keyfile": str(args.tls_key) if args.tls_key else None,
+        "ssl_cert_reqs": ssl.CERT_REQUIRED if args.tls_client_ca else ssl.CERT_NONE,
+        "ssl_ca_certs": str(args.tls_client_ca) if args.tls_client_ca else None,
+    }
+    if args.workers > 1:
+        # The parent made the keys, the schema and the published metadata; each worker (a
+        # uvicorn worker process, spawned, sharing the listening socket) opens its own server
+        # over them: its own database connections and PKCS#11 session.
+        server.close()
+        passed = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
+        passed.pop("func", None)
+        os.environ[_WORKER_ENV] = json.dumps(passed)
+        uvicorn.run(
+            "evtwin.cli.ota_cmd:worker_app",
+            factory=True,
+            workers=args.workers,
+            host=args.host,
+            port=args.port,
+            log_level="info",
+            access_log=not args.no_access_log,
+            **tls,
+        )
+        return 0
     app = create_app(server, refresh_interval_s=args.refresh_interval_s)
     # mutual TLS: each request carries its certificate, which must name the car's VIN
     http: Any = vin_bound_protocol() if args.tls_client_ca else "auto"
@@ -393,11 +488,8 @@ def _server(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_level="info",
-        ssl_certfile=str(args.tls_cert) if args.tls_cert else None,
-        ssl_keyfile=str(args.tls_key) if args.tls_key else None,
-        ssl_cert_reqs=ssl.CERT_REQUIRED if args.tls_client_ca else ssl.CERT_NONE,
-        ssl_ca_certs=str(args.tls_client_ca) if args.tls_client_ca else None,
         access_log=not args.no_access_log,
+        **tls,
     )
     server.close()
     return 0

@@ -13,7 +13,7 @@ from evtwin.cloud._demo import run_secure_demo
 from evtwin.cloud._range import parse_range
 from evtwin.cloud._s3 import S3Config, S3Store
 from evtwin.cloud._server import OtaServer, VehicleCredentials
-from evtwin.cloud._throttle import AuthThrottle
+from evtwin.cloud._throttle import AuthThrottle, SharedAuthThrottle
 from evtwin.cloud._tls import certificate_vins, vin_bound_protocol
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "OtaServer",
     "S3Config",
     "S3Store",
+    "SharedAuthThrottle",
     "VehicleCredentials",
     "VehicleOutcome",
     "certificate_vins",

@@ -68,7 +68,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from evtwin.cloud._openapi import extend_openapi
 from evtwin.cloud._range import parse_range
 from evtwin.cloud._server import OtaServer
-from evtwin.cloud._throttle import AuthThrottle
+from evtwin.cloud._throttle import AuthThrottle, SharedAuthThrottle
 from evtwin.cloud._tls import VinBinding, request_certificate_vins
 from evtwin.errors import (
     OtaAuthError,
@@ -210,7 +210,8 @@ def create_app(
     server: OtaServer,
     *,
     refresh_interval_s: float = 60.0,
-    throttle: AuthThrottle | None = None,
+    throttle: AuthThrottle | SharedAuthThrottle | None = None,
+    close_server: bool = False,
 ) -> FastAPI:
     """The FastAPI application over ``server``.
 
@@ -218,7 +219,9 @@ def create_app(
     online metadata (:meth:`OtaServer.refresh_metadata`); the first pass runs at start-up,
     before the app serves. ``app.state.refresher`` is the task (done once the app stopped).
     ``throttle``: guessing limits for the admin and provisioning tokens (default: 10 wrong
-    tokens per address per minute); ``app.state.throttle``.
+    tokens per address per minute, counted in the database when the server shares its state
+    with other processes: :class:`SharedAuthThrottle`); ``app.state.throttle``.
+    ``close_server``: close ``server`` when the app stops (a worker process's own server).
 
     Raises:
         OtaError: ``refresh_interval_s`` is not positive.
@@ -241,10 +244,12 @@ def create_app(
         finally:
             stop.set()
             await app.state.refresher
+            if close_server:
+                await asyncio.to_thread(server.close)
 
     app = FastAPI(title="evtwin OTA server", version="1", lifespan=lifespan)
     app.add_middleware(VinBinding, vin_for_token=functools.partial(_vin_for_token, server))
-    guard = throttle or AuthThrottle()
+    guard = throttle or (SharedAuthThrottle(server.db) if server.shared else AuthThrottle())
     app.state.throttle = guard
 
     @app.exception_handler(OtaError)
@@ -329,10 +334,16 @@ def create_app(
 
     async def manifest(request: Request) -> Response:
         vin = request.path_params["vin"]
-        auth_vehicle(vin, request.headers.get("authorization"))
+        token = _bearer(request.headers.get("authorization"))
+        try:  # with shared state: checked again when the check-in commits
+            server.authenticate_check_in(vin, token)
+        except OtaAuthError as e:
+            raise HTTPException(401, str(e)) from e
         body, size = await _json_body_sized(request)
         try:  # a large manifest is parsed and verified off the event loop
-            result = await server.check_in_async(vin, body, offload=size > _THREAD_PARSE_BYTES)
+            result = await server.check_in_async(
+                vin, body, offload=size > _THREAD_PARSE_BYTES, token=token
+            )
         except (OtaManifestError, OtaInventoryError) as e:
             raise HTTPException(400, str(e)) from e
         await asyncio.wrap_future(result.durable)
@@ -473,7 +484,7 @@ def create_app(
         x_admin_token: Annotated[str | None, Header()] = None,
     ) -> dict[str, Any]:
         guarded(request, x_admin_token, "admin", admin_action(request))
-        if name not in server.campaigns:
+        if not server.has_campaign(name):
             raise HTTPException(404, f"no campaign {name!r}")
         try:
             return server.campaign_action(name, action)

@@ -14,6 +14,7 @@ batching changes how many fsyncs a burst of check-ins costs, not what survives a
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import re
 import sqlite3
@@ -67,8 +68,36 @@ CREATE TABLE IF NOT EXISTS release_approvals (
     identity TEXT NOT NULL,
     at TEXT NOT NULL,
     PRIMARY KEY (image, identity)
-)
+);
+CREATE TABLE IF NOT EXISTS nonces (
+    id {serial} PRIMARY KEY,
+    vin TEXT NOT NULL,
+    nonce TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS nonces_vin ON nonces(vin, nonce);
+CREATE TABLE IF NOT EXISTS vehicle_meta (
+    vin TEXT PRIMARY KEY,
+    version BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS server_state (
+    name TEXT PRIMARY KEY,
+    version BIGINT NOT NULL
+);
+INSERT INTO server_state VALUES ('global', 0), ('image', 0), ('campaigns', 0), ('keys', 0)
+    ON CONFLICT (name) DO NOTHING;
+CREATE TABLE IF NOT EXISTS auth_failures (
+    id {serial} PRIMARY KEY,
+    address TEXT NOT NULL,
+    at DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX IF NOT EXISTS auth_failures_address ON auth_failures(address, at)
 """
+# Shared state (several server processes over one PostgreSQL database, see ``OtaServer``):
+# ``nonces`` (one-time manifest nonces), ``vehicle_meta`` (a version per car, bumped whenever
+# a process changes that car's Director metadata), ``server_state`` (versions of the Image
+# repository, the campaigns and the online keys, and ``global``, bumped with any of them) and
+# ``auth_failures`` (wrong admin/provisioning tokens per address, for the guessing limit).
+MAX_OPEN_NONCES = 16  # per vehicle, as the Director's in-memory book
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _MAX_BATCH = 512  # writes per group commit
 
@@ -146,6 +175,17 @@ class OtaDatabase:
                 yield
 
         self._setup(conn, "%s", "BIGSERIAL", psycopg.errors.IntegrityError, batch)
+        # Reads (and single autocommit statements) on a second connection, so they never wait
+        # behind a group commit's fsync; shared-state transactions on a third.
+        try:
+            self._rconn = psycopg.connect(dsn, autocommit=True)
+            self._rconn.execute(f"SET search_path TO {schema}")
+            self._tconn = psycopg.connect(dsn, autocommit=True)
+            self._tconn.execute(f"SET search_path TO {schema}")
+        except psycopg.Error as e:
+            raise OtaError(f"cannot open OTA database on PostgreSQL ({dsn}): {e}") from e
+        self.engine = "postgres"
+        self._dsn, self.schema = dsn, schema
         return self
 
     def _setup(
@@ -157,6 +197,12 @@ class OtaDatabase:
         batch: Callable[[], AbstractContextManager[None]],
     ) -> None:
         self._conn = conn
+        self._rconn: _Connection = conn  # reads: the same connection on SQLite
+        self._tconn: _Connection | None = None  # shared-state transactions (PostgreSQL)
+        self._rlock = threading.Lock()
+        self._tlock = threading.RLock()
+        self.engine = "sqlite"
+        self._dsn, self.schema = "", ""
         self._ph = placeholder
         self._integrity = integrity
         self._batch = batch
@@ -174,10 +220,181 @@ class OtaDatabase:
             conn.execute(statement)
 
     def _q(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._lock:
-            cur = self._conn.execute(sql.replace("?", self._ph), params)
+        lock = self._lock if self._rconn is self._conn else self._rlock
+        with lock:
+            cur = self._rconn.execute(sql.replace("?", self._ph), params)
             rows: list[tuple[Any, ...]] = cur.fetchall() if cur.description else []
             return rows
+
+    def _rowcount(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement on its own (autocommit) and return how many rows it changed."""
+        lock = self._lock if self._rconn is self._conn else self._rlock
+        with lock:
+            return int(self._rconn.execute(sql.replace("?", self._ph), params).rowcount)
+
+    # -- shared state (several server processes over one PostgreSQL database) -----------------
+    @contextlib.contextmanager
+    def shared_transaction(self) -> Iterator[Callable[..., list[tuple[Any, ...]]]]:
+        """A transaction that holds the server-wide lock (the ``global`` row of
+        ``server_state``, ``SELECT … FOR UPDATE``) until it commits: changes to shared state
+        (repositories, campaigns, keys) are made one process at a time. Yields a query
+        function that runs inside it. PostgreSQL only.
+
+        Raises:
+            OtaError: an SQLite database (one process only: nothing to share).
+        """
+        conn = self._tconn
+        if conn is None:
+            raise OtaError("shared state needs PostgreSQL (SQLite serves one process)")
+        import psycopg
+
+        with self._tlock:
+            assert isinstance(conn, psycopg.Connection)
+
+            def q(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+                cur = conn.execute(sql.replace("?", self._ph), params)
+                return cur.fetchall() if cur.description else []
+
+            with conn.transaction():
+                q("SELECT version FROM server_state WHERE name = 'global' FOR UPDATE")
+                yield q
+
+    @property
+    def channel(self) -> str:
+        """The PostgreSQL notification channel of this schema's server processes."""
+        return "evtwin_ota_" + hashlib.sha256(self.schema.encode()).hexdigest()[:16]
+
+    def listen(
+        self, on_ready: Callable[[], None], on_notify: Callable[[str], None], stop: threading.Event
+    ) -> None:
+        """Pass each notification on :attr:`channel` to ``on_notify`` until ``stop`` is set
+        (blocking: a thread's loop); ``on_ready`` once listening. PostgreSQL only; raises
+        the driver's error when the connection fails (the caller listens again)."""
+        import psycopg
+
+        with psycopg.connect(self._dsn, autocommit=True) as conn:
+            conn.execute(f"LISTEN {self.channel}")
+            on_ready()
+            while not stop.is_set() and not self._closed:
+                for note in conn.notifies(timeout=0.5):
+                    on_notify(note.payload)
+
+    def state_versions(self) -> dict[str, int]:
+        """Versions of the shared state: ``global``, ``image``, ``campaigns``, ``keys``."""
+        return {str(n): int(v) for n, v in self._q("SELECT name, version FROM server_state")}
+
+    def vehicle_versions(self, vins: Sequence[str] | None = None) -> dict[str, int]:
+        """Each registered car's Director metadata version (``vins``' only if given)."""
+        if vins is None:
+            rows = self._q("SELECT vin, version FROM vehicle_meta")
+        else:
+            rows = [r for v in vins for r in self._q(
+                "SELECT vin, version FROM vehicle_meta WHERE vin = ?", (v,))]  # fmt: skip
+        return {str(vin): int(v) for vin, v in rows}
+
+    def check_in_state(self, vin: str) -> tuple[str | None, int, int]:
+        """One round trip for a car's request: its token hash (``None``: unknown VIN), its
+        Director metadata version and the ``global`` state version."""
+        rows = self._q(
+            "SELECT v.token_sha256, COALESCE(m.version, 0), g.version FROM server_state g "
+            "LEFT JOIN vehicles v ON v.vin = ? LEFT JOIN vehicle_meta m ON m.vin = v.vin "
+            "WHERE g.name = 'global'",
+            (vin,),
+        )
+        if not rows:
+            return None, 0, 0
+        token, version, global_version = rows[0]
+        return (None if token is None else str(token)), int(version), int(global_version)
+
+    def consume_nonce(self, vin: str, nonce: str) -> bool:
+        """Use up one of ``vin``'s issued nonces (committed at once): False if it was not
+        issued or is already used, by this process or any other."""
+        return self._rowcount("DELETE FROM nonces WHERE vin = ? AND nonce = ?", (vin, nonce)) == 1
+
+    @staticmethod
+    def shared_check_in_write(
+        vin: str,
+        nonce: str,
+        manifest: dict[str, Any],
+        now: datetime,
+        next_nonce: str,
+        token_sha256: str | None,
+        global_version: int,
+    ) -> Write:
+        """A check-in in one statement (PostgreSQL): use up ``nonce``, store the manifest,
+        issue ``next_nonce`` (one used, one issued: the open nonces need no trimming). The
+        write fails, in this order, unless ``token_sha256`` (if given) is the car's current
+        token hash (:meth:`token_refused`: rotated or revoked by any process), unless the
+        ``global`` state version is still ``global_version`` (:meth:`state_moved`: the
+        caller decided on older campaigns or releases) and unless the nonce was issued and
+        is unused (:meth:`nonce_refused`)."""
+        token_check = (
+            "ln((SELECT COUNT(*) FROM vehicles WHERE vin = ? AND token_sha256 = ?)), "
+            if token_sha256 is not None
+            else ""
+        )
+        token_args = (vin, token_sha256) if token_sha256 is not None else ()
+        return (
+            "WITH used AS (DELETE FROM nonces WHERE vin = ? AND nonce = ? RETURNING 1), "
+            "stored AS (INSERT INTO manifests (vin, received_at, manifest_json) "
+            "VALUES (?, ?, ?) RETURNING 1), "
+            "issued AS (INSERT INTO nonces (vin, nonce) VALUES (?, ?) RETURNING 1) "
+            f"SELECT {token_check}"
+            "sqrt((SELECT COUNT(*) FROM server_state WHERE name = 'global' AND version = ?) - 1), "
+            "1 / (SELECT COUNT(*) FROM used)",
+            (vin, nonce, vin, now.isoformat(), _dumps(manifest), vin, next_nonce, *token_args,
+             global_version),
+        )  # fmt: skip
+
+    @staticmethod
+    def state_moved(error: BaseException) -> bool:
+        """Whether a failed check-in write failed because the shared state changed."""
+        return type(error).__name__ == "InvalidArgumentForPowerFunction"
+
+    @staticmethod
+    def nonce_refused(error: BaseException) -> bool:
+        """Whether a failed write failed on its check-in's nonce."""
+        return type(error).__name__ == "DivisionByZero"
+
+    @staticmethod
+    def token_refused(error: BaseException) -> bool:
+        """Whether a failed write failed on its check-in's token."""
+        return type(error).__name__ == "InvalidArgumentForLogarithm"
+
+    @staticmethod
+    def nonce_writes(vin: str, nonce: str) -> list[Write]:
+        """Store a freshly issued nonce; at most :data:`MAX_OPEN_NONCES` stay open per car
+        (the oldest unused ones are forgotten)."""
+        return [
+            ("INSERT INTO nonces (vin, nonce) VALUES (?, ?)", (vin, nonce)),
+            (
+                "DELETE FROM nonces WHERE vin = ? AND id <= (SELECT id FROM nonces WHERE vin = ? "
+                f"ORDER BY id DESC LIMIT 1 OFFSET {MAX_OPEN_NONCES})",
+                (vin, vin),
+            ),
+        ]
+
+    def auth_failure_times(self, address: str, since: float) -> list[float]:
+        """When ``address`` sent wrong tokens after ``since`` (Unix seconds), oldest first."""
+        rows = self._q(
+            "SELECT at FROM auth_failures WHERE address = ? AND at > ? ORDER BY at",
+            (address, since),
+        )
+        return [float(r[0]) for r in rows]
+
+    def add_auth_failure(self, address: str, at: float, forget_before: float) -> None:
+        """Count a wrong token from ``address`` at ``at``; forget failures before
+        ``forget_before`` (from any address: the table stays as small as the window)."""
+        self.write_now(
+            [
+                ("DELETE FROM auth_failures WHERE at <= ?", (forget_before,)),
+                ("INSERT INTO auth_failures (address, at) VALUES (?, ?)", (address[:64], at)),
+            ]
+        ).result()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def close(self) -> None:
         """Commit what is queued, stop the writer, close the connection (once; again: no-op)."""
@@ -193,6 +410,9 @@ class OtaDatabase:
             while self._busy:  # a caller committing in its own thread
                 self._cv.wait()
         self._conn.close()
+        for other in (self._rconn, self._tconn):
+            if other is not None and other is not self._conn:
+                other.close()
 
     # -- group commit --------------------------------------------------------------------------
     def write(self, statements: Sequence[Write]) -> Future[None]:
@@ -297,6 +517,17 @@ class OtaDatabase:
         self.write_now(
             [("UPDATE vehicles SET token_sha256 = ? WHERE vin = ?", (token_sha256, vin))]
         ).result()
+
+    def replace_token_sha256(self, vin: str, old: str, new: str) -> bool:
+        """Rotate a token hash only if it is still ``old`` (committed at once): False if
+        another request rotated or revoked it first."""
+        return (
+            self._rowcount(
+                "UPDATE vehicles SET token_sha256 = ? WHERE vin = ? AND token_sha256 = ?",
+                (new, vin, old),
+            )
+            == 1
+        )
 
     def token_sha256(self, vin: str) -> str | None:
         rows = self._q("SELECT token_sha256 FROM vehicles WHERE vin = ?", (vin,))

@@ -1,8 +1,11 @@
 """The OTA server's logic, without HTTP: registration, credentials, manifests, releases.
 
 Wraps an :class:`~evtwin.ota.OtaBackend` (Image repository + Director) and an
-:class:`OtaDatabase`. One lock serialises changes to the repositories, which are not
-thread-safe; the HTTP layer (:mod:`evtwin.cloud._app`) only translates.
+:class:`OtaDatabase`. On SQLite one lock serialises changes to the repositories, which are not
+thread-safe. On PostgreSQL the server is one of any number of processes over the same database
+(``shared``, :mod:`evtwin.cloud._shared`): its repositories are caches, changes to shared
+state take the database's server-wide lock, and a check-in that changes none takes no lock at
+all. The HTTP layer (:mod:`evtwin.cloud._app`) only translates.
 
 Limitation of this slice: repository keys and metadata live in the server process (the
 artefacts in its store persist, the keys do not), so a restarted server starts new
@@ -12,6 +15,8 @@ repositories. Persisting keys and metadata is a later slice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import hashlib
 import hmac
 import logging
@@ -31,6 +36,7 @@ from tuf.api.metadata import Metadata, Targets
 from evtwin.cloud._campaigns import Campaign, CampaignSpec, CampaignState, VehicleOutcome
 from evtwin.cloud._db import OtaDatabase
 from evtwin.cloud._kek import image_key_wrapper
+from evtwin.cloud._shared import SharedState
 from evtwin.errors import (
     OtaAuthError,
     OtaError,
@@ -107,6 +113,13 @@ class CheckIn:
     durable: Future[None]
 
 
+class _StateMoved(OtaError):
+    """A lock-free check-in decided on state another process has changed since."""
+
+    def __init__(self) -> None:
+        super().__init__("the server's shared state changed during this check-in: check in again")
+
+
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -136,6 +149,13 @@ class OtaServer:
         auto_assign: offer each ECU the newest image released for its hardware ID without
             a campaign (the in-process twin's shortcut). Off by default: releases reach cars
             only through a started campaign.
+        shared: keep no state of its own but caches, so that several server processes may
+            serve one database (:mod:`evtwin.cloud._shared`); default: on PostgreSQL. Needs
+            PostgreSQL, and for processes beyond the first a state directory (the keys) and
+            a store they share (a directory or S3).
+        listen: with ``shared``, hear other processes' changes through PostgreSQL
+            LISTEN/NOTIFY (one more connection), so a car's check-in needs no query before
+            its commit; without, each check-in reads its car's state through first.
     """
 
     def __init__(
@@ -153,6 +173,8 @@ class OtaServer:
         auto_assign: bool = False,
         admin_tokens: Mapping[str, str] | None = None,
         approvals_required: int = 1,
+        shared: bool | None = None,
+        listen: bool = False,
     ) -> None:
         identities = {"admin": admin_token, **dict(admin_tokens or {})}
         if len(provisioning_token) < 16 or any(len(t) < 16 for t in identities.values()):
@@ -185,6 +207,15 @@ class OtaServer:
             )
         self.backend = backend
         self.db = db
+        self.shared = db.engine == "postgres" if shared is None else shared
+        if self.shared and db.engine != "postgres":
+            raise OtaError(
+                "several server processes share their state through PostgreSQL; an SQLite "
+                "database serves one process"
+            )
+        self._shared = SharedState(self) if self.shared else None
+        if self.shared:  # nonces live in the database: any process may issue or use one
+            backend.director.consume_nonce = db.consume_nonce
         self.state_dir = state_dir  # where rotated keys are saved (None: keys live in memory)
         self._provisioning_sha = _sha256(provisioning_token)
         self._admin_sha = {name: _sha256(token) for name, token in identities.items()}
@@ -213,15 +244,20 @@ class OtaServer:
         )
         self._warned: set[tuple[str, str, int]] = set()  # (repository, role, version)
         self._restore()
+        if self._shared is not None and listen:
+            self._shared.start_listener()
 
     def _restore(self) -> None:
         """Reopen the repositories of vehicles registered before a restart, and campaigns."""
-        for stored in self.db.campaigns():
-            campaign = Campaign.from_dict(stored)
-            self.campaigns[campaign.spec.name] = campaign
+        if self._shared is not None:
+            self._shared.start()  # the versions the caches start from, and the campaigns
+        else:
+            for stored in self.db.campaigns():
+                campaign = Campaign.from_dict(stored)
+                self.campaigns[campaign.spec.name] = campaign
         for vin in self.db.vehicles():
             inventory = self.db.inventory(vin)
-            if inventory is None or vin in self.backend.director.registered:
+            if inventory is None or self.backend.director.knows(vin):
                 continue
             self.backend.director.restore_vehicle(
                 VehicleInventory.from_dict(inventory), self.db.latest_manifest(vin)
@@ -242,6 +278,37 @@ class OtaServer:
     def _save_image_key(self, name: str, sha256: str, key: bytes) -> None:
         self.db.save_image_key(_approval_key(name, sha256), self._kek.wrap(key, name))
 
+    def _exclusive(
+        self, vins: Sequence[str] = (), *, all_vehicles: bool = False
+    ) -> contextlib.AbstractContextManager[Any]:
+        """Hold the server's state while changing it: this process's lock, and with shared
+        state the database's server-wide lock too (:meth:`SharedState.exclusive`)."""
+        if self._shared is None:
+            return self._lock
+        return self._shared.exclusive(vins, all_vehicles=all_vehicles)
+
+    def _refresh_caches(self, vins: Sequence[str] = ()) -> None:
+        """With shared state: reload what other processes changed (no-op otherwise)."""
+        if self._shared is not None:
+            with self._shared.lock:
+                self._shared.sync(vins)
+
+    def _mark(self, kind: str) -> None:
+        if self._shared is not None:
+            self._shared.mark(kind)
+
+    def _due(self, vins: Sequence[str]) -> bool:
+        """Whether a refresh of these cars' (and the Image) online metadata has work."""
+        policy = self.refresh_policy
+        if self.backend.image_repo.due_roles(IMAGE_ONLINE_ROLES, policy):
+            return True
+        director = self.backend.director
+        return any(
+            director.vehicle_repo(v).due_roles(DIRECTOR_ONLINE_ROLES, policy)
+            for v in vins
+            if director.knows(v)
+        )
+
     # -- online metadata -------------------------------------------------------------------------
     def refresh_metadata(self, vins: Sequence[str] | None = None) -> dict[str, list[str]]:
         """Re-sign every online role that :attr:`refresh_policy` finds due, on the backend's
@@ -256,7 +323,11 @@ class OtaServer:
         if not self.refreshing:
             return {}
         policy = self.refresh_policy
-        with self._lock:
+        if self._shared is not None and vins is not None:  # the per-request check: no lock
+            self._refresh_caches(vins)
+            if not self._due(vins):
+                return {}
+        with self._exclusive(vins or (), all_vehicles=vins is None):
             out: dict[str, list[str]] = {}
             image_done = self.backend.image_repo.refresh_online(IMAGE_ONLINE_ROLES, policy)
             if image_done:
@@ -322,12 +393,28 @@ class OtaServer:
         :meth:`rotate_vehicle_token` and :meth:`revoke_vehicle`, which update it); unknown
         VINs are not remembered.
         """
+        if self._shared is not None:  # no cache: another process may rotate or revoke it
+            self._check(token, self._shared.current(vin), f"vehicle {vin}")
+            return
         expected = self._token_sha.get(vin)
         if expected is None:
             expected = self.db.token_sha256(vin)
             if expected is not None:
                 self._token_sha[vin] = expected
         self._check(token, expected, f"vehicle {vin}")
+
+    def authenticate_check_in(self, vin: str, token: str | None) -> None:
+        """:meth:`authenticate_vehicle` for a check-in, which passes the same ``token`` to
+        :meth:`check_in_async`: with shared state a provisional check against this process's
+        cache (no query), made final in the check-in's commit.
+
+        Raises:
+            OtaAuthError: not ``vin``'s token (as far as this process knows).
+        """
+        if self._shared is None:
+            self.authenticate_vehicle(vin, token)
+        elif not token or not self._shared.check_in_token(vin, _sha256(token)):
+            raise OtaAuthError(f"vehicle {vin}: not authorized")
 
     def authenticate_any_vehicle(self, token: str | None) -> str:
         """The VIN whose current bearer token ``token`` is (image downloads need a car's
@@ -339,6 +426,11 @@ class OtaServer:
         if not token:
             raise OtaAuthError("vehicle: not authorized")
         sha = _sha256(token)
+        if self._shared is not None:
+            found = self.db.vin_for_token_sha256(sha)
+            if found is None:
+                raise OtaAuthError("vehicle: not authorized")
+            return found
         vin = self._vin_by_token.get(sha)
         if vin is None:
             vin = self.db.vin_for_token_sha256(sha)
@@ -358,6 +450,11 @@ class OtaServer:
         Raises:
             OtaAuthError: ``token`` is not ``vin``'s current token.
         """
+        if self._shared is not None:  # only if the token is still the current one
+            fresh = secrets.token_urlsafe(32)
+            if not token or not self.db.replace_token_sha256(vin, _sha256(token), _sha256(fresh)):
+                raise OtaAuthError(f"vehicle {vin}: not authorized")
+            return fresh
         with self._lock:
             self.authenticate_vehicle(vin, token)
             fresh = secrets.token_urlsafe(32)
@@ -373,6 +470,11 @@ class OtaServer:
         Raises:
             OtaInventoryError: unknown VIN.
         """
+        if self._shared is not None:
+            if self.db.token_sha256(vin) is None:
+                raise OtaInventoryError(f"vehicle {vin!r} is not registered")
+            self.db.set_token_sha256(vin, _REVOKED)
+            return
         with self._lock:
             if self.db.token_sha256(vin) is None:
                 raise OtaInventoryError(f"vehicle {vin!r} is not registered")
@@ -416,8 +518,8 @@ class OtaServer:
         self._check(provisioning_token, self._provisioning_sha, "provisioning")
         inv = VehicleInventory.from_dict(inventory)
         token = secrets.token_urlsafe(32)
-        with self._lock:
-            if inv.vin in self.db.vehicles():
+        with self._exclusive([inv.vin]):
+            if self.db.token_sha256(inv.vin) is not None:
                 raise OtaInventoryError(f"vehicle {inv.vin} is already registered")
             director_root = self.backend.director.register_vehicle(inv)
             self.db.add_vehicle(inv.vin, _sha256(token), inv.to_dict(), self.backend.clock.now())
@@ -466,8 +568,27 @@ class OtaServer:
         return sign_envelope({"time": when, "nonces": nonces, "vin": vin}, self._time_signer)
 
     def nonce(self, vin: str) -> str:
+        """A one-time nonce for ``vin``'s next manifest.
+
+        Raises:
+            OtaInventoryError: not registered.
+        """
+        if self._shared is not None:
+            self._vehicle_current(vin)
+            fresh = secrets.token_hex(16)
+            self.db.write_now(self.db.nonce_writes(vin, fresh)).result()
+            return fresh
         with self._lock:
             return self.backend.director.issue_nonce(vin)
+
+    def _vehicle_current(self, vin: str) -> None:
+        """Shared state: this process's view of ``vin`` brought up to date.
+
+        Raises:
+            OtaInventoryError: not registered.
+        """
+        if self._shared is not None and not self._shared.registered(vin):
+            raise OtaInventoryError(f"vehicle {vin!r} is not registered")
 
     def check_in(self, vin: str, manifest: dict[str, Any]) -> dict[str, str]:
         """Verify and store a manifest; assign new images. Returns the new assignments.
@@ -479,8 +600,7 @@ class OtaServer:
         Raises:
             OtaManifestError: bad signature, replayed nonce, inconsistent reports.
         """
-        with self._lock:
-            pending = self.backend.director.open_manifest(vin, manifest)
+        pending = self._open(vin, manifest)
         pending.verify()
         result = self._accept(pending, wait=True)  # committed in this thread: no hand-over
         result.durable.result()
@@ -488,18 +608,32 @@ class OtaServer:
 
     def begin_check_in(self, vin: str, manifest: dict[str, Any]) -> CheckIn:
         """:meth:`check_in` without waiting for the database: verify the manifest, update
-        the Director, queue the writes (group commit) and issue the next nonce.
+        the Director, queue the writes (group commit) and issue the next nonce. With shared
+        state, ``durable`` fails (an ``OtaError``: check in again) in the rare case that
+        another process changed the server-wide state after this check-in looked at it
+        (:meth:`check_in` and :meth:`check_in_async` then make it again themselves).
 
         Raises:
             OtaManifestError: bad signature, replayed nonce, inconsistent reports.
         """
-        with self._lock:
-            pending = self.backend.director.open_manifest(vin, manifest)
+        pending = self._open(vin, manifest)
         pending.verify()
         return self._accept(pending)
 
+    def _open(self, vin: str, manifest: dict[str, Any]) -> PendingManifest:
+        if self._shared is not None:
+            self._vehicle_current(vin)
+            return self.backend.director.open_manifest(vin, manifest)
+        with self._lock:
+            return self.backend.director.open_manifest(vin, manifest)
+
     async def check_in_async(
-        self, vin: str, manifest: dict[str, Any], *, offload: bool = True
+        self,
+        vin: str,
+        manifest: dict[str, Any],
+        *,
+        offload: bool = True,
+        token: str | None = None,
     ) -> CheckIn:
         """:meth:`begin_check_in` for the event loop: the signatures are verified in the
         worker processes (if any) while the loop serves other requests.
@@ -509,10 +643,14 @@ class OtaServer:
         never holds the event loop; the HTTP layer asks for it above a few KiB and keeps
         the usual small manifest on the loop (a thread hand-over costs more than it saves).
 
+        ``token``: the car's bearer token, checked once more when the check-in commits
+        (shared state; see :meth:`authenticate_check_in`).
+
         Raises:
             OtaManifestError: bad signature, replayed nonce, inconsistent reports.
         """
         director = self.backend.director
+        token_sha = _sha256(token) if token is not None else None
         if offload and self._pool is None:
 
             def open_and_verify() -> PendingManifest:
@@ -520,7 +658,7 @@ class OtaServer:
                 opened.verify()
                 return opened
 
-            return self._accept(await asyncio.to_thread(open_and_verify))
+            return await self._accept_async(await asyncio.to_thread(open_and_verify), token_sha)
         if offload:
             pending = await asyncio.to_thread(director.open_manifest, vin, manifest)
         else:
@@ -535,33 +673,148 @@ class OtaServer:
                 keyid = pending.checks[bad].key.keyid
                 raise OtaManifestError(f"bad signature by key {keyid[:12]}…: invalid")
             pending.set_verified()
-        return self._accept(pending)
+        return await self._accept_async(pending, token_sha)
+
+    async def _accept_async(self, pending: PendingManifest, token_sha: str | None) -> CheckIn:
+        if self._shared is None:
+            return self._accept(pending)
+        if not self._needs_exclusive(pending.vin):
+            result = self._accept_fast(pending, wait=False, token_sha=token_sha)
+            try:
+                await asyncio.wrap_future(result.durable)
+                return result
+            except _StateMoved:  # decided on stale campaigns/releases: again, under the lock
+                pass
+        accept = functools.partial(self._accept, pending, token_sha=token_sha, exclusive=True)
+        return await asyncio.to_thread(accept)  # waits for other processes
 
     def close(self) -> None:
         """Stop the verification workers and close the database."""
+        if self._shared is not None:
+            self._shared.stop_listener()
         if self._pool is not None:
             self._pool.shutdown()
         self.db.close()
 
-    def _accept(self, pending: PendingManifest, *, wait: bool = False) -> CheckIn:
+    def _needs_exclusive(self, vin: str) -> bool:
+        """Shared state: whether a check-in of ``vin`` may change shared state (a campaign
+        that offers it images or withdraws them, auto-assignment, metadata due for
+        re-signing); every other check-in takes no lock."""
+        if self.auto_assign:
+            return True
+        live = (CampaignState.DRAFT, CampaignState.COMPLETED)
+        if any(c.state not in live and vin in c.group for c in self.campaigns.values()):
+            return True
+        return self.refreshing and self._due([vin])
+
+    def _accept(
+        self,
+        pending: PendingManifest,
+        *,
+        wait: bool = False,
+        token_sha: str | None = None,
+        exclusive: bool = False,
+    ) -> CheckIn:
         vin = pending.vin
-        with self._lock:
-            director = self.backend.director
-            director.accept_manifest(pending)
-            writes = [self.db.manifest_write(vin, dict(pending.envelope), self.backend.clock.now())]
-            if self.campaigns:
-                assigned = self._campaign_check_in(vin, writes)
-            elif self.auto_assign:
-                assigned = director.assign_latest(vin)
-            else:  # no campaign: nothing reaches cars
-                assigned = {}
-            durable = self.db.write_now(writes) if wait else self.db.write(writes)
+        if self._shared is None:
+            with self._lock:
+                return self._accept_locked(pending, wait=wait)
+        if not exclusive and not self._needs_exclusive(vin):
+            result = self._accept_fast(pending, wait=wait, token_sha=token_sha)
+            if not wait:  # begin_check_in: its ``durable`` may fail with "check in again"
+                return result
+            try:
+                result.durable.result()
+                return result
+            except _StateMoved:  # decided on stale campaigns/releases: again, under the lock
+                pass
+        with self._shared.exclusive([vin]):
+            current = self.db.token_sha256(vin) or ""  # the provisional check made final
+            if token_sha is not None and not hmac.compare_digest(current, token_sha):
+                self._shared.forget_token(vin)
+                raise OtaAuthError(f"vehicle {vin}: not authorized")
+            if set(pending.reports) != set(self.backend.director.inventory(vin).ecus):
+                self._shared.load_vehicle(vin)  # unreported ECUs: as the database last saw them
+            result = self._accept_locked(pending, wait=True)
+            result.durable.result()  # committed before another process may read the campaigns
+            return result
+
+    def _accept_fast(
+        self, pending: PendingManifest, *, wait: bool, token_sha: str | None
+    ) -> CheckIn:
+        """Shared state, a check-in that changes no shared state: no lock. The nonce is used
+        up in the same transaction that stores the manifest and the next nonce (the group
+        commit); a nonce not issued or already used (by any process) fails that transaction,
+        and the car gets an error, never an answer."""
+        vin = pending.vin
+        nonce = pending.signed.get("nonce")
+        if not isinstance(nonce, str):
+            raise OtaManifestError(f"manifest nonce {nonce!r} was not issued or is already used")
+        shared = self._shared
+        if shared is None:  # pragma: no cover - only called with shared state
+            raise OtaError("a lock-free check-in needs shared state")
+        seen = shared.versions.get("global", 0)
+        self.backend.director.accept_manifest(pending, nonce_used_by_caller=True)
+        next_nonce = secrets.token_hex(16)
+        writes = [
+            self.db.shared_check_in_write(
+                vin,
+                nonce,
+                dict(pending.envelope),
+                self.backend.clock.now(),
+                next_nonce,
+                token_sha,
+                seen,
+            )
+        ]
+        written = self.db.write_now(writes) if wait else self.db.write(writes)
+        durable: Future[None] = Future()
+
+        def translate(done: Future[None]) -> None:
+            error = done.exception()
+            if error is None:
+                durable.set_result(None)
+                return
+            shared.vin_versions.pop(vin, None)  # what this process recorded was not accepted
+            shared.forget_token(vin)
+            if self.db.token_refused(error):
+                error = OtaAuthError(f"vehicle {vin}: not authorized")
+            elif self.db.state_moved(error):
+                shared.stale()
+                error = _StateMoved()
+            elif self.db.nonce_refused(error):
+                error = OtaManifestError(
+                    f"manifest nonce {nonce!r} was not issued or is already used"
+                )
+            durable.set_exception(error)
+
+        written.add_done_callback(translate)
+        return CheckIn(
+            assigned={}, consent=self.consent_for(vin), next_nonce=next_nonce, durable=durable
+        )
+
+    def _accept_locked(self, pending: PendingManifest, *, wait: bool) -> CheckIn:
+        vin = pending.vin
+        director = self.backend.director
+        director.accept_manifest(pending)
+        writes = [self.db.manifest_write(vin, dict(pending.envelope), self.backend.clock.now())]
+        if self.campaigns:
+            assigned = self._campaign_check_in(vin, writes)
+        elif self.auto_assign:
+            assigned = director.assign_latest(vin)
+        else:  # no campaign: nothing reaches cars
+            assigned = {}
+        if self._shared is not None:
+            next_nonce = secrets.token_hex(16)
+            writes += self.db.nonce_writes(vin, next_nonce)
+        else:
             next_nonce = director.issue_nonce(vin)
-            if self.refreshing:  # a few date comparisons; the car fetches metadata next
-                self._refresh_for(vin)
+        durable = self.db.write_now(writes) if wait else self.db.write(writes)
+        if self.refreshing:  # a few date comparisons; the car fetches metadata next
+            self._refresh_for(vin)
         return CheckIn(
             assigned=assigned,
-            consent=self.consent_for(vin),
+            consent=self._consent(vin),
             next_nonce=next_nonce,
             durable=durable,
         )
@@ -575,7 +828,7 @@ class OtaServer:
                 the hardware ID it is listed under.
         """
         parsed = CampaignSpec.from_dict(spec)
-        with self._lock:
+        with self._exclusive():
             if parsed.name in self.campaigns:
                 raise OtaError(f"campaign {parsed.name!r} already exists")
             for hw, name in parsed.images.items():
@@ -592,11 +845,14 @@ class OtaServer:
             campaign = Campaign.create(parsed, self.db.vehicles())
             self.campaigns[parsed.name] = campaign
             self.db.save_campaign(parsed.name, campaign.to_dict())
+            self._mark("campaigns")
             return campaign.status()
 
     def campaign_action(self, name: str, action: str) -> dict[str, Any]:
         """``start``, ``pause``, ``resume``, ``stop`` (emergency) or ``cancel``; or ``status``."""
-        with self._lock:
+        if action == "status":
+            self._refresh_caches()
+        with self._lock if action == "status" or self._shared is None else self._exclusive():
             campaign = self.campaigns.get(name)
             if campaign is None:
                 raise OtaError(f"no campaign {name!r}")
@@ -613,15 +869,26 @@ class OtaServer:
             moves[action]()
             if action != "status":
                 self.db.save_campaign(name, campaign.to_dict())
+                self._mark("campaigns")
             return campaign.status()
+
+    def has_campaign(self, name: str) -> bool:
+        """Whether a campaign of this name exists (on any server process)."""
+        self._refresh_caches()
+        return name in self.campaigns
 
     def consent_for(self, vin: str) -> str:
         """The consent mode of the campaign offering this vehicle images (default required)."""
+        if self._shared is not None:  # a read of this process's (current) campaigns
+            return self._consent(vin)
         with self._lock:
-            for c in self.campaigns.values():
-                outcome = c.outcomes.get(vin)
-                if c.active and outcome is not None and outcome.pending:
-                    return c.spec.consent
+            return self._consent(vin)
+
+    def _consent(self, vin: str) -> str:
+        for c in self.campaigns.values():
+            outcome = c.outcomes.get(vin)
+            if c.active and outcome is not None and outcome.pending:
+                return c.spec.consent
         return "required"
 
     def _campaign_check_in(self, vin: str, writes: list[tuple[str, Any]]) -> dict[str, str]:
@@ -652,6 +919,7 @@ class OtaServer:
         for c in self.campaigns.values():
             if vin in c.group:
                 writes.append(self.db.campaign_write(c.spec.name, c.to_dict()))
+                self._mark("campaigns")
         return assign
 
     def _outcome(self, vin: str, wanted: dict[str, str]) -> VehicleOutcome:
@@ -694,7 +962,8 @@ class OtaServer:
                 "offline: rotate at a key ceremony"
             )
         new = RoleKeys.generate()
-        with self._lock:
+        with self._exclusive(all_vehicles=True):
+            self._mark("keys")
             if repository == "image":
                 self.backend.image_repo.rotate_keys(role, new)
             else:
@@ -705,6 +974,9 @@ class OtaServer:
 
     def fleet_hardware_ids(self) -> frozenset[str]:
         """Hardware IDs a release may name: :attr:`hardware_ids` and every registered ECU's."""
+        if self._shared is not None:  # cars registered through other processes count too
+            with self._shared.lock:
+                self._shared.sync(all_vehicles=True)
         director = self.backend.director
         registered = {
             ecu.hardware_id
@@ -764,7 +1036,7 @@ class OtaServer:
                 decrypt_image(image_key, data, name)
             except OtaImageError as e:
                 raise OtaReleaseError(f"the upload does not decrypt under its key: {e}") from e
-        with self._lock:
+        with self._exclusive():
             if encrypt or image_key is not None:
                 if image_key is None and self.targets_offline:
                     raise OtaReleaseError(
@@ -815,6 +1087,7 @@ class OtaServer:
     def pending_releases(self) -> list[dict[str, Any]]:
         """Uploads waiting for the key holders' signatures (a ceremony server): name,
         SHA-256 and who approved them; offered to no car until signed targets name them."""
+        self._refresh_caches()
         repo = self.backend.image_repo
         out = []
         for key in self.db.approval_keys(""):
@@ -838,6 +1111,7 @@ class OtaServer:
         Raises:
             OtaReleaseError: nothing (or several uploads, and no ``sha256``) under ``name``.
         """
+        self._refresh_caches()
         released = self.backend.image_repo.get_image(name)
         if released is not None:
             candidates = [released.hashes["sha256"]]
@@ -880,7 +1154,7 @@ class OtaServer:
             OtaReleaseError: a new image out of bounds or not uploaded (HTTP 422).
         """
         known = self.fleet_hardware_ids()
-        with self._lock:
+        with self._exclusive():
             self._check_encrypted_keys(data)
             md = self.backend.image_repo.accept_signed_targets(data, known_hardware_ids=known)
         return {"version": md.signed.version, "images": sorted(md.signed.targets)}

@@ -12,8 +12,9 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
-__all__ = ["AuthThrottle"]
+__all__ = ["AuthThrottle", "SharedAuthThrottle"]
 
 
 class AuthThrottle:
@@ -74,3 +75,42 @@ class AuthThrottle:
             times.append(now)
             while len(times) > self.max_failures:
                 times.popleft()
+
+
+class SharedAuthThrottle:
+    """:class:`AuthThrottle` whose counts live in the OTA database, shared by every server
+    process on it: ten wrong tokens from one address count the same whichever process
+    answered them. Times are Unix seconds (``wall_s``; every process shares the clock).
+
+    Args:
+        db: an :class:`~evtwin.cloud.OtaDatabase` (its ``auth_failures`` table).
+        max_failures, window_s: as :class:`AuthThrottle`.
+    """
+
+    def __init__(
+        self,
+        db: Any,
+        max_failures: int = 10,
+        window_s: float = 60.0,
+        *,
+        wall_s: Callable[[], float] = time.time,
+    ) -> None:
+        self.db = db
+        self.max_failures = max_failures
+        self.window_s = window_s
+        self._now = wall_s
+
+    def retry_after_s(self, address: str) -> int | None:
+        """Whole seconds until ``address`` may try again, or ``None`` if it may now."""
+        now = self._now()
+        times: list[float] = self.db.auth_failure_times(address, now - self.window_s)
+        if len(times) < self.max_failures:
+            return None
+        # allowed again once fewer than max_failures are left in the window
+        leaving = times[len(times) - self.max_failures]
+        return max(1, math.ceil(leaving + self.window_s - now))
+
+    def failed(self, address: str) -> None:
+        """Count one wrong token from ``address``."""
+        now = self._now()
+        self.db.add_auth_failure(address, now, now - self.window_s)

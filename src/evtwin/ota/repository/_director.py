@@ -128,6 +128,9 @@ class Director:
         self.update_states: dict[str, dict[str, Any]] = {}  # the car's last update cycle
         # the symmetric key of an encrypted image, by name (the server keeps them)
         self.image_keys: Callable[[str], bytes | None] = lambda name: None
+        # where nonces are used up, when they live outside this object (a database shared by
+        # several server processes): ``(vin, nonce) -> False`` if not issued or already used
+        self.consume_nonce: Callable[[str, str], bool] | None = None
 
     # -- vehicles ------------------------------------------------------------------------------
     def register_vehicle(self, inventory: VehicleInventory) -> bytes:
@@ -178,6 +181,10 @@ class Director:
     def registered(self) -> list[str]:
         """VINs this Director serves."""
         return sorted(self._inventory)
+
+    def knows(self, vin: str) -> bool:
+        """Whether ``vin`` is registered here (constant time, unlike :attr:`registered`)."""
+        return vin in self._inventory
 
     def inventory(self, vin: str) -> VehicleInventory:
         try:
@@ -243,14 +250,20 @@ class Director:
             vin=vin, envelope=envelope, signed=signed, reports=reports, checks=tuple(checks)
         )
 
-    def accept_manifest(self, pending: PendingManifest) -> dict[str, Any]:
+    def accept_manifest(
+        self, pending: PendingManifest, *, nonce_used_by_caller: bool = False
+    ) -> dict[str, Any]:
         """Second half of :meth:`receive_manifest`, once every signature of ``pending`` is
         verified: check VIN, serials and the one-time nonce (consumed here), then record.
+
+        ``nonce_used_by_caller``: the caller uses the nonce up itself, atomically with storing
+        the manifest, and refuses the manifest (answering nothing) if it was not issued or is
+        already used (a server whose nonces live in a shared database).
 
         Raises:
             OtaManifestError: signatures not verified, wrong VIN, unknown or reused nonce.
         """
-        signed, reports = self._check_manifest(pending, check_nonce=True)
+        signed, reports = self._check_manifest(pending, check_nonce=not nonce_used_by_caller)
         self._record(pending.vin, (signed, reports))
         return signed
 
@@ -285,11 +298,18 @@ class Director:
                 raise OtaManifestError(f"report of ECU {serial!r} carries a stale nonce")
             reports[serial] = report
         if check_nonce:  # last: only a manifest that is right in every other way uses it up
-            if not isinstance(nonce, str) or nonce not in self._nonces[vin]:
+            if not isinstance(nonce, str):
+                issued = False
+            elif self.consume_nonce is not None:
+                issued = self.consume_nonce(vin, nonce)
+            else:
+                issued = nonce in self._nonces[vin]
+                if issued:
+                    del self._nonces[vin][nonce]
+            if not issued:
                 raise OtaManifestError(
                     f"manifest nonce {nonce!r} was not issued or is already used"
                 )
-            del self._nonces[vin][nonce]
         return signed, reports
 
     def _record(
