@@ -143,8 +143,9 @@ def mass_in_running_order(
 
     - ``eu_incl_driver``: the kerb mass as stated;
     - ``without_driver`` (a DIN/US kerb weight): plus the EU driver (75 kg);
-    - ``unknown`` (the source does not say): plus ``[mass] unknown_basis_added_kg``, fitted
-      leave-one-out on cars weighed on scales (``evtwin validate``'s mass report);
+    - ``unknown`` (the source does not say): plus ``[mass] unknown_basis_added_kg`` (its
+      value and why: ``constants.toml``; ``evtwin validate``'s mass report fits it on cars
+      weighed on scales);
     - not stated in the spec: read as ``eu_incl_driver`` (the catalogue's convention until
       2026-12-08), and the answer says so.
     """
@@ -167,7 +168,8 @@ def mass_in_running_order(
         return Derived(
             kerb + added,
             f"spec: unknown (the source does not say whether the driver is included); kerb "
-            f"{kerb:g} kg + {added:g} kg (global rule fitted on cars weighed on scales)",
+            f"{kerb:g} kg + {added:g} kg (global rule [mass] unknown_basis_added_kg, "
+            "assumption; its basis in constants.toml)",
         )
     return Derived(kerb, "spec: eu_incl_driver (EU mass in running order, driver included)")
 
