@@ -99,6 +99,24 @@ CHEMISTRY: dict[str, tuple[str, str]] = {
 }
 
 
+# spec key kerb_mass_basis from the table's kerb_mass_basis column (what the cited source
+# says its kerb mass includes); a source that does not say is "unknown", never guessed.
+# The Dutch "massa rijklaar" is the EU mass in running order (RDW: driver included).
+KERB_BASES: tuple[tuple[str, str], ...] = (
+    ("EU unladen incl. 75 kg driver", "eu_incl_driver"),
+    ("Dutch 'rijklaar' mass", "eu_incl_driver"),
+    ("not stated", "unknown"),
+)
+
+
+def kerb_mass_basis(text: str) -> str:
+    """The spec's ``kerb_mass_basis`` for the table's free-text basis column."""
+    for prefix, basis in KERB_BASES:
+        if text.strip().startswith(prefix):
+            return basis
+    raise SystemExit(f"kerb_mass_basis {text!r}: add its meaning to KERB_BASES")
+
+
 def q(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -121,6 +139,8 @@ def render(row: dict[str, str], slug: str) -> str:
     for key in NUMERIC:
         if row.get(key, "").strip():
             lines.append(f"{key} = {num(row[key])}")
+        if key == "kerb_mass_kg":
+            lines.append(f"kerb_mass_basis = {q(kerb_mass_basis(row['kerb_mass_basis']))}")
     hp = row.get("heat_pump", "").strip().lower()
     if hp == "yes":
         lines.append("heat_pump = true")

@@ -14,7 +14,10 @@ from typing import Any
 
 
 def summary(r: dict[str, Any]) -> str:
-    goal = f"goal MAE ≤ {r['goal_mae_pct']:g} %"
+    if r.get("expectation"):
+        goal = f"expectation: {r['expectation']}"
+    else:
+        goal = f"goal MAE ≤ {r['goal_mae_pct']:g} %"
     if r["goal_max_abs_error_pct"]:
         goal += f", max ≤ {r['goal_max_abs_error_pct']:g} %"
     verdict = "**met**" if r["goal_met"] else "**not met**"

@@ -63,3 +63,22 @@ def test_cli_and_http_road_test_agree(capsys: pytest.CaptureFixture[str]) -> Non
     with TestClient(create_app()) as client:
         http = client.get("/api/v1/range/vw-id3-pro-s", params={"road": "test", "cycle": "udds"})
     assert http.status_code == 200 and http.json() == cli
+
+
+def test_the_kerb_mass_basis_is_in_the_answer_and_moves_the_mass_driven() -> None:
+    base = {
+        "name": "Basis car",
+        "drivetrain": "fwd",
+        "kerb_mass_kg": 1800,
+        "usable_battery_kwh": 60,
+        "width_mm": 1850,
+        "height_mm": 1600,
+        "motor_power_kw": 150,
+    }
+    unstated = parse_spec(base, default_id="basis-car", where="test")
+    us = parse_spec({**base, "kerb_mass_basis": "without_driver"}, default_id="us", where="test")
+    a, b = RangeRequest(temp_c=20.0, speed_kph=100.0).answer([unstated, us])
+    assert a.assumptions["kerb_mass_basis"].startswith("default eu_incl_driver")
+    assert b.assumptions["kerb_mass_basis"].startswith("spec: without_driver")
+    assert b.mass_driven_kg == pytest.approx(a.mass_driven_kg + 75.0)
+    assert b.range_km < a.range_km

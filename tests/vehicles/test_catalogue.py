@@ -60,3 +60,16 @@ def test_unknown_vehicle_suggests_close_matches() -> None:
 
 def test_ids_are_case_insensitive() -> None:
     assert load_vehicle("Defender-Sport").id == "defender-sport"
+
+
+def test_every_catalogue_car_states_its_kerb_mass_basis_as_its_source_gives_it() -> None:
+    # the basis follows the cited source's note, never a guess: "not stated" is unknown
+    for spec in list_vehicles():
+        assert spec.kerb_mass_basis is not None, spec.id
+        note = spec.sources.get("kerb_mass_kg", "")
+        if "not stated" in note or note.startswith("assumption: compact"):
+            assert spec.kerb_mass_basis == "unknown", spec.id
+        elif "incl. 75 kg driver" in note or "rijklaar" in note:
+            assert spec.kerb_mass_basis == "eu_incl_driver", spec.id
+        else:
+            pytest.fail(f"{spec.id}: kerb basis note {note!r} not classified")

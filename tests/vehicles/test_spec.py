@@ -78,6 +78,7 @@ def test_measured_road_load_replaces_the_drag_and_rolling_estimates() -> None:
         ({"heat_pump": "yes"}, "heat_pump must be true or false"),
         ({"awd_front_power_share": 0.4}, "only applies to drivetrain = 'awd'"),
         ({"official": {"wltp_range_km": -1}}, "official.wltp_range_km must be a positive"),
+        ({"kerb_mass_basis": "din"}, "kerb_mass_basis must be one of eu_incl_driver"),
     ],
 )
 def test_bad_specs_are_rejected_with_a_message_naming_the_problem(
@@ -103,3 +104,30 @@ def test_missing_spec_file_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_every_error_is_an_evtwin_error() -> None:
     assert issubclass(SpecError, EvtwinError) and issubclass(DataFileError, EvtwinError)
+
+
+def test_the_kerb_mass_basis_sets_the_mass_in_running_order_and_the_test_mass() -> None:
+    from evtwin.physics.constants import default_constants
+
+    c = default_constants()
+    eu = derive_params(parse(kerb_mass_basis="eu_incl_driver"))  # type: ignore[arg-type]
+    us = derive_params(parse(kerb_mass_basis="without_driver"))  # type: ignore[arg-type]
+    unknown = derive_params(parse(kerb_mass_basis="unknown"))  # type: ignore[arg-type]
+    unstated = derive_params(parse())  # type: ignore[arg-type]
+    assert eu.mass_kg == 1800.0 and eu.basis["kerb_mass_basis"].startswith("spec")
+    # a kerb weight without driver gets the EU driver, on the road and in the test mass
+    assert us.mass_kg == pytest.approx(1800.0 + c.kerb_driver_kg)
+    assert us.wltp_test_mass_kg - eu.wltp_test_mass_kg == pytest.approx(c.kerb_driver_kg)
+    assert us.traction_force_max_n > eu.traction_force_max_n
+    assert unknown.mass_kg == pytest.approx(1800.0 + c.kerb_unknown_basis_added_kg)
+    # not stated: read as EU, and the answer's assumptions say so
+    assert unstated.mass_kg == 1800.0
+    assert unstated.basis["kerb_mass_basis"].startswith("default eu_incl_driver")
+    # with a max laden mass, the vehicle load is counted from the mass in running order
+    laden = derive_params(
+        parse(kerb_mass_basis="without_driver", max_laden_mass_kg=2400)  # type: ignore[arg-type]
+    )
+    load = 2400 - (1800 + c.kerb_driver_kg) - c.wltp_added_mass_kg
+    assert laden.wltp_test_mass_kg == pytest.approx(
+        1800 + c.kerb_driver_kg + c.wltp_added_mass_kg + c.wltp_load_fraction * load
+    )

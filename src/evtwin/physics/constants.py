@@ -34,6 +34,8 @@ class ModelConstants:
     wltp_added_mass_kg: float
     wltp_load_fraction: float
     wltp_default_vehicle_load_kg: float
+    kerb_driver_kg: float
+    kerb_unknown_basis_added_kg: float
     motor_copper: float
     motor_inverter: float
     motor_iron: float
@@ -99,6 +101,8 @@ _MAP: dict[str, tuple[str, str]] = {
     "wltp_added_mass_kg": ("wltp", "added_mass_kg"),
     "wltp_load_fraction": ("wltp", "load_fraction"),
     "wltp_default_vehicle_load_kg": ("wltp", "default_vehicle_load_kg"),
+    "kerb_driver_kg": ("mass", "driver_kg"),
+    "kerb_unknown_basis_added_kg": ("mass", "unknown_basis_added_kg"),
     "motor_copper": ("drivetrain", "copper"),
     "motor_inverter": ("drivetrain", "inverter"),
     "motor_iron": ("drivetrain", "iron"),

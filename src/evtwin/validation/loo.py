@@ -78,10 +78,15 @@ class LooReport:
     rows: tuple[LooRow, ...]
     calibrated: dict[str, float]
     method: str
-    goal_mae_pct: float
+    goal_mae_pct: float | None
+    """evtwin's accuracy goal for the MAE; ``None`` where the report is a check with a stated
+    expectation (``expectation``) instead."""
     goal_max_pct: float | None
     in_sample_mae_pct: float
     extra: dict[str, Any] = field(default_factory=dict)
+    expectation: str = ""
+    """A check's expectation and its source, in words (reports without an MAE goal)."""
+    expectation_met: bool | None = None
 
     @property
     def errors_pct(self) -> FloatArray:
@@ -101,7 +106,9 @@ class LooReport:
 
     @property
     def goal_met(self) -> bool:
-        ok = self.mae_pct <= self.goal_mae_pct
+        if self.expectation_met is not None:
+            return self.expectation_met
+        ok = self.goal_mae_pct is None or self.mae_pct <= self.goal_mae_pct
         if self.goal_max_pct is not None:
             ok = ok and self.max_abs_pct <= self.goal_max_pct
         return ok
@@ -120,6 +127,7 @@ class LooReport:
             "goal_mae_pct": self.goal_mae_pct,
             "goal_max_abs_error_pct": self.goal_max_pct,
             "goal_met": self.goal_met,
+            **({"expectation": self.expectation} if self.expectation else {}),
             "rows": [
                 {
                     "key": r.key,

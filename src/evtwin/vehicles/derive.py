@@ -22,6 +22,7 @@ __all__ = [
     "VehicleParams",
     "derive_params",
     "frontal_area",
+    "mass_in_running_order",
     "model_year_of",
     "regen_decel_for_year",
 ]
@@ -64,7 +65,8 @@ class VehicleParams:
     is_estimate: bool
     drivetrain: str
     mass_kg: float
-    """Mass in running order (EU kerb mass, includes a 75 kg driver)."""
+    """Mass in running order (EU definition: includes a 75 kg driver), from the spec's kerb
+    mass and its basis (:func:`mass_in_running_order`)."""
     wltp_test_mass_kg: float
     """GTR 15 test mass: the mass the WLTP procedure drives."""
     road_load_mass_kg: float
@@ -132,6 +134,46 @@ def frontal_area(spec: VehicleSpec, constants: ModelConstants | None = None) -> 
     )
 
 
+def mass_in_running_order(
+    spec: VehicleSpec, constants: ModelConstants | None = None
+) -> Derived[float]:
+    """The car's EU mass in running order (driver aboard, kg) from its kerb mass and the
+    kerb mass's basis (``kerb_mass_basis``): the one global rule (``constants.toml``
+    ``[mass]``).
+
+    - ``eu_incl_driver``: the kerb mass as stated;
+    - ``without_driver`` (a DIN/US kerb weight): plus the EU driver (75 kg);
+    - ``unknown`` (the source does not say): plus ``[mass] unknown_basis_added_kg`` (its
+      value and why: ``constants.toml``; ``evtwin validate``'s mass report fits it on cars
+      weighed on scales);
+    - not stated in the spec: read as ``eu_incl_driver`` (the catalogue's convention until
+      2026-12-08), and the answer says so.
+    """
+    c = constants if constants is not None else default_constants()
+    kerb = spec.kerb_mass_kg
+    if spec.kerb_mass_basis is None:
+        return Derived(
+            kerb,
+            f"default eu_incl_driver: not in the spec; kerb_mass_kg {kerb:g} kg read as EU mass "
+            f"in running order ({c.kerb_driver_kg:g} kg driver included; assumption)",
+        )
+    if spec.kerb_mass_basis == "without_driver":
+        return Derived(
+            kerb + c.kerb_driver_kg,
+            f"spec: without_driver; kerb {kerb:g} kg + {c.kerb_driver_kg:g} kg driver (EU "
+            "mass in running order)",
+        )
+    if spec.kerb_mass_basis == "unknown":
+        added = c.kerb_unknown_basis_added_kg
+        return Derived(
+            kerb + added,
+            f"spec: unknown (the source does not say whether the driver is included); kerb "
+            f"{kerb:g} kg + {added:g} kg (global rule [mass] unknown_basis_added_kg, "
+            "assumption; its basis in constants.toml)",
+        )
+    return Derived(kerb, "spec: eu_incl_driver (EU mass in running order, driver included)")
+
+
 def derive_params(
     spec: VehicleSpec | str, constants: ModelConstants | None = None
 ) -> VehicleParams:
@@ -153,21 +195,23 @@ def derive_params(
     c = constants if constants is not None else default_constants()
     basis: dict[str, str] = {}
 
-    # -- mass: WLTP test mass (GTR 15 definition) unless stated -----------------------------
+    # -- mass: on the road (mass in running order, driver aboard) and the WLTP test mass ----
+    mro = mass_in_running_order(spec, c)
+    basis["kerb_mass_basis"] = mro.basis
     if spec.test_mass_kg is not None:
         mass = Derived(spec.test_mass_kg, "spec")
     else:
         load = (
-            spec.max_laden_mass_kg - spec.kerb_mass_kg - c.wltp_added_mass_kg
+            spec.max_laden_mass_kg - mro.value - c.wltp_added_mass_kg
             if spec.max_laden_mass_kg is not None
             else c.wltp_default_vehicle_load_kg
         )
-        tm = spec.kerb_mass_kg + c.wltp_added_mass_kg + c.wltp_load_fraction * load
+        tm = mro.value + c.wltp_added_mass_kg + c.wltp_load_fraction * load
         mass = Derived(
             tm,
-            f"GTR 15 test mass: kerb {spec.kerb_mass_kg:g} kg + {c.wltp_added_mass_kg:g} kg + "
-            f"{c.wltp_load_fraction:.0%} of vehicle load {load:g} kg"
-            + ("" if spec.max_laden_mass_kg is not None else " (assumed)"),
+            f"GTR 15 test mass: mass in running order {mro.value:g} kg + "
+            f"{c.wltp_added_mass_kg:g} kg + {c.wltp_load_fraction:.0%} of vehicle load "
+            f"{load:g} kg" + ("" if spec.max_laden_mass_kg is not None else " (assumed)"),
         )
     basis["wltp_test_mass_kg"] = mass.basis
     if spec.test_mass_kg is None and spec.max_laden_mass_kg is None:
@@ -276,7 +320,7 @@ def derive_params(
         else Derived("pmsm", "default pmsm: not in the spec; the most common EV motor (assumption)")
     )
     basis["motor_type"] = primary.basis
-    v_rule = power / (c.peak_force_over_weight * spec.kerb_mass_kg * G_M_PER_S2)
+    v_rule = power / (c.peak_force_over_weight * mro.value * G_M_PER_S2)
     v_ref = c.base_speed_reference_mps
     base_speed = v_ref * (v_rule / v_ref) ** c.base_speed_power_exponent
     basis["base_speed_mps"] = (
@@ -289,7 +333,7 @@ def derive_params(
     transfer = {"rwd": 1.0 / (1.0 - mu * hl), "fwd": 1.0 / (1.0 + mu * hl)}.get(
         spec.drivetrain, 1.0
     )
-    traction = mu * driven_fraction * transfer * spec.kerb_mass_kg * G_M_PER_S2
+    traction = mu * driven_fraction * transfer * mro.value * G_M_PER_S2
     basis["traction_force_max_n"] = (
         f"rule: mu {c.dry_friction:g} x {driven_fraction:.0%} of weight on driven axle(s)"
         + (
@@ -356,7 +400,7 @@ def derive_params(
         name=spec.name,
         is_estimate=spec.is_estimate,
         drivetrain=spec.drivetrain,
-        mass_kg=spec.kerb_mass_kg,
+        mass_kg=mro.value,
         wltp_test_mass_kg=mass.value,
         road_load_mass_kg=mass.value,
         rotating_mass_fraction=c.rotating_mass_fraction,

@@ -32,6 +32,7 @@ from evtwin.errors import DataFileError, SpecError
 __all__ = [
     "BATTERY_CHEMISTRIES",
     "DRIVETRAINS",
+    "KERB_MASS_BASES",
     "MOTOR_TYPES",
     "OFFICIAL_KEYS",
     "OPTIONAL_KEYS",
@@ -107,6 +108,7 @@ OPTIONAL_KEYS: tuple[str, ...] = (
     "secondary_motor_type",
     "battery_chemistry",
     "tyre_rr_class",
+    "kerb_mass_basis",
 )
 # ``charge_curve`` (a measured DC curve) is read by evtwin.charging.vehicle.
 _META_KEYS: tuple[str, ...] = (
@@ -125,11 +127,16 @@ MOTOR_TYPES: tuple[str, ...] = ("pmsm", "induction", "eesm")
 BATTERY_CHEMISTRIES: tuple[str, ...] = ("nmc", "nca", "lfp")
 TYRE_RR_CLASSES: tuple[str, ...] = ("A", "B", "C", "D", "E")
 """EU tyre label rolling-resistance classes (Regulation (EU) 2020/740)."""
+KERB_MASS_BASES: tuple[str, ...] = ("eu_incl_driver", "without_driver", "unknown")
+"""What ``kerb_mass_kg`` includes: the EU mass in running order (75 kg driver included,
+Regulation (EU) 2017/1151), a kerb weight without driver (DIN/US "curb weight"), or a
+source that does not say."""
 _CHOICES: dict[str, tuple[str, ...]] = {
     "motor_type": MOTOR_TYPES,
     "secondary_motor_type": MOTOR_TYPES,
     "battery_chemistry": BATTERY_CHEMISTRIES,
     "tyre_rr_class": TYRE_RR_CLASSES,
+    "kerb_mass_basis": KERB_MASS_BASES,
 }
 _ROAD_LOAD_KEYS = ("road_load_f0_n", "road_load_f1_n_per_kph", "road_load_f2_n_per_kph2")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -182,6 +189,9 @@ class VehicleSpec:
     secondary_motor_type: str | None = None
     battery_chemistry: str | None = None
     tyre_rr_class: str | None = None
+    kerb_mass_basis: str | None = None
+    """What ``kerb_mass_kg`` includes (:data:`KERB_MASS_BASES`); ``None``: not stated, read as
+    ``eu_incl_driver`` (stated in answers' assumptions)."""
     official: OfficialFigures = field(default_factory=OfficialFigures)
     sources: Mapping[str, str] = field(default_factory=dict)
     uncertain: tuple[str, ...] = ()
