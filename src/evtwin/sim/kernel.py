@@ -614,10 +614,14 @@ def _step_slot(
 # decrement of ``W`` per vehicle (numba's copy of the inlined argument) and a
 # ZeroDivisionError exit per division (Python's error model), and LLVM left it scalar; the
 # parallel entry escaped both because numba outlines a ``prange`` body into a function of its
-# own compiled with numpy's error model. Same arithmetic either way: division by zero cannot
-# occur here (every divisor is a positive constant or bounded away from zero), and the two
-# entry points now give bit-identical answers (tests/sim/test_kernel_entries.py).
-@njit(fastmath=True, error_model="numpy")
+# own compiled with numpy's error model. ``forceinline`` has LLVM inline it into each entry
+# point (where the reference counts are pruned before the loop is vectorised): called
+# instead, a fresh compilation ran the function's own, scalar copy. Same arithmetic: the
+# divisors are positive constants, bounded below or the pack's open-circuit voltage, so the
+# error model only says what a division by zero would do (give inf rather than raise, as it
+# always did in the parallel entry). The two entry points give bit-identical answers
+# (tests/sim/test_kernel_entries.py).
+@njit(fastmath=True, error_model="numpy", forceinline=True)
 def _step_block(
     W: np.ndarray,
     nb: int,
