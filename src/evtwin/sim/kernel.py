@@ -607,6 +607,39 @@ def _step_slot(
     W[W_REC_VOLT * B + j] = voc - current * r
 
 
+# The step loop over a block's vehicles is a function of its own, compiled with numpy's error
+# model, so that the serial entry point vectorises it as the parallel one does (measured:
+# one block of 64 cars on the WLTC ~10x faster single-threaded, BENCHMARKS.md). Inlined into
+# the serial entry's body at numba's level, the loop kept a reference-count increment and
+# decrement of ``W`` per vehicle (numba's copy of the inlined argument) and a
+# ZeroDivisionError exit per division (Python's error model), and LLVM left it scalar; the
+# parallel entry escaped both because numba outlines a ``prange`` body into a function of its
+# own compiled with numpy's error model. ``forceinline`` has LLVM inline it into each entry
+# point (where the reference counts are pruned before the loop is vectorised): called
+# instead, a fresh compilation ran the function's own, scalar copy. Same arithmetic: the
+# divisors are positive constants, bounded below or the pack's open-circuit voltage, so the
+# error model only says what a division by zero would do (give inf rather than raise, as it
+# always did in the parallel entry). The two entry points give the same answers (bit for
+# bit on the machine measured, bar the last bit of a recorded voltage) and both compile to
+# packed arithmetic (tests/sim/test_kernel_entries.py).
+@njit(fastmath=True, error_model="numpy", forceinline=True)
+def _step_block(
+    W: np.ndarray,
+    nb: int,
+    dt: float,
+    inv_dt: float,
+    v_target: float,
+    cos_t: float,
+    sin_t: float,
+    t_now: float,
+    ocv_c: np.ndarray,
+    Gc: np.ndarray,
+) -> None:
+    """One time step of slots ``0 .. nb-1`` of a block's workspace (row stride ``BLOCK``)."""
+    for j in range(nb):
+        _step_slot(W, BLOCK, j, dt, inv_dt, v_target, cos_t, sin_t, t_now, ocv_c, Gc)
+
+
 @njit(inline="always", fastmath=True)
 def _finish_slot(
     W: np.ndarray, B: int, j: int, out: np.ndarray, C: np.ndarray, b: int, duration: float
@@ -675,8 +708,7 @@ def _run_blocks(
             cos_t = COS[tr, k]
             sin_t = SIN[tr, k]
             t_now = TT[tr, k]
-            for j in range(nb):
-                _step_slot(W, B, j, dt, inv_dt, v_target, cos_t, sin_t, t_now, ocv_c, Gc)
+            _step_block(W, nb, dt, inv_dt, v_target, cos_t, sin_t, t_now, ocv_c, Gc)
             if rec_block:
                 for j in range(nb):
                     h = hist_row[idx[j]]
