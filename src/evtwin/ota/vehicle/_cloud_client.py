@@ -181,6 +181,11 @@ class OtaCloudClient:
             raise OtaDownloadError(f"token rotation for {vin}: no token in the answer")
         self.token = token
 
+    def confirm_token(self, vin: str) -> None:
+        """Tell the server this car stored the token its last rotation issued (sent with
+        it): the token before it can no longer complete that rotation."""
+        self._call("POST", f"/api/v1/vehicles/{vin}/token/confirm", kind="nonce")
+
     def urls(self, vin: str) -> RepositoryUrls:
         return RepositoryUrls(
             director_metadata=f"{self.base_url}/director/{vin}/metadata/",
