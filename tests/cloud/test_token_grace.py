@@ -12,21 +12,44 @@ what comes back.
 from __future__ import annotations
 
 import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import urllib3
+import uvicorn
 
-from evtwin.cloud import OtaServer
+from evtwin.cloud import OtaDatabase, OtaServer, create_app
 from evtwin.errors import OtaDownloadError, OtaError
-from evtwin.ota import ManualClock, OtaCloudClient
+from evtwin.ota import ManualClock, OtaBackend, OtaCloudClient, build_vehicle
 from evtwin.runtime import OtaCar, open_car
 
-from .conftest import PROVISIONING
+from .conftest import ADMIN, PROVISIONING
 
 VIN = "SALDS27A1RA000801"
+
+
+@contextmanager
+def serving(server: OtaServer) -> Iterator[str]:
+    config = uvicorn.Config(create_app(server), host="127.0.0.1", port=0, log_level="warning")
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    for _ in range(500):  # bounded wait for start-up, not a timing assertion
+        if uv.started:
+            break
+        time.sleep(0.01)
+    assert uv.started, "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{uv.servers[0].sockets[0].getsockname()[1]}"
+    finally:
+        uv.should_exit = True
+        thread.join(timeout=10)
 
 
 def drop_next_rotation_answer(client: OtaCloudClient) -> list[str]:
@@ -148,12 +171,46 @@ def test_a_revoked_car_cannot_complete_a_rotation_in_its_grace(
         car.link.check_in(car.primary)
 
 
+@pytest.mark.parametrize("auto_assign", [False, True], ids=["lock-free", "locked"])
+def test_a_check_in_with_the_new_token_ends_the_grace(
+    db: OtaDatabase, tmp_path: Path, auto_assign: bool
+) -> None:
+    # both check-in paths: lock-free (no campaign; with shared state one statement) and
+    # under the lock (here: auto-assignment)
+    server = OtaServer(
+        OtaBackend.create(ManualClock()),
+        db,
+        provisioning_token=PROVISIONING,
+        admin_token=ADMIN,
+        auto_assign=auto_assign,
+    )
+    with serving(server) as base_url:
+        cloud = OtaCloudClient(base_url)
+        car = build_vehicle(
+            vin=VIN,
+            root_dir=tmp_path / "car",
+            register=lambda inv: cloud.register(inv, PROVISIONING),
+            urls=cloud.urls(VIN),
+            fetcher=cloud.fetcher(),
+            clock=server.backend.clock,
+        )
+        cloud.check_in(car)
+        first = cloud.token
+        assert first is not None
+        cloud.rotate_token(VIN)  # answered, never confirmed
+        second = cloud.token
+        cloud.check_in(car)  # the new token in use
+        assert status(base_url, "POST", f"/api/v1/vehicles/{VIN}/token", first) == 401
+        assert cloud.token == second
+        cloud.check_in(car)  # the car's token still works
+
+
 def test_a_token_grace_outside_its_bounds_is_refused(server: OtaServer) -> None:
     with pytest.raises(OtaError, match="token grace"):
         OtaServer(
             server.backend,
             server.db,
             provisioning_token=PROVISIONING,
-            admin_token="release-secret-0123456789",
+            admin_token=ADMIN,
             token_grace_s=-1.0,
         )

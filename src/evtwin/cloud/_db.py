@@ -334,23 +334,25 @@ class OtaDatabase:
         token hash (:meth:`token_refused`: rotated or revoked by any process), unless the
         ``global`` state version is still ``global_version`` (:meth:`state_moved`: the
         caller decided on older campaigns or releases) and unless the nonce was issued and
-        is unused (:meth:`nonce_refused`)."""
+        is unused (:meth:`nonce_refused`). It also ends the grace of the car's token before
+        its last rotation (the current one is in use)."""
         token_check = (
             "ln((SELECT COUNT(*) FROM vehicles WHERE vin = ? AND token_sha256 = ?)), "
             if token_sha256 is not None
             else ""
         )
         token_args = (vin, token_sha256) if token_sha256 is not None else ()
-        return (
+        return (  # ``graced``: the current token is in use, the previous one completes nothing
             "WITH used AS (DELETE FROM nonces WHERE vin = ? AND nonce = ? RETURNING 1), "
+            "graced AS (DELETE FROM token_grace WHERE vin = ?), "
             "stored AS (INSERT INTO manifests (vin, received_at, manifest_json) "
             "VALUES (?, ?, ?) RETURNING 1), "
             "issued AS (INSERT INTO nonces (vin, nonce) VALUES (?, ?) RETURNING 1) "
             f"SELECT {token_check}"
             "sqrt((SELECT COUNT(*) FROM server_state WHERE name = 'global' AND version = ?) - 1), "
             "1 / (SELECT COUNT(*) FROM used)",
-            (vin, nonce, vin, now.isoformat(), _dumps(manifest), vin, next_nonce, *token_args,
-             global_version),
+            (vin, nonce, vin, vin, now.isoformat(), _dumps(manifest), vin, next_nonce,
+             *token_args, global_version),
         )  # fmt: skip
 
     @staticmethod
@@ -562,6 +564,15 @@ class OtaDatabase:
             )
             == 1
         )
+
+    def graced_vins(self) -> list[str]:
+        """The cars whose previous token may still complete a rotation (until its time)."""
+        return [str(r[0]) for r in self._q("SELECT vin FROM token_grace")]
+
+    @staticmethod
+    def end_token_grace_write(vin: str) -> Write:
+        """A check-in with the car's current token ends its previous token's grace."""
+        return ("DELETE FROM token_grace WHERE vin = ?", (vin,))
 
     def end_token_grace(self, vin: str) -> None:
         """The car confirmed its new token: the one before it completes nothing any more."""

@@ -239,6 +239,9 @@ class OtaServer:
         self._admin_sha = {name: _sha256(token) for name, token in identities.items()}
         self._lock = threading.Lock()
         self._token_sha: dict[str, str] = {}  # VIN -> current token hash
+        # VINs whose previous token may still complete a rotation (one process only: with
+        # shared state every check-in ends any grace in its own statement)
+        self._graced: set[str] = set() if self.shared else set(db.graced_vins())
         self._vin_by_token: dict[str, str] = {}  # token hash -> VIN (image downloads)
         if verify_workers < 0:
             raise OtaError(f"verify_workers must be 0 or more, got {verify_workers}")
@@ -465,8 +468,10 @@ class OtaServer:
         old one stops working for everything but this: for :attr:`token_grace_s` (the
         server's clock) it may complete the rotation again, in case the answer was lost (the
         car still holds the old token): that issues yet another token, and the one whose
-        answer was lost stops working. Cars rotate theirs regularly, so a leaked token
-        lives only until the next rotation (plus the grace, for this route only).
+        answer was lost stops working. The grace ends early once the new token is used for a
+        check-in or confirmed (:meth:`confirm_vehicle_token`), or the car is revoked. Cars
+        rotate theirs regularly, so a leaked token lives only until the next rotation (plus
+        the grace, for this route only).
 
         Raises:
             OtaAuthError: ``token`` is neither ``vin``'s current token nor, within the
@@ -496,6 +501,7 @@ class OtaServer:
                 done = self.db.complete_rotation_sha256(vin, sha, _sha256(fresh), now)
             if not done:
                 raise OtaAuthError(f"vehicle {vin}: not authorized")
+            self._graced.add(vin)
             self._vin_by_token.pop(self._token_sha.get(vin, ""), None)
             self._token_sha[vin] = _sha256(fresh)
         return fresh
@@ -509,6 +515,7 @@ class OtaServer:
         """
         self.authenticate_vehicle(vin, token)
         self.db.end_token_grace(vin)
+        self._graced.discard(vin)
 
     def revoke_vehicle(self, vin: str) -> None:
         """Revoke ``vin``'s credentials (a stolen or scrapped car): every request with its
@@ -527,6 +534,7 @@ class OtaServer:
             if self.db.token_sha256(vin) is None:
                 raise OtaInventoryError(f"vehicle {vin!r} is not registered")
             self.db.revoke_token_sha256(vin, _REVOKED)
+            self._graced.discard(vin)
             self._vin_by_token.pop(self._token_sha.get(vin, ""), None)
             self._token_sha[vin] = _REVOKED
 
@@ -851,8 +859,12 @@ class OtaServer:
         if self._shared is not None:
             next_nonce = secrets.token_hex(16)
             writes += self.db.nonce_writes(vin, next_nonce)
+            writes.append(self.db.end_token_grace_write(vin))  # the new token is in use
         else:
             next_nonce = director.issue_nonce(vin)
+            if vin in self._graced:  # the new token is in use: the old one completes nothing
+                self._graced.discard(vin)
+                writes.append(self.db.end_token_grace_write(vin))
         durable = self.db.write_now(writes) if wait else self.db.write(writes)
         if self.refreshing:  # a few date comparisons; the car fetches metadata next
             self._refresh_for(vin)
