@@ -193,3 +193,18 @@ def test_a_broken_factory_directory_is_a_clear_error(
     assert main(up("http://127.0.0.1:1", tmp_path / "car", "--ota-factory",
                    str(tmp_path / "factory"))) == 2  # fmt: skip
     assert "is incomplete" in capsys.readouterr().err
+
+
+def test_a_factory_directory_without_the_token_takes_it_from_the_command_line(
+    ours: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state, _ = ours
+    bare = tmp_path / "bare-factory"
+    export_factory(state, bare)  # roots and time key only
+    assert not (bare / "provisioning.token").exists()
+    with serving(state, tmp_path / "ours.sqlite") as url:
+        assert main(up(url, tmp_path / "car", "--ota-factory", str(bare), "--ota-token", "")) == 2
+        assert "give the factory's provisioning token" in capsys.readouterr().err
+        assert main(up(url, tmp_path / "car", "--ota-factory", str(bare),
+                       "--ota-token", PROVISIONING)) == 0  # fmt: skip
+        assert f"registered with {url}" in capsys.readouterr().out

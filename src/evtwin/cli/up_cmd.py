@@ -180,7 +180,7 @@ def register(subparsers: Any) -> None:
         metavar="TOKEN",
         default=os.environ.get("EVTWIN_OTA_PROVISIONING_TOKEN"),
         help="factory provisioning token, needed on the first start only "
-        "(default $EVTWIN_OTA_PROVISIONING_TOKEN)",
+        "(default $EVTWIN_OTA_PROVISIONING_TOKEN, else the one in --ota-factory)",
     )
     ota.add_argument(
         "--ota-factory",
@@ -317,7 +317,7 @@ def _attach_ota(twin: Twin, args: argparse.Namespace) -> str:
             car_dir,
             server_url=args.ota_server,
             clock=twin.clock,
-            provisioning_token=args.ota_token if factory is None else None,
+            provisioning_token=args.ota_token,  # else the factory directory's
             vin=args.ota_vin,
             token_rotation_s=float(args.ota_token_rotate_s),
             http=_ota_http(args),

@@ -237,8 +237,8 @@ def open_car(
     trust_on_first_use: bool = False,
 ) -> OtaCar:
     """The car stored in ``car_dir``, or a new one registered with the server at
-    ``server_url`` using the factory's ``provisioning_token`` (first start only; default
-    the one in ``factory``).
+    ``server_url`` using the factory's ``provisioning_token`` (first start only; if not
+    given, the one in ``factory``).
 
     ``factory``: what the factory provisioned (:func:`~evtwin.ota.load_factory`): the car
     pins those roots and that time server key, and refuses a registration answer naming
@@ -336,7 +336,7 @@ def open_car(
             registered_now=False,
             secure_time=bool(clocks),
         )
-    if provisioning_token is None and factory is not None:
+    if not provisioning_token and factory is not None:
         provisioning_token = factory.provisioning_token
     if factory is None and not trust_on_first_use:
         raise OtaError(
