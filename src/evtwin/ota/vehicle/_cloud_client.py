@@ -77,6 +77,10 @@ class OtaCloudClient:
         self._next_nonce: str | None = None  # handed out with the last check-in's answer
         self.last_consent = "required"  # the consent mode the server named at the last check-in
 
+    def close(self) -> None:
+        """Close this client's idle connections (the next request opens a fresh one)."""
+        self._pool.clear()
+
     def _headers(self) -> dict[str, str]:
         h = {"Content-Type": "application/json"}
         if self.token:
