@@ -12,11 +12,14 @@
    committed row, and lost messages (sent but not stored after a ``--drain-s`` wait).
    ``--rate R`` paces publishing at R messages/s (latency under a steady load); without it
    each round is one burst of every car's message (latency = queueing behind the burst).
-3. OTA check-ins beside the telemetry (``--ota-cars N``, 0 = off): ``evtwin ota server`` in its
-   own process on a free loopback port (SQLite), ``N`` cars registered with it (not timed),
-   then, while the telemetry cars publish, each car checks in ``--ota-rounds`` times (the real
-   protocol: nonce, manifest signed by its ECU keys and Primary key) from 8 client threads in
-   this process: check-ins/s, p50/p99 latency per check-in, failures.
+3. OTA check-ins beside the telemetry (``--ota-cars N``, 0 = off; up to 10,000, every
+   telemetry car): ``evtwin ota server`` in its own process on a free loopback port (SQLite,
+   or with ``--ota-db postgres`` the ``--postgres`` database in a throw-away schema and
+   ``--ota-workers W`` server processes), ``N`` cars registered with it from 8 threads
+   (timed apart), then, while the telemetry cars publish, each car checks in
+   ``--ota-rounds`` times (the real protocol: nonce, manifest signed by its ECU keys and
+   Primary key) from 8 client threads in this process: check-ins/s, p50/p99 latency per
+   check-in, failures.
 
     .venv/bin/python benchmarks/bench_fleet.py --cars 10000 --messages 3 \\
         --postgres "host=127.0.0.1 dbname=test user=postgres"
@@ -121,12 +124,17 @@ OTA_CMD = [sys.executable, "-c", _OTA_SERVER, "ota", "server"]
 class OtaLoad:
     """An OTA server subprocess and ``cars`` registered cars that check in on demand."""
 
-    def __init__(self, cars: int, rounds: int, root: Path) -> None:
+    def __init__(
+        self, cars: int, rounds: int, root: Path, *, postgres: str | None = None, workers: int = 1
+    ) -> None:
         import os
 
         import urllib3
 
         self.rounds = rounds
+        self.workers = workers
+        self.postgres = postgres
+        self.schema = f"bench_ota_{uuid.uuid4().hex[:10]}"
         root.mkdir(parents=True, exist_ok=True)
         port = free_port()
         env = {
@@ -134,12 +142,18 @@ class OtaLoad:
             "EVTWIN_OTA_PROVISIONING_TOKEN": OTA_TOKENS["provisioning"],
             "EVTWIN_OTA_ADMIN_TOKEN": OTA_TOKENS["admin"],
         }
+        if postgres:
+            db = ["--postgres", postgres, "--postgres-schema", self.schema]
+        else:
+            db = ["--db", str(root / "ota.sqlite")]
         self.proc = subprocess.Popen(
-            [*OTA_CMD, "--port", str(port), "--no-access-log", "--db", str(root / "ota.sqlite")],
+            [*OTA_CMD, "--port", str(port), "--no-access-log", *db,
+             "--state", str(root / "ota-state"), "--workers", str(workers)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-        )
+            start_new_session=True,  # the server and its worker processes: one group
+        )  # fmt: skip
         base = f"http://127.0.0.1:{port}"
         for _ in range(600):
             try:
@@ -150,9 +164,8 @@ class OtaLoad:
                     raise SystemExit("evtwin ota server exited") from None
                 time.sleep(0.05)
         clock = ManualClock()
-        t0 = time.perf_counter()
-        self.cars: list[tuple[OtaCloudClient, Primary]] = []
-        for i in range(cars):
+
+        def register(i: int) -> tuple[OtaCloudClient, Primary]:
             vin = f"SALDS27A1RF{i:06d}"
             client = OtaCloudClient(base)
             car = build_vehicle(
@@ -163,7 +176,14 @@ class OtaLoad:
                 fetcher=client.fetcher(),
                 clock=clock,
             )
-            self.cars.append((client, car))
+            client.close()  # 10,000 idle keep-alive sockets would exhaust the file limit
+            return client, car
+
+        from concurrent.futures import ThreadPoolExecutor
+
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(8) as ex:
+            self.cars: list[tuple[OtaCloudClient, Primary]] = list(ex.map(register, range(cars)))
         self.register_s = time.perf_counter() - t0
         self.latency_s: list[float] = []
         self.failures: list[str] = []
@@ -177,6 +197,8 @@ class OtaLoad:
         except Exception as e:  # counted and reported, not hidden
             self.failures.append(f"{type(e).__name__}: {e}"[:200])
             return
+        finally:  # one connection per check-in (as a car waking up): at most 8 open at once
+            pair[0].close()
         self.latency_s.append(time.perf_counter() - t)
 
     def _run(self) -> None:
@@ -192,6 +214,7 @@ class OtaLoad:
         lat = np.array(self.latency_s) * 1000.0
         done = len(self.latency_s)
         return {
+            "server": f"{'postgres' if self.postgres else 'sqlite'}, {self.workers} worker(s)",
             "cars": len(self.cars),
             "rounds": self.rounds,
             "register_s": round(self.register_s, 2),
@@ -205,8 +228,20 @@ class OtaLoad:
         }
 
     def close(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(30)
+        import os
+        import signal
+
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+        if self.postgres:
+            import psycopg
+
+            with psycopg.connect(self.postgres, autocommit=True) as conn:
+                conn.execute(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
 
 
 def bench_telemetry(args: argparse.Namespace) -> dict[str, Any]:
@@ -255,7 +290,13 @@ def bench_telemetry(args: argparse.Namespace) -> dict[str, Any]:
         if not ingest.wait_connected(30):
             raise SystemExit("ingest did not connect")
         if args.ota_cars:
-            ota = OtaLoad(args.ota_cars, args.ota_rounds, tmp / "ota")
+            ota = OtaLoad(
+                args.ota_cars,
+                args.ota_rounds,
+                tmp / "ota",
+                postgres=args.postgres if args.ota_db == "postgres" else None,
+                workers=args.ota_workers,
+            )
         sel = selectors.DefaultSelector()
         t_conn = time.perf_counter()
         for c in cars:
@@ -328,7 +369,10 @@ def bench_telemetry(args: argparse.Namespace) -> dict[str, Any]:
         }
     finally:
         if ota is not None:
-            ota.close()
+            try:
+                ota.close()
+            except Exception as e:  # the telemetry's clean-up below still runs
+                print(f"OTA server clean-up failed: {e}", file=sys.stderr)
         for c in cars:
             sock = c.client.socket()
             if sock is not None:
@@ -360,6 +404,13 @@ def main() -> None:
     p.add_argument("--deadline-s", type=float, default=300.0)
     p.add_argument("--ota-cars", type=int, default=0, help="cars that also check in (0: off)")
     p.add_argument("--ota-rounds", type=int, default=3, help="check-ins per OTA car")
+    p.add_argument(
+        "--ota-db",
+        choices=["sqlite", "postgres"],
+        default="sqlite",
+        help="the OTA server's database (postgres: the --postgres DSN, a throw-away schema)",
+    )
+    p.add_argument("--ota-workers", type=int, default=1, help="OTA server processes")
     p.add_argument("--skip-sim", action="store_true")
     p.add_argument("--skip-telemetry", action="store_true")
     args = p.parse_args()
@@ -367,6 +418,12 @@ def main() -> None:
         raise SystemExit("--cars must be within 1..15000 and --messages within 1..100")
     if not 0 <= args.ota_cars <= 10_000 or not 1 <= args.ota_rounds <= 100:
         raise SystemExit("--ota-cars must be within 0..10000 and --ota-rounds within 1..100")
+    if not 1 <= args.ota_workers <= 8:
+        raise SystemExit("--ota-workers must be within 1..8")
+    if args.ota_db == "postgres" and not args.postgres:
+        raise SystemExit("--ota-db postgres needs --postgres DSN")
+    if args.ota_workers > 1 and args.ota_db != "postgres":
+        raise SystemExit("--ota-workers above 1 needs --ota-db postgres (SQLite: one process)")
     out: dict[str, Any] = {
         "machine": f"{platform.machine()}, {__import__('os').cpu_count()} CPUs, "
         f"python {platform.python_version()}",

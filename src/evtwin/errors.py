@@ -192,11 +192,17 @@ __all__ += [
     "OtaRangeError",
     "OtaRollbackError",
     "OtaSlotError",
+    "OtaTrustError",
 ]
 
 
 class OtaMetadataError(OtaError):
     """TUF/Uptane metadata failed to verify: bad signature, expired, rolled back, malformed."""
+
+
+class OtaTrustError(OtaMetadataError):
+    """The server is not the one the car was provisioned for at the factory: its roots or its
+    time server key differ from the factory's (the car refuses to register with it)."""
 
 
 class OtaDownloadError(OtaError):

@@ -41,7 +41,7 @@ def server_url(tmp_path: Path) -> Iterator[str]:
 
 def up(url: str, car: Path, *extra: str) -> list[str]:
     args = ["up", "--port", "0", "--no-http", "--duration-s", "0.3", "--ota-server", url]
-    return [*args, "--ota-car-dir", str(car), *extra]
+    return [*args, "--ota-car-dir", str(car), "--ota-trust-on-first-use", *extra]
 
 
 def test_up_registers_the_car_once_then_reopens_it(

@@ -197,6 +197,7 @@ def test_the_running_car_registers_over_mutual_tls_with_its_own_certificate_only
         return main(
             ["up", "--port", "0", "--no-http", "--duration-s", "0.5", "--ota-server", base,
              "--ota-car-dir", str(car), "--ota-token", PROVISIONING, "--ota-vin", VIN,
+             "--ota-trust-on-first-use",
              "--ota-ca-file", str(server_cert), "--ota-client-cert", str(cert),
              "--ota-client-key", str(key)]
         )  # fmt: skip

@@ -43,6 +43,7 @@ from evtwin.ota import (
 )
 
 from .conftest import ADMIN, POSTGRES_DSN, PROVISIONING, S3_ACCESS, S3_SECRET, _free_port
+from .test_token_grace import drop_next_rotation_answer
 
 OPS = "ops-token-0123456789abcdef"  # a second admin identity (two-person approvals)
 IMAGE = b"DEFENDER-SPORT BMS 7.0.0\n" * 2000
@@ -203,6 +204,36 @@ def _admin_get(base: str, token: str, source: str) -> urllib3.BaseHTTPResponse:
         "127.0.0.1", int(base.rsplit(":", 1)[1]), source_address=(source, 0), retries=False
     )
     return pool.request("GET", "/api/v1/audit?limit=5", headers={"X-Admin-Token": token})
+
+
+def test_a_rotation_whose_answer_was_lost_at_one_process_is_completed_at_the_other(
+    two_servers: tuple[str, str], tmp_path: Path
+) -> None:
+    a, b = two_servers
+    at_a = OtaCloudClient(a)
+    primary = car("SALDS27A1RA000705", at_a, at_a, tmp_path)
+    old = at_a.token
+    assert old is not None
+    lost = drop_next_rotation_answer(at_a)
+    with pytest.raises(OtaError, match="answer lost"):
+        at_a.rotate_token(primary.vin)  # made at A (in the database); the answer is lost
+    assert at_a.token == old
+
+    at_b = OtaCloudClient(b, token=old)
+    at_b.rotate_token(primary.vin)  # B completes it: the grace is in the database
+    at_b.confirm_token(primary.vin)
+    assert at_b.token not in (old, lost[0])
+    assert OtaCloudClient(a, token=at_b.token).check_in(primary) == {}
+    for base in (a, b):
+        for token in (old, lost[0]):
+            stale = urllib3.request(
+                "GET",
+                f"{base}/api/v1/vehicles/{primary.vin}/nonce",
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert stale.status == 401
+    with pytest.raises(OtaError, match="HTTP 401"):  # confirmed at B: A ends the grace too
+        OtaCloudClient(a, token=old).rotate_token(primary.vin)
 
 
 def test_the_admin_guessing_limit_counts_across_processes(two_servers: tuple[str, str]) -> None:

@@ -54,7 +54,8 @@ def test_up_publishes_telemetry_as_its_ota_identity(
     if not Path(MOSQUITTO).exists():
         _missing("mosquitto (Debian package mosquitto)")
     car = tmp_path / "car"
-    base = ["up", "--port", "0", "--no-http", "--ota-server", ota_url, "--ota-car-dir", str(car)]
+    base = ["up", "--port", "0", "--no-http", "--ota-server", ota_url, "--ota-car-dir", str(car),
+            "--ota-trust-on-first-use"]  # fmt: skip
     # the factory registers the car (first start); the OTA server issues its token
     assert main([*base, "--duration-s", "0.3", "--ota-token", PROVISIONING]) == 0
     cred = json.loads((car / "credentials.json").read_text())

@@ -103,6 +103,7 @@ def test_a_running_car_with_a_wrong_clock_judges_expiry_by_attested_time(
             server_url=url,
             clock=twin.clock,
             provisioning_token=PROVISIONING,
+            trust_on_first_use=True,  # an in-memory server: no factory directory
             vin=VIN,
             secure_time=secure,
         )
@@ -145,6 +146,7 @@ def test_the_running_car_rotates_its_token_and_the_old_one_is_refused(tmp_path: 
             server_url=url,
             clock=clock,
             provisioning_token=PROVISIONING,
+            trust_on_first_use=True,
             vin=VIN,
             token_rotation_s=3600.0,
         )

@@ -82,6 +82,7 @@ def attach(w: World) -> OtaService:
         server_url=w.url,
         clock=w.twin.clock,
         provisioning_token=PROVISIONING,
+        trust_on_first_use=True,  # an in-memory server: no factory directory
         vin=VIN,
     )
     return w.twin.attach_ota(OtaService(w.twin.broker, car.primary, car.link))

@@ -84,6 +84,7 @@ def test_the_readme_ota_demo_runs_as_written(tmp_path: Path) -> None:
     commands = demo_commands(README.read_text())
     assert {c.terminal for c in commands} == {1, 2, 3}, "three terminals, as the README says"
     assert any("keys init --offline" in c.line for c in commands)  # the ceremony
+    assert any("--ota-factory" in c.line for c in commands if c.line.startswith("evtwin up"))
     assert any("--keys " in c.line for c in commands if "ota release" in c.line)
     ports = {p: free_port() for p in PORTS}
 
@@ -188,6 +189,7 @@ def test_the_readme_ota_demo_runs_as_written(tmp_path: Path) -> None:
         car_out = background[2].text()
         print(car_out)  # the transcript (pytest -s shows it)
         assert "expiry on time attested by the server's time server" in car_out
+        assert "trust: factory provisioning ./factory" in car_out  # not trust on first use
         for state in ("AVAILABLE", "CONSENTED", "INSTALLING", "SUCCEEDED", "ROLLED_BACK"):
             assert re.search(rf"\b{state}\b", car_out), (state, car_out[-3000:])
         assert "FAILED" not in car_out

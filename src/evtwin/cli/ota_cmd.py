@@ -208,6 +208,13 @@ def register(subparsers: Any) -> None:
         help="run the server's clock this many times real time (demo beside `evtwin up "
         "--speedup`; start the server first)",
     )
+    server.add_argument(
+        "--token-grace-s",
+        type=float,
+        default=3600.0,
+        help="a car's token before its last rotation may complete that rotation again for "
+        "this many seconds (server clock), if the answer was lost (default 3600; 0: never)",
+    )
     server.add_argument("--provisioning-token", default=os.environ.get(_PROV_ENV))
     server.add_argument("--admin-token", default=os.environ.get(_ADMIN_ENV))
     server.set_defaults(func=_server)
@@ -260,6 +267,19 @@ def register(subparsers: Any) -> None:
     kinit.add_argument("--pkcs11-token", metavar="LABEL", help="the token's label")
     kinit.add_argument("--json", action="store_true")
     kinit.set_defaults(func=_keys_init)
+    kfac = ksub.add_parser(
+        "factory",
+        help="write what the car line provisions into every car: roots, time key, token",
+    )
+    kfac.add_argument("--state", type=Path, required=True, help="server state (key ceremony)")
+    kfac.add_argument("--out", type=Path, required=True, help="factory provisioning directory")
+    kfac.add_argument(
+        "--provisioning-token",
+        default=os.environ.get(_PROV_ENV),
+        help=f"also store the factory's provisioning token, owner-only (default ${_PROV_ENV})",
+    )
+    kfac.set_defaults(func=_keys_factory)
+
     krot = ksub.add_parser("rotate", help="new key for an online role of a running server")
     krot.add_argument("repository", choices=["image", "director"])
     krot.add_argument("role", choices=["targets", "snapshot", "timestamp"])
@@ -372,6 +392,7 @@ def build_server(args: argparse.Namespace) -> tuple[OtaServer, dict[str, str]]:
         refresh=refresh,
         admin_tokens=_identities(getattr(args, "admin_identity", [])),
         approvals_required=getattr(args, "approvals", 1),
+        token_grace_s=float(getattr(args, "token_grace_s", 3600.0)),
     )
     return server, generated
 
@@ -688,6 +709,21 @@ def _keys_init(args: argparse.Namespace) -> int:
         print(f"online keys and the signed roots in {args.state}")
     else:
         print(f"saved (owner-only) to {paths[0].parent}")
+    return 0
+
+
+def _keys_factory(args: argparse.Namespace) -> int:
+    from evtwin.ota import export_factory
+
+    made = export_factory(args.state, args.out, provisioning_token=args.provisioning_token)
+    keyid = str(made.time_key.get("keyid", ""))
+    print(f"factory provisioning for cars in {args.out}:")
+    print("  director.root.json   the Director root signed at the key ceremony")
+    print("  image.root.json      the Image repository's root")
+    print(f"  time.key.json        the time server's public key ({keyid[:12]})")
+    if made.provisioning_token:
+        print("  provisioning.token   the factory's registration secret (owner-only)")
+    print(f"use: evtwin up --ota-server URL --ota-factory {args.out}")
     return 0
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Final
 
-from evtwin.errors import OtaError, SignalServerError
-from evtwin.ota import HttpConfig, InstallPolicy
+from evtwin.errors import OtaError, OtaTrustError, SignalServerError
+from evtwin.ota import HttpConfig, InstallPolicy, load_factory
 from evtwin.runtime import (
     SETPOINT_ACTUATORS,
     Charger,
@@ -180,7 +180,20 @@ def register(subparsers: Any) -> None:
         metavar="TOKEN",
         default=os.environ.get("EVTWIN_OTA_PROVISIONING_TOKEN"),
         help="factory provisioning token, needed on the first start only "
-        "(default $EVTWIN_OTA_PROVISIONING_TOKEN)",
+        "(default $EVTWIN_OTA_PROVISIONING_TOKEN, else the one in --ota-factory)",
+    )
+    ota.add_argument(
+        "--ota-factory",
+        metavar="DIR",
+        default=None,
+        help="factory provisioning: the roots, time server key and provisioning token the car "
+        "trusts (made by `evtwin ota keys factory`); a server answering other roots is refused",
+    )
+    ota.add_argument(
+        "--ota-trust-on-first-use",
+        action="store_true",
+        help="DEMO ONLY, without --ota-factory: trust the roots and time key the server "
+        "answers at registration (a server with other keys would be trusted)",
     )
     ota.add_argument("--ota-vin", default="SALDS27A1RA000001", help="VIN to register")
     ota.add_argument(
@@ -296,15 +309,27 @@ def _attach_ota(twin: Twin, args: argparse.Namespace) -> str:
     if args.ota_server is None:
         return ""
     car_dir = Path(args.ota_car_dir)
-    car = open_car(
-        car_dir,
-        server_url=args.ota_server,
-        clock=twin.clock,
-        provisioning_token=args.ota_token,
-        vin=args.ota_vin,
-        token_rotation_s=float(args.ota_token_rotate_s),
-        http=_ota_http(args),
-    )
+    if args.ota_factory is not None and args.ota_trust_on_first_use:
+        raise OtaError("--ota-factory and --ota-trust-on-first-use exclude each other")
+    factory = load_factory(Path(args.ota_factory)) if args.ota_factory is not None else None
+    try:
+        car = open_car(
+            car_dir,
+            server_url=args.ota_server,
+            clock=twin.clock,
+            provisioning_token=args.ota_token,  # else the factory directory's
+            vin=args.ota_vin,
+            token_rotation_s=float(args.ota_token_rotate_s),
+            http=_ota_http(args),
+            factory=factory,
+            trust_on_first_use=bool(args.ota_trust_on_first_use),
+        )
+    except OtaTrustError as e:  # the car runs on, offline: nothing of it was stored
+        print(f"evtwin up: OTA REFUSED: {e}", file=sys.stderr, flush=True)
+        return (
+            f"  ota:      REFUSED {args.ota_server}: not the server the factory provisioned "
+            f"this car for; running without OTA (no key or token stored in {car_dir})\n"
+        )
     twin.attach_ota(
         OtaService(
             twin.broker,
@@ -320,9 +345,19 @@ def _attach_ota(twin: Twin, args: argparse.Namespace) -> str:
         if car.secure_time
         else "expiry on the car's own clock (stored before secure time: re-register for it)"
     )
+    if factory is not None:
+        trust = f"trust: factory provisioning {args.ota_factory}"
+    elif car.registered_now:
+        trust = (
+            "trust: ON FIRST USE (demo only): roots and time key taken from the server's "
+            "registration answer, not from the factory"
+        )
+    else:
+        trust = f"trust: the roots pinned in {car_dir}"
     return (
         f"  ota:      {car.primary.vin} {how} with {args.ota_server} (storage {car_dir}); "
         f"check-in every {args.ota_check_in_s:g} twin s\n"
+        f"            {trust}\n"
         f"            {time_line}; token rotated every {args.ota_token_rotate_s:g} s\n"
     )
 

@@ -8,8 +8,10 @@ Routes (JSON unless noted):
 - ``POST /api/v1/vehicles/{vin}/time`` (bearer): ``{"nonces": [hex, …]}`` → the time
   server's signed attestation ``{"signed": {"time", "nonces", "vin"}, "signatures"}``.
 - ``POST /api/v1/vehicles/{vin}/token`` (bearer): a fresh token replaces the current one
-  (``{vin, token}``); ``POST /api/v1/vehicles/{vin}/revoke`` (admin): the car's token is
-  refused from now on.
+  (``{vin, token}``); the token before it may complete the rotation again for a short grace,
+  if the answer was lost, until ``POST /api/v1/vehicles/{vin}/token/confirm`` (bearer: the new
+  token) ends the grace (``{vin}``); ``POST /api/v1/vehicles/{vin}/revoke`` (admin): the
+  car's token is refused from now on.
 - ``POST /api/v1/vehicles/{vin}/manifest`` (bearer): signed manifest; returns
   ``{assigned, consent, nonce}`` once the manifest is committed (``nonce``: a fresh one-time
   nonce for the next manifest, so a car checks in with one request).
@@ -365,6 +367,17 @@ def create_app(
         return _json({"vin": vin, "token": fresh})
 
     app.router.add_route("/api/v1/vehicles/{vin}/token", rotate_token, methods=["POST"])
+
+    async def confirm_token(request: Request) -> Response:
+        vin = request.path_params["vin"]
+        token = _bearer(request.headers.get("authorization"))
+        try:
+            await asyncio.to_thread(server.confirm_vehicle_token, vin, token)
+        except OtaAuthError as e:
+            raise HTTPException(401, str(e)) from e
+        return _json({"vin": vin})
+
+    app.router.add_route("/api/v1/vehicles/{vin}/token/confirm", confirm_token, methods=["POST"])
 
     async def attest_time(request: Request) -> Response:
         vin = request.path_params["vin"]

@@ -90,13 +90,20 @@ CREATE TABLE IF NOT EXISTS auth_failures (
     address TEXT NOT NULL,
     at DOUBLE PRECISION NOT NULL
 );
-CREATE INDEX IF NOT EXISTS auth_failures_address ON auth_failures(address, at)
+CREATE INDEX IF NOT EXISTS auth_failures_address ON auth_failures(address, at);
+CREATE TABLE IF NOT EXISTS token_grace (
+    vin TEXT PRIMARY KEY,
+    prev_sha256 TEXT NOT NULL,
+    until DOUBLE PRECISION NOT NULL
+)
 """
 # Shared state (several server processes over one PostgreSQL database, see ``OtaServer``):
 # ``nonces`` (one-time manifest nonces), ``vehicle_meta`` (a version per car, bumped whenever
 # a process changes that car's Director metadata), ``server_state`` (versions of the Image
 # repository, the campaigns and the online keys, and ``global``, bumped with any of them) and
 # ``auth_failures`` (wrong admin/provisioning tokens per address, for the guessing limit).
+# ``token_grace``: a car's token before its last rotation and until when (Unix seconds of the
+# server's clock) it may still *complete* that rotation (the answer may have been lost).
 MAX_OPEN_NONCES = 16  # per vehicle, as the Director's in-memory book
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _MAX_BATCH = 512  # writes per group commit
@@ -327,23 +334,25 @@ class OtaDatabase:
         token hash (:meth:`token_refused`: rotated or revoked by any process), unless the
         ``global`` state version is still ``global_version`` (:meth:`state_moved`: the
         caller decided on older campaigns or releases) and unless the nonce was issued and
-        is unused (:meth:`nonce_refused`)."""
+        is unused (:meth:`nonce_refused`). It also ends the grace of the car's token before
+        its last rotation (the current one is in use)."""
         token_check = (
             "ln((SELECT COUNT(*) FROM vehicles WHERE vin = ? AND token_sha256 = ?)), "
             if token_sha256 is not None
             else ""
         )
         token_args = (vin, token_sha256) if token_sha256 is not None else ()
-        return (
+        return (  # ``graced``: the current token is in use, the previous one completes nothing
             "WITH used AS (DELETE FROM nonces WHERE vin = ? AND nonce = ? RETURNING 1), "
+            "graced AS (DELETE FROM token_grace WHERE vin = ?), "
             "stored AS (INSERT INTO manifests (vin, received_at, manifest_json) "
             "VALUES (?, ?, ?) RETURNING 1), "
             "issued AS (INSERT INTO nonces (vin, nonce) VALUES (?, ?) RETURNING 1) "
             f"SELECT {token_check}"
             "sqrt((SELECT COUNT(*) FROM server_state WHERE name = 'global' AND version = ?) - 1), "
             "1 / (SELECT COUNT(*) FROM used)",
-            (vin, nonce, vin, now.isoformat(), _dumps(manifest), vin, next_nonce, *token_args,
-             global_version),
+            (vin, nonce, vin, vin, now.isoformat(), _dumps(manifest), vin, next_nonce,
+             *token_args, global_version),
         )  # fmt: skip
 
     @staticmethod
@@ -528,6 +537,55 @@ class OtaDatabase:
             )
             == 1
         )
+
+    def rotate_token_sha256(self, vin: str, old: str, new: str, grace_until: float) -> bool:
+        """Rotate a token hash only if it is still ``old``, and let ``old`` complete a
+        rotation until ``grace_until`` (each statement committed at once). False if another
+        request rotated or revoked it first."""
+        self._rowcount(
+            "INSERT INTO token_grace (vin, prev_sha256, until) SELECT ?, ?, ? WHERE EXISTS "
+            "(SELECT 1 FROM vehicles WHERE vin = ? AND token_sha256 = ?) "
+            "ON CONFLICT (vin) DO UPDATE SET prev_sha256 = excluded.prev_sha256, "
+            "until = excluded.until",
+            (vin, old, grace_until, vin, old),
+        )
+        return self.replace_token_sha256(vin, old, new)
+
+    def complete_rotation_sha256(self, vin: str, prev: str, new: str, now: float) -> bool:
+        """A rotation whose answer was lost, made again with the token before it: the car's
+        token becomes ``new`` if ``prev`` is the one it had before its last rotation and its
+        grace (:meth:`rotate_token_sha256`) lasts past ``now``; the grace is not extended.
+        False otherwise (nothing changes)."""
+        return (
+            self._rowcount(
+                "UPDATE vehicles SET token_sha256 = ? WHERE vin = ? AND EXISTS (SELECT 1 FROM "
+                "token_grace g WHERE g.vin = ? AND g.prev_sha256 = ? AND g.until > ?)",
+                (new, vin, vin, prev, now),
+            )
+            == 1
+        )
+
+    def graced_vins(self) -> list[str]:
+        """The cars whose previous token may still complete a rotation (until its time)."""
+        return [str(r[0]) for r in self._q("SELECT vin FROM token_grace")]
+
+    @staticmethod
+    def end_token_grace_write(vin: str) -> Write:
+        """A check-in with the car's current token ends its previous token's grace."""
+        return ("DELETE FROM token_grace WHERE vin = ?", (vin,))
+
+    def end_token_grace(self, vin: str) -> None:
+        """The car confirmed its new token: the one before it completes nothing any more."""
+        self._rowcount("DELETE FROM token_grace WHERE vin = ?", (vin,))
+
+    def revoke_token_sha256(self, vin: str, marker: str) -> None:
+        """Revoke a car's token, and any grace of its previous one, in one transaction."""
+        self.write_now(
+            [
+                ("UPDATE vehicles SET token_sha256 = ? WHERE vin = ?", (marker, vin)),
+                ("DELETE FROM token_grace WHERE vin = ?", (vin,)),
+            ]
+        ).result()
 
     def token_sha256(self, vin: str) -> str | None:
         rows = self._q("SELECT token_sha256 FROM vehicles WHERE vin = ?", (vin,))

@@ -60,15 +60,26 @@ from evtwin.ota import (
     encrypt_image,
     generate_signer,
     is_offline,
-    load_keys,
     open_artifact,
-    save_keys,
     sign_envelope,
+    time_signer,
     verify_ed25519_batch,
 )
 from evtwin.ota.repository import DIRECTOR_ONLINE_ROLES, PendingManifest, check_release_bounds
 
-__all__ = ["IMAGE_ONLINE_ROLES", "CheckIn", "OtaServer", "VehicleCredentials"]
+__all__ = [
+    "DEFAULT_TOKEN_GRACE_S",
+    "IMAGE_ONLINE_ROLES",
+    "CheckIn",
+    "OtaServer",
+    "VehicleCredentials",
+]
+
+DEFAULT_TOKEN_GRACE_S = 3600.0
+"""Seconds (server clock) a car's token before its last rotation may still complete that
+rotation, if its answer was lost (assumption: an hour covers a car's retry at its next
+check-in, every 300 s by default, several times over, and keeps a leaked pre-rotation token
+good for one more hour, for the rotation route only)."""
 
 _IDENTITY = re.compile(r"^[a-z0-9_-]{1,32}$")
 _NONCE = re.compile(r"^[0-9a-f]{16,64}$")
@@ -156,6 +167,9 @@ class OtaServer:
         listen: with ``shared``, hear other processes' changes through PostgreSQL
             LISTEN/NOTIFY (one more connection), so a car's check-in needs no query before
             its commit; without, each check-in reads its car's state through first.
+        token_grace_s: how long (server clock) a car's token before its last rotation may
+            still complete that rotation, if the answer was lost (0: never; default
+            :data:`DEFAULT_TOKEN_GRACE_S`); kept in the database, so any process honours it.
     """
 
     def __init__(
@@ -175,7 +189,11 @@ class OtaServer:
         approvals_required: int = 1,
         shared: bool | None = None,
         listen: bool = False,
+        token_grace_s: float = DEFAULT_TOKEN_GRACE_S,
     ) -> None:
+        if not 0 <= token_grace_s <= 86400:
+            raise OtaError(f"token grace must be 0..86400 s, got {token_grace_s}")
+        self.token_grace_s = float(token_grace_s)
         identities = {"admin": admin_token, **dict(admin_tokens or {})}
         if len(provisioning_token) < 16 or any(len(t) < 16 for t in identities.values()):
             raise OtaError("provisioning and admin tokens must be at least 16 characters")
@@ -221,6 +239,9 @@ class OtaServer:
         self._admin_sha = {name: _sha256(token) for name, token in identities.items()}
         self._lock = threading.Lock()
         self._token_sha: dict[str, str] = {}  # VIN -> current token hash
+        # VINs whose previous token may still complete a rotation (one process only: with
+        # shared state every check-in ends any grace in its own statement)
+        self._graced: set[str] = set() if self.shared else set(db.graced_vins())
         self._vin_by_token: dict[str, str] = {}  # token hash -> VIN (image downloads)
         if verify_workers < 0:
             raise OtaError(f"verify_workers must be 0 or more, got {verify_workers}")
@@ -444,28 +465,62 @@ class OtaServer:
 
     def rotate_vehicle_token(self, vin: str, token: str | None) -> str:
         """Replace ``vin``'s bearer token (checked first) with a fresh one and return it; the
-        old one stops working at once. Cars rotate theirs regularly, so a leaked token
-        lives only until the next rotation.
+        old one stops working for everything but this: for :attr:`token_grace_s` (the
+        server's clock) it may complete the rotation again, in case the answer was lost (the
+        car still holds the old token): that issues yet another token, and the one whose
+        answer was lost stops working. The grace ends early once the new token is used for a
+        check-in or confirmed (:meth:`confirm_vehicle_token`), or the car is revoked. Cars
+        rotate theirs regularly, so a leaked token lives only until the next rotation (plus
+        the grace, for this route only).
 
         Raises:
-            OtaAuthError: ``token`` is not ``vin``'s current token.
+            OtaAuthError: ``token`` is neither ``vin``'s current token nor, within the
+                grace, the one before its last rotation.
         """
+        if not token:
+            raise OtaAuthError(f"vehicle {vin}: not authorized")
+        sha, fresh = _sha256(token), secrets.token_urlsafe(32)
+        now = self.backend.clock.now().timestamp()
         if self._shared is not None:  # only if the token is still the current one
-            fresh = secrets.token_urlsafe(32)
-            if not token or not self.db.replace_token_sha256(vin, _sha256(token), _sha256(fresh)):
+            if not self.db.rotate_token_sha256(
+                vin, sha, _sha256(fresh), now + self.token_grace_s
+            ) and not self.db.complete_rotation_sha256(vin, sha, _sha256(fresh), now):
                 raise OtaAuthError(f"vehicle {vin}: not authorized")
             return fresh
         with self._lock:
-            self.authenticate_vehicle(vin, token)
-            fresh = secrets.token_urlsafe(32)
-            self.db.set_token_sha256(vin, _sha256(fresh))
+            try:
+                self.authenticate_vehicle(vin, token)
+                current = True
+            except OtaAuthError:
+                current = False
+            if current:
+                done = self.db.rotate_token_sha256(
+                    vin, sha, _sha256(fresh), now + self.token_grace_s
+                )
+            else:
+                done = self.db.complete_rotation_sha256(vin, sha, _sha256(fresh), now)
+            if not done:
+                raise OtaAuthError(f"vehicle {vin}: not authorized")
+            self._graced.add(vin)
             self._vin_by_token.pop(self._token_sha.get(vin, ""), None)
             self._token_sha[vin] = _sha256(fresh)
         return fresh
 
+    def confirm_vehicle_token(self, vin: str, token: str | None) -> None:
+        """The car stored the token its last rotation issued (``token``, checked): the token
+        before it may no longer complete that rotation (the grace ends now).
+
+        Raises:
+            OtaAuthError: ``token`` is not ``vin``'s current token.
+        """
+        self.authenticate_vehicle(vin, token)
+        self.db.end_token_grace(vin)
+        self._graced.discard(vin)
+
     def revoke_vehicle(self, vin: str) -> None:
         """Revoke ``vin``'s credentials (a stolen or scrapped car): every request with its
-        token is refused from now on; it needs re-provisioning at the factory.
+        token (and any grace of the one before it) is refused from now on; it needs
+        re-provisioning at the factory.
 
         Raises:
             OtaInventoryError: unknown VIN.
@@ -473,12 +528,13 @@ class OtaServer:
         if self._shared is not None:
             if self.db.token_sha256(vin) is None:
                 raise OtaInventoryError(f"vehicle {vin!r} is not registered")
-            self.db.set_token_sha256(vin, _REVOKED)
+            self.db.revoke_token_sha256(vin, _REVOKED)
             return
         with self._lock:
             if self.db.token_sha256(vin) is None:
                 raise OtaInventoryError(f"vehicle {vin!r} is not registered")
-            self.db.set_token_sha256(vin, _REVOKED)
+            self.db.revoke_token_sha256(vin, _REVOKED)
+            self._graced.discard(vin)
             self._vin_by_token.pop(self._token_sha.get(vin, ""), None)
             self._token_sha[vin] = _REVOKED
 
@@ -535,15 +591,11 @@ class OtaServer:
     @staticmethod
     def _time_key_signer(state_dir: Path | None) -> Signer:
         """The time server's online key: kept (owner-only) in ``state_dir/keys`` so cars'
-        pinned key survives a restart; in memory without a state directory."""
+        pinned key survives a restart (and the factory can hand it out beforehand,
+        ``evtwin ota keys factory``); in memory without a state directory."""
         if state_dir is None:
             return generate_signer()
-        path = state_dir / "keys" / "time.keys.json"
-        if path.exists():
-            return load_keys(path)["time"].signers[0]
-        keys = RoleKeys.generate()
-        save_keys(path, {"time": keys})
-        return keys.signers[0]
+        return time_signer(state_dir)
 
     @property
     def time_key(self) -> dict[str, Any]:
@@ -807,8 +859,12 @@ class OtaServer:
         if self._shared is not None:
             next_nonce = secrets.token_hex(16)
             writes += self.db.nonce_writes(vin, next_nonce)
+            writes.append(self.db.end_token_grace_write(vin))  # the new token is in use
         else:
             next_nonce = director.issue_nonce(vin)
+            if vin in self._graced:  # the new token is in use: the old one completes nothing
+                self._graced.discard(vin)
+                writes.append(self.db.end_token_grace_write(vin))
         durable = self.db.write_now(writes) if wait else self.db.write(writes)
         if self.refreshing:  # a few date comparisons; the car fetches metadata next
             self._refresh_for(vin)

@@ -18,6 +18,14 @@ from evtwin.clock import AcceleratedClock, Clock, ManualClock, SystemClock
 from evtwin.ota._ceremony import key_ceremony, offline_key_paths, sign_release
 from evtwin.ota._crypt import decrypt_image, encrypt_image
 from evtwin.ota._demo import DemoStep, run_demo
+from evtwin.ota._factory import (
+    FactoryTrust,
+    check_registration,
+    export_factory,
+    load_factory,
+    time_key_path,
+    time_signer,
+)
 from evtwin.ota._fields import (
     CUSTOM_DELTA_FROM,
     CUSTOM_DELTA_TO,
@@ -109,6 +117,7 @@ __all__ = [
     "EcuSpec",
     "EcuVersionReport",
     "ExpiryPolicy",
+    "FactoryTrust",
     "HealthCheck",
     "HttpConfig",
     "HttpFetcher",
@@ -137,11 +146,13 @@ __all__ = [
     "WatchdogConfig",
     "WatchdogFetcher",
     "build_vehicle",
+    "check_registration",
     "check_store_path",
     "decrypt_image",
     "default_health_check",
     "director_root_path",
     "encrypt_image",
+    "export_factory",
     "generate_keys",
     "generate_signer",
     "install_blockers",
@@ -149,6 +160,7 @@ __all__ = [
     "key_ceremony",
     "key_paths",
     "load_ecus",
+    "load_factory",
     "load_keys",
     "offline_key_paths",
     "open_artifact",
@@ -157,6 +169,8 @@ __all__ = [
     "save_keys",
     "sign_envelope",
     "sign_release",
+    "time_key_path",
+    "time_signer",
     "vehicle_status",
     "verify_ed25519_batch",
 ]

@@ -13,13 +13,17 @@ flat 12 V battery, a tampered RTC) still judges expiry by attested time.
 
 Token rotation (default every day of attested time): at a check-in the link swaps the car's
 bearer token for a fresh one (the server refuses the old one from then on) and stores it
-before anything else. The MQTT telemetry login stays the one derived at registration
-(``mqtt_password`` in ``credentials.json``): the broker's password file is written once, at
-the factory.
+before anything else. The link marks the rotation pending (durably) before it asks; if the
+answer is lost, the next check-in completes it first with the token it still holds, which the
+server accepts for that one route within a short grace (``OtaServer(token_grace_s=…)``);
+once the new token is stored the car confirms it, which ends the grace at once.
+The MQTT telemetry login stays the one derived at registration (``mqtt_password`` in
+``credentials.json``): the broker's password file is written once, at the factory.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -29,13 +33,14 @@ from pathlib import Path
 from typing import Any
 
 from evtwin.clock import Clock
-from evtwin.errors import OtaError
+from evtwin.errors import OtaError, OtaTrustError
 from evtwin.ota import (
     DEFENDER_SPORT_ECUS,
     AttestedClock,
     Consent,
     Ecu,
     EcuSpec,
+    FactoryTrust,
     HealthCheck,
     HttpConfig,
     OtaCloudClient,
@@ -44,6 +49,7 @@ from evtwin.ota import (
     RoleKeys,
     VehicleInventory,
     build_vehicle,
+    check_registration,
     default_health_check,
     load_keys,
     save_keys,
@@ -102,34 +108,60 @@ class CloudLink:
             return None
         return self.client.attest_time_for(self.vin, self.clocks)
 
+    def rotation_pending(self) -> bool:
+        """Whether a rotation was sent but its answer never stored (lost, or the car
+        stopped): the car still holds the token before it."""
+        if self.credentials is None or not self.credentials.exists():
+            return False
+        return bool(_read_credentials(self.credentials).get("rotating"))
+
     def rotate_token_if_due(self) -> bool:
         """Rotate the bearer token once it is :attr:`token_rotation_s` old (by the car's
-        secure time); the fresh token is stored at once. Returns whether it rotated."""
-        now = self.now()
-        if self.token_rotation_s is None or self.credentials is None or now is None:
+        secure time), or at once if a rotation is pending (its answer was lost: the server
+        lets the old token complete it within its grace); the fresh token is stored at
+        once. Returns whether it rotated.
+
+        Raises:
+            OtaDownloadError, OtaError: no answer (the rotation stays pending), or refused.
+        """
+        if self.credentials is None:
             return False
         cred = _read_credentials(self.credentials)
-        issued = cred.get("token_issued")
-        try:
-            issued_at = datetime.fromisoformat(str(issued)) if issued else None
-        except ValueError:
-            issued_at = None
-        if issued_at is None:  # a car stored before rotation: start counting now
-            _write_private(self.credentials, {**cred, "token_issued": now.isoformat()})
-            return False
-        if now - issued_at < timedelta(seconds=self.token_rotation_s):
-            return False
+        pending = bool(cred.get("rotating"))
+        now = self.now()
+        if not pending:
+            if self.token_rotation_s is None or now is None:
+                return False
+            issued = cred.get("token_issued")
+            try:
+                issued_at = datetime.fromisoformat(str(issued)) if issued else None
+            except ValueError:
+                issued_at = None
+            if issued_at is None:  # a car stored before rotation: start counting now
+                _write_private(self.credentials, {**cred, "token_issued": now.isoformat()})
+                return False
+            if now - issued_at < timedelta(seconds=self.token_rotation_s):
+                return False
         if "mqtt_password" not in cred:  # keep the telemetry login made at the factory
             cred["mqtt_password"] = _mqtt_password(self.client.token or "")
+        # durable before the request: if the answer is lost, the next cycle completes it
+        _write_private(self.credentials, {**cred, "rotating": True})
         self.client.rotate_token(self.vin)
+        cred.pop("rotating", None)
+        issued_now = now.isoformat() if now is not None else str(cred.get("token_issued", ""))
         _write_private(
             self.credentials,
-            {**cred, "token": self.client.token or "", "token_issued": now.isoformat()},
+            {**cred, "token": self.client.token or "", "token_issued": issued_now},
         )
         self.rotations += 1
+        # stored: end the old token's grace (else it ends by itself on the server)
+        with contextlib.suppress(OtaError):
+            self.client.confirm_token(self.vin)
         return True
 
     def check_in(self, primary: Primary) -> CheckIn:
+        if self.rotation_pending():  # first: the time server refuses the token before it
+            self.rotate_token_if_due()
         self.attest_time()  # expiry checks of this cycle run on the time just attested
         self.rotate_token_if_due()
         assigned = self.client.check_in(primary)
@@ -173,6 +205,11 @@ def _ecu_clocks(car_dir: Path, ecus: Sequence[EcuSpec], clock: Clock) -> dict[st
     }
 
 
+def _factory_key_id(key: Mapping[str, Any]) -> str:
+    """The key id of a time server key as the factory gives it."""
+    return str(key.get("keyid", ""))
+
+
 def _write_private(path: Path, data: Mapping[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -196,20 +233,34 @@ def open_car(
     secure_time: bool = True,
     token_rotation_s: float | None = DEFAULT_TOKEN_ROTATION_S,
     http: HttpConfig | None = None,
+    factory: FactoryTrust | None = None,
+    trust_on_first_use: bool = False,
 ) -> OtaCar:
     """The car stored in ``car_dir``, or a new one registered with the server at
-    ``server_url`` using the factory's ``provisioning_token`` (first start only).
+    ``server_url`` using the factory's ``provisioning_token`` (first start only; if not
+    given, the one in ``factory``).
+
+    ``factory``: what the factory provisioned (:func:`~evtwin.ota.load_factory`): the car
+    pins those roots and that time server key, and refuses a registration answer naming
+    others (a stored car: refuses if its pinned time key is not the factory's).
+    ``trust_on_first_use``: without ``factory``, pin whatever the registration answer
+    names (a demo on one laptop only; a server with other keys is then trusted). One of the
+    two is needed to register a car.
 
     ``secure_time``: each ECU checks expiry on attested time (the time server key is pinned
-    from the registration answer); False runs every check on ``clock`` (the car's own, which
-    a tampered RTC can wind back: for comparison only). A car stored before secure time
-    existed (no pinned time key) runs on ``clock``; :attr:`OtaCar.secure_time` says which.
+    from the factory, else from the registration answer); False runs every check on
+    ``clock`` (the car's own, which a tampered RTC can wind back: for comparison only). A
+    car stored before secure time existed (no pinned time key) runs on ``clock``;
+    :attr:`OtaCar.secure_time` says which.
     ``token_rotation_s``: rotate the bearer token once it is this old (``None``: never).
     ``http``: TLS settings (CA file, the car's client certificate for mutual TLS).
 
     Raises:
-        OtaError: no car stored and no provisioning token; registration refused; a stored car
-            that belongs to another server or is damaged.
+        OtaTrustError: the server's roots or time key are not the factory's (nothing of the
+            car is stored: its keys, token and roots are not written).
+        OtaError: no car stored and no provisioning token, or neither ``factory`` nor
+            ``trust_on_first_use``; registration refused; a stored car that belongs to
+            another server or is damaged.
     """
     credentials = car_dir / "credentials.json"
     keys_path = car_dir / "ecu-keys.json"
@@ -249,6 +300,13 @@ def open_car(
             clocks = _ecu_clocks(car_dir, ecus, clock)
             if any(c.time_key is None for c in clocks.values()):
                 clocks = {}  # stored before secure time: no time server key was pinned
+        if factory is not None and clocks:
+            want = _factory_key_id(factory.time_key)
+            if any(c.time_key is not None and c.time_key.keyid != want for c in clocks.values()):
+                raise OtaTrustError(
+                    f"the car in {car_dir} pinned another time server key than the factory "
+                    "provisioned"
+                )
         built = [
             Ecu(
                 serial=s.serial,
@@ -278,17 +336,30 @@ def open_car(
             registered_now=False,
             secure_time=bool(clocks),
         )
+    if not provisioning_token and factory is not None:
+        provisioning_token = factory.provisioning_token
+    if factory is None and not trust_on_first_use:
+        raise OtaError(
+            f"no car is stored in {car_dir} and no factory provisioning was given: pass the "
+            "factory's roots and time key (--ota-factory DIR, made by `evtwin ota keys "
+            "factory`), or for a demo on one machine --ota-trust-on-first-use"
+        )
     if not provisioning_token:
         raise OtaError(
             f"no car is stored in {car_dir}: give the factory's provisioning token "
             "(--ota-token or EVTWIN_OTA_PROVISIONING_TOKEN) to register it"
         )
     new_clocks = _ecu_clocks(car_dir, ecus, clock) if secure_time else {}
+    if factory is not None:
+        for c in new_clocks.values():
+            c.pin_key(factory.time_key)  # before any answer: the factory's, never the server's
     answered: list[Registration] = []
 
     def register(inventory: VehicleInventory) -> Registration:
         reg = client.register(inventory, provisioning_token)
-        if new_clocks:
+        if factory is not None:
+            check_registration(factory, reg, server_url)
+        elif new_clocks:
             if reg.time_key is None:
                 raise OtaError(f"{server_url} runs no time server: no time key at registration")
             for c in new_clocks.values():
@@ -306,6 +377,7 @@ def open_car(
         ecus=ecus,
         health_checks=checks,
         ecu_clocks=new_clocks,
+        factory_roots=None if factory is None else factory.roots,
     )
     save_keys(
         keys_path,

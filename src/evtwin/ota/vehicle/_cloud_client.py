@@ -77,6 +77,10 @@ class OtaCloudClient:
         self._next_nonce: str | None = None  # handed out with the last check-in's answer
         self.last_consent = "required"  # the consent mode the server named at the last check-in
 
+    def close(self) -> None:
+        """Close this client's idle connections (the next request opens a fresh one)."""
+        self._pool.clear()
+
     def _headers(self) -> dict[str, str]:
         h = {"Content-Type": "application/json"}
         if self.token:
@@ -180,6 +184,11 @@ class OtaCloudClient:
         if not isinstance(token, str) or not token:
             raise OtaDownloadError(f"token rotation for {vin}: no token in the answer")
         self.token = token
+
+    def confirm_token(self, vin: str) -> None:
+        """Tell the server this car stored the token its last rotation issued (sent with
+        it): the token before it can no longer complete that rotation."""
+        self._call("POST", f"/api/v1/vehicles/{vin}/token/confirm", kind="nonce")
 
     def urls(self, vin: str) -> RepositoryUrls:
         return RepositoryUrls(
