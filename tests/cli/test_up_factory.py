@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import uvicorn
 
+import http_serving
 from evtwin.cli.main import main
 from evtwin.cloud import OtaDatabase, OtaServer, create_app
 from evtwin.errors import OtaTrustError
@@ -47,21 +45,9 @@ def serving(state: Path, db_path: Path) -> Iterator[str]:
         admin_token=ADMIN,
         state_dir=state,
     )
-    config = uvicorn.Config(create_app(server), host="127.0.0.1", port=0, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    for _ in range(500):  # bounded wait for start-up, not a timing assertion
-        if uv.started:
-            break
-        time.sleep(0.01)
-    assert uv.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{uv.servers[0].sockets[0].getsockname()[1]}"
-    finally:
-        uv.should_exit = True
-        thread.join(timeout=10)
-        db.close()
+    with http_serving.serving(create_app(server)) as url:
+        yield url
+    db.close()
 
 
 def ceremony(root: Path) -> Path:

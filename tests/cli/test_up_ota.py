@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
+import http_serving
 from evtwin.cli.main import main
 from evtwin.cloud import OtaDatabase, OtaServer, create_app
 from evtwin.ota import OtaBackend, SystemClock
@@ -24,18 +22,8 @@ def server_url(tmp_path: Path) -> Iterator[str]:
     server = OtaServer(
         OtaBackend.create(SystemClock()), db, provisioning_token=PROVISIONING, admin_token=ADMIN
     )
-    config = uvicorn.Config(create_app(server), host="127.0.0.1", port=0, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    for _ in range(500):  # bounded wait for start-up, not a timing assertion
-        if uv.started:
-            break
-        time.sleep(0.01)
-    assert uv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{uv.servers[0].sockets[0].getsockname()[1]}"
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with http_serving.serving(create_app(server)) as url:
+        yield url
     db.close()
 
 

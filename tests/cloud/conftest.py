@@ -8,7 +8,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,9 +15,9 @@ from pathlib import Path
 
 import pytest
 import urllib3
-import uvicorn
 from fastapi.testclient import TestClient
 
+import http_serving
 from evtwin.cloud import OtaDatabase, OtaServer, create_app
 from evtwin.errors import OtaError
 from evtwin.ota import ManualClock, OtaBackend
@@ -73,19 +72,8 @@ def client(server: OtaServer) -> TestClient:
 
 @pytest.fixture
 def base_url(server: OtaServer) -> Iterator[str]:
-    config = uvicorn.Config(create_app(server), host="127.0.0.1", port=0, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    for _ in range(500):  # bounded wait for start-up, not a timing assertion
-        if uv.started:
-            break
-        time.sleep(0.01)
-    assert uv.started, "uvicorn did not start"
-    port = uv.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with http_serving.serving(create_app(server)) as url:
+        yield url
 
 
 S3_ACCESS, S3_SECRET = "evtwinaccess", "evtwin-secret-0123456789"

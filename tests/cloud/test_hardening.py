@@ -6,7 +6,6 @@ Each test is named after the finding it pins; docs/ota.md maps threat → defenc
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import json
 import statistics
@@ -19,8 +18,6 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 import urllib3
-import uvicorn
-from fastapi import FastAPI
 
 from evtwin.cloud import AuthThrottle, OtaDatabase, OtaServer, create_app
 from evtwin.errors import OtaDownloadError, OtaError
@@ -36,31 +33,12 @@ from evtwin.ota import (
     generate_signer,
     provision_vehicle,
 )
+from http_serving import serving
 
 from .conftest import ADMIN, PROVISIONING
 
 VIN, VIN2 = "SALDS27A1RA000121", "SALDS27A1RA000122"
 BMS_IMAGE = b"DEFENDER-SPORT BMS 3.0.0\n" * 200
-
-
-@contextlib.contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """``app`` under uvicorn in a thread on 127.0.0.1 (free port); yields its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    for _ in range(500):  # bounded wait for start-up, not a timing assertion
-        if uv.started:
-            break
-        time.sleep(0.01)
-    assert uv.started, "uvicorn did not start"
-    port = uv.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        uv.should_exit = True
-        thread.join(timeout=10)
 
 
 class FakeMonotonic:

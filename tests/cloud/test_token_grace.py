@@ -12,8 +12,6 @@ what comes back.
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -22,8 +20,8 @@ from typing import Any
 
 import pytest
 import urllib3
-import uvicorn
 
+import http_serving
 from evtwin.cloud import OtaDatabase, OtaServer, create_app
 from evtwin.errors import OtaDownloadError, OtaError
 from evtwin.ota import ManualClock, OtaBackend, OtaCloudClient, build_vehicle
@@ -36,20 +34,8 @@ VIN = "SALDS27A1RA000801"
 
 @contextmanager
 def serving(server: OtaServer) -> Iterator[str]:
-    config = uvicorn.Config(create_app(server), host="127.0.0.1", port=0, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    for _ in range(500):  # bounded wait for start-up, not a timing assertion
-        if uv.started:
-            break
-        time.sleep(0.01)
-    assert uv.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{uv.servers[0].sockets[0].getsockname()[1]}"
-    finally:
-        uv.should_exit = True
-        thread.join(timeout=10)
+    with http_serving.serving(create_app(server)) as url:
+        yield url
 
 
 def drop_next_rotation_answer(client: OtaCloudClient) -> list[str]:

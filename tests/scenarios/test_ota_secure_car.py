@@ -7,8 +7,6 @@ the car each on their own manual clock, so no step waits on wall time.
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -16,8 +14,8 @@ from pathlib import Path
 
 import pytest
 import urllib3
-import uvicorn
 
+import http_serving
 from evtwin.cloud import OtaDatabase, OtaServer, create_app
 from evtwin.ota import AttestedClock, OtaBackend
 from evtwin.runtime import ManualClock, OtaService, Twin, build_twin, open_car
@@ -33,20 +31,8 @@ IMAGE = b"DEFENDER-SPORT FIRMWARE bms 2.1.0\n" * 256
 
 @contextmanager
 def serving(server: OtaServer) -> Iterator[str]:
-    config = uvicorn.Config(create_app(server), host="127.0.0.1", port=0, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    for _ in range(500):  # bounded wait for start-up, not a timing assertion
-        if uv.started:
-            break
-        time.sleep(0.01)
-    assert uv.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{uv.servers[0].sockets[0].getsockname()[1]}"
-    finally:
-        uv.should_exit = True
-        thread.join(timeout=10)
+    with http_serving.serving(create_app(server)) as url:
+        yield url
 
 
 @contextmanager
