@@ -50,11 +50,12 @@ def test_calibrate_reproduces_the_official_wltp_range(capsys: pytest.CaptureFixt
     assert raw["range_km"] != pytest.approx(440, abs=1)
 
 
-def test_an_estimate_without_a_figure_stays_from_spec(capsys: pytest.CaptureFixture[str]) -> None:
-    out = _json(capsys, "defender-sport", "--calibrate")
+def test_an_estimate_without_a_figure_stays_from_spec_and_says_so(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = _json(capsys, "defender-sport")
     assert out["calibrated"] is False
-    assert _json(capsys, "defender-sport")["calibrated"] is False
-    assert "calibration" not in out["assumptions"]
+    assert "no official WLTP range" in out["assumptions"]["calibration"]
     stated = _json(capsys, "defender-sport", "--calibrate-wltp-km", "420")
     assert stated["calibrated"] is True and stated["range_km"] == pytest.approx(420, abs=0.1)
 
@@ -106,6 +107,18 @@ def test_the_factor_carries_to_other_conditions(speed: float) -> None:
 def test_conflicting_calibration_requests_are_refused(kwargs: dict[str, object]) -> None:
     with pytest.raises(ScenarioError, match="not both"):
         RangeRequest(**kwargs).answer([load_vehicle("vw-id3-pro-s")])  # type: ignore[arg-type]
+
+
+def test_calibrate_that_cannot_take_effect_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    # asked to calibrate a car with no official WLTP range: an error, not a silent from-spec
+    assert main(["range", "defender-sport", "--calibrate", "--json"]) == 2
+    captured = capsys.readouterr()
+    assert "has no official WLTP range" in captured.out + captured.err
+    with pytest.raises(ScenarioError, match="no official WLTP range"):
+        RangeRequest(calibrate=True).answer([load_vehicle("defender-sport")])
+    with TestClient(create_app()) as client:
+        r = client.get("/api/v1/range/defender-sport", params={"calibrate": True})
+    assert r.status_code == 400 and "no official WLTP range" in r.text
 
 
 def test_the_cli_refuses_two_calibration_options(capsys: pytest.CaptureFixture[str]) -> None:

@@ -315,6 +315,13 @@ class RangeRequest:
                 targets.append({"wltp_range_km": s.official.wltp_range_km, "source": "official"})
             else:
                 targets.append(None)
+        if self.calibrate and len(specs) == 1 and targets[0] is None:
+            # asked for, and it cannot take effect: say so rather than answer from the spec
+            raise ScenarioError(
+                f"calibrate: {specs[0].id} has no official WLTP range to calibrate to; give "
+                "calibrate_wltp_km (--calibrate-wltp-km N) for a stated one, or leave it out",
+                field="calibrate",
+            )
         return targets
 
     def answer(
@@ -375,6 +382,11 @@ class RangeRequest:
                         "tester's held-out 90/120 km/h tests better, 'evtwin validate'; "
                         "--calibrate / calibrate=true for the calibrated answer)"
                     )
+                )
+            elif target is None:
+                estimates[i].assumptions["calibration"] = (
+                    "from the spec: no official WLTP range is known for this car "
+                    "(calibrate_wltp_km / --calibrate-wltp-km calibrates to a stated one)"
                 )
         for i, spec in enumerate(specs):
             if spec.ranges:
